@@ -1,0 +1,39 @@
+// Hono middleware that turns a request's credential into `c.var.principal`, or a typed error.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { GatewayError } from "../errors.ts";
+import type { Scope } from "../protocol.ts";
+import { verifyApiKey } from "./api-keys.ts";
+import { publisherCredentialFrom, userTokenFrom } from "./credentials.ts";
+import { verifyUserToken } from "./jwt.ts";
+import { hasScope, type Principal, roomAllowed } from "./principal.ts";
+
+function authorize(principal: Principal, scope: Scope, room: string): void {
+  if (!hasScope(principal, scope)) throw new GatewayError("forbidden", `credential lacks scope "${scope}"`);
+  if (!roomAllowed(principal.rooms, room)) throw new GatewayError("forbidden", "credential does not grant this room");
+}
+
+/** A user JWT from any of the WebSocket carriers, with `scope` and a grant for the room. */
+export const requireUser = (scope: Scope) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const token = userTokenFrom(c.req.raw.headers, new URL(c.req.url));
+    if (token === undefined) throw new GatewayError("missing_token", "a token is required");
+    const principal = await verifyUserToken(c.var.config, token);
+    authorize(principal, scope, c.var.room);
+    c.set("principal", principal);
+    await next();
+  });
+
+/** An API key or a user JWT from the HTTP headers, with `scope` and a grant for the room. */
+export const requirePublisher = (scope: Scope) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const credential = publisherCredentialFrom(c.req.raw.headers);
+    if (credential === undefined) throw new GatewayError("missing_token", "an API key or token is required");
+    const principal =
+      credential.kind === "api_key"
+        ? await verifyApiKey(c.var.config, credential.key)
+        : await verifyUserToken(c.var.config, credential.token);
+    authorize(principal, scope, c.var.room);
+    c.set("principal", principal);
+    await next();
+  });

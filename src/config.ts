@@ -1,0 +1,106 @@
+// Settings from [vars] and secrets, validated once per isolate; a bad value names its variable.
+import { z } from "zod";
+import type { Env } from "./env.ts";
+import { type ApiKeyRecord, apiKeyRecordsSchema } from "./protocol.ts";
+
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s) => (s === undefined || s === "" ? String(fallback) : s))
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s === "" ? undefined : s));
+
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  optionalText.transform((s, ctx): z.infer<T> | undefined => {
+    if (s === undefined) return undefined;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(s);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      ctx.addIssue({ code: "custom", message: z.prettifyError(parsed.error) });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
+const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().min(1) })).min(1) });
+
+const configSchema = z
+  .object({
+    MAX_PAYLOAD_BYTES: int(1, 1_000_000, 65_536),
+    CLIENT_PUBLISH_BURST: int(1, 10_000, 20),
+    CLIENT_PUBLISH_WINDOW_SECONDS: int(1, 3_600, 10),
+    ABUSE_STRIKES: int(1, 1_000, 10),
+    JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30, 5),
+    JWT_ISSUER: optionalText,
+    JWT_AUDIENCE: optionalText,
+    // The secret's UTF-8 text is the HMAC key; short secrets are brute-forceable offline.
+    JWT_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+    JWT_JWKS: jsonText(jwksSchema),
+    API_KEYS: jsonText(apiKeyRecordsSchema),
+  })
+  .refine((c) => c.JWT_SECRET !== undefined || c.JWT_JWKS !== undefined, {
+    message: "set JWT_SECRET and/or JWT_JWKS",
+    path: ["JWT_SECRET"],
+  });
+
+export type Config = {
+  maxPayloadBytes: number;
+  clientPublishBurst: number;
+  clientPublishWindowMs: number;
+  abuseStrikes: number;
+  clockToleranceSeconds: number;
+  issuer: string | undefined;
+  audience: string | undefined;
+  jwtSecret: string | undefined;
+  jwks: z.infer<typeof jwksSchema> | undefined;
+  apiKeys: ReadonlyMap<string, ApiKeyRecord>;
+};
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const c = parsed.data;
+  return {
+    maxPayloadBytes: c.MAX_PAYLOAD_BYTES,
+    clientPublishBurst: c.CLIENT_PUBLISH_BURST,
+    clientPublishWindowMs: c.CLIENT_PUBLISH_WINDOW_SECONDS * 1000,
+    abuseStrikes: c.ABUSE_STRIKES,
+    clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,
+    issuer: c.JWT_ISSUER,
+    audience: c.JWT_AUDIENCE,
+    jwtSecret: c.JWT_SECRET,
+    jwks: c.JWT_JWKS,
+    apiKeys: new Map((c.API_KEYS ?? []).map((k) => [k.id, k])),
+  };
+}
+
+// The env object is stable for an isolate's life, so parsing happens once per isolate.
+const cache = new WeakMap<object, Config>();
+
+export function configFor(env: Env): Config {
+  let config = cache.get(env);
+  if (config === undefined) {
+    config = parseConfig(env);
+    cache.set(env, config);
+  }
+  return config;
+}

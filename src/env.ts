@@ -1,0 +1,26 @@
+import type { Principal } from "./auth/principal.ts";
+import type { Config } from "./config.ts";
+import type { Room } from "./room/room.ts";
+
+export type Env = {
+  ROOMS: DurableObjectNamespace<Room>;
+  PUBLISH_LIMITER: RateLimit;
+  CONNECT_LIMITER: RateLimit;
+  // [vars]
+  MAX_PAYLOAD_BYTES?: string;
+  CLIENT_PUBLISH_BURST?: string;
+  CLIENT_PUBLISH_WINDOW_SECONDS?: string;
+  ABUSE_STRIKES?: string;
+  JWT_CLOCK_TOLERANCE_SECONDS?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  // secrets
+  JWT_SECRET?: string;
+  JWT_JWKS?: string;
+  API_KEYS?: string;
+};
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { config: Config; principal: Principal; room: string };
+};

@@ -1,0 +1,64 @@
+// One error type with a stable code; the code alone decides the HTTP status.
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorBody, ErrorFrame, Ref } from "./protocol.ts";
+
+const STATUS = {
+  missing_token: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  token_not_yet_valid: 401,
+  invalid_signature: 401,
+  invalid_algorithm: 401,
+  unknown_key: 401,
+  invalid_claims: 401,
+  invalid_api_key: 401,
+  revoked_api_key: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid_room: 400,
+  invalid_json: 400,
+  invalid_body: 400,
+  invalid_message: 400,
+  unsupported: 400,
+  payload_too_large: 413,
+  upgrade_required: 426,
+  rate_limited: 429,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof STATUS;
+
+export class GatewayError extends Error {
+  override readonly name = "GatewayError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    /** Seconds a client should wait; sent as `Retry-After`. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+
+  get status(): ContentfulStatusCode {
+    return STATUS[this.code];
+  }
+}
+
+export function errorBody(err: GatewayError): ErrorBody {
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  if (err.details !== undefined) body.error.details = err.details;
+  return body;
+}
+
+export function errorResponse(err: GatewayError): Response {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (err.retryAfter !== undefined) headers["retry-after"] = String(err.retryAfter);
+  return new Response(JSON.stringify(errorBody(err)), { status: err.status, headers });
+}
+
+export function errorFrame(err: GatewayError, ref?: Ref): string {
+  const frame: ErrorFrame = { type: "error", code: err.code, message: err.message };
+  if (ref !== undefined) frame.ref = ref;
+  return JSON.stringify(frame);
+}

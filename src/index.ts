@@ -1,0 +1,4 @@
+import { app } from "./app.ts";
+
+export { Room } from "./room/room.ts";
+export default app;

@@ -1,0 +1,41 @@
+// Frame encoding for the hot path: a message is encoded once per publish and the payload's JSON is
+// spliced in as already serialized, so nothing is parsed or serialized per recipient.
+import type { Sender, WelcomeFrame } from "../protocol.ts";
+
+export type MessageMeta = { id: string; seq: number; room: string; event: string; sender: Sender; ts: number };
+
+/** Same bytes as JSON.stringify of a MessageFrame, with `payloadJson` inserted verbatim. */
+export function encodeMessageFrame(m: MessageMeta, payloadJson: string): string {
+  return (
+    `{"type":"message","id":${JSON.stringify(m.id)},"seq":${m.seq},"room":${JSON.stringify(m.room)},` +
+    `"event":${JSON.stringify(m.event)},"payload":${payloadJson},` +
+    `"sender":{"kind":${JSON.stringify(m.sender.kind)},"id":${JSON.stringify(m.sender.id)}},"ts":${m.ts}}`
+  );
+}
+
+export function encodeWelcome(w: Omit<WelcomeFrame, "type">): string {
+  const frame: WelcomeFrame = { type: "welcome", ...w };
+  return JSON.stringify(frame);
+}
+
+/** UTF-8 length of a string without allocating its bytes. */
+export function utf8ByteLength(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** True when `s` encodes to more than `limit` UTF-8 bytes; skips counting when length decides. */
+export function exceedsBytes(s: string, limit: number): boolean {
+  if (s.length > limit) return true;
+  if (s.length * 3 <= limit) return false;
+  return utf8ByteLength(s) > limit;
+}

@@ -1,0 +1,48 @@
+// HTTP publish: body size and shape are checked here, so the room only numbers and delivers.
+import { zValidator } from "@hono/zod-validator";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
+import { type Principal, senderOf } from "../auth/principal.ts";
+import type { Config } from "../config.ts";
+import type { AppEnv, Env } from "../env.ts";
+import { GatewayError } from "../errors.ts";
+import { type PublishBody, type PublishResult, publishBodySchema } from "../protocol.ts";
+import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
+import { exceedsBytes } from "../room/envelope.ts";
+import { roomStub } from "../room/stub.ts";
+
+/** Refuses a body over the payload limit (plus envelope room) while it streams in. */
+export const limitBody = createMiddleware<AppEnv>(async (c, next) =>
+  bodyLimit({
+    maxSize: c.var.config.maxPayloadBytes + ENVELOPE_SLACK_BYTES,
+    onError: () => {
+      throw new GatewayError("payload_too_large", `body exceeds ${c.var.config.maxPayloadBytes} bytes`);
+    },
+  })(c, next),
+);
+
+export const validBody = zValidator("json", publishBodySchema, (result) => {
+  if (!result.success)
+    throw new GatewayError("invalid_body", "request body does not match the schema", z.flattenError(result.error));
+});
+
+export async function publish(
+  env: Env,
+  config: Config,
+  principal: Principal,
+  room: string,
+  body: PublishBody,
+): Promise<PublishResult> {
+  const payloadJson = JSON.stringify(body.payload);
+  const max = config.maxPayloadBytes;
+  if (exceedsBytes(payloadJson, max)) throw new GatewayError("payload_too_large", `payload exceeds ${max} bytes`);
+  return roomStub(env, principal.tenant, room).publish({
+    room,
+    sender: senderOf(principal),
+    event: body.event,
+    payloadJson,
+    to: body.to,
+    exclude: body.exclude,
+  });
+}

@@ -1,0 +1,110 @@
+// Drives the Worker in-process (inside workerd) and reads its sockets with timeouts, never sleeps.
+import { exports } from "cloudflare:workers";
+
+const BASE = "https://gateway.test";
+
+export function request(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export function publishHttp(room: string, credential: string, body: unknown, header = "authorization") {
+  return request(`/v1/rooms/${room}/messages`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [header]: header === "authorization" ? `Bearer ${credential}` : credential,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export type Frame = { type: string; [k: string]: unknown };
+
+/** A connected test client: frames are queued as they arrive and awaited with a timeout. */
+export class TestSocket {
+  readonly frames: Frame[] = [];
+  private waiters: (() => void)[] = [];
+  closed: { code: number; reason: string } | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly response: Response,
+  ) {
+    ws.accept();
+    ws.addEventListener("message", (e) => {
+      this.frames.push(JSON.parse(e.data as string) as Frame);
+      this.wake();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Resolves with (and removes) the first queued frame matching `match`. */
+  async next(match: (f: Frame) => boolean = () => true, timeoutMs = 2000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.frames.findIndex(match);
+      if (i >= 0) return this.frames.splice(i, 1)[0] as Frame;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; have ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  nextOfType(type: string, timeoutMs?: number): Promise<Frame> {
+    return this.next((f) => f.type === type, timeoutMs);
+  }
+
+  async waitClosed(timeoutMs = 2000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.closed === undefined) {
+      if (Date.now() > deadline) throw new Error("socket did not close");
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, deadline - Date.now());
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.closed;
+  }
+
+  close(): void {
+    this.ws.close(1000, "bye");
+  }
+}
+
+export async function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return request(path, { headers: { upgrade: "websocket", ...headers } });
+}
+
+/** Connects with a Bearer token and waits for `welcome`. */
+export async function connect(
+  room: string,
+  token: string,
+  query = "",
+): Promise<{ socket: TestSocket; welcome: Frame }> {
+  const res = await upgrade(`/v1/rooms/${room}/ws${query}`, { authorization: `Bearer ${token}` });
+  if (res.webSocket === null) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
+  const socket = new TestSocket(res.webSocket, res);
+  return { socket, welcome: await socket.nextOfType("welcome") };
+}
+
+export const freshRoom = () => `room-${crypto.randomUUID()}`;
