@@ -30,14 +30,16 @@ export type ErrorCode = keyof typeof STATUS;
 
 export class GatewayError extends Error {
   override readonly name = "GatewayError";
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-    /** Seconds a client should wait; sent as `Retry-After`. */
-    readonly retryAfter?: number,
-  ) {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  /** Seconds a client should wait; sent as `Retry-After`. */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: unknown, retryAfter?: number) {
     super(message);
+    this.code = code;
+    this.details = details;
+    this.retryAfter = retryAfter;
   }
 
   get status(): ContentfulStatusCode {

@@ -23,8 +23,11 @@ export function ruleFor(capacity: number, windowMs: number): BucketRule {
 /** One bucket per key under a shared rule, e.g. per connection inside a room. */
 export class Buckets {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly rule: BucketRule;
 
-  constructor(private readonly rule: BucketRule) {}
+  constructor(rule: BucketRule) {
+    this.rule = rule;
+  }
 
   allow(key: string, now: number): boolean {
     const result = take(this.buckets.get(key) ?? fullBucket(this.rule, now), this.rule, now);

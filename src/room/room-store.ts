@@ -3,8 +3,10 @@
 // a seq the room could forget.
 export class RoomStore {
   private seq: number;
+  private readonly sql: SqlStorage;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0];
     this.seq = row?.value ?? 0;

@@ -26,10 +26,10 @@ export class TestSocket {
   private waiters: (() => void)[] = [];
   closed: { code: number; reason: string } | undefined;
 
-  constructor(
-    readonly ws: WebSocket,
-    readonly response: Response,
-  ) {
+  readonly ws: WebSocket;
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
     ws.accept();
     ws.addEventListener("message", (e) => {
       this.frames.push(JSON.parse(e.data as string) as Frame);
@@ -103,7 +103,7 @@ export async function connect(
 ): Promise<{ socket: TestSocket; welcome: Frame }> {
   const res = await upgrade(`/v1/rooms/${room}/ws${query}`, { authorization: `Bearer ${token}` });
   if (res.webSocket === null) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
-  const socket = new TestSocket(res.webSocket, res);
+  const socket = new TestSocket(res.webSocket);
   return { socket, welcome: await socket.nextOfType("welcome") };
 }
 
