@@ -1,16 +1,18 @@
 // The Hono app: middleware order, routes, and the one place errors become responses.
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requirePublisher, requireUser } from "./auth/middleware.ts";
+import { requireCredential, requireUser } from "./auth/middleware.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { rateLimit } from "./limits/rate-limit.ts";
 import { log } from "./log.ts";
-import { DEFAULT_ROOM } from "./protocol.ts";
+import { DEFAULT_ROOM, disconnectBodySchema, historyQuerySchema, publishBodySchema } from "./protocol.ts";
+import { roomStub } from "./room/stub.ts";
 import { forwardUpgrade, requireUpgrade } from "./routes/connect.ts";
-import { limitBody, publish, validBody } from "./routes/publish.ts";
+import { limitBody, publish } from "./routes/publish.ts";
 import { roomFromPath } from "./routes/room-param.ts";
+import { validJson, validQuery } from "./routes/validate.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -38,13 +40,51 @@ for (const [path, room] of [
   app.post(
     path,
     roomFromPath(room),
-    requirePublisher("publish"),
+    requireCredential({ api_key: ["publish"], user: ["publish"] }),
     rateLimit("PUBLISH_LIMITER", "publish"),
     limitBody,
-    validBody,
+    validJson(publishBodySchema),
     async (c) => c.json(await publish(c.env, c.var.config, c.var.principal, c.var.room, c.req.valid("json")), 202),
   );
 }
+
+app.get(
+  "/v1/rooms/:room/messages",
+  roomFromPath(),
+  requireCredential({ api_key: ["presence", "admin"], user: ["subscribe"] }),
+  rateLimit("API_LIMITER", "history"),
+  validQuery(historyQuerySchema),
+  async (c) => {
+    const p = c.var.principal;
+    // A user sees only what they could have received; a publisher's key sees the whole room.
+    const page = await roomStub(c.env, p.tenant, c.var.room).history(
+      c.req.valid("query"),
+      p.kind === "user" ? p.id : undefined,
+    );
+    return c.body(page, 200, { "content-type": "application/json" });
+  },
+);
+
+app.get(
+  "/v1/rooms/:room/presence",
+  roomFromPath(),
+  requireCredential({ api_key: ["presence"], user: ["presence"] }),
+  rateLimit("API_LIMITER", "presence"),
+  async (c) => c.json(await roomStub(c.env, c.var.principal.tenant, c.var.room).presence()),
+);
+
+app.post(
+  "/v1/rooms/:room/disconnect",
+  roomFromPath(),
+  requireCredential({ api_key: ["admin"] }),
+  rateLimit("API_LIMITER", "disconnect"),
+  limitBody,
+  validJson(disconnectBodySchema),
+  async (c) => {
+    const disconnected = await roomStub(c.env, c.var.principal.tenant, c.var.room).disconnect(c.req.valid("json"));
+    return c.json({ disconnected });
+  },
+);
 
 app.notFound(() => errorResponse(new GatewayError("not_found", "no such route")));
 

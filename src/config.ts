@@ -42,6 +42,8 @@ const configSchema = z
     CLIENT_PUBLISH_BURST: int(1, 10_000, 20),
     CLIENT_PUBLISH_WINDOW_SECONDS: int(1, 3_600, 10),
     ABUSE_STRIKES: int(1, 1_000, 10),
+    HISTORY_MAX_MESSAGES: int(0, 100_000, 1_000),
+    HISTORY_MAX_AGE_SECONDS: int(0, 7 * 24 * 3_600, 600),
     JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30, 5),
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
@@ -60,6 +62,8 @@ export type Config = {
   clientPublishBurst: number;
   clientPublishWindowMs: number;
   abuseStrikes: number;
+  historyMaxMessages: number;
+  historyMaxAgeMs: number;
   clockToleranceSeconds: number;
   issuer: string | undefined;
   audience: string | undefined;
@@ -84,6 +88,8 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     clientPublishBurst: c.CLIENT_PUBLISH_BURST,
     clientPublishWindowMs: c.CLIENT_PUBLISH_WINDOW_SECONDS * 1000,
     abuseStrikes: c.ABUSE_STRIKES,
+    historyMaxMessages: c.HISTORY_MAX_MESSAGES,
+    historyMaxAgeMs: c.HISTORY_MAX_AGE_SECONDS * 1000,
     clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,
     issuer: c.JWT_ISSUER,
     audience: c.JWT_AUDIENCE,

@@ -6,11 +6,14 @@ export type Env = {
   ROOMS: DurableObjectNamespace<Room>;
   PUBLISH_LIMITER: RateLimit;
   CONNECT_LIMITER: RateLimit;
+  API_LIMITER: RateLimit;
   // [vars]
   MAX_PAYLOAD_BYTES?: string;
   CLIENT_PUBLISH_BURST?: string;
   CLIENT_PUBLISH_WINDOW_SECONDS?: string;
   ABUSE_STRIKES?: string;
+  HISTORY_MAX_MESSAGES?: string;
+  HISTORY_MAX_AGE_SECONDS?: string;
   JWT_CLOCK_TOLERANCE_SECONDS?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;

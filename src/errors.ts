@@ -18,6 +18,7 @@ const STATUS = {
   invalid_room: 400,
   invalid_json: 400,
   invalid_body: 400,
+  invalid_query: 400,
   invalid_message: 400,
   unsupported: 400,
   payload_too_large: 413,

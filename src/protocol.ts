@@ -9,6 +9,8 @@ export const DEFAULT_ROOM = "default";
 /** Offered by clients in `Sec-WebSocket-Protocol`; the gateway answers with it. */
 export const SUBPROTOCOL = "broadcast.v1";
 export const BEARER_SUBPROTOCOL_PREFIX = "bearer.";
+/** `since.<seq>` in the subprotocol list resumes like `?since=<seq>` (browsers reconnecting). */
+export const SINCE_SUBPROTOCOL_PREFIX = "since.";
 
 export const roomSchema = z.string().regex(ROOM_PATTERN);
 export const tenantSchema = z.string().regex(TENANT_PATTERN);
@@ -93,6 +95,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     ref: refSchema.optional(),
   }),
   z.strictObject({ type: z.literal("ping") }),
+  z.strictObject({ type: z.literal("refresh"), token: z.string().min(1).max(8192) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type Ref = z.infer<typeof refSchema>;
@@ -126,11 +129,59 @@ export const connectIdentitySchema = z.object({
   scopes: z.array(z.enum(USER_SCOPES)),
   exp: z.number().int(),
   subprotocol: z.boolean(),
+  /** Resume: replay every visible message after this seq before live ones. */
+  since: z.number().int().min(0).optional(),
+  /** Receive presence join/leave frames. */
+  presence: z.boolean(),
 });
 export type ConnectIdentity = z.infer<typeof connectIdentitySchema>;
 
+/** Connect options a client may put in the query string (or the subprotocol list for `since`). */
+export const connectQuerySchema = z.object({
+  since: z
+    .string()
+    .regex(/^\d{1,15}$/, "since must be a sequence number")
+    .transform(Number)
+    .optional(),
+  presence: z.enum(["1", "true", "0", "false"]).optional(),
+});
+
+/** `GET /v1/rooms/{room}/messages` query. */
+export const historyQuerySchema = z.object({
+  since: z
+    .string()
+    .regex(/^\d{1,15}$/, "since must be a sequence number")
+    .transform(Number)
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, "limit must be 1-1000")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1000))
+    .optional(),
+});
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+export type HistoryPage = { messages: MessageFrame[]; seq: number };
+
+/** `POST /v1/rooms/{room}/disconnect` body. */
+export const disconnectBodySchema = z.strictObject({
+  users: idListSchema.optional(),
+  connections: z.array(connectionIdSchema).max(1000).optional(),
+});
+export type DisconnectBody = z.infer<typeof disconnectBodySchema>;
+
+export type PresenceSnapshot = { connections: number; users: { id: string; connections: number }[] };
+
 // Server -> client frames.
-export type WelcomeFrame = { type: "welcome"; connectionId: string; room: string; user: string; seq: number };
+export type WelcomeFrame = {
+  type: "welcome";
+  connectionId: string;
+  room: string;
+  user: string;
+  seq: number;
+  /** Only when the client asked to resume: whether every message after `since` was replayed. */
+  recovered?: boolean;
+};
 export type MessageFrame = {
   type: "message";
   id: string;
@@ -143,14 +194,22 @@ export type MessageFrame = {
 };
 export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref };
+export type RefreshedFrame = { type: "refreshed"; exp: number };
+export type PresenceFrame = { type: "presence"; action: "join" | "leave"; user: string; connectionId: string };
 export const PING_FRAME = '{"type":"ping"}';
 export const PONG_FRAME = '{"type":"pong"}';
 
-/** WebSocket close codes the gateway sends. */
+/** WebSocket close codes the gateway sends. 4xxx codes are terminal for a client unless it can fix the cause. */
 export const CloseCode = {
   normal: 1000,
   policyViolation: 1008,
   internalError: 1011,
+  /** The token expired and was not refreshed in time: reconnect only with a new token. */
+  tokenExpired: 4001,
+  /** The token was revoked: do not reconnect with it. */
+  tokenRevoked: 4002,
+  /** An operator disconnected this user or connection. */
+  disconnected: 4003,
 } as const;
 
 export type ErrorBody = { error: { code: string; message: string; details?: unknown } };

@@ -8,8 +8,16 @@ import { publisherCredentialFrom, userTokenFrom } from "./credentials.ts";
 import { verifyUserToken } from "./jwt.ts";
 import { hasScope, type Principal, roomAllowed } from "./principal.ts";
 
-function authorize(principal: Principal, scope: Scope, room: string): void {
-  if (!hasScope(principal, scope)) throw new GatewayError("forbidden", `credential lacks scope "${scope}"`);
+/** Scopes that admit each kind of credential (any one suffices); a kind not listed is refused. */
+export type ScopeRule = { user?: readonly Scope[]; api_key?: readonly Scope[] };
+
+export function authorize(principal: Principal, rule: ScopeRule, room: string): void {
+  const accepted = rule[principal.kind] ?? [];
+  if (!accepted.some((s) => hasScope(principal, s)))
+    throw new GatewayError(
+      "forbidden",
+      `credential needs scope ${accepted.map((s) => `"${s}"`).join(" or ") || "of another kind"}`,
+    );
   if (!roomAllowed(principal.rooms, room)) throw new GatewayError("forbidden", "credential does not grant this room");
 }
 
@@ -19,13 +27,13 @@ export const requireUser = (scope: Scope) =>
     const token = userTokenFrom(c.req.raw.headers, new URL(c.req.url));
     if (token === undefined) throw new GatewayError("missing_token", "a token is required");
     const principal = await verifyUserToken(c.var.config, token);
-    authorize(principal, scope, c.var.room);
+    authorize(principal, { user: [scope] }, c.var.room);
     c.set("principal", principal);
     await next();
   });
 
-/** An API key or a user JWT from the HTTP headers, with `scope` and a grant for the room. */
-export const requirePublisher = (scope: Scope) =>
+/** An API key or a user JWT from the HTTP headers, admitted by `rule` and granted the room. */
+export const requireCredential = (rule: ScopeRule) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const credential = publisherCredentialFrom(c.req.raw.headers);
     if (credential === undefined) throw new GatewayError("missing_token", "an API key or token is required");
@@ -33,7 +41,7 @@ export const requirePublisher = (scope: Scope) =>
       credential.kind === "api_key"
         ? await verifyApiKey(c.var.config, credential.key)
         : await verifyUserToken(c.var.config, credential.token);
-    authorize(principal, scope, c.var.room);
+    authorize(principal, rule, c.var.room);
     c.set("principal", principal);
     await next();
   });

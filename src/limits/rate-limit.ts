@@ -4,7 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 
-type LimiterName = "PUBLISH_LIMITER" | "CONNECT_LIMITER";
+type LimiterName = "PUBLISH_LIMITER" | "CONNECT_LIMITER" | "API_LIMITER";
 
 /** The binding's window (wrangler.toml `period`): the longest a client may need to wait. */
 const RETRY_AFTER_SECONDS = 10;

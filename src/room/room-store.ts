@@ -1,13 +1,33 @@
-// The room's durable state in the object's SQLite storage. Synchronous: the runtime batches these
-// writes and holds outgoing messages until they are durable (output gate), so a client never sees
-// a seq the room could forget.
+// The room's durable state in the object's SQLite storage: the sequence counter and recent history.
+// Synchronous: the runtime batches these writes and holds outgoing messages until they are durable
+// (output gate), so a client never sees a seq the room could forget.
+
+export type HistoryBounds = { maxMessages: number; maxAgeMs: number };
+
+export type StoredMessage = {
+  seq: number;
+  /** The frame exactly as it was sent. */
+  frame: string;
+  /** Subs a targeted message was meant for; undefined when it went to everyone. */
+  audience: string[] | undefined;
+};
+
+type Row = { seq: number; frame: string; audience: string | null };
+
+/** Age pruning walks the table, so it runs at most this often; reads filter by age exactly. */
+const AGE_PRUNE_INTERVAL_MS = 1000;
+
 export class RoomStore {
   private seq: number;
+  private lastAgePrune = 0;
   private readonly sql: SqlStorage;
+  private readonly bounds: HistoryBounds;
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: SqlStorage, bounds: HistoryBounds) {
     this.sql = sql;
-    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    this.bounds = bounds;
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT)`);
     const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0];
     this.seq = row?.value ?? 0;
   }
@@ -25,4 +45,51 @@ export class RoomStore {
     );
     return this.seq;
   }
+
+  /** Records a delivered message and trims history to its count and age bounds. */
+  append(seq: number, ts: number, frame: string, audience: string[] | undefined): void {
+    this.sql.exec(
+      "INSERT INTO messages (seq, ts, frame, audience) VALUES (?, ?, ?, ?)",
+      seq,
+      ts,
+      frame,
+      audience === undefined ? null : JSON.stringify(audience),
+    );
+    this.sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.bounds.maxMessages);
+    if (ts - this.lastAgePrune >= AGE_PRUNE_INTERVAL_MS) {
+      this.lastAgePrune = ts;
+      this.sql.exec("DELETE FROM messages WHERE ts < ?", ts - this.bounds.maxAgeMs);
+    }
+  }
+
+  /** Oldest seq still retained at `now`, or undefined when history is empty. */
+  oldestSeq(now: number): number | undefined {
+    const row = this.sql
+      .exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages WHERE ts >= ?", now - this.bounds.maxAgeMs)
+      .toArray()[0];
+    return row?.seq ?? undefined;
+  }
+
+  /** Messages with seq > `since`, oldest first, within the age bound. */
+  since(since: number, now: number, limit: number): StoredMessage[] {
+    return this.sql
+      .exec<Row>(
+        "SELECT seq, frame, audience FROM messages WHERE seq > ? AND ts >= ? ORDER BY seq LIMIT ?",
+        since,
+        now - this.bounds.maxAgeMs,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({
+        seq: r.seq,
+        frame: r.frame,
+        audience: r.audience === null ? undefined : parseAudience(r.audience),
+      }));
+  }
+}
+
+/** The audience column only ever holds what `append` wrote: a JSON array of strings. */
+function parseAudience(text: string): string[] {
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }

@@ -1,30 +1,42 @@
-// One Durable Object per tenant+room: holds the sockets (hibernation API), numbers and delivers.
-// Handlers stay short; decisions live in the pure helpers beside this file.
+// One Durable Object per tenant+room: holds the sockets (hibernation API), numbers, records and
+// delivers. Handlers stay short; decisions live in the pure helpers beside this file.
 import { DurableObject } from "cloudflare:workers";
+import { verifyUserToken } from "../auth/jwt.ts";
+import { hasScope, roomAllowed } from "../auth/principal.ts";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFrame, GatewayError } from "../errors.ts";
 import { Buckets, ruleFor } from "../limits/token-bucket.ts";
-import { log } from "../log.ts";
 import {
   type AckFrame,
   CloseCode,
+  type ConnectIdentity,
   connectIdentitySchema,
+  type DisconnectBody,
+  type HistoryQuery,
   IDENTITY_HEADER,
   PING_FRAME,
   PONG_FRAME,
+  type PresenceSnapshot,
   type PublishRequest,
   type PublishResult,
+  type Ref,
+  type RefreshedFrame,
   SUBPROTOCOL,
 } from "../protocol.ts";
 import { parseClientFrame } from "./client-frames.ts";
-import { type ConnectionState, stateOf, tagsFor } from "./connection.ts";
+import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
 import { encodeMessageFrame, encodeWelcome, exceedsBytes } from "./envelope.ts";
+import { earliestExpiryMs, isExpired } from "./expiry.ts";
+import { canRecover, encodeHistoryPage, visibleTo } from "./history.ts";
+import { encodePresence, presenceSnapshot } from "./presence.ts";
 import { RoomStore } from "./room-store.ts";
+import { closeQuietly, deliver } from "./sockets.ts";
+import { connectionTag, PRESENCE_TAG, userTag } from "./tags.ts";
 import { selectRecipients } from "./targeting.ts";
 
 const ABUSE_WINDOW_MS = 10_000;
-const OPEN = 1;
+const DEFAULT_HISTORY_LIMIT = 100;
 
 export class Room extends DurableObject<Env> {
   private readonly store: RoomStore;
@@ -33,11 +45,16 @@ export class Room extends DurableObject<Env> {
   // by which time a bucket would have refilled anyway.
   private readonly publishBuckets: Buckets;
   private readonly abuseBuckets: Buckets;
+  /** Connections whose `leave` was already announced (a close can be reported more than once). */
+  private readonly departed = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = configFor(env);
-    this.store = new RoomStore(ctx.storage.sql);
+    this.store = new RoomStore(ctx.storage.sql, {
+      maxMessages: this.config.historyMaxMessages,
+      maxAgeMs: this.config.historyMaxAgeMs,
+    });
     this.publishBuckets = new Buckets(ruleFor(this.config.clientPublishBurst, this.config.clientPublishWindowMs));
     this.abuseBuckets = new Buckets(ruleFor(this.config.abuseStrikes, ABUSE_WINDOW_MS));
     // Answered by the runtime without waking the object.
@@ -51,114 +68,214 @@ export class Room extends DurableObject<Env> {
     const state: ConnectionState = {
       connectionId: crypto.randomUUID(),
       room: identity.room,
+      tenant: identity.tenant,
       sub: identity.sub,
       scopes: identity.scopes,
       exp: identity.exp,
+      presence: identity.presence,
     };
     this.ctx.acceptWebSocket(server, tagsFor(state));
-    server.serializeAttachment(state);
-    server.send(
-      encodeWelcome({
-        connectionId: state.connectionId,
-        room: identity.room,
-        user: state.sub,
-        seq: this.store.lastSeq(),
-      }),
-    );
+    attach(server, state);
+    // Welcome, replay and the join happen with no await in between, so no publish can slip into
+    // the seam: the client sees every message after `since` exactly once.
+    this.welcome(server, state, identity);
+    this.announce(encodePresence("join", state), server);
+    await this.scheduleExpiry(state.exp * 1000);
     const headers = identity.subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  /** Numbers, stamps and delivers one message. Called over RPC and for client publishes. */
-  async publish(req: PublishRequest): Promise<PublishResult> {
-    return this.deliver(req);
+  private welcome(ws: WebSocket, state: ConnectionState, identity: ConnectIdentity): void {
+    const seq = this.store.lastSeq();
+    const base = { connectionId: state.connectionId, room: state.room, user: state.sub, seq };
+    if (identity.since === undefined) {
+      ws.send(encodeWelcome(base));
+      return;
+    }
+    const now = Date.now();
+    const recovered = canRecover(identity.since, seq, this.store.oldestSeq(now));
+    ws.send(encodeWelcome({ ...base, recovered }));
+    if (!recovered) return;
+    for (const m of this.store.since(identity.since, now, this.config.historyMaxMessages)) {
+      if (visibleTo(m, state.sub)) ws.send(m.frame);
+    }
   }
 
-  private deliver(req: PublishRequest): PublishResult {
+  /** Numbers, stamps, records and delivers one message. Called over RPC and for client publishes. */
+  async publish(req: PublishRequest): Promise<PublishResult> {
+    return this.deliverMessage(req);
+  }
+
+  private deliverMessage(req: PublishRequest): PublishResult {
     const seq = this.store.nextSeq();
     const id = crypto.randomUUID();
+    const ts = Date.now();
     const frame = encodeMessageFrame(
-      { id, seq, room: req.room, event: req.event, sender: req.sender, ts: Date.now() },
+      { id, seq, room: req.room, event: req.event, sender: req.sender, ts },
       req.payloadJson,
     );
-    let delivered = 0;
-    for (const ws of selectRecipients((tag) => this.ctx.getWebSockets(tag), req.to, req.exclude)) {
-      if (ws.readyState !== OPEN) continue;
-      try {
-        ws.send(frame);
-        delivered++;
-      } catch (err) {
-        // A failed send fails only that socket; everyone else still gets the message.
-        log("send_failed", { error: String(err) });
-        closeQuietly(ws, CloseCode.internalError, "send failed");
-      }
+    const recipients = selectRecipients((tag) => this.ctx.getWebSockets(tag), req.to, req.exclude);
+    // Targeted messages remember who they were for, so replay and history show them to no one else.
+    const audience =
+      req.to === undefined
+        ? undefined
+        : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
+    this.store.append(seq, ts, frame, audience);
+    return { id, seq, delivered: deliver(recipients, frame) };
+  }
+
+  /** History over HTTP: the JSON page as a string, frames exactly as they were sent. */
+  async history(query: HistoryQuery, viewer: string | undefined): Promise<string> {
+    const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
+    const frames: string[] = [];
+    let since = query.since ?? 0;
+    // A viewer may not see every stored message, so keep reading until the page is full.
+    while (frames.length < limit) {
+      const batch = this.store.since(since, Date.now(), limit);
+      for (const m of batch) if (visibleTo(m, viewer) && frames.length < limit) frames.push(m.frame);
+      const last = batch.at(-1);
+      if (last === undefined || batch.length < limit) break;
+      since = last.seq;
     }
-    return { id, seq, delivered };
+    return encodeHistoryPage(frames, this.store.lastSeq());
+  }
+
+  async presence(): Promise<PresenceSnapshot> {
+    return presenceSnapshot(this.openSockets().map(stateOf));
+  }
+
+  /** Closes the matching sockets with 4003 and tells how many were open. */
+  async disconnect(body: DisconnectBody): Promise<number> {
+    const targets = new Set<WebSocket>();
+    for (const u of body.users ?? []) for (const ws of this.ctx.getWebSockets(userTag(u))) targets.add(ws);
+    for (const c of body.connections ?? []) for (const ws of this.ctx.getWebSockets(connectionTag(c))) targets.add(ws);
+    let closed = 0;
+    for (const ws of targets) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      this.end(ws, CloseCode.disconnected, "disconnected");
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Closes sockets whose token has expired, then re-arms for the next expiry. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const ws of this.openSockets()) {
+      if (isExpired(stateOf(ws), now)) this.end(ws, CloseCode.tokenExpired, "token_expired");
+    }
+    const next = earliestExpiryMs(this.openSockets().map(stateOf));
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
-    if (frame.type === "ping") {
-      ws.send(PONG_FRAME);
-      return;
-    }
-    const state = stateOf(ws);
-    if (!state.scopes.includes("publish"))
-      return this.reject(ws, new GatewayError("forbidden", 'publishing needs scope "publish"'), frame.ref);
-    if (!this.publishBuckets.allow(state.connectionId, Date.now()))
-      return this.reject(ws, new GatewayError("rate_limited", "publish rate exceeded"), frame.ref);
-    const payloadJson = JSON.stringify(frame.payload);
-    if (exceedsBytes(payloadJson, this.config.maxPayloadBytes))
-      return this.reject(
-        ws,
-        new GatewayError("payload_too_large", `payload exceeds ${this.config.maxPayloadBytes} bytes`),
-        frame.ref,
-      );
-    const result = this.deliver({
-      room: state.room,
-      sender: { kind: "user", id: state.sub },
-      event: frame.event,
-      payloadJson,
-      to: frame.to,
-      exclude: frame.exclude,
-    });
-    if (frame.ref !== undefined) {
-      const ack: AckFrame = { type: "ack", ref: frame.ref, ...result };
-      ws.send(JSON.stringify(ack));
+    switch (frame.type) {
+      case "ping":
+        ws.send(PONG_FRAME);
+        return;
+      case "refresh":
+        return this.refresh(ws, frame.token);
+      case "publish": {
+        const state = stateOf(ws);
+        if (!state.scopes.includes("publish"))
+          return this.reject(ws, new GatewayError("forbidden", 'publishing needs scope "publish"'), frame.ref);
+        if (!this.publishBuckets.allow(state.connectionId, Date.now()))
+          return this.reject(ws, new GatewayError("rate_limited", "publish rate exceeded"), frame.ref);
+        const payloadJson = JSON.stringify(frame.payload);
+        if (exceedsBytes(payloadJson, this.config.maxPayloadBytes))
+          return this.reject(
+            ws,
+            new GatewayError("payload_too_large", `payload exceeds ${this.config.maxPayloadBytes} bytes`),
+            frame.ref,
+          );
+        const result = this.deliverMessage({
+          room: state.room,
+          sender: { kind: "user", id: state.sub },
+          event: frame.event,
+          payloadJson,
+          to: frame.to,
+          exclude: frame.exclude,
+        });
+        if (frame.ref !== undefined) {
+          const ack: AckFrame = { type: "ack", ref: frame.ref, ...result };
+          ws.send(JSON.stringify(ack));
+        }
+      }
     }
   }
 
+  /** Extends a connection's life with a new token for the same tenant and sub. */
+  private async refresh(ws: WebSocket, token: string): Promise<void> {
+    const state = stateOf(ws);
+    let next: ConnectionState;
+    try {
+      const p = await verifyUserToken(this.config, token);
+      if (p.tenant !== state.tenant || p.id !== state.sub)
+        throw new GatewayError("forbidden", "refresh token is for another user");
+      if (!hasScope(p, "subscribe") || !roomAllowed(p.rooms, state.room))
+        throw new GatewayError("forbidden", "refresh token does not grant this room");
+      next = { ...state, scopes: p.scopes as ConnectionState["scopes"], exp: p.exp ?? state.exp };
+    } catch (err) {
+      if (err instanceof GatewayError) return this.reject(ws, err);
+      throw err;
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+    attach(ws, next);
+    await this.scheduleExpiry(next.exp * 1000);
+    const frame: RefreshedFrame = { type: "refreshed", exp: next.exp };
+    ws.send(JSON.stringify(frame));
+  }
+
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.forget(ws);
+    this.depart(ws);
     // The hibernation API never answers a peer's close frame by itself; reserved codes cannot be sent.
     closeQuietly(ws, code === 1005 || code === 1006 || code === 1015 ? CloseCode.normal : code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.forget(ws);
+    this.depart(ws);
   }
 
-  private forget(ws: WebSocket): void {
-    const { connectionId } = stateOf(ws);
-    this.publishBuckets.delete(connectionId);
-    this.abuseBuckets.delete(connectionId);
+  /** Server-side close: the leave is announced now, not when the peer answers. */
+  private end(ws: WebSocket, code: number, reason: string): void {
+    closeQuietly(ws, code, reason);
+    this.depart(ws);
+  }
+
+  private depart(ws: WebSocket): void {
+    const state = stateOf(ws);
+    this.publishBuckets.delete(state.connectionId);
+    this.abuseBuckets.delete(state.connectionId);
+    if (this.departed.has(state.connectionId)) return;
+    this.departed.add(state.connectionId);
+    this.announce(encodePresence("leave", state), ws);
+  }
+
+  /** Sends a presence frame to every presence subscriber but `self`. */
+  private announce(frame: string, self: WebSocket): void {
+    deliver(
+      this.ctx.getWebSockets(PRESENCE_TAG).filter((ws) => ws !== self),
+      frame,
+    );
+  }
+
+  private openSockets(): WebSocket[] {
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  }
+
+  /** One alarm per object, always at the earliest expiry of any socket. */
+  private async scheduleExpiry(atMs: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > atMs) await this.ctx.storage.setAlarm(atMs);
   }
 
   /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
-  private reject(ws: WebSocket, error: GatewayError, ref?: AckFrame["ref"]): void {
+  private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
     ws.send(errorFrame(error, ref));
     if (!this.abuseBuckets.allow(stateOf(ws).connectionId, Date.now()))
-      closeQuietly(ws, CloseCode.policyViolation, "too many invalid frames");
-  }
-}
-
-/** close() throws on a socket that is already closed; that case is expected and harmless. */
-function closeQuietly(ws: WebSocket, code: number, reason: string): void {
-  try {
-    ws.close(code, reason);
-  } catch {
-    // already closed
+      this.end(ws, CloseCode.policyViolation, "too many invalid frames");
   }
 }

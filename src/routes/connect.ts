@@ -3,7 +3,14 @@ import { createMiddleware } from "hono/factory";
 import { offeredSubprotocols } from "../auth/credentials.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { type ConnectIdentity, IDENTITY_HEADER, SUBPROTOCOL, type UserScope } from "../protocol.ts";
+import {
+  type ConnectIdentity,
+  connectQuerySchema,
+  IDENTITY_HEADER,
+  SINCE_SUBPROTOCOL_PREFIX,
+  SUBPROTOCOL,
+  type UserScope,
+} from "../protocol.ts";
 import { roomStub } from "../room/stub.ts";
 
 export const requireUpgrade = createMiddleware<AppEnv>(async (c, next) => {
@@ -12,8 +19,19 @@ export const requireUpgrade = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** `?since=` and `?presence=`, with `since.<seq>` in the subprotocol list as the browser's carrier. */
+function connectOptions(query: Record<string, string>, subprotocols: string[]) {
+  const since = subprotocols
+    .find((p) => p.startsWith(SINCE_SUBPROTOCOL_PREFIX))
+    ?.slice(SINCE_SUBPROTOCOL_PREFIX.length);
+  const parsed = connectQuerySchema.safeParse({ since: query.since ?? since, presence: query.presence });
+  if (!parsed.success) throw new GatewayError("invalid_query", "since must be a sequence number; presence 1 or 0");
+  return { since: parsed.data.since, presence: parsed.data.presence === "1" || parsed.data.presence === "true" };
+}
+
 export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   const p = c.var.principal;
+  const subprotocols = offeredSubprotocols(c.req.raw.headers);
   const identity: ConnectIdentity = {
     tenant: p.tenant,
     room: c.var.room,
@@ -21,7 +39,8 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
     // Only user JWTs reach this route, so every scope is a user scope.
     scopes: p.scopes as UserScope[],
     exp: p.exp ?? 0,
-    subprotocol: offeredSubprotocols(c.req.raw.headers).includes(SUBPROTOCOL),
+    subprotocol: subprotocols.includes(SUBPROTOCOL),
+    ...connectOptions(c.req.query(), subprotocols),
   };
   // A fresh request: nothing the client sent (headers, cookies, query) reaches the room.
   return roomStub(c.env, p.tenant, c.var.room).fetch("https://room/connect", {

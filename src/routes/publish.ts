@@ -1,13 +1,11 @@
 // HTTP publish: body size and shape are checked here, so the room only numbers and delivers.
-import { zValidator } from "@hono/zod-validator";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { z } from "zod";
 import { type Principal, senderOf } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { type PublishBody, type PublishResult, publishBodySchema } from "../protocol.ts";
+import type { PublishBody, PublishResult } from "../protocol.ts";
 import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
 import { exceedsBytes } from "../room/envelope.ts";
 import { roomStub } from "../room/stub.ts";
@@ -21,11 +19,6 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) =>
     },
   })(c, next),
 );
-
-export const validBody = zValidator("json", publishBodySchema, (result) => {
-  if (!result.success)
-    throw new GatewayError("invalid_body", "request body does not match the schema", z.flattenError(result.error));
-});
 
 export async function publish(
   env: Env,

@@ -1,0 +1,18 @@
+// Presence as pure functions over connection states.
+import type { PresenceFrame, PresenceSnapshot } from "../protocol.ts";
+import type { ConnectionState } from "./connection.ts";
+
+export function presenceSnapshot(states: Iterable<ConnectionState>): PresenceSnapshot {
+  const perUser = new Map<string, number>();
+  let connections = 0;
+  for (const s of states) {
+    connections++;
+    perUser.set(s.sub, (perUser.get(s.sub) ?? 0) + 1);
+  }
+  return { connections, users: [...perUser].map(([id, n]) => ({ id, connections: n })) };
+}
+
+export function encodePresence(action: PresenceFrame["action"], s: ConnectionState): string {
+  const frame: PresenceFrame = { type: "presence", action, user: s.sub, connectionId: s.connectionId };
+  return JSON.stringify(frame);
+}
