@@ -13,7 +13,12 @@ export default defineConfig(async () => ({
             miniflare: { bindings: await testBindings() },
           }),
         ],
-        test: { name: "workers", include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"] },
+        test: {
+          name: "workers",
+          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+          // Generous: CI machines have two cores; waits inside tests have their own shorter bounds.
+          testTimeout: 20_000,
+        },
       },
       {
         test: {

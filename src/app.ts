@@ -5,14 +5,24 @@ import { requireCredential, requireUser } from "./auth/middleware.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
-import { rateLimit } from "./limits/rate-limit.ts";
+import { connectIpLimit, rateLimit } from "./limits/rate-limit.ts";
 import { log } from "./log.ts";
-import { DEFAULT_ROOM, disconnectBodySchema, historyQuerySchema, publishBodySchema } from "./protocol.ts";
+import {
+  DEFAULT_ROOM,
+  disconnectBodySchema,
+  historyQuerySchema,
+  publishBodySchema,
+  revocationBodySchema,
+} from "./protocol.ts";
 import { roomStub } from "./room/stub.ts";
+import { accessLog } from "./routes/access-log.ts";
 import { forwardUpgrade, requireUpgrade } from "./routes/connect.ts";
+import { requireAllowedOrigin } from "./routes/origin.ts";
 import { limitBody, publish } from "./routes/publish.ts";
 import { roomFromPath } from "./routes/room-param.ts";
 import { validJson, validQuery } from "./routes/validate.ts";
+import { toRevocation } from "./tenant/revocations.ts";
+import { tenantStub } from "./tenant/tenant.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -20,12 +30,15 @@ app.use("*", async (c, next) => {
   c.set("config", configFor(c.env));
   await next();
 });
+app.use("*", accessLog);
 
 app.get("/health", (c) => c.json({ ok: true }));
 
 // No middleware on these routes may touch response headers: a 101's headers are immutable.
 const connect = [
+  requireAllowedOrigin,
   requireUpgrade,
+  connectIpLimit,
   requireUser("subscribe"),
   rateLimit("CONNECT_LIMITER", "connect"),
   forwardUpgrade,
@@ -83,6 +96,24 @@ app.post(
   async (c) => {
     const disconnected = await roomStub(c.env, c.var.principal.tenant, c.var.room).disconnect(c.req.valid("json"));
     return c.json({ disconnected });
+  },
+);
+
+app.post(
+  "/v1/admin/revocations",
+  requireCredential({ api_key: ["admin"] }),
+  rateLimit("API_LIMITER", "revoke"),
+  limitBody,
+  validJson(revocationBodySchema),
+  async (c) => {
+    const { tenant } = c.var.principal;
+    const revocation = toRevocation(
+      c.req.valid("json"),
+      Math.floor(Date.now() / 1000),
+      c.var.config.maxTokenLifetimeSeconds,
+    );
+    const closed = await tenantStub(c.env, tenant).revoke(tenant, revocation);
+    return c.json({ revocation, closed }, 201);
   },
 );
 

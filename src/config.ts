@@ -34,6 +34,27 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
     return parsed.data;
   });
 
+/** Comma list of exact origins; `*` only when set explicitly; empty refuses every browser origin. */
+const originList = z
+  .string()
+  .optional()
+  .transform((s) =>
+    (s ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.union([
+        z.literal("*"),
+        z
+          .url({ protocol: /^https?$/ })
+          .refine((o) => new URL(o).origin === o, "must be an origin like https://app.example.com"),
+      ]),
+    ),
+  );
+
 const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().min(1) })).min(1) });
 
 const configSchema = z
@@ -42,6 +63,10 @@ const configSchema = z
     CLIENT_PUBLISH_BURST: int(1, 10_000, 20),
     CLIENT_PUBLISH_WINDOW_SECONDS: int(1, 3_600, 10),
     ABUSE_STRIKES: int(1, 1_000, 10),
+    MAX_CONNECTIONS_PER_USER: int(1, 32_768, 10),
+    MAX_CONNECTIONS_PER_ROOM: int(1, 32_768, 10_000),
+    MAX_TOKEN_LIFETIME_SECONDS: int(60, 30 * 24 * 3_600, 24 * 3_600),
+    ALLOWED_ORIGINS: originList,
     HISTORY_MAX_MESSAGES: int(0, 100_000, 1_000),
     HISTORY_MAX_AGE_SECONDS: int(0, 7 * 24 * 3_600, 600),
     JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30, 5),
@@ -62,6 +87,11 @@ export type Config = {
   clientPublishBurst: number;
   clientPublishWindowMs: number;
   abuseStrikes: number;
+  maxConnectionsPerUser: number;
+  maxConnectionsPerRoom: number;
+  maxTokenLifetimeSeconds: number;
+  /** Browser origins allowed to open sockets; `["*"]` allows any. */
+  allowedOrigins: readonly string[];
   historyMaxMessages: number;
   historyMaxAgeMs: number;
   clockToleranceSeconds: number;
@@ -88,6 +118,10 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     clientPublishBurst: c.CLIENT_PUBLISH_BURST,
     clientPublishWindowMs: c.CLIENT_PUBLISH_WINDOW_SECONDS * 1000,
     abuseStrikes: c.ABUSE_STRIKES,
+    maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
+    maxConnectionsPerRoom: c.MAX_CONNECTIONS_PER_ROOM,
+    maxTokenLifetimeSeconds: c.MAX_TOKEN_LIFETIME_SECONDS,
+    allowedOrigins: c.ALLOWED_ORIGINS,
     historyMaxMessages: c.HISTORY_MAX_MESSAGES,
     historyMaxAgeMs: c.HISTORY_MAX_AGE_SECONDS * 1000,
     clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,

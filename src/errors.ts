@@ -13,7 +13,9 @@ const STATUS = {
   invalid_claims: 401,
   invalid_api_key: 401,
   revoked_api_key: 401,
+  token_revoked: 401,
   forbidden: 403,
+  forbidden_origin: 403,
   not_found: 404,
   invalid_room: 400,
   invalid_json: 400,
@@ -24,6 +26,7 @@ const STATUS = {
   payload_too_large: 413,
   upgrade_required: 426,
   rate_limited: 429,
+  too_many_connections: 429,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

@@ -1,4 +1,5 @@
 import { app } from "./app.ts";
 
 export { Room } from "./room/room.ts";
+export { Tenant } from "./tenant/tenant.ts";
 export default app;

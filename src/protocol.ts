@@ -36,6 +36,8 @@ export const tokenClaimsSchema = z.object({
   sub: subSchema,
   tenant: tenantSchema,
   exp: z.number().int(),
+  iat: z.number().optional(),
+  jti: z.string().max(256).optional(),
   scope: z
     .string()
     .optional()
@@ -133,6 +135,9 @@ export const connectIdentitySchema = z.object({
   since: z.number().int().min(0).optional(),
   /** Receive presence join/leave frames. */
   presence: z.boolean(),
+  /** Token id and issue time, matched against revocations. */
+  jti: z.string().optional(),
+  iat: z.number().optional(),
 });
 export type ConnectIdentity = z.infer<typeof connectIdentitySchema>;
 
@@ -169,6 +174,17 @@ export const disconnectBodySchema = z.strictObject({
   connections: z.array(connectionIdSchema).max(1000).optional(),
 });
 export type DisconnectBody = z.infer<typeof disconnectBodySchema>;
+
+/** `POST /v1/admin/revocations` body: one token by `jti`, or every token of `sub` issued before `before`. */
+export const revocationBodySchema = z.union([
+  z.strictObject({ jti: z.string().min(1).max(256) }),
+  z.strictObject({ sub: subSchema, before: z.number().int().positive().max(1e11).optional() }),
+]);
+export type RevocationBody = z.infer<typeof revocationBodySchema>;
+/** A stored revocation; `keepUntil` (epoch seconds) is when every token it can match has expired anyway. */
+export type Revocation =
+  | { kind: "jti"; jti: string; keepUntil: number }
+  | { kind: "sub"; sub: string; before: number; keepUntil: number };
 
 export type PresenceSnapshot = { connections: number; users: { id: string; connections: number }[] };
 

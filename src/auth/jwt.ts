@@ -84,15 +84,23 @@ function toGatewayError(err: unknown): GatewayError {
 }
 
 /** Checks the gateway's own claims; jose has already checked signature, exp, nbf, iss and aud. */
-export function readClaims(payload: unknown, nowSeconds: number, toleranceSeconds: number): TokenClaims {
+export function readClaims(
+  payload: unknown,
+  nowSeconds: number,
+  toleranceSeconds: number,
+  maxLifetimeSeconds: number,
+): TokenClaims {
   const parsed = tokenClaimsSchema.safeParse(payload);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "claims"))];
     throw new GatewayError("invalid_claims", `invalid or missing claims: ${fields.join(", ")}`);
   }
-  const iat = (payload as { iat?: unknown }).iat;
-  if (typeof iat === "number" && iat > nowSeconds + toleranceSeconds)
+  const { iat, exp } = parsed.data;
+  if (iat !== undefined && iat > nowSeconds + toleranceSeconds)
     throw new GatewayError("token_not_yet_valid", "token was issued in the future");
+  // Bounded lifetimes let revocations be forgotten once every token they match has expired.
+  if (exp - (iat ?? nowSeconds) > maxLifetimeSeconds + toleranceSeconds)
+    throw new GatewayError("invalid_claims", `token lifetime exceeds ${maxLifetimeSeconds} seconds`);
   return parsed.data;
 }
 
@@ -112,7 +120,12 @@ export async function verifyUserToken(config: Config, token: string, now: Date =
   } catch (err) {
     throw toGatewayError(err);
   }
-  const claims = readClaims(payload, Math.floor(now.getTime() / 1000), config.clockToleranceSeconds);
+  const claims = readClaims(
+    payload,
+    Math.floor(now.getTime() / 1000),
+    config.clockToleranceSeconds,
+    config.maxTokenLifetimeSeconds,
+  );
   return {
     kind: "user",
     id: claims.sub,
@@ -120,5 +133,7 @@ export async function verifyUserToken(config: Config, token: string, now: Date =
     scopes: claims.scope,
     rooms: claims.rooms,
     exp: claims.exp,
+    jti: claims.jti,
+    iat: claims.iat,
   };
 }

@@ -1,8 +1,9 @@
 // Hono middleware that turns a request's credential into `c.var.principal`, or a typed error.
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import type { Scope } from "../protocol.ts";
+import { tenantStub } from "../tenant/tenant.ts";
 import { verifyApiKey } from "./api-keys.ts";
 import { publisherCredentialFrom, userTokenFrom } from "./credentials.ts";
 import { verifyUserToken } from "./jwt.ts";
@@ -11,14 +12,22 @@ import { hasScope, type Principal, roomAllowed } from "./principal.ts";
 /** Scopes that admit each kind of credential (any one suffices); a kind not listed is refused. */
 export type ScopeRule = { user?: readonly Scope[]; api_key?: readonly Scope[] };
 
-export function authorize(principal: Principal, rule: ScopeRule, room: string): void {
+/** `room` is undefined on routes outside `/v1/rooms/…` (revocations): then no room grant is needed. */
+export function authorize(principal: Principal, rule: ScopeRule, room: string | undefined): void {
   const accepted = rule[principal.kind] ?? [];
   if (!accepted.some((s) => hasScope(principal, s)))
     throw new GatewayError(
       "forbidden",
       `credential needs scope ${accepted.map((s) => `"${s}"`).join(" or ") || "of another kind"}`,
     );
-  if (!roomAllowed(principal.rooms, room)) throw new GatewayError("forbidden", "credential does not grant this room");
+  if (room !== undefined && !roomAllowed(principal.rooms, room))
+    throw new GatewayError("forbidden", "credential does not grant this room");
+}
+
+/** Rooms enforce revocations on sockets; an HTTP call made with a JWT asks the tenant. */
+async function assertNotRevoked(env: Env, p: Principal): Promise<void> {
+  if (await tenantStub(env, p.tenant).isRevoked({ sub: p.id, jti: p.jti, iat: p.iat }))
+    throw new GatewayError("token_revoked", "token has been revoked");
 }
 
 /** A user JWT from any of the WebSocket carriers, with `scope` and a grant for the room. */
@@ -41,7 +50,9 @@ export const requireCredential = (rule: ScopeRule) =>
       credential.kind === "api_key"
         ? await verifyApiKey(c.var.config, credential.key)
         : await verifyUserToken(c.var.config, credential.token);
-    authorize(principal, rule, c.var.room);
+    const room: string | undefined = c.get("room");
+    authorize(principal, rule, room);
+    if (principal.kind === "user") await assertNotRevoked(c.env, principal);
     c.set("principal", principal);
     await next();
   });

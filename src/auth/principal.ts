@@ -11,6 +11,9 @@ export type Principal = {
   rooms?: readonly string[] | undefined;
   /** Token expiry in epoch seconds (users only). */
   exp?: number | undefined;
+  /** Token id and issue time (users only), matched against revocations. */
+  jti?: string | undefined;
+  iat?: number | undefined;
 };
 
 export function senderOf(p: Principal): Sender {

@@ -11,6 +11,10 @@ export type ConnectionState = {
   /** Token expiry, epoch seconds: the socket is closed with 4001 when it passes. */
   exp: number;
   presence: boolean;
+  jti?: string | undefined;
+  iat?: number | undefined;
+  /** Epoch ms, for the disconnect log line's duration. */
+  connectedAt: number;
 };
 
 export function tagsFor(c: ConnectionState): string[] {

@@ -5,7 +5,7 @@ import { verifyUserToken } from "../auth/jwt.ts";
 import { hasScope, roomAllowed } from "../auth/principal.ts";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
-import { errorFrame, GatewayError } from "../errors.ts";
+import { errorFrame, errorResponse, GatewayError } from "../errors.ts";
 import { Buckets, ruleFor } from "../limits/token-bucket.ts";
 import {
   type AckFrame,
@@ -22,8 +22,11 @@ import {
   type PublishResult,
   type Ref,
   type RefreshedFrame,
+  type Revocation,
   SUBPROTOCOL,
 } from "../protocol.ts";
+import { isRevoked, matches } from "../tenant/revocations.ts";
+import { tenantStub } from "../tenant/tenant.ts";
 import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
 import { encodeMessageFrame, encodeWelcome, exceedsBytes } from "./envelope.ts";
@@ -47,6 +50,8 @@ export class Room extends DurableObject<Env> {
   private readonly abuseBuckets: Buckets;
   /** Connections whose `leave` was already announced (a close can be reported more than once). */
   private readonly departed = new Set<string>();
+  /** The tenant's revocations while this room is registered for pushes; undefined when not. */
+  private revocations: Revocation[] | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +69,8 @@ export class Room extends DurableObject<Env> {
   /** Accepts a WebSocket upgrade forwarded by the Worker with a verified identity. */
   override async fetch(request: Request): Promise<Response> {
     const identity = connectIdentitySchema.parse(JSON.parse(request.headers.get(IDENTITY_HEADER) ?? "null"));
+    const refusal = await this.admission(identity);
+    if (refusal !== undefined) return errorResponse(refusal);
     const { 0: client, 1: server } = new WebSocketPair();
     const state: ConnectionState = {
       connectionId: crypto.randomUUID(),
@@ -73,6 +80,9 @@ export class Room extends DurableObject<Env> {
       scopes: identity.scopes,
       exp: identity.exp,
       presence: identity.presence,
+      jti: identity.jti,
+      iat: identity.iat,
+      connectedAt: Date.now(),
     };
     this.ctx.acceptWebSocket(server, tagsFor(state));
     attach(server, state);
@@ -83,6 +93,42 @@ export class Room extends DurableObject<Env> {
     await this.scheduleExpiry(state.exp * 1000);
     const headers = identity.subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
     return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  /** Caps and revocations, checked before a socket is accepted. */
+  private async admission(identity: ConnectIdentity): Promise<GatewayError | undefined> {
+    const revocations = await this.revocationList(identity.tenant, identity.room);
+    if (isRevoked(revocations, identity, Math.floor(Date.now() / 1000)))
+      return new GatewayError("token_revoked", "token has been revoked");
+    if (countOpen(this.ctx.getWebSockets(userTag(identity.sub))) >= this.config.maxConnectionsPerUser)
+      return new GatewayError(
+        "too_many_connections",
+        `at most ${this.config.maxConnectionsPerUser} connections per user`,
+      );
+    if (countOpen(this.ctx.getWebSockets()) >= this.config.maxConnectionsPerRoom)
+      return new GatewayError(
+        "too_many_connections",
+        `at most ${this.config.maxConnectionsPerRoom} connections per room`,
+      );
+    return undefined;
+  }
+
+  /** Registers with the tenant on first use in this object's life, so revocations are pushed here. */
+  private async revocationList(tenant: string, room: string): Promise<Revocation[]> {
+    this.revocations ??= await tenantStub(this.env, tenant).register(room);
+    return this.revocations;
+  }
+
+  /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
+  async revoke(r: Revocation): Promise<number> {
+    this.revocations?.push(r);
+    let closed = 0;
+    for (const ws of this.openSockets()) {
+      if (!matches(r, stateOf(ws))) continue;
+      this.end(ws, CloseCode.tokenRevoked, "token_revoked");
+      closed++;
+    }
+    return closed;
   }
 
   private welcome(ws: WebSocket, state: ConnectionState, identity: ConnectIdentity): void {
@@ -217,7 +263,16 @@ export class Room extends DurableObject<Env> {
         throw new GatewayError("forbidden", "refresh token is for another user");
       if (!hasScope(p, "subscribe") || !roomAllowed(p.rooms, state.room))
         throw new GatewayError("forbidden", "refresh token does not grant this room");
-      next = { ...state, scopes: p.scopes as ConnectionState["scopes"], exp: p.exp ?? state.exp };
+      const revocations = await this.revocationList(state.tenant, state.room);
+      if (isRevoked(revocations, { sub: p.id, jti: p.jti, iat: p.iat }, Math.floor(Date.now() / 1000)))
+        throw new GatewayError("token_revoked", "token has been revoked");
+      next = {
+        ...state,
+        scopes: p.scopes as ConnectionState["scopes"],
+        exp: p.exp ?? state.exp,
+        jti: p.jti,
+        iat: p.iat,
+      };
     } catch (err) {
       if (err instanceof GatewayError) return this.reject(ws, err);
       throw err;
@@ -252,6 +307,14 @@ export class Room extends DurableObject<Env> {
     if (this.departed.has(state.connectionId)) return;
     this.departed.add(state.connectionId);
     this.announce(encodePresence("leave", state), ws);
+    // An empty room needs no revocation pushes; the next connect registers it again.
+    if (
+      this.revocations !== undefined &&
+      !this.ctx.getWebSockets().some((s) => s !== ws && s.readyState === WebSocket.OPEN)
+    ) {
+      this.revocations = undefined;
+      this.ctx.waitUntil(tenantStub(this.env, state.tenant).unregister(state.room));
+    }
   }
 
   /** Sends a presence frame to every presence subscriber but `self`. */
@@ -278,4 +341,10 @@ export class Room extends DurableObject<Env> {
     if (!this.abuseBuckets.allow(stateOf(ws).connectionId, Date.now()))
       this.end(ws, CloseCode.policyViolation, "too many invalid frames");
   }
+}
+
+function countOpen(sockets: WebSocket[]): number {
+  let n = 0;
+  for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) n++;
+  return n;
 }

@@ -41,6 +41,8 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
     exp: p.exp ?? 0,
     subprotocol: subprotocols.includes(SUBPROTOCOL),
     ...connectOptions(c.req.query(), subprotocols),
+    jti: p.jti,
+    iat: p.iat,
   };
   // A fresh request: nothing the client sent (headers, cookies, query) reaches the room.
   return roomStub(c.env, p.tenant, c.var.room).fetch("https://room/connect", {

@@ -1,0 +1,16 @@
+// Cross-site WebSocket hijacking defence: browsers always send Origin on an upgrade, and a page on
+// another site must not ride a user's credentials into a room. Servers send no Origin.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { GatewayError } from "../errors.ts";
+
+export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  return allowed.includes("*") || allowed.includes(origin);
+}
+
+export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => {
+  if (!originAllowed(c.req.header("origin"), c.var.config.allowedOrigins))
+    throw new GatewayError("forbidden_origin", "this origin may not open sockets here");
+  await next();
+});
