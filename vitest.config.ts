@@ -4,6 +4,8 @@ import { testBindings } from "./test/support/secrets.ts";
 
 export default defineConfig(async () => ({
   test: {
+    // Structured log lines are asserted where they matter; elsewhere they only bury failures.
+    silent: "passed-only",
     projects: [
       {
         plugins: [

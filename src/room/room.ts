@@ -7,6 +7,7 @@ import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFrame, errorResponse, GatewayError } from "../errors.ts";
 import { Buckets, ruleFor } from "../limits/token-bucket.ts";
+import { log } from "../log.ts";
 import {
   type AckFrame,
   CloseCode,
@@ -40,6 +41,7 @@ import { selectRecipients } from "./targeting.ts";
 
 const ABUSE_WINDOW_MS = 10_000;
 const DEFAULT_HISTORY_LIMIT = 100;
+const DEPARTED_MEMORY = 10_000;
 
 export class Room extends DurableObject<Env> {
   private readonly store: RoomStore;
@@ -249,6 +251,15 @@ export class Room extends DurableObject<Env> {
           const ack: AckFrame = { type: "ack", ref: frame.ref, ...result };
           ws.send(JSON.stringify(ack));
         }
+        log("publish", {
+          via: "ws",
+          tenant: state.tenant,
+          room: state.room,
+          sender: `user:${state.sub}`,
+          bytes: payloadJson.length,
+          delivered: result.delivered,
+          seq: result.seq,
+        });
       }
     }
   }
@@ -285,27 +296,37 @@ export class Room extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.depart(ws);
+    this.depart(ws, code);
     // The hibernation API never answers a peer's close frame by itself; reserved codes cannot be sent.
     closeQuietly(ws, code === 1005 || code === 1006 || code === 1015 ? CloseCode.normal : code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.depart(ws);
+    this.depart(ws, 1006);
   }
 
   /** Server-side close: the leave is announced now, not when the peer answers. */
   private end(ws: WebSocket, code: number, reason: string): void {
     closeQuietly(ws, code, reason);
-    this.depart(ws);
+    this.depart(ws, code);
   }
 
-  private depart(ws: WebSocket): void {
+  private depart(ws: WebSocket, code: number): void {
     const state = stateOf(ws);
     this.publishBuckets.delete(state.connectionId);
     this.abuseBuckets.delete(state.connectionId);
     if (this.departed.has(state.connectionId)) return;
     this.departed.add(state.connectionId);
+    // Duplicate close reports arrive within moments, so only recent departures need remembering.
+    if (this.departed.size > DEPARTED_MEMORY) this.departed.delete(this.departed.values().next().value ?? "");
+    log("disconnect", {
+      tenant: state.tenant,
+      room: state.room,
+      sender: `user:${state.sub}`,
+      connectionId: state.connectionId,
+      code,
+      durationMs: Date.now() - state.connectedAt,
+    });
     this.announce(encodePresence("leave", state), ws);
     // An empty room needs no revocation pushes; the next connect registers it again.
     if (
@@ -338,7 +359,15 @@ export class Room extends DurableObject<Env> {
   /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
   private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
     ws.send(errorFrame(error, ref));
-    if (!this.abuseBuckets.allow(stateOf(ws).connectionId, Date.now()))
+    const state = stateOf(ws);
+    log("rejected", {
+      via: "ws",
+      tenant: state.tenant,
+      room: state.room,
+      sender: `user:${state.sub}`,
+      code: error.code,
+    });
+    if (!this.abuseBuckets.allow(state.connectionId, Date.now()))
       this.end(ws, CloseCode.policyViolation, "too many invalid frames");
   }
 }
