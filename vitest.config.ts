@@ -5,7 +5,7 @@ import { testBindings } from "./test/support/secrets.ts";
 export default defineConfig(async () => ({
   test: {
     // Structured log lines are asserted where they matter; elsewhere they only bury failures.
-    silent: "passed-only",
+    silent: "passed-only" as const,
     projects: [
       {
         plugins: [

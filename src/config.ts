@@ -1,6 +1,5 @@
 // Settings from [vars] and secrets, validated once per isolate; a bad value names its variable.
 import { z } from "zod";
-import type { Env } from "./env.ts";
 import { type ApiKeyRecord, apiKeyRecordsSchema } from "./protocol.ts";
 
 const int = (min: number, max: number, fallback: number) =>
@@ -50,7 +49,8 @@ const originList = z
         z.literal("*"),
         z
           .url({ protocol: /^https?$/ })
-          .refine((o) => new URL(o).origin === o, "must be an origin like https://app.example.com"),
+          // zod runs refinements even after `url()` failed, and `new URL` throws on what it rejects.
+          .refine((o) => URL.canParse(o) && new URL(o).origin === o, "must be an origin like https://app.example.com"),
       ]),
     ),
   );
@@ -60,7 +60,7 @@ const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid
 const configSchema = z
   .object({
     MAX_PAYLOAD_BYTES: int(1, 1_000_000, 65_536),
-    CLIENT_PUBLISH_BURST: int(1, 10_000, 20),
+    CLIENT_PUBLISH_BURST: int(1, 10_000_000, 20),
     CLIENT_PUBLISH_WINDOW_SECONDS: int(1, 3_600, 10),
     ABUSE_STRIKES: int(1, 1_000, 10),
     MAX_CONNECTIONS_PER_USER: int(1, 32_768, 10),
@@ -106,7 +106,10 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
+/** The variables and secrets the gateway reads: a Worker's env, or `.dev.vars` + `[vars]` in scripts. */
+export type ConfigVars = Partial<Record<keyof z.input<typeof configSchema>, unknown>>;
+
+export function parseConfig(env: ConfigVars): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
@@ -136,7 +139,7 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
 // The env object is stable for an isolate's life, so parsing happens once per isolate.
 const cache = new WeakMap<object, Config>();
 
-export function configFor(env: Env): Config {
+export function configFor(env: ConfigVars & object): Config {
   let config = cache.get(env);
   if (config === undefined) {
     config = parseConfig(env);

@@ -1,0 +1,16 @@
+// Fails fast when the dev port is taken: wrangler would otherwise pick another port, and the
+// URLs in the banner would point at whatever already listens there.
+import { createServer } from "node:net";
+import { CliError } from "./cli.ts";
+
+export function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE")
+        reject(new CliError(`port ${port} on ${host} is in use; stop what listens there or set PORT=<free port>`));
+      else reject(err);
+    });
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}

@@ -1,0 +1,283 @@
+// Real network clients for end-to-end tests: `ws` sockets whose frames are queued as they arrive and
+// awaited with a timeout (never a sleep), and HTTP publish over fetch.
+import type { IncomingMessage } from "node:http";
+import WebSocket, { type ClientOptions } from "ws";
+
+export type Frame = { type: string; [k: string]: unknown };
+
+// Generous: it only matters when a frame never comes, and a loaded CI box can be slow.
+const DEFAULT_WAIT_MS = 10_000;
+
+function parseFrame(data: WebSocket.RawData, isBinary: boolean): Frame {
+  if (isBinary) throw new Error("the gateway sent a binary frame");
+  const value: unknown = JSON.parse(data.toString());
+  if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string")
+    throw new Error(`frame without a type: ${data.toString()}`);
+  return value as Frame;
+}
+
+/** A connected client. Every frame is kept in arrival order until a test takes it. */
+export class E2ESocket {
+  readonly ws: WebSocket;
+  readonly frames: Frame[] = [];
+  closed: { code: number; reason: string } | undefined;
+  private waiters: (() => void)[] = [];
+  private failure: Error | undefined;
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on("message", (data, isBinary) => {
+      try {
+        this.frames.push(parseFrame(data, isBinary));
+      } catch (err) {
+        this.failure = err instanceof Error ? err : new Error(String(err));
+      }
+      this.wake();
+    });
+    ws.on("close", (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.wake();
+    });
+    ws.on("error", (err) => {
+      this.failure = err;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async waitForChange(deadline: number): Promise<void> {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    await new Promise<void>((resolveWait) => {
+      const t = setTimeout(resolveWait, left);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolveWait();
+      });
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /**
+   * Waits for the first frame matching `match` and takes it together with every frame queued
+   * before it, so a test can prove that something did NOT arrive ahead of a later marker.
+   */
+  async takeUntil(
+    match: (f: Frame) => boolean,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<{ frame: Frame; before: Frame[] }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const i = this.frames.findIndex(match);
+      if (i >= 0) {
+        const taken = this.frames.splice(0, i + 1);
+        const frame = taken.pop();
+        if (frame === undefined) throw new Error("unreachable: a matched frame was taken");
+        return { frame, before: taken };
+      }
+      if (this.closed !== undefined)
+        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}); have ${this.describe()}`);
+      if (Date.now() >= deadline) throw new Error(`no matching frame within ${timeoutMs} ms; have ${this.describe()}`);
+      await this.waitForChange(deadline);
+    }
+  }
+
+  /** Takes the first frame matching `match`, leaving the others queued. */
+  async next(match: (f: Frame) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const i = this.frames.findIndex(match);
+      if (i >= 0) {
+        const [frame] = this.frames.splice(i, 1);
+        if (frame !== undefined) return frame;
+      }
+      if (this.closed !== undefined)
+        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}); have ${this.describe()}`);
+      if (Date.now() >= deadline) throw new Error(`no matching frame within ${timeoutMs} ms; have ${this.describe()}`);
+      await this.waitForChange(deadline);
+    }
+  }
+
+  nextOfType(type: string, timeoutMs?: number): Promise<Frame> {
+    return this.next((f) => f.type === type, timeoutMs);
+  }
+
+  /** The next `message` frame whose event is `event`. */
+  message(event: string, timeoutMs?: number): Promise<Frame> {
+    return this.next((f) => f.type === "message" && f.event === event, timeoutMs);
+  }
+
+  /** Every `message` frame received before the message with event `marker` (which is taken too). */
+  async messagesBefore(marker: string, timeoutMs?: number): Promise<{ marker: Frame; before: Frame[] }> {
+    const { frame, before } = await this.takeUntil((f) => f.type === "message" && f.event === marker, timeoutMs);
+    return { marker: frame, before: before.filter((f) => f.type === "message") };
+  }
+
+  async waitClosed(timeoutMs = DEFAULT_WAIT_MS): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.closed === undefined) {
+      if (Date.now() >= deadline) throw new Error(`socket did not close within ${timeoutMs} ms`);
+      await this.waitForChange(deadline);
+    }
+    return this.closed;
+  }
+
+  private describe(): string {
+    return JSON.stringify(this.frames);
+  }
+
+  /** Closes and waits for the close handshake; terminates if the server does not answer in time. */
+  async close(timeoutMs = 2_000): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, "bye");
+    try {
+      await this.waitClosed(timeoutMs);
+    } catch {
+      // The server did not complete the close handshake in time; drop the TCP connection instead.
+      this.ws.terminate();
+    }
+  }
+}
+
+export type ConnectOptions = { headers?: Record<string, string>; protocols?: string[] };
+
+/** What the gateway answered instead of 101. */
+export type RejectedUpgrade = { status: number; contentType: string | undefined; body: unknown };
+
+type UpgradeOutcome = { kind: "open"; socket: E2ESocket } | ({ kind: "rejected" } & RejectedUpgrade);
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.once("end", () => resolveBody(Buffer.concat(chunks).toString("utf8")));
+    res.once("error", reject);
+  });
+}
+
+/** Attempts an upgrade; resolves once it is open or refused with an HTTP response. */
+export function attemptUpgrade(url: string, options: ConnectOptions = {}, timeoutMs = 10_000): Promise<UpgradeOutcome> {
+  const clientOptions: ClientOptions = { headers: options.headers ?? {}, handshakeTimeout: timeoutMs };
+  const ws = new WebSocket(url, options.protocols ?? [], clientOptions);
+  // Listeners go on before `open` so no frame (the welcome comes first) can be missed.
+  const socket = new E2ESocket(ws);
+  return new Promise((resolveOutcome, reject) => {
+    ws.once("open", () => resolveOutcome({ kind: "open", socket }));
+    ws.once("error", (err) => reject(err));
+    ws.once("unexpected-response", (req, res) => {
+      readBody(res).then(
+        (text) => {
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // Not JSON: the raw text is kept so the assertion shows what came back.
+          }
+          resolveOutcome({
+            kind: "rejected",
+            status: res.statusCode ?? 0,
+            contentType: res.headers["content-type"],
+            body,
+          });
+          req.destroy();
+        },
+        (err: unknown) => reject(err),
+      );
+    });
+  });
+}
+
+export type Connected = { socket: E2ESocket; welcome: Frame; connectionId: string };
+
+/** Tracks every socket a test file opens so afterEach/afterAll can close what a failure left open. */
+export class Clients {
+  private readonly open = new Set<E2ESocket>();
+
+  /** Connects and waits for `welcome`; fails with the gateway's answer when the upgrade is refused. */
+  async connect(url: string, options: ConnectOptions = {}): Promise<Connected> {
+    const outcome = await attemptUpgrade(url, options);
+    if (outcome.kind === "rejected")
+      throw new Error(`upgrade refused: ${outcome.status} ${JSON.stringify(outcome.body)}`);
+    this.open.add(outcome.socket);
+    const welcome = await outcome.socket.nextOfType("welcome");
+    if (typeof welcome.connectionId !== "string")
+      throw new Error(`welcome without a connectionId: ${JSON.stringify(welcome)}`);
+    return { socket: outcome.socket, welcome, connectionId: welcome.connectionId };
+  }
+
+  /** Expects the upgrade to be refused and returns the gateway's answer. */
+  async refused(url: string, options: ConnectOptions = {}): Promise<RejectedUpgrade> {
+    const outcome = await attemptUpgrade(url, options);
+    if (outcome.kind === "open") {
+      this.open.add(outcome.socket);
+      throw new Error("expected the upgrade to be refused, but it was accepted");
+    }
+    const { kind: _, ...rejected } = outcome;
+    return rejected;
+  }
+
+  async closeAll(): Promise<void> {
+    const sockets = [...this.open];
+    this.open.clear();
+    await Promise.all(sockets.map((s) => s.close()));
+  }
+}
+
+export type PublishBody = {
+  event: string;
+  payload: unknown;
+  to?: { users?: string[]; connections?: string[] };
+  exclude?: { connections?: string[] };
+};
+
+export type HttpAnswer = { status: number; body: unknown };
+
+/** POST /v1/rooms/{room}/messages with `Authorization: Bearer <credential>` (or `X-API-Key`). */
+export async function publishHttp(
+  baseUrl: string,
+  room: string,
+  credential: string,
+  body: PublishBody,
+  header: "authorization" | "x-api-key" = "authorization",
+): Promise<HttpAnswer> {
+  const res = await fetch(`${baseUrl}/v1/rooms/${encodeURIComponent(room)}/messages`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [header]: header === "authorization" ? `Bearer ${credential}` : credential,
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Kept as text so a failing assertion shows it.
+  }
+  return { status: res.status, body: parsed };
+}
+
+export const freshRoom = (): string => `e2e-${crypto.randomUUID()}`;
+
+export type Accepted = { id: string; seq: number; delivered: number };
+
+/** The 202 answer of a publish, or a failure that shows what came back instead. */
+export function accepted(answer: HttpAnswer): Accepted {
+  const b = answer.body;
+  if (answer.status === 202 && typeof b === "object" && b !== null) {
+    const { id, seq, delivered } = b as Partial<Record<keyof Accepted, unknown>>;
+    if (typeof id === "string" && typeof seq === "number" && typeof delivered === "number")
+      return { id, seq, delivered };
+  }
+  throw new Error(`expected 202 {id, seq, delivered}, got ${answer.status} ${JSON.stringify(b)}`);
+}

@@ -1,0 +1,94 @@
+// Pure arithmetic over what the load tests' clients recorded: delivery checks and latency figures.
+import type { LoadSocket } from "./load-clients.ts";
+
+export type DeliveryCheck = {
+  sockets: number;
+  expected: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+  /** Sockets whose messages did not arrive in ascending seq order. */
+  outOfOrder: number;
+  /** Messages a socket received that no 202 answer accounted for. */
+  unexpected: number;
+  /** Up to a few examples, for the failure message. */
+  samples: string[];
+};
+
+const MAX_SAMPLES = 5;
+
+/**
+ * Compares what each socket got (messages with `event`) against the seqs the publisher was
+ * acknowledged: every one exactly once, in order, nothing else.
+ */
+export function checkDeliveries(
+  sockets: readonly LoadSocket[],
+  event: string,
+  acked: readonly number[],
+): DeliveryCheck {
+  const want = new Set(acked);
+  const check: DeliveryCheck = {
+    sockets: sockets.length,
+    expected: acked.length * sockets.length,
+    received: 0,
+    lost: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    unexpected: 0,
+    samples: [],
+  };
+  const sample = (s: string) => {
+    if (check.samples.length < MAX_SAMPLES) check.samples.push(s);
+  };
+  for (const s of sockets) {
+    const got = s.seqs(event);
+    check.received += got.length;
+    const seen = new Set<number>();
+    let last = Number.NEGATIVE_INFINITY;
+    let ordered = true;
+    for (const seq of got) {
+      if (seen.has(seq)) {
+        check.duplicated++;
+        sample(`${s.sub}: seq ${seq} twice`);
+      }
+      seen.add(seq);
+      if (!want.has(seq)) {
+        check.unexpected++;
+        sample(`${s.sub}: seq ${seq} was never acknowledged`);
+      }
+      if (seq <= last) ordered = false;
+      last = seq;
+    }
+    if (!ordered) {
+      check.outOfOrder++;
+      sample(`${s.sub}: out of order`);
+    }
+    for (const seq of acked) {
+      if (seen.has(seq)) continue;
+      check.lost++;
+      sample(`${s.sub}: seq ${seq} missing`);
+    }
+  }
+  return check;
+}
+
+/** Publish→receive latencies (ms) of every message with `event` that carried `sentAt`. */
+export function latencies(sockets: readonly LoadSocket[], event: string): number[] {
+  const out: number[] = [];
+  for (const s of sockets)
+    for (const d of s.deliveries) if (d.event === event && d.sentAt !== undefined) out.push(d.receivedAt - d.sentAt);
+  return out;
+}
+
+export type Spread = { count: number; p50: number; p99: number; max: number };
+
+/** Nearest-rank percentiles. */
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+}
+
+export const ms = (v: number): string => `${v.toFixed(1)} ms`;
+export const fmtSpread = (s: Spread): string => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (n=${s.count})`;
+export const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
