@@ -18,6 +18,16 @@ export function publishHttp(room: string, credential: string, body: unknown, hea
   });
 }
 
+/**
+ * The Worker's first request in a test file pays for loading its modules (seconds on a busy machine);
+ * `beforeAll(warmUp, WARM_UP_MS)` keeps that out of the first test's timeout.
+ */
+export async function warmUp(): Promise<void> {
+  const res = await request("/health");
+  if (res.status !== 200) throw new Error(`gateway is not healthy: ${res.status} ${await res.text()}`);
+}
+export const WARM_UP_MS = 60_000;
+
 export type Frame = { type: string; [k: string]: unknown };
 
 /** A connected test client: frames are queued as they arrive and awaited with a timeout. */
@@ -108,3 +118,21 @@ export async function connect(
 }
 
 export const freshRoom = () => `room-${crypto.randomUUID()}`;
+
+/** Status, error code and Retry-After of a JSON error response (`{"error":{"code","message"}}`). */
+export async function errorOf(res: Response): Promise<{ status: number; code: string; retryAfter: string | null }> {
+  const text = await res.text();
+  let code = `<not an error body: ${text.slice(0, 200)}>`;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown } };
+    if (typeof body.error?.code === "string") code = body.error.code;
+  } catch {
+    // leave the placeholder: the assertion on `code` then shows what came back
+  }
+  return { status: res.status, code, retryAfter: res.headers.get("retry-after") };
+}
+
+/** The next `message` frame. Messages arrive in seq order, so this also proves none came before it. */
+export function nextMessage(socket: TestSocket, timeoutMs?: number): Promise<Frame> {
+  return socket.nextOfType("message", timeoutMs);
+}

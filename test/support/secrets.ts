@@ -43,6 +43,8 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeApiKey("adminacme", "acme", ["publish", "presence", "admin"]),
     makeApiKey("pubglobex", "globex", ["publish"]),
     makeApiKey("revoked", "acme", ["publish"], true),
+    // Only the HTTP 429 test uses this key: the limiter's window is shared by every test of a run.
+    makeApiKey("floodacme", "acme", ["publish"]),
   ]);
   return {
     JWT_SECRET: randomBytes(32).toString("base64url"),

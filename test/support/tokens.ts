@@ -16,7 +16,10 @@ export type TokenOptions = {
   header?: Record<string, unknown>;
 };
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A `sub` no other test uses, so per-user rate limits never carry over between tests. */
+export const uniqueSub = (prefix = "user") => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 
 export function claimsFor(o: TokenOptions): JWTPayload {
   const claims: JWTPayload = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { encodeMessageFrame, encodeWelcome, exceedsBytes, utf8ByteLength } from "../../src/room/envelope.ts";
 import type { MessageFrame } from "../../src/protocol.ts";
+import { encodeMessageFrame, encodeWelcome, exceedsBytes, utf8ByteLength } from "../../src/room/envelope.ts";
 
 describe("encodeMessageFrame", () => {
   const cases: { name: string; frame: MessageFrame }[] = [
@@ -25,7 +25,7 @@ describe("encodeMessageFrame", () => {
         seq: 42,
         room: "ro:om.é",
         event: 'ev"ent\n\t\u0001 ✓ 😀',
-        payload: { text: 'he said "hi" \\ 😀 \u2028', nested: { "k\"ey": ["é"] } },
+        payload: { text: 'he said "hi" \\ 😀 \u2028', nested: { 'k"ey': ["é"] } },
         sender: { kind: "user", id: 'us"er\\😀' },
         ts: 0,
       },

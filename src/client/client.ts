@@ -1,0 +1,375 @@
+// The client: one socket at a time, resumed from the last seen seq after every drop, its token
+// refreshed in place before expiry, and every state change made by `setState`.
+//
+// Why not partysocket: its reconnect loop restarts on every close unless `close()` is called, so
+// terminal codes (4002/4003, 4001 after a failed refresh, HTTP 401/403) would race its own retry;
+// its delay grows geometrically from one random minimum per page, not with full jitter per attempt;
+// its send buffer drops overflow silently and replays raw frames on `open`, before `welcome`, where
+// a publish needs a ref, an ack and a clear rejection; and it takes the global WebSocket, so Node
+// cannot see a refused upgrade's status through `ws`. What is left (open a socket, listen) is small.
+import type { Exclude as ExcludeTarget, MessageFrame, PresenceFrame, Target, WelcomeFrame } from "../protocol.ts";
+import { PendingAcks, type PublishAck } from "./acks.ts";
+import { nextAttempt, retryDelay } from "./backoff.ts";
+import { closeVerdict, upgradeVerdict } from "./codes.ts";
+import { Emitter, type Listener } from "./emitter.ts";
+import { ClientError } from "./errors.ts";
+import { PING_FRAME, parseServerFrame, type ServerFrame } from "./frames.ts";
+import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { BoundedQueue } from "./queue.ts";
+import { fetchToken, Refresher } from "./refresher.ts";
+import { applyWelcome, isNewMessage, type Resync } from "./resume.ts";
+import { type ClientState, canTransition, isActive } from "./state.ts";
+import { decodeTokenExp } from "./token.ts";
+import { connectRequest, type UpgradeFailure, type WebSocketLike, watchUpgradeFailure } from "./transport.ts";
+
+export type StateChange = {
+  state: ClientState;
+  previous: ClientState;
+  /** Why the client failed (state `failed`). */
+  error?: ClientError;
+  /** Retry number and its delay (state `reconnecting`). */
+  attempt?: number;
+  delayMs?: number;
+};
+
+export type ClientEvents = {
+  state: StateChange;
+  welcome: WelcomeFrame;
+  message: MessageFrame;
+  presence: PresenceFrame;
+  /** Messages may have been missed (history gap): reload state from the app's source of truth. */
+  resync: Resync;
+  /** Something went wrong that the client handles itself (a failed refresh, a dropped connection), and terminal failures. */
+  error: ClientError;
+};
+
+export type PublishOptions = { to?: Target; exclude?: ExcludeTarget };
+
+type TimerName = "retry" | "connect" | "ping" | "pong";
+
+type Outgoing = { ref: number; text: string; resolve: (ack: PublishAck) => void; reject: (err: ClientError) => void };
+
+export class BroadcastClient {
+  private readonly o: ResolvedOptions;
+  private readonly events = new Emitter<ClientEvents>();
+  private readonly queue: BoundedQueue<Outgoing>;
+  private readonly acks: PendingAcks;
+  private current: ClientState = "idle";
+  private socket: WebSocketLike | undefined;
+  /** Bumped for every attempt and teardown: callbacks of an older socket compare and do nothing. */
+  private generation = 0;
+  private attempt = 0;
+  private seq: number | undefined;
+  private connId: string | undefined;
+  private connectedAt: number | undefined;
+  private tokenExp: number | undefined;
+  private tokenObtainedAt = 0;
+  private readonly refresher: Refresher;
+  private upgradeFailure: UpgradeFailure | undefined;
+  private nextRef = 0;
+  private timers: { [K in TimerName]?: () => void } = {};
+
+  constructor(options: ClientOptions) {
+    this.o = resolveOptions(options);
+    this.seq = this.o.since;
+    this.queue = new BoundedQueue(this.o.maxQueue);
+    this.acks = new PendingAcks(this.o.setTimer, this.o.ackTimeoutMs);
+    this.refresher = new Refresher({
+      ...this.o,
+      policy: this.o.refresh,
+      answerTimeoutMs: this.o.ackTimeoutMs,
+      send: (frame) => {
+        if (this.current !== "connected" || this.socket === undefined) return false;
+        this.socket.send(frame);
+        return true;
+      },
+      report: (err) => this.report(err),
+    });
+  }
+
+  get state(): ClientState {
+    return this.current;
+  }
+  /** The last seq delivered (or resumed from); the next connect asks for everything after it. */
+  get lastSeq(): number | undefined {
+    return this.seq;
+  }
+  get connectionId(): string | undefined {
+    return this.connId;
+  }
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  on<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.events.on(type, listener);
+  }
+  off<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): void {
+    this.events.off(type, listener);
+  }
+
+  /** Starts connecting (again, after `close()` or a terminal failure). Does nothing while active. */
+  connect(): void {
+    if (isActive(this.current)) return;
+    this.attempt = 0;
+    this.refresher.failed = false;
+    void this.open();
+  }
+
+  /** Closes the socket for good; queued and unacknowledged publishes reject with `closed`. */
+  close(): void {
+    if (this.current === "closed") return;
+    const err = new ClientError("closed", "the client was closed");
+    this.teardown(err);
+    this.rejectQueued(err);
+    this.setState("closed");
+  }
+
+  /** Resolves with the gateway's ack. Queued (bounded) while not connected; never resent after a drop. */
+  publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<PublishAck> {
+    if (this.current === "closed" || this.current === "failed")
+      return Promise.reject(new ClientError("closed", `cannot publish: the client is ${this.current}`));
+    if (typeof event !== "string" || event.length < 1 || event.length > 64)
+      return Promise.reject(new ClientError("invalid_message", "event must be 1-64 characters"));
+    if (payload === undefined) return Promise.reject(new ClientError("invalid_message", "payload is required"));
+    const ref = ++this.nextRef;
+    let text: string;
+    try {
+      text = JSON.stringify({ type: "publish", event, payload, to: options.to, exclude: options.exclude, ref });
+    } catch (cause) {
+      return Promise.reject(new ClientError("invalid_message", "payload is not JSON-serializable", { cause }));
+    }
+    return new Promise((resolve, reject) => {
+      const out: Outgoing = { ref, text, resolve, reject };
+      if (this.current === "connected") this.send(out);
+      else if (!this.queue.push(out))
+        reject(
+          new ClientError("queue_full", `the send queue is full (${this.o.maxQueue} publishes wait for a connection)`),
+        );
+    });
+  }
+
+  private setState(next: ClientState, extra: Omit<StateChange, "state" | "previous"> = {}): void {
+    const previous = this.current;
+    if (!canTransition(previous, next)) throw new Error(`BroadcastClient: no transition from ${previous} to ${next}`);
+    this.current = next;
+    this.events.emit("state", { state: next, previous, ...extra });
+  }
+
+  private isCurrent(generation: number): boolean {
+    return generation === this.generation && this.socket !== undefined;
+  }
+
+  private setTimer(name: TimerName, fn: () => void, ms: number): void {
+    this.timers[name]?.();
+    const cancel = this.o.setTimer(() => {
+      if (this.timers[name] === cancel) delete this.timers[name];
+      fn();
+    }, ms);
+    this.timers[name] = cancel;
+  }
+
+  private clearTimer(name: TimerName): void {
+    this.timers[name]?.();
+    delete this.timers[name];
+  }
+
+  private async open(): Promise<void> {
+    const generation = ++this.generation;
+    this.setState("connecting");
+    let token: string;
+    try {
+      token = await fetchToken(this.o.token);
+    } catch (cause) {
+      if (generation !== this.generation) return;
+      this.report(new ClientError("token_provider_failed", "the token provider failed", { cause }));
+      this.retryLater();
+      return;
+    }
+    if (generation !== this.generation) return;
+    const request = connectRequest({ ...this.o, token, since: this.seq });
+    let socket: WebSocketLike;
+    try {
+      socket =
+        request.headers === undefined
+          ? new this.o.WebSocket(request.url, request.protocols)
+          : new this.o.WebSocket(request.url, request.protocols, { headers: request.headers });
+    } catch (cause) {
+      // Browsers throw SyntaxError for a protocol list they refuse (a token that is not a JWT).
+      this.fail(new ClientError("connect_failed", "the WebSocket could not be created", { cause }));
+      return;
+    }
+    this.socket = socket;
+    this.upgradeFailure = undefined;
+    this.tokenExp = decodeTokenExp(token);
+    this.tokenObtainedAt = this.o.now();
+    watchUpgradeFailure(socket, (failure) => {
+      if (generation === this.generation) this.upgradeFailure = failure;
+    });
+    socket.addEventListener("message", (e) => {
+      if (this.isCurrent(generation)) this.onFrame(generation, e.data);
+    });
+    socket.addEventListener("close", (e) => {
+      if (this.isCurrent(generation)) this.onClose(e.code, e.reason);
+    });
+    // An 'error' is always followed by 'close', which decides what happens; `ws` needs a listener.
+    socket.addEventListener("error", () => {});
+    this.setTimer(
+      "connect",
+      () => this.drop(new ClientError("connect_timeout", "no welcome in time")),
+      this.o.connectTimeoutMs,
+    );
+  }
+
+  private onFrame(generation: number, data: unknown): void {
+    this.clearTimer("pong");
+    const parsed = parseServerFrame(data);
+    if (parsed.ok === "unknown") return; // a frame type from a newer gateway
+    if (!parsed.ok) {
+      this.report(new ClientError("invalid_frame", parsed.reason));
+      return;
+    }
+    this.handle(generation, parsed.frame);
+  }
+
+  private handle(generation: number, frame: ServerFrame): void {
+    switch (frame.type) {
+      case "welcome":
+        this.onWelcome(generation, frame);
+        break;
+      case "message":
+        if (!isNewMessage(this.seq, frame.seq)) break;
+        this.seq = frame.seq;
+        this.events.emit("message", frame);
+        break;
+      case "ack":
+        if (!this.acks.settle(frame.ref, { id: frame.id, seq: frame.seq, delivered: frame.delivered }))
+          this.report(new ClientError("invalid_frame", `ack for unknown ref ${frame.ref}`));
+        break;
+      case "error":
+        this.onErrorFrame(frame.code, frame.message, frame.ref);
+        break;
+      case "refreshed":
+        if (!this.refresher.answered(frame.exp))
+          this.report(new ClientError("invalid_frame", "refreshed without a refresh"));
+        break;
+      case "presence":
+        this.events.emit("presence", frame);
+        break;
+      case "pong":
+        break;
+    }
+  }
+
+  private onWelcome(generation: number, frame: WelcomeFrame): void {
+    if (this.current !== "connecting") {
+      this.report(new ClientError("invalid_frame", "a second welcome"));
+      return;
+    }
+    this.clearTimer("connect");
+    const outcome = applyWelcome(this.seq, frame);
+    this.seq = outcome.lastSeq;
+    this.connId = frame.connectionId;
+    this.connectedAt = this.o.now();
+    this.setState("connected");
+    // Listeners may have closed the client: check before every further step.
+    if (this.isCurrent(generation)) this.events.emit("welcome", frame);
+    if (outcome.resync !== undefined && this.isCurrent(generation)) this.events.emit("resync", outcome.resync);
+    if (!this.isCurrent(generation)) return;
+    for (const out of this.queue.drain()) this.send(out);
+    this.refresher.arm(this.tokenExp, this.tokenObtainedAt);
+    this.schedulePing(generation);
+  }
+
+  private onErrorFrame(code: string, message: string, ref: string | number | undefined): void {
+    const err = new ClientError(code, message);
+    if (ref !== undefined && this.acks.settle(ref, err)) return;
+    // Publishes always carry a ref, so a ref-less error while a refresh waits is the refresh's answer.
+    if (ref === undefined && this.refresher.waiting) this.refresher.refused(err);
+    else this.report(err);
+  }
+
+  private onClose(code: number, reason: string): void {
+    const failure = this.upgradeFailure;
+    const verdict =
+      failure === undefined
+        ? closeVerdict(code, this.refresher.failed)
+        : upgradeVerdict(failure.status, failure.code, failure.retryAfterMs);
+    const status = failure?.status;
+    this.teardown(
+      new ClientError("connection_lost", `the connection closed (${code}${reason ? ` ${reason}` : ""}) before an ack`, {
+        closeCode: code,
+      }),
+    );
+    if (!verdict.retry) this.fail(new ClientError(verdict.code, verdict.message, { closeCode: code, status }));
+    else this.retryLater(verdict.retryAfterMs);
+  }
+
+  /** A connection that is alive in name only (no welcome, no pong): drop it and retry. */
+  private drop(err: ClientError): void {
+    this.report(err);
+    this.teardown(new ClientError("connection_lost", `${err.message}; the publish may or may not have happened`));
+    this.retryLater();
+  }
+
+  private send(out: Outgoing): void {
+    this.acks.add(out.ref, out.resolve, out.reject);
+    this.socket?.send(out.text);
+  }
+
+  private retryLater(retryAfterMs?: number): void {
+    const uptime = this.connectedAt === undefined ? undefined : this.o.now() - this.connectedAt;
+    this.connectedAt = undefined;
+    this.attempt = nextAttempt(this.attempt, uptime, this.o.stableAfterMs);
+    const delayMs = retryDelay(this.attempt, this.o.backoff, this.o.random, retryAfterMs);
+    this.attempt++;
+    this.setTimer("retry", () => void this.open(), delayMs);
+    this.setState("reconnecting", { attempt: this.attempt, delayMs });
+  }
+
+  private fail(err: ClientError): void {
+    this.teardown(err);
+    this.rejectQueued(err);
+    this.report(err);
+    this.setState("failed", { error: err });
+  }
+
+  /** Forgets the socket and everything tied to it; unacknowledged publishes reject with `err`. */
+  private teardown(err: ClientError): void {
+    this.generation++;
+    for (const name of ["retry", "connect", "ping", "pong"] as const) this.clearTimer(name);
+    this.refresher.stop();
+    const socket = this.socket;
+    this.socket = undefined;
+    this.connId = undefined;
+    this.acks.rejectAll(err);
+    socket?.close(1000, "client closed");
+  }
+
+  private rejectQueued(err: ClientError): void {
+    for (const out of this.queue.drain()) out.reject(err);
+  }
+
+  private report(err: ClientError): void {
+    this.events.emit("error", err);
+  }
+
+  private schedulePing(generation: number): void {
+    if (this.o.pingIntervalMs === 0) return;
+    this.setTimer(
+      "ping",
+      () => {
+        if (!this.isCurrent(generation)) return;
+        this.socket?.send(PING_FRAME);
+        if (this.timers.pong === undefined)
+          this.setTimer(
+            "pong",
+            () => this.drop(new ClientError("heartbeat_timeout", "no frame after a ping")),
+            this.o.pongTimeoutMs,
+          );
+        this.schedulePing(generation);
+      },
+      this.o.pingIntervalMs,
+    );
+  }
+}

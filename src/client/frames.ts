@@ -1,0 +1,73 @@
+// Server frames, checked field by field. The gateway's zod schemas stay server-side so that the
+// browser bundle carries no validator library; these guards accept exactly the shapes in
+// src/protocol.ts and ignore extra fields.
+import type { AckFrame, ErrorFrame, MessageFrame, PresenceFrame, RefreshedFrame, WelcomeFrame } from "../protocol.ts";
+
+/** Mirrors of src/protocol.ts constants (kept equal by a unit test). */
+export const SUBPROTOCOL = "broadcast.v1";
+export const BEARER_SUBPROTOCOL_PREFIX = "bearer.";
+export const SINCE_SUBPROTOCOL_PREFIX = "since.";
+export const PING_FRAME = '{"type":"ping"}';
+
+export type PongFrame = { type: "pong" };
+export type ServerFrame =
+  | WelcomeFrame
+  | MessageFrame
+  | AckFrame
+  | ErrorFrame
+  | RefreshedFrame
+  | PresenceFrame
+  | PongFrame;
+
+/** `unknown`: a well-formed frame of a type this client does not know (a newer gateway); skipped. */
+export type ParsedFrame = { ok: true; frame: ServerFrame } | { ok: false; reason: string } | { ok: "unknown" };
+
+type Fields = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === "string";
+const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isRef = (v: unknown): v is string | number =>
+  typeof v === "string" || (typeof v === "number" && Number.isInteger(v));
+
+function isSender(v: unknown): v is MessageFrame["sender"] {
+  return isObject(v) && (v.kind === "user" || v.kind === "api_key") && isString(v.id);
+}
+
+const CHECKS: Record<string, (f: Fields) => boolean> = {
+  welcome: (f) =>
+    isString(f.connectionId) &&
+    isString(f.room) &&
+    isString(f.user) &&
+    isSeq(f.seq) &&
+    (f.recovered === undefined || typeof f.recovered === "boolean"),
+  message: (f) =>
+    isString(f.id) &&
+    isSeq(f.seq) &&
+    isString(f.room) &&
+    isString(f.event) &&
+    "payload" in f &&
+    isSender(f.sender) &&
+    typeof f.ts === "number",
+  ack: (f) => isRef(f.ref) && isString(f.id) && isSeq(f.seq) && typeof f.delivered === "number",
+  error: (f) => isString(f.code) && isString(f.message) && (f.ref === undefined || isRef(f.ref)),
+  refreshed: (f) => typeof f.exp === "number",
+  presence: (f) => (f.action === "join" || f.action === "leave") && isString(f.user) && isString(f.connectionId),
+  pong: () => true,
+};
+
+export function parseServerFrame(data: unknown): ParsedFrame {
+  if (typeof data !== "string") return { ok: false, reason: "binary frame" };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return { ok: false, reason: "frame is not JSON" };
+  }
+  if (!isObject(raw) || !isString(raw.type)) return { ok: false, reason: "frame has no type" };
+  const check = CHECKS[raw.type];
+  if (check === undefined) return { ok: "unknown" };
+  if (!check(raw)) return { ok: false, reason: `malformed ${raw.type} frame` };
+  // Every field the type names was checked above.
+  return { ok: true, frame: raw as ServerFrame };
+}

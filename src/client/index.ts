@@ -1,0 +1,23 @@
+// Public API of the client SDK (`broadcast-gateway/client`). Wire types come from src/protocol.ts
+// as types only, so the bundle carries no server code and no zod.
+export type {
+  AckFrame,
+  ErrorFrame,
+  Exclude as ExcludeTarget,
+  MessageFrame,
+  PresenceFrame,
+  RefreshedFrame,
+  Sender,
+  Target,
+  WelcomeFrame,
+} from "../protocol.ts";
+export type { PublishAck } from "./acks.ts";
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryDelay } from "./backoff.ts";
+export { BroadcastClient, type ClientEvents, type PublishOptions, type StateChange } from "./client.ts";
+export { CloseCodes, closeVerdict, TERMINAL_CLOSE_CODES, upgradeVerdict, type Verdict } from "./codes.ts";
+export { ClientError } from "./errors.ts";
+export type { ClientOptions, TokenProvider } from "./options.ts";
+export type { Resync, ResyncReason } from "./resume.ts";
+export type { ClientState } from "./state.ts";
+export { DEFAULT_REFRESH, decodeTokenExp, type RefreshPolicy, refreshDelayMs } from "./token.ts";
+export type { TokenCarrier, WebSocketConstructorLike, WebSocketLike } from "./transport.ts";

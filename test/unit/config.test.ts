@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../src/config.ts";
+
+const SECRET = "s".repeat(32);
+const JWKS = JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", kid: "k1", x: "x", y: "y" }] });
+const RECORD = { id: "key1", tenant: "acme", scopes: ["publish"], hash: "a".repeat(64) };
+
+/** The ConfigError message for `env`, which must fail. */
+function failureOf(env: Record<string, string>): string {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
+}
+
+describe("parseConfig", () => {
+  it("fills every default when only a secret is set", () => {
+    expect(parseConfig({ JWT_SECRET: SECRET })).toEqual({
+      maxPayloadBytes: 65_536,
+      clientPublishBurst: 20,
+      clientPublishWindowMs: 10_000,
+      abuseStrikes: 10,
+      maxConnectionsPerUser: 10,
+      maxConnectionsPerRoom: 10_000,
+      maxTokenLifetimeSeconds: 86_400,
+      allowedOrigins: [],
+      historyMaxMessages: 1000,
+      historyMaxAgeMs: 600_000,
+      clockToleranceSeconds: 5,
+      issuer: undefined,
+      audience: undefined,
+      jwtSecret: SECRET,
+      jwks: undefined,
+      apiKeys: new Map(),
+    });
+  });
+
+  it("treats empty [vars] as unset", () => {
+    const config = parseConfig({ JWT_SECRET: SECRET, MAX_PAYLOAD_BYTES: "", JWT_ISSUER: "", JWT_AUDIENCE: "" });
+    expect(config.maxPayloadBytes).toBe(65_536);
+    expect(config.issuer).toBeUndefined();
+    expect(config.audience).toBeUndefined();
+  });
+
+  it("reads every variable it is given", () => {
+    const config = parseConfig({
+      JWT_JWKS: JWKS,
+      MAX_PAYLOAD_BYTES: "1000",
+      CLIENT_PUBLISH_BURST: "3",
+      CLIENT_PUBLISH_WINDOW_SECONDS: "60",
+      ABUSE_STRIKES: "4",
+      JWT_CLOCK_TOLERANCE_SECONDS: "0",
+      JWT_ISSUER: "https://issuer.test",
+      JWT_AUDIENCE: "gateway",
+      API_KEYS: JSON.stringify([RECORD]),
+    });
+    expect(config).toMatchObject({
+      maxPayloadBytes: 1000,
+      clientPublishBurst: 3,
+      clientPublishWindowMs: 60_000,
+      abuseStrikes: 4,
+      clockToleranceSeconds: 0,
+      issuer: "https://issuer.test",
+      audience: "gateway",
+      jwtSecret: undefined,
+    });
+    expect(config.jwks?.keys.map((k) => k.kid)).toEqual(["k1"]);
+    expect(config.apiKeys.get("key1")).toEqual(RECORD);
+  });
+
+  const bad: [string, Record<string, string>][] = [
+    ["MAX_PAYLOAD_BYTES", { JWT_SECRET: SECRET, MAX_PAYLOAD_BYTES: "abc" }],
+    ["MAX_PAYLOAD_BYTES", { JWT_SECRET: SECRET, MAX_PAYLOAD_BYTES: "0" }],
+    ["MAX_PAYLOAD_BYTES", { JWT_SECRET: SECRET, MAX_PAYLOAD_BYTES: "1.5" }],
+    ["CLIENT_PUBLISH_BURST", { JWT_SECRET: SECRET, CLIENT_PUBLISH_BURST: "-1" }],
+    ["CLIENT_PUBLISH_WINDOW_SECONDS", { JWT_SECRET: SECRET, CLIENT_PUBLISH_WINDOW_SECONDS: "ten" }],
+    ["ABUSE_STRIKES", { JWT_SECRET: SECRET, ABUSE_STRIKES: "0" }],
+    ["JWT_CLOCK_TOLERANCE_SECONDS", { JWT_SECRET: SECRET, JWT_CLOCK_TOLERANCE_SECONDS: "31" }],
+    ["MAX_CONNECTIONS_PER_USER", { JWT_SECRET: SECRET, MAX_CONNECTIONS_PER_USER: "0" }],
+    ["MAX_CONNECTIONS_PER_ROOM", { JWT_SECRET: SECRET, MAX_CONNECTIONS_PER_ROOM: "32769" }],
+    ["MAX_TOKEN_LIFETIME_SECONDS", { JWT_SECRET: SECRET, MAX_TOKEN_LIFETIME_SECONDS: "59" }],
+    ["ALLOWED_ORIGINS", { JWT_SECRET: SECRET, ALLOWED_ORIGINS: "app.example.com" }],
+    ["ALLOWED_ORIGINS", { JWT_SECRET: SECRET, ALLOWED_ORIGINS: "https://app.example.com/path" }],
+    ["ALLOWED_ORIGINS", { JWT_SECRET: SECRET, ALLOWED_ORIGINS: "ftp://files.example.com" }],
+    ["HISTORY_MAX_MESSAGES", { JWT_SECRET: SECRET, HISTORY_MAX_MESSAGES: "-1" }],
+    ["HISTORY_MAX_AGE_SECONDS", { JWT_SECRET: SECRET, HISTORY_MAX_AGE_SECONDS: "1e9" }],
+    ["JWT_SECRET", { JWT_SECRET: "s".repeat(31) }],
+    ["JWT_JWKS", { JWT_JWKS: "{not json" }],
+    ["JWT_JWKS", { JWT_JWKS: JSON.stringify({ keys: [] }) }],
+    ["JWT_JWKS", { JWT_JWKS: JSON.stringify({ keys: [{ kty: "EC" }] }) }],
+    ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: "[{" }],
+    ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, hash: "not-a-hash" }]) }],
+    ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, scopes: ["subscribe"] }]) }],
+    ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, tenant: "Acme!" }]) }],
+    ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, secret: "plaintext" }]) }],
+    ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify(RECORD) }],
+  ];
+  for (const [variable, env] of bad) {
+    it(`fails naming ${variable} for ${JSON.stringify(env).slice(0, 90)}`, () => {
+      expect(failureOf(env)).toContain(variable);
+    });
+  }
+
+  it("reads a comma list of allowed origins, trimming spaces, and * only when set", () => {
+    expect(
+      parseConfig({ JWT_SECRET: SECRET, ALLOWED_ORIGINS: " https://a.example.com, http://localhost:5173 " })
+        .allowedOrigins,
+    ).toEqual(["https://a.example.com", "http://localhost:5173"]);
+    expect(parseConfig({ JWT_SECRET: SECRET, ALLOWED_ORIGINS: "*" }).allowedOrigins).toEqual(["*"]);
+  });
+
+  it("names only the bad variable when one of several is wrong", () => {
+    const message = failureOf({ JWT_SECRET: SECRET, ABUSE_STRIKES: "x" });
+    expect(message).toContain("ABUSE_STRIKES");
+    expect(message).not.toContain("MAX_PAYLOAD_BYTES");
+    expect(message).not.toContain("JWT_SECRET");
+  });
+
+  it("fails naming both key variables when neither JWT_SECRET nor JWT_JWKS is set", () => {
+    const message = failureOf({});
+    expect(message).toContain("JWT_SECRET");
+    expect(message).toContain("JWT_JWKS");
+  });
+});
