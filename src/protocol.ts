@@ -1,6 +1,7 @@
 // The wire: every schema a client, publisher or operator sends or receives, and its inferred type.
 // Other modules parse input only through these schemas.
 import { z } from "zod";
+import { exceedsBytes } from "./utf8.ts";
 
 export const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const TENANT_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -21,8 +22,12 @@ export const API_KEY_SCOPES = ["publish", "presence", "admin"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export type Scope = UserScope | ApiKeyScope;
 
-// A sub becomes a socket tag `u:<sub>`; tags are capped at 256 characters by the runtime.
-const subSchema = z.string().min(1).max(200);
+// A sub becomes a socket tag `u:<sub>`; the runtime caps tags at 256 UTF-8 bytes.
+const MAX_USER_ID_BYTES = 200;
+const subSchema = z
+  .string()
+  .min(1)
+  .refine((s) => !exceedsBytes(s, MAX_USER_ID_BYTES), `must be at most ${MAX_USER_ID_BYTES} UTF-8 bytes`);
 const connectionIdSchema = z.string().min(1).max(64);
 
 /** A room grant in a token: an exact room name, or a prefix ending in `*`. */
@@ -65,13 +70,20 @@ export const apiKeyRecordSchema = z.strictObject({
 export type ApiKeyRecord = z.infer<typeof apiKeyRecordSchema>;
 export const apiKeyRecordsSchema = z.array(apiKeyRecordSchema);
 
-const idListSchema = z.array(z.string().min(1).max(200)).max(1000);
+const idListSchema = z.array(subSchema).max(1000);
 const targetSchema = z.strictObject({
   users: idListSchema.optional(),
   connections: z.array(connectionIdSchema).max(1000).optional(),
 });
 const excludeSchema = z.strictObject({ connections: z.array(connectionIdSchema).max(1000).optional() });
-const eventSchema = z.string().min(1).max(64);
+// Events are labels that get displayed: no control characters (C0, DEL, C1), no lone surrogates.
+const CONTROL_OR_LONE_SURROGATE =
+  /[\u0000-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const eventSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((s) => !CONTROL_OR_LONE_SURROGATE.test(s), "event must not contain control characters or lone surrogates");
 // `payload` is whatever JSON.parse produced: it is JSON by construction, so it is not walked again.
 const payloadSchema = z.unknown().refine((v) => v !== undefined, "payload is required");
 
@@ -140,6 +152,11 @@ export const connectIdentitySchema = z.object({
   iat: z.number().optional(),
 });
 export type ConnectIdentity = z.infer<typeof connectIdentitySchema>;
+
+// Header values must be ASCII; a sub may not be, so the JSON travels percent-encoded.
+export const encodeIdentity = (identity: ConnectIdentity): string => encodeURIComponent(JSON.stringify(identity));
+export const decodeIdentity = (header: string | null): ConnectIdentity =>
+  connectIdentitySchema.parse(JSON.parse(decodeURIComponent(header ?? "null")));
 
 /** Connect options a client may put in the query string (or the subprotocol list for `since`). */
 export const connectQuerySchema = z.object({

@@ -66,7 +66,9 @@ async function buildVerifier(config: Config): Promise<Verifier> {
 function toGatewayError(err: unknown): GatewayError {
   if (err instanceof errors.JWTExpired) return new GatewayError("token_expired", "token has expired");
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === "nbf") return new GatewayError("token_not_yet_valid", "token is not valid yet");
+    // Only a numeric nbf in the future means "wait"; a malformed one never becomes valid.
+    if (err.claim === "nbf" && err.reason === "check_failed")
+      return new GatewayError("token_not_yet_valid", "token is not valid yet");
     return new GatewayError(
       "invalid_claims",
       `claim "${err.claim}" is ${err.reason === "missing" ? "missing" : "invalid"}`,

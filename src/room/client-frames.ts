@@ -1,7 +1,7 @@
 // Turns a raw WebSocket frame into a validated ClientFrame, or the error frame's code and ref.
 import { GatewayError } from "../errors.ts";
 import { type ClientFrame, clientFrameSchema, looseRefSchema, type Ref } from "../protocol.ts";
-import { exceedsBytes } from "./envelope.ts";
+import { exceedsBytes } from "../utf8.ts";
 
 /** Room for the frame's own fields around a payload of the maximum size. */
 export const ENVELOPE_SLACK_BYTES = 16 * 1024;

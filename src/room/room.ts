@@ -12,8 +12,8 @@ import {
   type AckFrame,
   CloseCode,
   type ConnectIdentity,
-  connectIdentitySchema,
   type DisconnectBody,
+  decodeIdentity,
   type HistoryQuery,
   IDENTITY_HEADER,
   PING_FRAME,
@@ -28,9 +28,10 @@ import {
 } from "../protocol.ts";
 import { isRevoked, matches } from "../tenant/revocations.ts";
 import { tenantStub } from "../tenant/tenant.ts";
+import { exceedsBytes } from "../utf8.ts";
 import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
-import { encodeMessageFrame, encodeWelcome, exceedsBytes } from "./envelope.ts";
+import { encodeMessageFrame, encodeWelcome } from "./envelope.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
 import { canRecover, encodeHistoryPage, visibleTo } from "./history.ts";
 import { encodePresence, presenceSnapshot } from "./presence.ts";
@@ -70,7 +71,7 @@ export class Room extends DurableObject<Env> {
 
   /** Accepts a WebSocket upgrade forwarded by the Worker with a verified identity. */
   override async fetch(request: Request): Promise<Response> {
-    const identity = connectIdentitySchema.parse(JSON.parse(request.headers.get(IDENTITY_HEADER) ?? "null"));
+    const identity = decodeIdentity(request.headers.get(IDENTITY_HEADER));
     const refusal = await this.admission(identity);
     if (refusal !== undefined) return errorResponse(refusal);
     const { 0: client, 1: server } = new WebSocketPair();

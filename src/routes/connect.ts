@@ -6,6 +6,7 @@ import { GatewayError } from "../errors.ts";
 import {
   type ConnectIdentity,
   connectQuerySchema,
+  encodeIdentity,
   IDENTITY_HEADER,
   SINCE_SUBPROTOCOL_PREFIX,
   SUBPROTOCOL,
@@ -46,6 +47,6 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   };
   // A fresh request: nothing the client sent (headers, cookies, query) reaches the room.
   return roomStub(c.env, p.tenant, c.var.room).fetch("https://room/connect", {
-    headers: { upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) },
+    headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeIdentity(identity) },
   });
 });

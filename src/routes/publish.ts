@@ -7,8 +7,8 @@ import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import type { PublishBody, PublishResult } from "../protocol.ts";
 import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
-import { exceedsBytes } from "../room/envelope.ts";
 import { roomStub } from "../room/stub.ts";
+import { exceedsBytes } from "../utf8.ts";
 
 /** Refuses a body over the payload limit (plus envelope room) while it streams in. */
 export const limitBody = createMiddleware<AppEnv>(async (c, next) =>

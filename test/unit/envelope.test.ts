@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MessageFrame } from "../../src/protocol.ts";
-import { encodeMessageFrame, encodeWelcome, exceedsBytes, utf8ByteLength } from "../../src/room/envelope.ts";
+import { encodeMessageFrame, encodeWelcome } from "../../src/room/envelope.ts";
+import { exceedsBytes, utf8ByteLength } from "../../src/utf8.ts";
 
 describe("encodeMessageFrame", () => {
   const cases: { name: string; frame: MessageFrame }[] = [
