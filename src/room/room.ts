@@ -1,8 +1,6 @@
 // One Durable Object per tenant+room: holds the sockets (hibernation API), numbers, records and
 // delivers. Handlers stay short; decisions live in the pure helpers beside this file.
 import { DurableObject } from "cloudflare:workers";
-import { verifyUserToken } from "../auth/jwt.ts";
-import { hasScope, roomAllowed } from "../auth/principal.ts";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFrame, errorResponse, GatewayError } from "../errors.ts";
@@ -10,6 +8,7 @@ import { Buckets, ruleFor } from "../limits/token-bucket.ts";
 import { log } from "../log.ts";
 import {
   type AckFrame,
+  type ClientFrame,
   CloseCode,
   type ConnectIdentity,
   type DisconnectBody,
@@ -30,31 +29,34 @@ import { isRevoked, matches } from "../tenant/revocations.ts";
 import { tenantStub } from "../tenant/tenant.ts";
 import { exceedsBytes } from "../utf8.ts";
 import { parseClientFrame } from "./client-frames.ts";
-import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
+import { attach, type ConnectionState, stateOf } from "./connection.ts";
 import { encodeMessageFrame, encodeWelcome } from "./envelope.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
 import { canRecover, encodeHistoryPage, visibleTo } from "./history.ts";
 import { encodePresence, presenceSnapshot } from "./presence.ts";
+import { refreshedState } from "./refresh.ts";
+import { replyCode, SocketRegistry } from "./registry.ts";
 import { RoomStore } from "./room-store.ts";
 import { closeQuietly, deliver } from "./sockets.ts";
-import { connectionTag, PRESENCE_TAG, userTag } from "./tags.ts";
+import { connectionTag, userTag } from "./tags.ts";
 import { selectRecipients } from "./targeting.ts";
 
 const ABUSE_WINDOW_MS = 10_000;
 const DEFAULT_HISTORY_LIMIT = 100;
-const DEPARTED_MEMORY = 10_000;
+type PublishFrame = Extract<ClientFrame, { type: "publish" }>;
 
 export class Room extends DurableObject<Env> {
   private readonly store: RoomStore;
   private readonly config: Config;
+  private readonly sockets: SocketRegistry;
   // Per-connection buckets live in memory: the object only hibernates after seconds of silence,
   // by which time a bucket would have refilled anyway.
   private readonly publishBuckets: Buckets;
   private readonly abuseBuckets: Buckets;
-  /** Connections whose `leave` was already announced (a close can be reported more than once). */
-  private readonly departed = new Set<string>();
   /** The tenant's revocations while this room is registered for pushes; undefined when not. */
   private revocations: Revocation[] | undefined;
+  /** The pending expiry alarm (epoch ms), mirrored in memory so concurrent connects decide in order. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,10 +65,14 @@ export class Room extends DurableObject<Env> {
       maxMessages: this.config.historyMaxMessages,
       maxAgeMs: this.config.historyMaxAgeMs,
     });
+    this.sockets = new SocketRegistry(ctx);
     this.publishBuckets = new Buckets(ruleFor(this.config.clientPublishBurst, this.config.clientPublishWindowMs));
     this.abuseBuckets = new Buckets(ruleFor(this.config.abuseStrikes, ABUSE_WINDOW_MS));
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   /** Accepts a WebSocket upgrade forwarded by the Worker with a verified identity. */
@@ -87,65 +93,41 @@ export class Room extends DurableObject<Env> {
       iat: identity.iat,
       connectedAt: Date.now(),
     };
-    this.ctx.acceptWebSocket(server, tagsFor(state));
-    attach(server, state);
+    this.sockets.accept(server, state);
     // Welcome, replay and the join happen with no await in between, so no publish can slip into
     // the seam: the client sees every message after `since` exactly once.
-    this.welcome(server, state, identity);
-    this.announce(encodePresence("join", state), server);
+    this.welcome(server, state, identity.since);
+    this.sockets.announce(encodePresence("join", state), server);
     await this.scheduleExpiry(state.exp * 1000);
     const headers = identity.subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  /** Caps and revocations, checked before a socket is accepted. */
+  /** Revocations and caps, checked before a socket is accepted. */
   private async admission(identity: ConnectIdentity): Promise<GatewayError | undefined> {
     const revocations = await this.revocationList(identity.tenant, identity.room);
     if (isRevoked(revocations, identity, Math.floor(Date.now() / 1000)))
       return new GatewayError("token_revoked", "token has been revoked");
-    if (countOpen(this.ctx.getWebSockets(userTag(identity.sub))) >= this.config.maxConnectionsPerUser)
-      return new GatewayError(
-        "too_many_connections",
-        `at most ${this.config.maxConnectionsPerUser} connections per user`,
-      );
-    if (countOpen(this.ctx.getWebSockets()) >= this.config.maxConnectionsPerRoom)
-      return new GatewayError(
-        "too_many_connections",
-        `at most ${this.config.maxConnectionsPerRoom} connections per room`,
-      );
+    const { maxConnectionsPerUser: perUser, maxConnectionsPerRoom: perRoom } = this.config;
+    if (this.sockets.countOpen(userTag(identity.sub)) >= perUser)
+      return new GatewayError("too_many_connections", `at most ${perUser} connections per user`);
+    if (this.sockets.countOpen() >= perRoom)
+      return new GatewayError("too_many_connections", `at most ${perRoom} connections per room`);
     return undefined;
   }
 
-  /** Registers with the tenant on first use in this object's life, so revocations are pushed here. */
-  private async revocationList(tenant: string, room: string): Promise<Revocation[]> {
-    this.revocations ??= await tenantStub(this.env, tenant).register(room);
-    return this.revocations;
-  }
-
-  /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
-  async revoke(r: Revocation): Promise<number> {
-    this.revocations?.push(r);
-    let closed = 0;
-    for (const ws of this.openSockets()) {
-      if (!matches(r, stateOf(ws))) continue;
-      this.end(ws, CloseCode.tokenRevoked, "token_revoked");
-      closed++;
-    }
-    return closed;
-  }
-
-  private welcome(ws: WebSocket, state: ConnectionState, identity: ConnectIdentity): void {
+  private welcome(ws: WebSocket, state: ConnectionState, since: number | undefined): void {
     const seq = this.store.lastSeq();
     const base = { connectionId: state.connectionId, room: state.room, user: state.sub, seq };
-    if (identity.since === undefined) {
+    if (since === undefined) {
       ws.send(encodeWelcome(base));
       return;
     }
     const now = Date.now();
-    const recovered = canRecover(identity.since, seq, this.store.oldestSeq(now));
+    const recovered = canRecover(since, seq, this.store.oldestSeq(now));
     ws.send(encodeWelcome({ ...base, recovered }));
     if (!recovered) return;
-    for (const m of this.store.since(identity.since, now, this.config.historyMaxMessages)) {
+    for (const m of this.store.since(since, now, this.config.historyMaxMessages)) {
       if (visibleTo(m, state.sub)) ws.send(m.frame);
     }
   }
@@ -163,7 +145,7 @@ export class Room extends DurableObject<Env> {
       { id, seq, room: req.room, event: req.event, sender: req.sender, ts },
       req.payloadJson,
     );
-    const recipients = selectRecipients((tag) => this.ctx.getWebSockets(tag), req.to, req.exclude);
+    const recipients = selectRecipients((tag) => this.sockets.all(tag), req.to, req.exclude);
     // Targeted messages remember who they were for, so replay and history show them to no one else.
     const audience =
       req.to === undefined
@@ -190,79 +172,80 @@ export class Room extends DurableObject<Env> {
   }
 
   async presence(): Promise<PresenceSnapshot> {
-    return presenceSnapshot(this.openSockets().map(stateOf));
+    return presenceSnapshot(this.sockets.open().map(stateOf));
   }
 
   /** Closes the matching sockets with 4003 and tells how many were open. */
   async disconnect(body: DisconnectBody): Promise<number> {
     const targets = new Set<WebSocket>();
-    for (const u of body.users ?? []) for (const ws of this.ctx.getWebSockets(userTag(u))) targets.add(ws);
-    for (const c of body.connections ?? []) for (const ws of this.ctx.getWebSockets(connectionTag(c))) targets.add(ws);
-    let closed = 0;
-    for (const ws of targets) {
-      if (ws.readyState !== WebSocket.OPEN) continue;
-      this.end(ws, CloseCode.disconnected, "disconnected");
-      closed++;
-    }
-    return closed;
+    for (const u of body.users ?? []) for (const ws of this.sockets.open(userTag(u))) targets.add(ws);
+    for (const c of body.connections ?? []) for (const ws of this.sockets.open(connectionTag(c))) targets.add(ws);
+    for (const ws of targets) this.end(ws, CloseCode.disconnected, "disconnected");
+    return targets.size;
+  }
+
+  /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
+  async revoke(r: Revocation): Promise<number> {
+    this.revocations?.push(r);
+    const targets = this.sockets.open().filter((ws) => matches(r, stateOf(ws)));
+    for (const ws of targets) this.end(ws, CloseCode.tokenRevoked, "token_revoked");
+    return targets.length;
   }
 
   /** Closes sockets whose token has expired, then re-arms for the next expiry. */
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     const now = Date.now();
-    for (const ws of this.openSockets()) {
+    for (const ws of this.sockets.open()) {
       if (isExpired(stateOf(ws), now)) this.end(ws, CloseCode.tokenExpired, "token_expired");
     }
-    const next = earliestExpiryMs(this.openSockets().map(stateOf));
-    if (next !== undefined) await this.ctx.storage.setAlarm(next);
+    const next = earliestExpiryMs(this.sockets.open().map(stateOf));
+    if (next !== undefined) await this.scheduleExpiry(next);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
-    switch (frame.type) {
-      case "ping":
-        ws.send(PONG_FRAME);
-        return;
-      case "refresh":
-        return this.refresh(ws, frame.token);
-      case "publish": {
-        const state = stateOf(ws);
-        if (!state.scopes.includes("publish"))
-          return this.reject(ws, new GatewayError("forbidden", 'publishing needs scope "publish"'), frame.ref);
-        if (!this.publishBuckets.allow(state.connectionId, Date.now()))
-          return this.reject(ws, new GatewayError("rate_limited", "publish rate exceeded"), frame.ref);
-        const payloadJson = JSON.stringify(frame.payload);
-        if (exceedsBytes(payloadJson, this.config.maxPayloadBytes))
-          return this.reject(
-            ws,
-            new GatewayError("payload_too_large", `payload exceeds ${this.config.maxPayloadBytes} bytes`),
-            frame.ref,
-          );
-        const result = this.deliverMessage({
-          room: state.room,
-          sender: { kind: "user", id: state.sub },
-          event: frame.event,
-          payloadJson,
-          to: frame.to,
-          exclude: frame.exclude,
-        });
-        if (frame.ref !== undefined) {
-          const ack: AckFrame = { type: "ack", ref: frame.ref, ...result };
-          ws.send(JSON.stringify(ack));
-        }
-        log("publish", {
-          via: "ws",
-          tenant: state.tenant,
-          room: state.room,
-          sender: `user:${state.sub}`,
-          bytes: payloadJson.length,
-          delivered: result.delivered,
-          seq: result.seq,
-        });
-      }
+    if (frame.type === "ping") ws.send(PONG_FRAME);
+    else if (frame.type === "refresh") await this.refresh(ws, frame.token);
+    else this.clientPublish(ws, frame);
+  }
+
+  private clientPublish(ws: WebSocket, frame: PublishFrame): void {
+    const state = stateOf(ws);
+    const payloadJson = JSON.stringify(frame.payload);
+    const refusal = this.publishRefusal(state, payloadJson);
+    if (refusal !== undefined) {
+      this.reject(ws, refusal, frame.ref);
+      return;
     }
+    const sender = { kind: "user" as const, id: state.sub };
+    const { event, to, exclude } = frame;
+    const result = this.deliverMessage({ room: state.room, sender, event, payloadJson, to, exclude });
+    if (frame.ref !== undefined) {
+      const ack: AckFrame = { type: "ack", ref: frame.ref, ...result };
+      ws.send(JSON.stringify(ack));
+    }
+    log("publish", {
+      via: "ws",
+      tenant: state.tenant,
+      room: state.room,
+      sender: `user:${state.sub}`,
+      bytes: payloadJson.length,
+      delivered: result.delivered,
+      seq: result.seq,
+    });
+  }
+
+  /** Why a client's publish is refused: scope, its connection's rate, or size. */
+  private publishRefusal(state: ConnectionState, payloadJson: string): GatewayError | undefined {
+    const max = this.config.maxPayloadBytes;
+    if (!state.scopes.includes("publish")) return new GatewayError("forbidden", 'publishing needs scope "publish"');
+    if (!this.publishBuckets.allow(state.connectionId, Date.now()))
+      return new GatewayError("rate_limited", "publish rate exceeded");
+    if (exceedsBytes(payloadJson, max)) return new GatewayError("payload_too_large", `payload exceeds ${max} bytes`);
+    return undefined;
   }
 
   /** Extends a connection's life with a new token for the same tenant and sub. */
@@ -270,21 +253,7 @@ export class Room extends DurableObject<Env> {
     const state = stateOf(ws);
     let next: ConnectionState;
     try {
-      const p = await verifyUserToken(this.config, token);
-      if (p.tenant !== state.tenant || p.id !== state.sub)
-        throw new GatewayError("forbidden", "refresh token is for another user");
-      if (!hasScope(p, "subscribe") || !roomAllowed(p.rooms, state.room))
-        throw new GatewayError("forbidden", "refresh token does not grant this room");
-      const revocations = await this.revocationList(state.tenant, state.room);
-      if (isRevoked(revocations, { sub: p.id, jti: p.jti, iat: p.iat }, Math.floor(Date.now() / 1000)))
-        throw new GatewayError("token_revoked", "token has been revoked");
-      next = {
-        ...state,
-        scopes: p.scopes as ConnectionState["scopes"],
-        exp: p.exp ?? state.exp,
-        jti: p.jti,
-        iat: p.iat,
-      };
+      next = await refreshedState(this.config, state, token, () => this.revocationList(state.tenant, state.room));
     } catch (err) {
       if (err instanceof GatewayError) return this.reject(ws, err);
       throw err;
@@ -298,8 +267,8 @@ export class Room extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.depart(ws, code);
-    // The hibernation API never answers a peer's close frame by itself; reserved codes cannot be sent.
-    closeQuietly(ws, code === 1005 || code === 1006 || code === 1015 ? CloseCode.normal : code, reason);
+    // The hibernation API never answers a peer's close frame by itself.
+    closeQuietly(ws, replyCode(code), reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
@@ -313,13 +282,10 @@ export class Room extends DurableObject<Env> {
   }
 
   private depart(ws: WebSocket, code: number): void {
-    const state = stateOf(ws);
+    const state = this.sockets.departure(ws);
+    if (state === undefined) return;
     this.publishBuckets.delete(state.connectionId);
     this.abuseBuckets.delete(state.connectionId);
-    if (this.departed.has(state.connectionId)) return;
-    this.departed.add(state.connectionId);
-    // Duplicate close reports arrive within moments, so only recent departures need remembering.
-    if (this.departed.size > DEPARTED_MEMORY) this.departed.delete(this.departed.values().next().value ?? "");
     log("disconnect", {
       tenant: state.tenant,
       room: state.room,
@@ -328,33 +294,25 @@ export class Room extends DurableObject<Env> {
       code,
       durationMs: Date.now() - state.connectedAt,
     });
-    this.announce(encodePresence("leave", state), ws);
+    this.sockets.announce(encodePresence("leave", state), ws);
     // An empty room needs no revocation pushes; the next connect registers it again.
-    if (
-      this.revocations !== undefined &&
-      !this.ctx.getWebSockets().some((s) => s !== ws && s.readyState === WebSocket.OPEN)
-    ) {
+    if (this.revocations !== undefined && this.sockets.isEmptyBut(ws)) {
       this.revocations = undefined;
       this.ctx.waitUntil(tenantStub(this.env, state.tenant).unregister(state.room));
     }
   }
 
-  /** Sends a presence frame to every presence subscriber but `self`. */
-  private announce(frame: string, self: WebSocket): void {
-    deliver(
-      this.ctx.getWebSockets(PRESENCE_TAG).filter((ws) => ws !== self),
-      frame,
-    );
+  /** Registers with the tenant on first use in this object's life, so revocations are pushed here. */
+  private async revocationList(tenant: string, room: string): Promise<Revocation[]> {
+    this.revocations ??= await tenantStub(this.env, tenant).register(room);
+    return this.revocations;
   }
 
-  private openSockets(): WebSocket[] {
-    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
-  }
-
-  /** One alarm per object, always at the earliest expiry of any socket. */
+  /** One alarm per object, always at the earliest expiry; decided before any await. */
   private async scheduleExpiry(atMs: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > atMs) await this.ctx.storage.setAlarm(atMs);
+    if (this.alarmAt !== null && this.alarmAt <= atMs) return;
+    this.alarmAt = atMs;
+    await this.ctx.storage.setAlarm(atMs);
   }
 
   /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
@@ -371,10 +329,4 @@ export class Room extends DurableObject<Env> {
     if (!this.abuseBuckets.allow(state.connectionId, Date.now()))
       this.end(ws, CloseCode.policyViolation, "too many invalid frames");
   }
-}
-
-function countOpen(sockets: WebSocket[]): number {
-  let n = 0;
-  for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) n++;
-  return n;
 }

@@ -1,0 +1,65 @@
+// A narrow view of the room's hibernatable sockets: find them by tag, count the open ones, close
+// them, and report each departure exactly once however many ways the runtime reports it.
+import { CloseCode } from "../protocol.ts";
+import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
+import { deliver } from "./sockets.ts";
+import { PRESENCE_TAG } from "./tags.ts";
+
+/** Duplicate close reports arrive within moments, so only recent departures need remembering. */
+const DEPARTED_MEMORY = 10_000;
+
+export class SocketRegistry {
+  private readonly ctx: DurableObjectState;
+  private readonly departed = new Set<string>();
+
+  constructor(ctx: DurableObjectState) {
+    this.ctx = ctx;
+  }
+
+  accept(ws: WebSocket, state: ConnectionState): void {
+    this.ctx.acceptWebSocket(ws, tagsFor(state));
+    attach(ws, state);
+  }
+
+  /** Every socket (or those with `tag`), including ones already closing. */
+  all(tag?: string): WebSocket[] {
+    return this.ctx.getWebSockets(tag);
+  }
+
+  open(tag?: string): WebSocket[] {
+    return this.all(tag).filter((ws) => ws.readyState === WebSocket.OPEN);
+  }
+
+  countOpen(tag?: string): number {
+    let n = 0;
+    for (const ws of this.all(tag)) if (ws.readyState === WebSocket.OPEN) n++;
+    return n;
+  }
+
+  /** True when no socket but `except` is still open. */
+  isEmptyBut(except: WebSocket): boolean {
+    return !this.all().some((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
+  }
+
+  /** Sends a presence frame to every presence subscriber but `except`. */
+  announce(frame: string, except: WebSocket): void {
+    deliver(
+      this.all(PRESENCE_TAG).filter((ws) => ws !== except),
+      frame,
+    );
+  }
+
+  /** The socket's state the first time its departure is reported; undefined on every repeat. */
+  departure(ws: WebSocket): ConnectionState | undefined {
+    const state = stateOf(ws);
+    if (this.departed.has(state.connectionId)) return undefined;
+    this.departed.add(state.connectionId);
+    if (this.departed.size > DEPARTED_MEMORY) this.departed.delete(this.departed.values().next().value ?? "");
+    return state;
+  }
+}
+
+/** Close codes a peer may report but an endpoint may not send. */
+export function replyCode(code: number): number {
+  return code === 1005 || code === 1006 || code === 1015 ? CloseCode.normal : code;
+}
