@@ -167,7 +167,12 @@ function readBody(res: IncomingMessage): Promise<string> {
 export function attemptUpgrade(url: string, options: ConnectOptions = {}, timeoutMs = 10_000): Promise<UpgradeOutcome> {
   // workerd holds a hibernated socket's TCP connection ~10 s after a server close sent from outside that
   // socket's own event (kick, expiry, revoke); do not wait ws's default 30 s for it to end.
-  const clientOptions: ClientOptions = { headers: options.headers ?? {}, handshakeTimeout: timeoutMs, closeTimeout: 2_000 };
+  // (`closeTimeout` is in ws 8.23 but not yet in @types/ws.)
+  const clientOptions: ClientOptions & { closeTimeout: number } = {
+    headers: options.headers ?? {},
+    handshakeTimeout: timeoutMs,
+    closeTimeout: 2_000,
+  };
   const ws = new WebSocket(url, options.protocols ?? [], clientOptions);
   // Listeners go on before `open` so no frame (the welcome comes first) can be missed.
   const socket = new E2ESocket(ws);
