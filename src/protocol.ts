@@ -77,8 +77,8 @@ const targetSchema = z.strictObject({
 });
 const excludeSchema = z.strictObject({ connections: z.array(connectionIdSchema).max(1000).optional() });
 // Events are labels that get displayed: no control characters (C0, DEL, C1), no lone surrogates.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_OR_LONE_SURROGATE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   /[\u0000-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const eventSchema = z
   .string()
