@@ -204,6 +204,8 @@ export class Room extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
+    if (ws.readyState !== WebSocket.OPEN) return;
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
