@@ -181,3 +181,16 @@ describe("structured logs", () => {
     expect(all).not.toContain(apiKey("pubacme"));
   });
 });
+
+describe("after an abuse close", () => {
+  it("acts on none of the frames the client had already sent", async () => {
+    const room = freshRoom();
+    const { socket: flooder } = await connect(room, await signToken({ sub: "flooder", scope: "subscribe publish" }));
+    const { socket: watcher } = await connect(room, await signToken({ sub: "watcher2" }));
+    for (let i = 0; i < 11; i++) flooder.send("not json");
+    for (let i = 0; i < 3; i++) flooder.send({ type: "publish", event: "late", payload: i });
+    expect((await flooder.waitClosed()).code).toBe(1008);
+    await publishHttp(room, apiKey("pubacme"), { event: "marker", payload: null });
+    expect(await watcher.nextOfType("message")).toMatchObject({ event: "marker", seq: 1 });
+  });
+});

@@ -56,7 +56,7 @@ export class LoadSocket {
   readonly ws: WebSocket;
   readonly sub: string;
   connectionId = "";
-  /** Payload bytes received (text frames), for the stalled-consumer figures. */
+  /** Characters of text frames received (≈ bytes: the frames are ASCII JSON), for the stalled-consumer figures. */
   bytes = 0;
   readonly deliveries: Delivery[] = [];
   readonly presence: PresenceEvent[] = [];

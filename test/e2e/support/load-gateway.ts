@@ -51,7 +51,15 @@ export async function signUsers(
   return out;
 }
 
-export type PublishRecord = { n: number; status: number; seq?: number; delivered?: number; answer?: unknown };
+export type PublishRecord = {
+  n: number;
+  status: number;
+  /** Milliseconds from sending the request to its answer. */
+  tookMs: number;
+  seq?: number;
+  delivered?: number;
+  answer?: unknown;
+};
 
 export type Publisher = {
   readonly records: PublishRecord[];
@@ -89,19 +97,21 @@ export function startPublisher(o: PublisherOptions): Publisher {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (stopped || performance.now() - started > o.maxMs) break;
-      const payload = { n, sentAt: performance.now(), pad };
+      const sentAt = performance.now();
+      const payload = { n, sentAt, pad };
       try {
         const answer = await publishHttp(o.baseUrl, o.room, o.key, { event: o.event, payload });
+        const tookMs = performance.now() - sentAt;
         const b = answer.body as { seq?: unknown; delivered?: unknown } | null;
         const seq = answer.status === 202 && typeof b?.seq === "number" ? b.seq : undefined;
         const delivered = typeof b?.delivered === "number" ? b.delivered : undefined;
         records.push(
           seq === undefined
-            ? { n, status: answer.status, answer: answer.body }
-            : { n, status: answer.status, seq, ...(delivered === undefined ? {} : { delivered }) },
+            ? { n, status: answer.status, tookMs, answer: answer.body }
+            : { n, status: answer.status, tookMs, seq, ...(delivered === undefined ? {} : { delivered }) },
         );
       } catch (err) {
-        records.push({ n, status: 0, answer: String(err) });
+        records.push({ n, status: 0, tookMs: performance.now() - sentAt, answer: String(err) });
       }
     }
   };
@@ -120,10 +130,10 @@ export function startPublisher(o: PublisherOptions): Publisher {
 export type Presence = { connections: number; users: { id: string; connections: number }[] };
 
 /** GET /v1/rooms/{room}/presence with an API key of scope `presence`. */
-export async function getPresence(baseUrl: string, room: string, key: string): Promise<Presence> {
+export async function getPresence(baseUrl: string, room: string, key: string, timeoutMs = 30_000): Promise<Presence> {
   const res = await fetch(`${baseUrl}/v1/rooms/${encodeURIComponent(room)}/presence`, {
     headers: { authorization: `Bearer ${key}` },
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(Math.ceil(timeoutMs)),
   });
   const body: unknown = await res.json();
   const p = body as Partial<Presence> | null;
@@ -173,7 +183,10 @@ export async function waitForPresence(
   const started = performance.now();
   let polls = 0;
   for (;;) {
-    const presence = await getPresence(baseUrl, room, key);
+    // One answer may take seconds while the room works through a backlog (e.g. a thousand closes):
+    // each request may use whatever is left of the overall bound.
+    const left = Math.max(1_000, timeoutMs - (performance.now() - started));
+    const presence = await getPresence(baseUrl, room, key, left);
     polls++;
     const waitedMs = performance.now() - started;
     if (presence.connections === connections || waitedMs > timeoutMs)
