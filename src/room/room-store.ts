@@ -16,6 +16,8 @@ type Row = { seq: number; frame: string; audience: string | null };
 
 /** Age pruning walks the table, so it runs at most this often; reads filter by age exactly. */
 const AGE_PRUNE_INTERVAL_MS = 1000;
+/** Count pruning runs every this many messages; reads filter by count exactly. */
+const COUNT_PRUNE_EVERY = 64;
 
 export class RoomStore {
   private seq: number;
@@ -55,27 +57,36 @@ export class RoomStore {
       frame,
       audience === undefined ? null : JSON.stringify(audience),
     );
-    this.sql.exec("DELETE FROM messages WHERE seq <= ?", seq - this.bounds.maxMessages);
+    if (seq % COUNT_PRUNE_EVERY === 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", this.oldestKept() - 1);
     if (ts - this.lastAgePrune >= AGE_PRUNE_INTERVAL_MS) {
       this.lastAgePrune = ts;
       this.sql.exec("DELETE FROM messages WHERE ts < ?", ts - this.bounds.maxAgeMs);
     }
   }
 
+  /** The lowest seq the count bound keeps. */
+  private oldestKept(): number {
+    return this.seq - this.bounds.maxMessages + 1;
+  }
+
   /** Oldest seq still retained at `now`, or undefined when history is empty. */
   oldestSeq(now: number): number | undefined {
     const row = this.sql
-      .exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages WHERE ts >= ?", now - this.bounds.maxAgeMs)
+      .exec<{ seq: number | null }>(
+        "SELECT min(seq) AS seq FROM messages WHERE ts >= ? AND seq >= ?",
+        now - this.bounds.maxAgeMs,
+        this.oldestKept(),
+      )
       .toArray()[0];
     return row?.seq ?? undefined;
   }
 
-  /** Messages with seq > `since`, oldest first, within the age bound. */
+  /** Messages with seq > `since`, oldest first, within the count and age bounds. */
   since(since: number, now: number, limit: number): StoredMessage[] {
     return this.sql
       .exec<Row>(
         "SELECT seq, frame, audience FROM messages WHERE seq > ? AND ts >= ? ORDER BY seq LIMIT ?",
-        since,
+        Math.max(since, this.oldestKept() - 1),
         now - this.bounds.maxAgeMs,
         limit,
       )
