@@ -1,0 +1,60 @@
+// Fresh credentials for each run, made in-process: the gateway gets a random JWT_SECRET and one
+// API key record (hash only); the load generator keeps the key and signs subscriber tokens.
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import { formatApiKey, sha256Hex } from "../src/auth/api-key-format.ts";
+import type { ApiKeyRecord } from "../src/protocol.ts";
+
+export const BENCH_TENANT = "bench";
+const API_KEY_ID = "bench";
+const TOKEN_TTL_SECONDS = 3_600;
+
+export type BenchCredentials = {
+  jwtSecret: string;
+  apiKey: string;
+  /** The gateway's secrets, as wrangler reads them from `--env-file`. */
+  secrets: Record<string, string>;
+};
+
+export async function makeCredentials(): Promise<BenchCredentials> {
+  const jwtSecret = randomBytes(32).toString("base64url");
+  const apiKey = formatApiKey(API_KEY_ID, randomBytes(24).toString("base64url"));
+  const record: ApiKeyRecord = {
+    id: API_KEY_ID,
+    tenant: BENCH_TENANT,
+    scopes: ["publish"],
+    hash: await sha256Hex(apiKey),
+  };
+  return { jwtSecret, apiKey, secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]) } };
+}
+
+/**
+ * One subscribe-only HS256 token per subscriber, each with its own `sub`, as real clients would be
+ * (the connect limiter and the user tags are per sub). Signed before any timing starts.
+ */
+export async function mintTokens(jwtSecret: string, count: number): Promise<string[]> {
+  const key = new TextEncoder().encode(jwtSecret);
+  const now = Math.floor(Date.now() / 1000);
+  const tokens: string[] = [];
+  for (let k = 0; k < count; k++) {
+    tokens.push(
+      await new SignJWT({ tenant: BENCH_TENANT, scope: "subscribe" })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(`sub-${k}`)
+        .setIssuedAt(now)
+        .setExpirationTime(now + TOKEN_TTL_SECONDS)
+        .sign(key),
+    );
+  }
+  return tokens;
+}
+
+/** One dotenv line; single quotes keep JSON literal, so a value may hold neither `'` nor a newline. */
+export function dotenv(secrets: Record<string, string>): string {
+  return Object.entries(secrets)
+    .map(([name, value]) => {
+      if (/['\r\n]/.test(value)) throw new Error(`${name} cannot be written to a dotenv file verbatim`);
+      return `${name}='${value}'\n`;
+    })
+    .join("");
+}

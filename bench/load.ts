@@ -1,0 +1,156 @@
+// The load generator's two sessions against one running target: fan-out (open N sockets, then the
+// rate and/or saturate phases) and connect (open many sockets; connect rate and memory per socket).
+import { randomUUID } from "node:crypto";
+import type WebSocket from "ws";
+import { FrameSink } from "./deliveries.ts";
+import { isolateHeapUsed } from "./inspector.ts";
+import { foreignCores, markLoad } from "./machine-load.ts";
+import type { BenchOptions, Phase } from "./options.ts";
+import { type PhaseResult, type PublishPhase, runPhase } from "./phases.ts";
+import { rssGrowthByRole, sampleTree } from "./proc-tree.ts";
+import { sleep } from "./processes.ts";
+import { closeAll, connectSubscribers } from "./sockets.ts";
+import { type Summary, summarizeList } from "./stats.ts";
+import type { RunningTarget } from "./targets.ts";
+
+/** Lets the server finish accepting before memory is read. */
+const SETTLE_MS = 1_000;
+const WARMUP_MESSAGES = 20;
+
+export type ConnectResult = {
+  sockets: number;
+  failures: number;
+  failureSamples: string[];
+  connectMs: Summary;
+  /** Sockets opened per second over the whole connect phase. */
+  perSecond: number;
+  serverCpuMsPerConnect: number;
+  /** Tree RSS before the first socket and with every socket open. */
+  rssBeforeBytes: number;
+  rssOpenBytes: number;
+  bytesPerSocket: number;
+  /** Which process the memory went to: wrangler's proxy or the runtime (or node for bare ws). */
+  bytesPerSocketByRole: Record<string, number>;
+  /** Cores' worth of CPU that processes outside the benchmark used while connecting (noise). */
+  otherCores: number;
+  /**
+   * The Worker isolate's JS heap after a full GC, per socket (wrangler targets). RSS also holds
+   * garbage the connect path left behind and memory outside V8; this is what the sockets retain.
+   */
+  jsHeapBytesPerSocket?: number;
+};
+
+export type FanoutResult = {
+  connect: ConnectResult;
+  phases: PhaseResult[];
+  otherFrames: number;
+  /** Subscriber sockets that closed before the benchmark ended them, by close code and reason. */
+  unexpectedCloses: Record<string, number>;
+  /** The server's last log lines, kept when something was lost, duplicated or closed. */
+  serverLogTail?: string;
+};
+
+/** Read after RSS, with no load running: an attached inspector slows the isolate. */
+async function heapUsed(target: RunningTarget): Promise<number | undefined> {
+  return target.inspectorPort === undefined ? undefined : isolateHeapUsed(target.inspectorPort);
+}
+
+const room = () => `bench-${randomUUID()}`;
+
+/**
+ * Wakes the isolate (config parsed, keys imported) with one socket in a throwaway room, so the
+ * measured connects and the "before" memory do not include start-up.
+ */
+export async function warmIsolate(target: RunningTarget, options: BenchOptions): Promise<void> {
+  const sink = new FrameSink();
+  const r = room();
+  const { sockets, failures } = await connectSubscribers(target, r, 1, 1, sink);
+  if (failures.length > 0) throw new Error(`${target.name}: warm-up connect failed: ${failures.join("; ")}`);
+  await runPhase(target, r, 1, 3, options.payloadBytes, { kind: "warmup", inFlight: 1 }, sink, 0);
+  closeAll(sockets);
+  await sleep(SETTLE_MS);
+}
+
+async function openMeasured(
+  target: RunningTarget,
+  r: string,
+  count: number,
+  options: BenchOptions,
+  sink: FrameSink,
+): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
+  const before = sampleTree(target.pid, target.port);
+  // RSS first both times: the snapshot's GC would otherwise shrink only the "before" figure.
+  const heapBefore = await heapUsed(target);
+  // CPU from after the snapshot, which costs the runtime CPU of its own.
+  const cpuBefore = sampleTree(target.pid, target.port);
+  const loadBefore = markLoad();
+  const c = await connectSubscribers(target, r, count, options.connectConcurrency, sink);
+  const afterConnect = sampleTree(target.pid, target.port);
+  const otherCores = foreignCores(loadBefore, markLoad());
+  await sleep(SETTLE_MS);
+  const open = sampleTree(target.pid, target.port);
+  const opened = c.sockets.length;
+  const heapOpen = await heapUsed(target);
+  return {
+    sockets: c.sockets,
+    result: {
+      sockets: opened,
+      failures: c.failures.length,
+      failureSamples: [...new Set(c.failures)].slice(0, 5),
+      connectMs: summarizeList(c.connectMs),
+      perSecond: opened / (c.wallMs / 1000),
+      serverCpuMsPerConnect: ((afterConnect.cpuSeconds - cpuBefore.cpuSeconds) * 1000) / Math.max(1, opened),
+      rssBeforeBytes: before.rssBytes,
+      rssOpenBytes: open.rssBytes,
+      bytesPerSocket: (open.rssBytes - before.rssBytes) / Math.max(1, opened),
+      bytesPerSocketByRole: Object.fromEntries(
+        Object.entries(rssGrowthByRole(before, open)).map(([role, b]) => [role, b / Math.max(1, opened)]),
+      ),
+      otherCores,
+      ...(heapBefore !== undefined && heapOpen !== undefined
+        ? { jsHeapBytesPerSocket: (heapOpen - heapBefore) / Math.max(1, opened) }
+        : {}),
+    },
+  };
+}
+
+export async function runFanout(target: RunningTarget, options: BenchOptions, phases: Phase[]): Promise<FanoutResult> {
+  await warmIsolate(target, options);
+  const sink = new FrameSink();
+  const r = room();
+  const opened = await openMeasured(target, r, options.subscribers, options, sink);
+  try {
+    const n = options.subscribers;
+    // Warm-up publishes in the measured room: the delivery path is JIT-compiled before timing.
+    await runPhase(target, r, n, WARMUP_MESSAGES, options.payloadBytes, { kind: "warmup", inFlight: 1 }, sink, 0);
+    const results: PhaseResult[] = [];
+    let base = 1_000_000;
+    for (const kind of phases) {
+      if (kind === "connect") continue;
+      const phase: PublishPhase =
+        kind === "rate" ? { kind, rate: options.rate } : { kind, inFlight: options.saturateInFlight };
+      results.push(await runPhase(target, r, n, options.messages, options.payloadBytes, phase, sink, base));
+      // Each phase numbers its payloads from its own base, so late frames are never miscounted.
+      base += 1_000_000;
+    }
+    const anomalous =
+      Object.keys(sink.closes).length > 0 || results.some((p) => p.lost > 0 || p.duplicates > 0 || p.strays > 0);
+    return {
+      connect: opened.result,
+      phases: results,
+      otherFrames: sink.otherFrames,
+      unexpectedCloses: sink.closes,
+      ...(anomalous ? { serverLogTail: target.logs() } : {}),
+    };
+  } finally {
+    closeAll(opened.sockets);
+  }
+}
+
+export async function runConnect(target: RunningTarget, options: BenchOptions): Promise<ConnectResult> {
+  await warmIsolate(target, options);
+  const sink = new FrameSink();
+  const opened = await openMeasured(target, room(), options.connectSockets, options, sink);
+  closeAll(opened.sockets);
+  return opened.result;
+}

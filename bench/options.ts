@@ -1,0 +1,168 @@
+// Benchmark parameters from flags (`--subscribers 500`) or environment (`BENCH_SUBSCRIBERS=500`);
+// flags win. Checked once, with a message naming the bad setting.
+
+export const MODES = ["rate", "saturate", "connect", "all"] as const;
+export type Mode = (typeof MODES)[number];
+export type Phase = "rate" | "saturate" | "connect";
+const PHASES_OF: Record<Mode | "default", Phase[]> = {
+  rate: ["rate"],
+  saturate: ["saturate"],
+  connect: ["connect"],
+  all: ["rate", "saturate", "connect"],
+  default: ["rate", "saturate"],
+};
+export const TARGET_NAMES = ["gateway", "bare-do", "bare-ws"] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export type BenchOptions = {
+  /** Subscriber sockets for rate and saturate. */
+  subscribers: number;
+  /** Publishes per measured phase. */
+  messages: number;
+  /** Publishes per second in rate mode. */
+  rate: number;
+  /** Serialized size of `payload` in bytes. */
+  payloadBytes: number;
+  /** Sockets opened in connect mode. */
+  connectSockets: number;
+  /** Upgrades in flight at once while connecting. */
+  connectConcurrency: number;
+  /** Publishes in flight at once in saturate mode. */
+  saturateInFlight: number;
+  /** What runs, in order; `--mode` picks it (default rate then saturate). */
+  phases: Phase[];
+  targets: TargetName[];
+  /** Whole run, servers included; the run is killed past it. */
+  timeoutSeconds: number;
+  /** Where the JSON goes; `bench/results/` by default. */
+  outDir: string | undefined;
+  /** Measure the gateway at this git revision instead of the working tree. */
+  gatewayRef: string | undefined;
+  /** Or from this directory (a patched copy, for what-if experiments). */
+  gatewayDir: string | undefined;
+};
+
+type Spec = { flag: string; env: string; min: number; max: number; fallback: number; help: string };
+
+const NUMBERS = {
+  subscribers: { flag: "subscribers", env: "BENCH_SUBSCRIBERS", min: 1, max: 5_000, fallback: 500, help: "N" },
+  messages: { flag: "messages", env: "BENCH_MESSAGES", min: 1, max: 100_000, fallback: 200, help: "M" },
+  rate: { flag: "rate", env: "BENCH_RATE", min: 1, max: 10_000, fallback: 50, help: "R publishes/s" },
+  payloadBytes: { flag: "payload", env: "BENCH_PAYLOAD", min: 32, max: 60_000, fallback: 256, help: "bytes" },
+  connectSockets: {
+    flag: "connect-sockets",
+    env: "BENCH_CONNECT_SOCKETS",
+    min: 1,
+    max: 8_000,
+    fallback: 2_000,
+    help: "N",
+  },
+  connectConcurrency: {
+    flag: "connect-concurrency",
+    env: "BENCH_CONNECT_CONCURRENCY",
+    min: 1,
+    max: 256,
+    fallback: 16,
+    help: "upgrades in flight",
+  },
+  saturateInFlight: {
+    flag: "in-flight",
+    env: "BENCH_IN_FLIGHT",
+    min: 1,
+    max: 8,
+    fallback: 8,
+    help: "saturate publishes in flight",
+  },
+  timeoutSeconds: { flag: "timeout", env: "BENCH_TIMEOUT", min: 10, max: 3_600, fallback: 600, help: "hard limit, s" },
+} as const satisfies Record<string, Spec>;
+
+export class OptionsError extends Error {
+  override readonly name = "OptionsError";
+}
+
+const usageLine = (flag: string, env: string, help: string) => `  ${flag.padEnd(28)}${env.padEnd(28)}${help}`;
+
+export function usage(): string {
+  return [
+    "npm run bench -- [options]   (flags win over environment variables)",
+    ...Object.values(NUMBERS).map((s) => usageLine(`--${s.flag} <n>`, s.env, `${s.help} (default ${s.fallback})`)),
+    usageLine("--mode <mode>", "BENCH_MODE", `${MODES.join("|")} (default: rate, then saturate)`),
+    usageLine("--targets <a,b>", "BENCH_TARGETS", `${TARGET_NAMES.join(",")} (default: all three)`),
+    usageLine("--out <dir>", "BENCH_OUT", "JSON directory (default: bench/results)"),
+    usageLine("--gateway-ref <rev>", "BENCH_GATEWAY_REF", "measure the gateway at a git revision (git archive)"),
+    usageLine("--gateway-dir <dir>", "BENCH_GATEWAY_DIR", "measure the gateway in another directory"),
+  ].join("\n");
+}
+
+/** `--name value` and `--name=value` pairs; anything else is an error. */
+export function flagMap(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (m === null) throw new OptionsError(`unexpected argument ${JSON.stringify(arg)}`);
+    const name = m[1] ?? "";
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new OptionsError(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  return flags;
+}
+
+function numberOption(spec: Spec, flags: Map<string, string>, env: NodeJS.ProcessEnv): number {
+  const raw = flags.get(spec.flag) ?? env[spec.env];
+  if (raw === undefined || raw === "") return spec.fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < spec.min || n > spec.max)
+    throw new OptionsError(`--${spec.flag} / ${spec.env} must be an integer ${spec.min}-${spec.max}, got ${raw}`);
+  return n;
+}
+
+function isMode(s: string): s is Mode {
+  return (MODES as readonly string[]).includes(s);
+}
+
+function isTarget(s: string): s is TargetName {
+  return (TARGET_NAMES as readonly string[]).includes(s);
+}
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = flagMap(argv);
+  const known = new Set<string>([
+    ...Object.values(NUMBERS).map((s) => s.flag),
+    "mode",
+    "targets",
+    "out",
+    "gateway-ref",
+    "gateway-dir",
+  ]);
+  for (const name of flags.keys()) if (!known.has(name)) throw new OptionsError(`unknown option --${name}`);
+  const mode = flags.get("mode") ?? env.BENCH_MODE ?? "";
+  let phases: Phase[];
+  if (mode === "") phases = PHASES_OF.default;
+  else if (isMode(mode)) phases = PHASES_OF[mode];
+  else throw new OptionsError(`--mode / BENCH_MODE must be one of ${MODES.join(", ")}`);
+  const targetList = (flags.get("targets") ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(","))
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const targets = targetList.filter(isTarget);
+  if (targets.length === 0 || targets.length !== targetList.length)
+    throw new OptionsError(`--targets / BENCH_TARGETS must list some of ${TARGET_NAMES.join(", ")}`);
+  const n = (key: keyof typeof NUMBERS) => numberOption(NUMBERS[key], flags, env);
+  return {
+    subscribers: n("subscribers"),
+    messages: n("messages"),
+    rate: n("rate"),
+    payloadBytes: n("payloadBytes"),
+    connectSockets: n("connectSockets"),
+    connectConcurrency: n("connectConcurrency"),
+    saturateInFlight: n("saturateInFlight"),
+    phases,
+    targets,
+    timeoutSeconds: n("timeoutSeconds"),
+    outDir: flags.get("out") ?? env.BENCH_OUT,
+    gatewayRef: flags.get("gateway-ref") ?? env.BENCH_GATEWAY_REF,
+    gatewayDir: flags.get("gateway-dir") ?? env.BENCH_GATEWAY_DIR,
+  };
+}

@@ -1,0 +1,226 @@
+// `node bench/profile.ts [--what publish|connect] [--seconds 10] [--perf no] [bench options]`:
+// where a delivery's (or a connect's) CPU goes, gateway next to the bare Durable Object. For each
+// target: a plain window (CPU per unit by process, from /proc), then the same work again under a
+// V8 CPU profile of the Worker isolate and `perf` on the runtime workerd when available. Profiling
+// slows the runtime, so only the plain window's figures are costs; the profiles give the shares.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type WebSocket from "ws";
+import { type FunctionTime, functionTimes, startCpuProfile } from "./cpu-profile.ts";
+import { makeCredentials, mintTokens } from "./credentials.ts";
+import { DeliveryLog, FrameSink } from "./deliveries.ts";
+import { compatibilityDate, gatewaySource } from "./gateway-source.ts";
+import { warmIsolate } from "./load.ts";
+import { type BenchOptions, flagMap, parseOptions, type TargetName } from "./options.ts";
+import { type PerfReport, recordPerf } from "./perf-profile.ts";
+import { cpuByRole, pidWithRole, sampleTree } from "./proc-tree.ts";
+import { killAllServers } from "./processes.ts";
+import { publishSaturated } from "./publish.ts";
+import { closeAll, connectSubscribers } from "./sockets.ts";
+import { type RunningTarget, startTarget, type TargetContext } from "./targets.ts";
+
+const REPO_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const BATCH = 100;
+
+type Window = { units: number; seconds: number; microsPerUnit: Record<string, number> };
+type TargetProfile = {
+  name: TargetName;
+  unit: "delivery" | "connect";
+  plain: Window;
+  profiled: Window;
+  js: FunctionTime[];
+  jsTotalMs: number;
+  perf?: PerfReport;
+};
+
+/** Saturated publishing in batches until `seconds` pass; CPU per delivery by process role. */
+async function saturateFor(
+  t: RunningTarget,
+  room: string,
+  n: number,
+  seconds: number,
+  o: BenchOptions,
+  sink: FrameSink,
+): Promise<Window> {
+  const before = sampleTree(t.pid, t.port);
+  const end = performance.now() + seconds * 1000;
+  let units = 0;
+  // Bounded by the deadline; each batch is bounded by the publish timeouts.
+  for (let base = 0; performance.now() < end; base += BATCH) {
+    const log = new DeliveryLog(n, BATCH, base);
+    sink.current = log;
+    await publishSaturated(t, room, log, o.payloadBytes, o.saturateInFlight);
+    units += log.received;
+  }
+  sink.current = undefined;
+  const after = sampleTree(t.pid, t.port);
+  const byRole = cpuByRole(before, after);
+  const micros = Object.fromEntries(Object.entries(byRole).map(([role, s]) => [role, (s * 1e6) / units]));
+  micros.total = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / units;
+  return { units, seconds: (after.at - before.at) / 1000, microsPerUnit: micros };
+}
+
+/** Opens `n` sockets in a fresh room; CPU per connect by process role. The sockets stay open. */
+async function connectWindow(
+  t: RunningTarget,
+  n: number,
+  o: BenchOptions,
+  sink: FrameSink,
+): Promise<{ w: Window; sockets: WebSocket[] }> {
+  const before = sampleTree(t.pid, t.port);
+  const { sockets } = await connectSubscribers(t, `profile-${crypto.randomUUID()}`, n, o.connectConcurrency, sink);
+  const after = sampleTree(t.pid, t.port);
+  const micros = Object.fromEntries(
+    Object.entries(cpuByRole(before, after)).map(([r, s]) => [r, (s * 1e6) / sockets.length]),
+  );
+  micros.total = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / sockets.length;
+  return {
+    w: { units: sockets.length, seconds: (after.at - before.at) / 1000, microsPerUnit: micros },
+    sockets,
+  };
+}
+
+type Plan = {
+  name: TargetName;
+  ctx: TargetContext;
+  o: BenchOptions;
+  seconds: number;
+  perf: boolean;
+  outDir: string;
+  what: "publish" | "connect";
+};
+
+async function profileTarget(p: Plan): Promise<TargetProfile> {
+  const { name, ctx, o } = p;
+  const t = await startTarget(name, ctx);
+  const sink = new FrameSink();
+  const open: WebSocket[] = [];
+  try {
+    await warmIsolate(t, o);
+    const room = `profile-${crypto.randomUUID()}`;
+    let plain: Window;
+    if (p.what === "publish") {
+      const { sockets } = await connectSubscribers(t, room, o.subscribers, o.connectConcurrency, sink);
+      open.push(...sockets);
+      await saturateFor(t, room, sockets.length, 2, o, sink);
+      plain = await saturateFor(t, room, sockets.length, p.seconds, o, sink);
+    } else {
+      const c = await connectWindow(t, o.subscribers, o, sink);
+      open.push(...c.sockets);
+      plain = c.w;
+    }
+    if (t.inspectorPort === undefined) throw new Error(`${name} has no inspector`);
+    const runtime = pidWithRole(t.pid, "workerd-runtime", t.port);
+    const recording = p.perf && runtime !== undefined ? recordPerf(runtime, join(ctx.dir, "perf.data")) : undefined;
+    const stopJs = await startCpuProfile(t.inspectorPort);
+    let profiled: Window;
+    if (p.what === "publish") profiled = await saturateFor(t, room, open.length, p.seconds, o, sink);
+    else {
+      const c = await connectWindow(t, o.subscribers, o, sink);
+      open.push(...c.sockets);
+      profiled = c.w;
+    }
+    const profile = await stopJs();
+    const perfReport = await recording?.stop();
+    await writeFile(join(p.outDir, `profile-${p.what}-${name}-${Date.now()}.cpuprofile.json`), JSON.stringify(profile));
+    const { totalMs, functions } = functionTimes(profile);
+    const unit = p.what === "publish" ? "delivery" : "connect";
+    return {
+      name,
+      unit,
+      plain,
+      profiled,
+      js: functions,
+      jsTotalMs: totalMs,
+      ...(perfReport ? { perf: perfReport } : {}),
+    };
+  } finally {
+    closeAll(open);
+    await t.stop();
+  }
+}
+
+function print(p: TargetProfile): void {
+  const u = p.unit;
+  const us = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(", ");
+  const rate = (p.plain.units / p.plain.seconds).toFixed(0);
+  console.log(
+    `\n== ${p.name}: ${p.plain.units} ${u === "delivery" ? "deliveries" : "connects"} in ${p.plain.seconds.toFixed(1)} s (${rate}/s)`,
+  );
+  console.log(`CPU us/${u}, unprofiled: ${us(p.plain.microsPerUnit)}`);
+  console.log(`CPU us/${u}, profiled:   ${us(p.profiled.microsPerUnit)}`);
+  const per = (ms: number) => ((ms * 1000) / p.profiled.units).toFixed(2);
+  console.log(`V8 profile: ${p.jsTotalMs.toFixed(0)} ms sampled; top self time (us/${u}, profiled):`);
+  for (const f of [...p.js].sort((a, b) => b.selfMs - a.selfMs).slice(0, 25))
+    console.log(`  ${per(f.selfMs).padStart(8)}  ${f.name}`);
+  console.log(`top inclusive time (us/${u}, profiled):`);
+  for (const f of [...p.js].sort((a, b) => b.totalMs - a.totalMs).slice(0, 25))
+    console.log(`  ${per(f.totalMs).padStart(8)}  ${f.name}`);
+  if (p.perf === undefined) return;
+  const runtimeUs = p.plain.microsPerUnit["workerd-runtime"] ?? 0;
+  console.log(`perf, runtime workerd, by category (% of samples; share of the unprofiled us/${u}):`);
+  for (const [c, pct] of Object.entries(p.perf.categories).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${pct.toFixed(1).padStart(5)}%  ${((pct * runtimeUs) / 100).toFixed(1).padStart(7)}  ${c}`);
+  console.log("perf top symbols:");
+  for (const s of p.perf.top.slice(0, 20)) console.log(`  ${s.percent.toFixed(2).padStart(5)}%  ${s.symbol}`);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const flags = flagMap(argv);
+  const seconds = Number(flags.get("seconds") ?? 10);
+  const perf = flags.get("perf") !== "no";
+  const what = flags.get("what") === "connect" ? "connect" : "publish";
+  const own = /^--(seconds|perf|what)(=|$)/;
+  const rest = argv.filter((a, i) => !own.test(a) && !own.test(argv[i - 1] ?? ""));
+  const o = parseOptions(rest.length > 0 ? rest : ["--targets", "gateway,bare-do"], process.env);
+  const source = await gatewaySource(REPO_ROOT, o.gatewayRef, o.gatewayDir);
+  const credentials = await makeCredentials();
+  const outDir = o.outDir ?? join(REPO_ROOT, "bench", "results");
+  const results: TargetProfile[] = [];
+  try {
+    for (const name of o.targets.filter((n) => n !== "bare-ws")) {
+      const dir = await mkdtemp(join(tmpdir(), `profile-${name}-`));
+      try {
+        const ctx: TargetContext = {
+          repoRoot: REPO_ROOT,
+          gatewayRoot: source.root,
+          dir,
+          credentials,
+          tokens: await mintTokens(credentials.jwtSecret, o.subscribers + 1),
+          compatibilityDate: await compatibilityDate(source.root),
+        };
+        const p = await profileTarget({ name, ctx, o, seconds, perf, outDir, what });
+        results.push(p);
+        print(p);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await source.dispose();
+  }
+  const file = join(outDir, `profile-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  await writeFile(file, JSON.stringify({ gateway: source.label, parameters: o, results }, null, 2));
+  console.log(`\nJSON: ${file}`);
+}
+
+/** Profiling is slower than benchmarking; past this the run is stopped and its servers killed. */
+const HARD_LIMIT_MS = 15 * 60_000;
+
+process.on("exit", killAllServers);
+setTimeout(() => {
+  console.error("profile: hard time limit reached");
+  process.exit(124);
+}, HARD_LIMIT_MS).unref();
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,191 @@
+// The side-by-side table (stdout) and the JSON record (bench/results/<timestamp>.json).
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ConnectResult, FanoutResult } from "./load.ts";
+import type { BenchOptions, TargetName } from "./options.ts";
+import type { PhaseResult } from "./phases.ts";
+
+export type TargetResult = {
+  name: TargetName;
+  fanout?: FanoutResult;
+  connect?: ConnectResult;
+  error?: string;
+};
+
+export type MachineInfo = {
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  os: string;
+  node: string;
+  wrangler: string;
+  workerd: string;
+  loadAverageAtStart: number[];
+};
+
+export type BenchRecord = {
+  date: string;
+  machine: MachineInfo;
+  /** Which gateway code ran: the working tree, a commit, or a directory. */
+  gateway: string;
+  git: { commit: string; dirtyPaths: string[] };
+  parameters: BenchOptions;
+  results: TargetResult[];
+  ratios: Record<string, { gatewayOverBareDo: number; gatewayOverBareWs: number }>;
+};
+
+type Row = { label: string; value: (r: TargetResult) => number | undefined; digits: number };
+
+const MB = 1024 * 1024;
+
+function phaseOf(r: TargetResult, kind: PhaseResult["kind"]): PhaseResult | undefined {
+  return r.fanout?.phases.find((p) => p.kind === kind);
+}
+
+function connectRows(title: string, pick: (r: TargetResult) => ConnectResult | undefined): Row[] {
+  const c = (f: (x: ConnectResult) => number) => (r: TargetResult) => {
+    const x = pick(r);
+    return x === undefined ? undefined : f(x);
+  };
+  return [
+    { label: `${title} sockets opened`, value: c((x) => x.sockets), digits: 0 },
+    { label: `${title} connect failures`, value: c((x) => x.failures), digits: 0 },
+    { label: `${title} connect p50 ms`, value: c((x) => x.connectMs.p50), digits: 2 },
+    { label: `${title} connect p99 ms`, value: c((x) => x.connectMs.p99), digits: 2 },
+    { label: `${title} connects/s`, value: c((x) => x.perSecond), digits: 0 },
+    { label: `${title} server CPU ms/connect`, value: c((x) => x.serverCpuMsPerConnect), digits: 3 },
+    { label: `${title} server RSS, sockets open, MB`, value: c((x) => x.rssOpenBytes / MB), digits: 1 },
+    { label: `${title} memory per socket KB`, value: c((x) => x.bytesPerSocket / 1024), digits: 2 },
+    {
+      label: `${title}   of which runtime KB`,
+      value: c((x) => (x.bytesPerSocketByRole["workerd-runtime"] ?? Number.NaN) / 1024),
+      digits: 2,
+    },
+    {
+      label: `${title} isolate JS heap per socket KB`,
+      value: c((x) => (x.jsHeapBytesPerSocket ?? Number.NaN) / 1024),
+      digits: 2,
+    },
+    { label: `${title} other processes' CPU, cores`, value: c((x) => x.otherCores), digits: 2 },
+  ];
+}
+
+function phaseRows(kind: "rate" | "saturate"): Row[] {
+  const p = (f: (x: PhaseResult) => number) => (r: TargetResult) => {
+    const x = phaseOf(r, kind);
+    return x === undefined ? undefined : f(x);
+  };
+  const perK = (x: PhaseResult, role: string) => (x.serverCpuByRole[role] ?? 0) / (x.received / 1000);
+  const offered = (x: PhaseResult) =>
+    x.offeredPerSecond === undefined ? Number.NaN : x.offeredPerSecond * x.subscribers;
+  return [
+    ...(kind === "rate" ? [{ label: "rate: offered deliveries/s (R x N)", value: p(offered), digits: 0 }] : []),
+    { label: `${kind}: deliveries/s`, value: p((x) => x.deliveriesPerSecond), digits: 0 },
+    { label: `${kind}: latency p50 ms`, value: p((x) => x.latencyMs.p50), digits: 2 },
+    { label: `${kind}: latency p95 ms`, value: p((x) => x.latencyMs.p95), digits: 2 },
+    { label: `${kind}: latency p99 ms`, value: p((x) => x.latencyMs.p99), digits: 2 },
+    { label: `${kind}: latency max ms`, value: p((x) => x.latencyMs.max), digits: 2 },
+    { label: `${kind}: lost deliveries`, value: p((x) => x.lost), digits: 0 },
+    { label: `${kind}: duplicated deliveries`, value: p((x) => x.duplicates), digits: 0 },
+    { label: `${kind}: server CPU s/1k deliveries`, value: p((x) => x.serverCpuSecondsPer1000Deliveries), digits: 4 },
+    { label: `${kind}:   workerd runtime s/1k`, value: p((x) => perK(x, "workerd-runtime")), digits: 4 },
+    { label: `${kind}:   workerd proxy s/1k`, value: p((x) => perK(x, "workerd-proxy")), digits: 4 },
+    { label: `${kind}:   node s/1k`, value: p((x) => perK(x, "node")), digits: 4 },
+    { label: `${kind}: publishes/s sent`, value: p((x) => x.publish.perSecond), digits: 1 },
+    { label: `${kind}: publish failures`, value: p((x) => x.publish.sent - x.publish.ok), digits: 0 },
+    { label: `${kind}: load generator CPU %`, value: p((x) => (100 * x.clientCpuSeconds) / x.wallSeconds), digits: 0 },
+    { label: `${kind}: other processes' CPU, cores`, value: p((x) => x.otherCores), digits: 2 },
+  ];
+}
+
+export function rowsFor(options: BenchOptions): Row[] {
+  const rows: Row[] = [];
+  const fanout = options.phases.some((p) => p !== "connect");
+  if (fanout) {
+    rows.push(...connectRows(`N=${options.subscribers}:`, (r) => r.fanout?.connect));
+    const closes = (r: TargetResult) => r.fanout && Object.values(r.fanout.unexpectedCloses).reduce((a, b) => a + b, 0);
+    rows.push({ label: `N=${options.subscribers}: sockets closed by the server`, value: closes, digits: 0 });
+  }
+  if (options.phases.includes("rate")) rows.push(...phaseRows("rate"));
+  if (options.phases.includes("saturate")) rows.push(...phaseRows("saturate"));
+  if (options.phases.includes("connect"))
+    rows.push(...connectRows(`connect N=${options.connectSockets}:`, (r) => r.connect));
+  return rows;
+}
+
+const fmt = (v: number | undefined, digits: number) =>
+  v === undefined || Number.isNaN(v)
+    ? "-"
+    : v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function ratio(a: number | undefined, b: number | undefined): number {
+  return a === undefined || b === undefined || b === 0 ? Number.NaN : a / b;
+}
+
+export function ratios(results: TargetResult[], rows: Row[]): BenchRecord["ratios"] {
+  const by = (name: TargetName) => results.find((r) => r.name === name);
+  const out: BenchRecord["ratios"] = {};
+  for (const row of rows) {
+    const g = by("gateway");
+    const gv = g === undefined ? undefined : row.value(g);
+    const d = by("bare-do");
+    const w = by("bare-ws");
+    out[row.label] = {
+      gatewayOverBareDo: ratio(gv, d === undefined ? undefined : row.value(d)),
+      gatewayOverBareWs: ratio(gv, w === undefined ? undefined : row.value(w)),
+    };
+  }
+  return out;
+}
+
+/** Rate-mode latency means something only while the server keeps up with the offered load. */
+export function warnings(results: TargetResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (r.error !== undefined) out.push(`${r.name}: failed: ${r.error.split("\n")[0]}`);
+    const rate = phaseOf(r, "rate");
+    if (
+      rate?.offeredPerSecond !== undefined &&
+      rate.deliveriesPerSecond < 0.9 * rate.offeredPerSecond * rate.subscribers
+    )
+      out.push(`${r.name}: rate mode overloaded (delivered < 90% of R x N): its latencies are queueing; lower --rate`);
+    for (const p of r.fanout?.phases ?? [])
+      if (p.otherCores > 0.3)
+        out.push(
+          `${r.name} ${p.kind}: other processes used ${p.otherCores.toFixed(2)} cores meanwhile: figures are noisy`,
+        );
+  }
+  return out;
+}
+
+export function renderTable(results: TargetResult[], rows: Row[]): string {
+  const r = ratios(results, rows);
+  const header = ["", "gateway", "bare DO", "bare ws", "gw/DO", "gw/ws"];
+  const by = (name: TargetName) => results.find((x) => x.name === name);
+  const cell = (name: TargetName, row: Row) => {
+    const t = by(name);
+    return fmt(t === undefined ? undefined : row.value(t), row.digits);
+  };
+  const lines = rows.map((row) => [
+    row.label,
+    cell("gateway", row),
+    cell("bare-do", row),
+    cell("bare-ws", row),
+    fmt(r[row.label]?.gatewayOverBareDo, 2),
+    fmt(r[row.label]?.gatewayOverBareWs, 2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
+  return [line(header), rule, ...lines.map(line)].join("\n");
+}
+
+export async function writeRecord(dir: string, record: BenchRecord): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${record.date.replace(/[:.]/g, "-")}.json`);
+  // NaN is not JSON: a figure that could not be measured is written as null.
+  const text = JSON.stringify(record, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2);
+  await writeFile(file, `${text}\n`);
+  return file;
+}

@@ -1,0 +1,206 @@
+// `npm run bench`: the same load against the gateway, a bare hibernating Durable Object and a bare
+// Node `ws` server, one after another (never at once), then one table and a JSON record.
+//
+// Each wrangler target is its own `wrangler dev` process tree, started fresh for each session and
+// stopped before the next one starts. Both run on the same wrangler and workerd binaries with the same
+// flags and the gateway's compatibility date, so the only difference is the Worker code; separate
+// trees keep each target's /proc CPU and RSS its own, and no other target runs while one is measured.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchCredentials, makeCredentials, mintTokens } from "./credentials.ts";
+import { compatibilityDate, type GatewaySource, gatewaySource } from "./gateway-source.ts";
+import { runConnect, runFanout } from "./load.ts";
+import { waitForQuiet } from "./machine-load.ts";
+import { type BenchOptions, OptionsError, parseOptions, type TargetName, usage } from "./options.ts";
+import { exeOf } from "./proc-tree.ts";
+import { killAllServers } from "./processes.ts";
+import {
+  type BenchRecord,
+  type MachineInfo,
+  ratios,
+  renderTable,
+  rowsFor,
+  type TargetResult,
+  warnings,
+  writeRecord,
+} from "./report.ts";
+import { type RunningTarget, startTarget, type TargetContext } from "./targets.ts";
+
+/** Sessions wait (at most QUIET_WAIT_MS) until other processes use less than this many cores. */
+const QUIET_CORES = 0.2;
+const QUIET_WAIT_MS = 30_000;
+
+const REPO_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+
+function git(args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+}
+
+async function machineInfo(workerdExe: string | undefined): Promise<MachineInfo> {
+  const pkg: unknown = JSON.parse(await readFile(join(REPO_ROOT, "node_modules", "wrangler", "package.json"), "utf8"));
+  const wrangler = typeof pkg === "object" && pkg !== null && "version" in pkg ? String(pkg.version) : "unknown";
+  let workerd = "unknown";
+  if (workerdExe !== undefined) {
+    try {
+      workerd = execFileSync(workerdExe, ["--version"], { encoding: "utf8" }).trim();
+    } catch {
+      // Reported as unknown; the figures stand without it.
+    }
+  }
+  return {
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    memoryBytes: totalmem(),
+    os: `linux ${release()}`,
+    node: process.version,
+    wrangler,
+    workerd,
+    loadAverageAtStart: loadavg(),
+  };
+}
+
+/** Runs one session on a fresh server in a fresh temp directory, and always stops it. */
+async function withTarget<T>(
+  name: TargetName,
+  base: Omit<TargetContext, "dir">,
+  onStart: (t: RunningTarget) => void,
+  session: (t: RunningTarget) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `bench-${name}-`));
+  let target: RunningTarget | undefined;
+  try {
+    target = await startTarget(name, { ...base, dir });
+    onStart(target);
+    const other = await waitForQuiet(QUIET_CORES, QUIET_WAIT_MS);
+    if (other >= QUIET_CORES)
+      console.error(`[bench] ${name}: machine still busy (${other.toFixed(2)} cores elsewhere)`);
+    return await session(target);
+  } catch (err) {
+    const logs = target?.logs() ?? "";
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}${logs ? `\n${logs}` : ""}`);
+  } finally {
+    await target?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchTarget(
+  name: TargetName,
+  options: BenchOptions,
+  base: Omit<TargetContext, "dir">,
+  onStart: (t: RunningTarget) => void,
+): Promise<TargetResult> {
+  const result: TargetResult = { name };
+  try {
+    if (options.phases.some((p) => p !== "connect")) {
+      console.error(`[bench] ${name}: fan-out (${options.phases.filter((p) => p !== "connect").join(", ")})`);
+      result.fanout = await withTarget(name, base, onStart, (t) => runFanout(t, options, options.phases));
+    }
+    if (options.phases.includes("connect")) {
+      console.error(`[bench] ${name}: connect ${options.connectSockets} sockets`);
+      result.connect = await withTarget(name, base, onStart, (t) => runConnect(t, options));
+    }
+  } catch (err) {
+    // One target failing still leaves the others' figures worth printing.
+    result.error = err instanceof Error ? err.message : String(err);
+    console.error(`[bench] ${result.error}`);
+  }
+  return result;
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const source = await gatewaySource(REPO_ROOT, options.gatewayRef, options.gatewayDir);
+  try {
+    await measure(options, source);
+  } finally {
+    await source.dispose();
+  }
+}
+
+async function measure(options: BenchOptions, source: GatewaySource): Promise<void> {
+  const started = new Date();
+  const credentials: BenchCredentials = await makeCredentials();
+  const tokenCount = Math.max(options.subscribers, options.connectSockets) + 1;
+  const base: Omit<TargetContext, "dir"> = {
+    repoRoot: REPO_ROOT,
+    gatewayRoot: source.root,
+    credentials,
+    tokens: await mintTokens(credentials.jwtSecret, tokenCount),
+    compatibilityDate: await compatibilityDate(source.root),
+  };
+  let workerdExe: string | undefined;
+  const onStart = (t: RunningTarget) => {
+    workerdExe ??= exeOf(t.pid, "workerd-runtime", t.port);
+  };
+  const results: TargetResult[] = [];
+  for (const name of options.targets) results.push(await benchTarget(name, options, base, onStart));
+  const rows = rowsFor(options);
+  const record: BenchRecord = {
+    date: started.toISOString(),
+    machine: await machineInfo(workerdExe),
+    gateway: source.label,
+    git: {
+      commit: git(["rev-parse", "HEAD"]),
+      dirtyPaths: git(["status", "--porcelain", "--", "src", "wrangler.toml", "bench"]).split("\n").filter(Boolean),
+    },
+    parameters: options,
+    results,
+    ratios: ratios(results, rows),
+  };
+  const m = record.machine;
+  console.log(
+    `\n${m.cpuModel}, ${m.cores} cores, node ${m.node}, wrangler ${m.wrangler}, ${m.workerd}; ${record.date}\n` +
+      `N=${options.subscribers} M=${options.messages} R=${options.rate}/s payload=${options.payloadBytes} B ` +
+      `in-flight=${options.saturateInFlight} connect N=${options.connectSockets} (concurrency ${options.connectConcurrency}); ` +
+      `gateway: ${source.label}\n`,
+  );
+  console.log(renderTable(results, rows));
+  for (const w of warnings(results)) console.log(`! ${w}`);
+  const file = await writeRecord(options.outDir ?? join(REPO_ROOT, "bench", "results"), record);
+  console.log(`\nJSON: ${file}`);
+  if (results.some((r) => r.error !== undefined)) process.exitCode = 1;
+}
+
+function exitWith(code: number, why: string): void {
+  console.error(`[bench] ${why}`);
+  killAllServers();
+  process.exit(code);
+}
+
+const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  console.log(usage());
+} else {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof OptionsError)) throw err;
+    console.error(`${err.message}\n\n${usage()}`);
+    process.exitCode = 2;
+  }
+  if (options !== undefined) {
+    // Whatever ends the process, no server outlives it.
+    process.on("exit", killAllServers);
+    process.on("SIGINT", () => exitWith(130, "interrupted"));
+    process.on("SIGTERM", () => exitWith(143, "terminated"));
+    process.on("uncaughtException", (err) => exitWith(1, `uncaught: ${err.stack ?? String(err)}`));
+    process.on("unhandledRejection", (err) => exitWith(1, `unhandled rejection: ${String(err)}`));
+    const hardLimit = setTimeout(
+      () => exitWith(124, `hard timeout of ${options?.timeoutSeconds} s reached`),
+      options.timeoutSeconds * 1000,
+    );
+    hardLimit.unref();
+    main(options).then(
+      () => undefined,
+      (err: unknown) => exitWith(1, err instanceof Error ? (err.stack ?? err.message) : String(err)),
+    );
+  }
+}

@@ -1,0 +1,85 @@
+// Opening subscriber sockets with bounded concurrency, timing each upgrade.
+import WebSocket from "ws";
+import type { FrameSink } from "./deliveries.ts";
+import type { RunningTarget } from "./targets.ts";
+
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** Sockets closeAll() is ending, whose close is expected. */
+const ending = new WeakSet<WebSocket>();
+
+export type Connected = {
+  sockets: WebSocket[];
+  /** Milliseconds from `new WebSocket` to `open` (the 101 answer), one per socket opened. */
+  connectMs: number[];
+  failures: string[];
+  wallMs: number;
+};
+
+/**
+ * Same client options for every target: no compression (the servers would not all negotiate it)
+ * and no UTF-8 validation, which would cost the load generator CPU and measure nothing.
+ */
+function open(url: string, headers: Record<string, string>, sink: FrameSink, subscriber: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, {
+      headers,
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      handshakeTimeout: CONNECT_TIMEOUT_MS,
+    });
+    ws.on("message", (data: Buffer) => sink.onFrame(subscriber, data));
+    ws.once("open", () => {
+      ws.once("close", (code: number, reason: Buffer) => {
+        // closeAll() marks the sockets it ends, so only closes the benchmark did not ask for count.
+        if (!ending.has(ws)) sink.onClose(code, reason.toString("utf8"));
+      });
+      resolve(ws);
+    });
+    ws.once("unexpected-response", (_req, res) => {
+      reject(new Error(`upgrade answered ${res.statusCode}`));
+      ws.terminate();
+    });
+    ws.once("error", reject);
+  });
+}
+
+/** Opens `count` sockets to `room`, at most `concurrency` upgrades at once. Subscriber k's index is `first + k`. */
+export async function connectSubscribers(
+  target: RunningTarget,
+  room: string,
+  count: number,
+  concurrency: number,
+  sink: FrameSink,
+  first = 0,
+): Promise<Connected> {
+  const sockets: WebSocket[] = [];
+  const connectMs: number[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const url = target.socketUrl(room);
+  const started = performance.now();
+  const worker = async () => {
+    for (let k = next++; k < count; k = next++) {
+      const subscriber = first + k;
+      const t0 = performance.now();
+      try {
+        const ws = await open(url, target.socketHeaders(subscriber), sink, subscriber);
+        connectMs.push(performance.now() - t0);
+        sockets[k] = ws;
+      } catch (err) {
+        failures.push(String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return { sockets: sockets.filter(Boolean), connectMs, failures, wallMs: performance.now() - started };
+}
+
+export function closeAll(sockets: readonly WebSocket[]): void {
+  // terminate(): the server is stopped right after, so no close handshake is worth waiting for.
+  for (const ws of sockets) {
+    ending.add(ws);
+    ws.terminate();
+  }
+}
