@@ -159,23 +159,21 @@ export const encodeIdentity = (identity: ConnectIdentity): string => encodeURICo
 export const decodeIdentity = (header: string | null): ConnectIdentity =>
   connectIdentitySchema.parse(JSON.parse(decodeURIComponent(header ?? "null")));
 
+/** A sequence number in a query string. */
+const seqParam = z
+  .string()
+  .regex(/^\d{1,15}$/, "since must be a sequence number")
+  .transform(Number);
+
 /** Connect options a client may put in the query string (or the subprotocol list for `since`). */
 export const connectQuerySchema = z.object({
-  since: z
-    .string()
-    .regex(/^\d{1,15}$/, "since must be a sequence number")
-    .transform(Number)
-    .optional(),
+  since: seqParam.optional(),
   presence: z.enum(["1", "true", "0", "false"]).optional(),
 });
 
 /** `GET /v1/rooms/{room}/messages` query. */
 export const historyQuerySchema = z.object({
-  since: z
-    .string()
-    .regex(/^\d{1,15}$/, "since must be a sequence number")
-    .transform(Number)
-    .optional(),
+  since: seqParam.optional(),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, "limit must be 1-1000")
