@@ -182,7 +182,6 @@ export const historyQuerySchema = z.object({
     .optional(),
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
-export type HistoryPage = { messages: MessageFrame[]; seq: number };
 
 /** `POST /v1/rooms/{room}/disconnect` body. */
 export const disconnectBodySchema = z.strictObject({
