@@ -2,7 +2,6 @@
 // whole tree (wrangler -> node -> esbuild, workerd x2), and every group still alive is killed when
 // the benchmark exits for any reason.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 
 export const HOST = "127.0.0.1";
 const LOG_TAIL_CHARS = 8_000;
@@ -26,22 +25,6 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
     // ESRCH: every process of the group is gone.
     return false;
   }
-}
-
-/** A port nobody listens on right now: bind port 0 on loopback, read it, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not read the bound port"));
-      });
-    });
-  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

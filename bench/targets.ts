@@ -2,9 +2,11 @@
 // and broadcast it to every socket of a room; only the gateway authenticates, stamps and records.
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { freePort } from "../scripts/lib/port.ts";
+import { isolatedWranglerEnv } from "../scripts/lib/wrangler.ts";
 import { type BenchCredentials, dotenv } from "./credentials.ts";
 import type { TargetName } from "./options.ts";
-import { freePort, HOST, ServerProcess } from "./processes.ts";
+import { HOST, ServerProcess } from "./processes.ts";
 
 const READY_TIMEOUT_MS = 90_000;
 
@@ -36,21 +38,6 @@ export type TargetContext = {
   /** The gateway's compatibility date, given to the bare DO as well. */
   compatibilityDate: string;
 };
-
-/** Environment for `wrangler dev`: offline, and no secret of the caller's environment leaks in. */
-function wranglerEnv(dir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    WRANGLER_SEND_METRICS: "false",
-    WRANGLER_SEND_ERROR_REPORTS: "false",
-    CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
-    CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
-    WRANGLER_LOG_PATH: join(dir, "logs"),
-  };
-  for (const name of ["JWT_SECRET", "JWT_JWKS", "API_KEYS"]) delete env[name];
-  return env;
-}
 
 async function startWrangler(
   ctx: TargetContext,
@@ -92,7 +79,7 @@ async function startWrangler(
     label,
     args,
     cwd: dirname(config),
-    env: wranglerEnv(ctx.dir),
+    env: isolatedWranglerEnv(join(ctx.dir, "logs")),
     healthUrl: `http://${HOST}:${port}/health`,
     readyTimeoutMs: READY_TIMEOUT_MS,
   });

@@ -14,3 +14,19 @@ export function assertPortFree(host: string, port: number): Promise<void> {
     server.listen(port, host, () => server.close(() => resolve()));
   });
 }
+
+/** A loopback port nobody listens on right now: bind port 0, read it, close. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === "object") resolve(address.port);
+        else reject(new Error("could not read the bound port"));
+      });
+    });
+  });
+}

@@ -12,6 +12,22 @@ export const OFFLINE_ENV = {
 } as const;
 
 /**
+ * Environment for a `wrangler dev` whose secrets come only from its `--env-file` (tests, bench):
+ * offline, and no secret of the caller's environment reaches the Worker.
+ */
+export function isolatedWranglerEnv(logDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...OFFLINE_ENV,
+    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
+    CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
+    WRANGLER_LOG_PATH: logDir,
+  };
+  for (const name of ["JWT_SECRET", "JWT_JWKS", "API_KEYS"]) delete env[name];
+  return env;
+}
+
+/**
  * Spawns `wrangler <args>` with inherited stdio, forwards SIGINT/SIGTERM, and resolves with the
  * exit code this process should use (128 + signal number when wrangler died from a signal).
  */

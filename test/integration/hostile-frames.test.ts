@@ -15,7 +15,14 @@ import {
 } from "../support/gateway.ts";
 import { countByCategory, DEFAULT_SEED, type FrameCase, frameCorpus, Rng } from "../support/hostile-corpus.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
-import { deliveryProblems, describeAnswer, inPool, type Published, prototypeSnapshot } from "./hostile-helpers.ts";
+import {
+  deliveryProblems,
+  describeAnswer,
+  inPool,
+  type Published,
+  prototypeSnapshot,
+  publishLegit,
+} from "./hostile-helpers.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -119,14 +126,9 @@ describe("a generated corpus of hostile WebSocket frames", () => {
       problems.push(...result.problems);
       published.push(...result.published);
       const n = legit++;
-      const res = await publishHttp(room, await publisher(n), { event: "legit", payload: { n } });
-      if (res.status !== 202) problems.push(`legit publish ${n} answered ${res.status} ${await res.text()}`);
-      else
-        published.push({
-          ...(await res.json<{ id: string; seq: number }>()),
-          label: `legit ${n}`,
-          delivers: { event: "legit", payloadJson: JSON.stringify({ n }) },
-        });
+      const outcome = await publishLegit(room, await publisher(n), n);
+      if (typeof outcome === "string") problems.push(outcome);
+      else published.push(outcome);
     });
 
     expect(problems).toEqual([]);

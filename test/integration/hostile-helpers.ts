@@ -1,6 +1,6 @@
 // Helpers shared by the hostile-input suites: a bounded worker pool, and the check that a healthy
 // client received every accepted message exactly once, in seq order, as it was published.
-import type { Frame } from "../support/gateway.ts";
+import { type Frame, publishHttp } from "../support/gateway.ts";
 import type { Delivery } from "../support/hostile-corpus.ts";
 
 /** A message the gateway accepted (202 or ack), with what its recipients must see when that is known. */
@@ -49,3 +49,14 @@ export function prototypeSnapshot(): string[][] {
 
 export const describeAnswer = (f: Frame | undefined): string =>
   f === undefined ? "no answer" : JSON.stringify(f).slice(0, 160);
+
+/** Publishes legit message `n` over HTTP; the record to expect, or a problem to report. */
+export async function publishLegit(room: string, credential: string, n: number): Promise<Published | string> {
+  const res = await publishHttp(room, credential, { event: "legit", payload: { n } });
+  if (res.status !== 202) return `legit publish ${n} answered ${res.status} ${await res.text()}`;
+  return {
+    ...(await res.json<{ id: string; seq: number }>()),
+    label: `legit ${n}`,
+    delivers: { event: "legit", payloadJson: JSON.stringify({ n }) },
+  };
+}

@@ -16,7 +16,7 @@ import {
 } from "../support/gateway.ts";
 import { countByCategory, type HttpCaseWithExpect, httpCorpus } from "../support/hostile-corpus.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
-import { deliveryProblems, inPool, type Published, prototypeSnapshot } from "./hostile-helpers.ts";
+import { deliveryProblems, inPool, type Published, prototypeSnapshot, publishLegit } from "./hostile-helpers.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -111,14 +111,9 @@ describe("a generated corpus of hostile HTTP requests", () => {
       else if (verdict !== undefined) published.push(verdict);
       if (i % LEGIT_EVERY !== LEGIT_EVERY - 1) return;
       const n = legit++;
-      const res = await publishHttp(room, await publisher(n), { event: "legit", payload: { n } });
-      if (res.status !== 202) problems.push(`legit publish ${n} answered ${res.status} ${await res.text()}`);
-      else
-        published.push({
-          ...(await res.json<{ id: string; seq: number }>()),
-          label: `legit ${n}`,
-          delivers: { event: "legit", payloadJson: JSON.stringify({ n }) },
-        });
+      const outcome = await publishLegit(room, await publisher(n), n);
+      if (typeof outcome === "string") problems.push(outcome);
+      else published.push(outcome);
     });
 
     expect(problems).toEqual([]);

@@ -4,10 +4,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../../scripts/lib/port.ts";
+import { isolatedWranglerEnv } from "../../../scripts/lib/wrangler.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const WRANGLER = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -24,22 +25,6 @@ export const NODE =
   major > 22 || (major === 22 && minor >= 12)
     ? process.execPath
     : join(REPO_ROOT, "node_modules", "node", "bin", "node");
-
-/** A port nobody listens on right now: bind port 0 on loopback, read it, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === "object") resolvePort(address.port);
-        else reject(new Error("could not read the bound port"));
-      });
-    });
-  });
-}
 
 /** One dotenv line; single quotes keep JSON literal, so a value may contain neither `'` nor a newline. */
 function envLine(name: string, value: string): string {
@@ -144,17 +129,7 @@ export class WranglerDev {
       "--show-interactive-dev-session=false",
     ];
     if (this.wranglerEnv !== undefined) args.push("--env", this.wranglerEnv);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
-      // Never let the test runner's own environment leak into the Worker as secrets.
-      CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
-      WRANGLER_LOG_PATH: join(this.dir, "logs"),
-    };
-    for (const name of ["JWT_SECRET", "JWT_JWKS", "API_KEYS"]) delete env[name];
+    const env = isolatedWranglerEnv(join(this.dir, "logs"));
     this.output = "";
     // detached: wrangler, esbuild and workerd share a new process group that stop() kills whole.
     const child = spawn(NODE, args, { cwd: REPO_ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
