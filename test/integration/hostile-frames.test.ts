@@ -9,7 +9,6 @@ import {
   nextMessage,
   publishHttp,
   request,
-  type TestSocket,
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
@@ -22,6 +21,7 @@ import {
   type Published,
   prototypeSnapshot,
   publishLegit,
+  receiveAll,
 } from "./hostile-helpers.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -92,16 +92,6 @@ async function runBatch(room: string, batch: readonly FrameCase[], index: number
   return { problems, published };
 }
 
-async function receiveAll(socket: TestSocket, count: number): Promise<Frame[]> {
-  const received: Frame[] = [];
-  for (let i = 0; i < count; i++) {
-    const m = await nextMessage(socket, ANSWER_MS).catch(() => undefined);
-    if (m === undefined) break;
-    received.push(m);
-  }
-  return received;
-}
-
 describe("a generated corpus of hostile WebSocket frames", () => {
   it(`answers each of ${corpus.length} bad frames as documented while a healthy client in the room receives every legitimate message`, async () => {
     const before = prototypeSnapshot();
@@ -132,7 +122,7 @@ describe("a generated corpus of hostile WebSocket frames", () => {
     });
 
     expect(problems).toEqual([]);
-    const received = await receiveAll(healthy, published.length);
+    const received = await receiveAll(healthy, published.length, ANSWER_MS);
     expect(deliveryProblems(received, published)).toEqual([]);
     expect(received).toHaveLength(published.length);
 

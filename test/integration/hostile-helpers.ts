@@ -1,6 +1,6 @@
 // Helpers shared by the hostile-input suites: a bounded worker pool, and the check that a healthy
 // client received every accepted message exactly once, in seq order, as it was published.
-import { type Frame, publishHttp } from "../support/gateway.ts";
+import { type Frame, nextMessage, publishHttp, type TestSocket } from "../support/gateway.ts";
 import type { Delivery } from "../support/hostile-corpus.ts";
 
 /** A message the gateway accepted (202 or ack), with what its recipients must see when that is known. */
@@ -59,4 +59,15 @@ export async function publishLegit(room: string, credential: string, n: number):
     label: `legit ${n}`,
     delivers: { event: "legit", payloadJson: JSON.stringify({ n }) },
   };
+}
+
+/** Up to `count` messages, stopping early when none arrives within `timeoutMs`. */
+export async function receiveAll(socket: TestSocket, count: number, timeoutMs: number): Promise<Frame[]> {
+  const received: Frame[] = [];
+  for (let i = 0; i < count; i++) {
+    const m = await nextMessage(socket, timeoutMs).catch(() => undefined);
+    if (m === undefined) break;
+    received.push(m);
+  }
+  return received;
 }

@@ -5,18 +5,23 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   connect,
   errorOf,
-  type Frame,
   freshRoom,
   nextMessage,
   publishHttp,
   request,
-  type TestSocket,
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
 import { countByCategory, type HttpCaseWithExpect, httpCorpus } from "../support/hostile-corpus.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
-import { deliveryProblems, inPool, type Published, prototypeSnapshot, publishLegit } from "./hostile-helpers.ts";
+import {
+  deliveryProblems,
+  inPool,
+  type Published,
+  prototypeSnapshot,
+  publishLegit,
+  receiveAll,
+} from "./hostile-helpers.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -84,16 +89,6 @@ function tokens(scope: string, perSub: number) {
   };
 }
 
-async function receiveAll(socket: TestSocket, count: number): Promise<Frame[]> {
-  const received: Frame[] = [];
-  for (let i = 0; i < count; i++) {
-    const m = await nextMessage(socket, RECEIVE_MS).catch(() => undefined);
-    if (m === undefined) break;
-    received.push(m);
-  }
-  return received;
-}
-
 describe("a generated corpus of hostile HTTP requests", () => {
   it(`answers each of ${corpus.length} bad requests as documented while a healthy client in the room receives every legitimate message`, async () => {
     const before = prototypeSnapshot();
@@ -117,7 +112,7 @@ describe("a generated corpus of hostile HTTP requests", () => {
     });
 
     expect(problems).toEqual([]);
-    const received = await receiveAll(healthy, published.length);
+    const received = await receiveAll(healthy, published.length, RECEIVE_MS);
     expect(deliveryProblems(received, published)).toEqual([]);
     expect(received).toHaveLength(published.length);
 
