@@ -1,11 +1,12 @@
 // The Hono app: middleware order, routes, and the one place errors become responses.
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requireCredential, requireUser } from "./auth/middleware.ts";
+import { rejectRevoked, requireCredential, requireUser, type ScopeRule } from "./auth/middleware.ts";
+import { hasScope, type Principal } from "./auth/principal.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
-import { connectIpLimit, rateLimit } from "./limits/rate-limit.ts";
+import { authFailIpLimit, connectIpLimit, type LimiterName, rateLimit } from "./limits/rate-limit.ts";
 import { log } from "./log.ts";
 import {
   DEFAULT_ROOM,
@@ -14,6 +15,7 @@ import {
   publishBodySchema,
   revocationBodySchema,
 } from "./protocol.ts";
+import type { Viewer } from "./room/history.ts";
 import { roomStub } from "./room/stub.ts";
 import { accessLog } from "./routes/access-log.ts";
 import { forwardUpgrade, requireUpgrade } from "./routes/connect.ts";
@@ -31,6 +33,7 @@ app.use("*", async (c, next) => {
   await next();
 });
 app.use("*", accessLog);
+app.use("*", authFailIpLimit);
 
 app.get("/health", (c) => c.json({ ok: true }));
 
@@ -46,6 +49,19 @@ const connect = [
 app.get("/v1/rooms/:room/ws", roomFromPath(), ...connect);
 app.get("/ws", roomFromPath(DEFAULT_ROOM), ...connect);
 
+/**
+ * A credential admitted by `rule`, then its rate limit, then (for JWTs) the tenant's revocation
+ * check: no request reaches a Durable Object before its limiter.
+ */
+const credential = (rule: ScopeRule, limiter: LimiterName, action: string) =>
+  [requireCredential(rule), rateLimit(limiter, action), rejectRevoked] as const;
+
+/** A user sees what they could have received; an admin key the whole room; other keys broadcasts only. */
+function viewerOf(p: Principal): Viewer {
+  if (p.kind === "user") return { kind: "user", sub: p.id };
+  return hasScope(p, "admin") ? { kind: "admin" } : { kind: "broadcasts" };
+}
+
 for (const [path, room] of [
   ["/v1/rooms/:room/messages", undefined],
   ["/broadcast", DEFAULT_ROOM],
@@ -53,8 +69,7 @@ for (const [path, room] of [
   app.post(
     path,
     roomFromPath(room),
-    requireCredential({ api_key: ["publish"], user: ["publish"] }),
-    rateLimit("PUBLISH_LIMITER", "publish"),
+    ...credential({ api_key: ["publish"], user: ["publish"] }, "PUBLISH_LIMITER", "publish"),
     limitBody,
     validJson(publishBodySchema),
     async (c) => c.json(await publish(c.env, c.var.config, c.var.principal, c.var.room, c.req.valid("json")), 202),
@@ -64,16 +79,11 @@ for (const [path, room] of [
 app.get(
   "/v1/rooms/:room/messages",
   roomFromPath(),
-  requireCredential({ api_key: ["presence", "admin"], user: ["subscribe"] }),
-  rateLimit("API_LIMITER", "history"),
+  ...credential({ api_key: ["presence", "admin"], user: ["subscribe"] }, "API_LIMITER", "history"),
   validQuery(historyQuerySchema),
   async (c) => {
     const p = c.var.principal;
-    // A user sees only what they could have received; a publisher's key sees the whole room.
-    const page = await roomStub(c.env, p.tenant, c.var.room).history(
-      c.req.valid("query"),
-      p.kind === "user" ? p.id : undefined,
-    );
+    const page = await roomStub(c.env, p.tenant, c.var.room).history(c.req.valid("query"), viewerOf(p));
     return c.body(page, 200, { "content-type": "application/json" });
   },
 );
@@ -81,16 +91,14 @@ app.get(
 app.get(
   "/v1/rooms/:room/presence",
   roomFromPath(),
-  requireCredential({ api_key: ["presence"], user: ["presence"] }),
-  rateLimit("API_LIMITER", "presence"),
+  ...credential({ api_key: ["presence"], user: ["presence"] }, "API_LIMITER", "presence"),
   async (c) => c.json(await roomStub(c.env, c.var.principal.tenant, c.var.room).presence()),
 );
 
 app.post(
   "/v1/rooms/:room/disconnect",
   roomFromPath(),
-  requireCredential({ api_key: ["admin"] }),
-  rateLimit("API_LIMITER", "disconnect"),
+  ...credential({ api_key: ["admin"] }, "API_LIMITER", "disconnect"),
   limitBody,
   validJson(disconnectBodySchema),
   async (c) => {
@@ -101,8 +109,7 @@ app.post(
 
 app.post(
   "/v1/admin/revocations",
-  requireCredential({ api_key: ["admin"] }),
-  rateLimit("API_LIMITER", "revoke"),
+  ...credential({ api_key: ["admin"] }, "API_LIMITER", "revoke"),
   limitBody,
   validJson(revocationBodySchema),
   async (c) => {
@@ -112,7 +119,7 @@ app.post(
       Math.floor(Date.now() / 1000),
       c.var.config.maxTokenLifetimeSeconds,
     );
-    const closed = await tenantStub(c.env, tenant).revoke(tenant, revocation);
+    const closed = await tenantStub(c.env, tenant).revoke(revocation);
     return c.json({ revocation, closed }, 201);
   },
 );

@@ -62,6 +62,7 @@ const configSchema = z
     MAX_PAYLOAD_BYTES: int(1, 1_000_000, 65_536),
     CLIENT_PUBLISH_BURST: int(1, 10_000_000, 20),
     CLIENT_PUBLISH_WINDOW_SECONDS: int(1, 3_600, 10),
+    CLIENT_USER_PUBLISH_BURST: int(1, 10_000_000, 40),
     ABUSE_STRIKES: int(1, 1_000, 10),
     MAX_CONNECTIONS_PER_USER: int(1, 32_768, 10),
     MAX_CONNECTIONS_PER_ROOM: int(1, 32_768, 10_000),
@@ -69,6 +70,7 @@ const configSchema = z
     ALLOWED_ORIGINS: originList,
     HISTORY_MAX_MESSAGES: int(0, 100_000, 1_000),
     HISTORY_MAX_AGE_SECONDS: int(0, 7 * 24 * 3_600, 600),
+    HISTORY_PAGE_MAX_BYTES: int(1_024, 16 * 1_048_576, 1_048_576),
     JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30, 5),
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
@@ -86,6 +88,8 @@ export type Config = {
   maxPayloadBytes: number;
   clientPublishBurst: number;
   clientPublishWindowMs: number;
+  /** WebSocket publishes per user per room over the same window, across reconnects. */
+  clientUserPublishBurst: number;
   abuseStrikes: number;
   maxConnectionsPerUser: number;
   maxConnectionsPerRoom: number;
@@ -94,6 +98,8 @@ export type Config = {
   allowedOrigins: readonly string[];
   historyMaxMessages: number;
   historyMaxAgeMs: number;
+  /** Bytes of frames in one history page or resume replay (at least one message is always served). */
+  historyPageMaxBytes: number;
   clockToleranceSeconds: number;
   issuer: string | undefined;
   audience: string | undefined;
@@ -120,6 +126,7 @@ export function parseConfig(env: ConfigVars): Config {
     maxPayloadBytes: c.MAX_PAYLOAD_BYTES,
     clientPublishBurst: c.CLIENT_PUBLISH_BURST,
     clientPublishWindowMs: c.CLIENT_PUBLISH_WINDOW_SECONDS * 1000,
+    clientUserPublishBurst: c.CLIENT_USER_PUBLISH_BURST,
     abuseStrikes: c.ABUSE_STRIKES,
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
     maxConnectionsPerRoom: c.MAX_CONNECTIONS_PER_ROOM,
@@ -127,6 +134,7 @@ export function parseConfig(env: ConfigVars): Config {
     allowedOrigins: c.ALLOWED_ORIGINS,
     historyMaxMessages: c.HISTORY_MAX_MESSAGES,
     historyMaxAgeMs: c.HISTORY_MAX_AGE_SECONDS * 1000,
+    historyPageMaxBytes: c.HISTORY_PAGE_MAX_BYTES,
     clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,
     issuer: c.JWT_ISSUER,
     audience: c.JWT_AUDIENCE,

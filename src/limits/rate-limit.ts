@@ -1,10 +1,16 @@
-// The Workers rate-limit binding, keyed by stable identity, plus a per-IP brake on connects.
+// The Workers rate-limit binding, keyed by stable identity, plus per-IP brakes on connects and on
+// failed authentications.
 import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv, Env } from "../env.ts";
-import { GatewayError } from "../errors.ts";
+import { errorResponse, GatewayError } from "../errors.ts";
 
-type LimiterName = "PUBLISH_LIMITER" | "CONNECT_LIMITER" | "API_LIMITER" | "CONNECT_IP_LIMITER";
+export type LimiterName =
+  | "PUBLISH_LIMITER"
+  | "CONNECT_LIMITER"
+  | "API_LIMITER"
+  | "CONNECT_IP_LIMITER"
+  | "AUTH_FAIL_IP_LIMITER";
 
 /** The bindings' window (wrangler.toml `period`): the longest a client may need to wait. */
 const RETRY_AFTER_SECONDS = 10;
@@ -14,9 +20,12 @@ export function limitKey(action: string, p: Principal): string {
   return `${action}:${p.kind}:${p.tenant}:${p.id}`;
 }
 
+const limited = (action: string) =>
+  new GatewayError("rate_limited", `too many ${action} requests`, undefined, RETRY_AFTER_SECONDS);
+
 async function enforce(limiter: Env[LimiterName], key: string, action: string): Promise<void> {
   const { success } = await limiter.limit({ key });
-  if (!success) throw new GatewayError("rate_limited", `too many ${action} requests`, undefined, RETRY_AFTER_SECONDS);
+  if (!success) throw limited(action);
 }
 
 export const rateLimit = (binding: LimiterName, action: string) =>
@@ -26,11 +35,30 @@ export const rateLimit = (binding: LimiterName, action: string) =>
   });
 
 /**
- * Connect attempts per client IP, before any token work. Cloudflare always sets CF-Connecting-IP;
- * only local test harnesses lack it, and there every client is the same loopback address anyway.
+ * Cloudflare always sets CF-Connecting-IP; only local test harnesses lack it, and there every
+ * client is the same loopback address anyway, so the per-IP brakes stand aside.
  */
+const clientIp = (headers: Headers): string | undefined => headers.get("cf-connecting-ip") ?? undefined;
+
+/** Connect attempts per client IP, before any token work. */
 export const connectIpLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const ip = c.req.header("cf-connecting-ip");
+  const ip = clientIp(c.req.raw.headers);
   if (ip !== undefined) await enforce(c.env.CONNECT_IP_LIMITER, `connect-ip:${ip}`, "connect");
   await next();
+});
+
+/**
+ * Every refused credential (401, wherever it was decided: the Worker, or a room that found the
+ * token revoked) counts against its client IP; past the limit the answer becomes 429. Valid
+ * credentials draw nothing, so a shared address is only slowed by its own failures.
+ */
+export const authFailIpLimit = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const ip = clientIp(c.req.raw.headers);
+  if (ip === undefined || c.res.status !== 401) return;
+  const { success } = await c.env.AUTH_FAIL_IP_LIMITER.limit({ key: `auth-fail:${ip}` });
+  if (success) return;
+  const error = limited("failed authentication");
+  c.error = error;
+  c.res = errorResponse(error);
 });

@@ -20,19 +20,40 @@ export function ruleFor(capacity: number, windowMs: number): BucketRule {
   return { capacity, refillPerMs: capacity / windowMs };
 }
 
-/** One bucket per key under a shared rule, e.g. per connection inside a room. */
+/** Whether a bucket has refilled completely by `now`: it is then the same as a new one. */
+function isFull(bucket: Bucket, rule: BucketRule, now: number): boolean {
+  return bucket.tokens + Math.max(0, now - bucket.updatedAt) * rule.refillPerMs >= rule.capacity;
+}
+
+/**
+ * One bucket per key under a shared rule, e.g. per connection inside a room. Keys nobody deletes
+ * (users, across their reconnects) are forgotten once their bucket has refilled, so the map holds
+ * only keys that spent tokens within the last window.
+ */
 export class Buckets {
   private readonly buckets = new Map<string, Bucket>();
   private readonly rule: BucketRule;
+  /** The map is swept when it doubles from its size after the last sweep: amortized O(1) per take. */
+  private sweepAt = 64;
 
   constructor(rule: BucketRule) {
     this.rule = rule;
   }
 
+  get size(): number {
+    return this.buckets.size;
+  }
+
   allow(key: string, now: number): boolean {
     const result = take(this.buckets.get(key) ?? fullBucket(this.rule, now), this.rule, now);
     this.buckets.set(key, result.bucket);
+    if (this.buckets.size >= this.sweepAt) this.sweep(now);
     return result.allowed;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, bucket] of this.buckets) if (isFull(bucket, this.rule, now)) this.buckets.delete(key);
+    this.sweepAt = Math.max(64, this.buckets.size * 2);
   }
 
   delete(key: string): void {

@@ -1,9 +1,55 @@
-// Resume and history rules, pure: what a user may see and whether a resume is complete.
+// Resume and history rules, pure: what a reader may see, how much one read may hold, and whether a
+// resume is complete.
+import { utf8ByteLength } from "../utf8.ts";
 import type { StoredMessage } from "./room-store.ts";
 
-/** A user sees broadcasts and messages targeted at them; an API key (viewer undefined) sees all. */
-export function visibleTo(m: StoredMessage, viewer: string | undefined): boolean {
-  return viewer === undefined || m.audience === undefined || m.audience.includes(viewer);
+/**
+ * Who reads history: a user sees broadcasts and messages targeted at them; an admin key sees the
+ * whole room; any other key (scope `presence`) sees broadcasts only.
+ */
+export type Viewer = { kind: "user"; sub: string } | { kind: "admin" } | { kind: "broadcasts" };
+
+export function visibleTo(m: StoredMessage, viewer: Viewer): boolean {
+  if (m.audience === undefined || viewer.kind === "admin") return true;
+  return viewer.kind === "user" && m.audience.includes(viewer.sub);
+}
+
+/** Frames for one read, and the `since` of the next read when more visible messages remain. */
+export type Page = { frames: string[]; next: number | undefined };
+
+/**
+ * Takes visible messages, oldest first, until `limit` of them or `maxBytes` of frames (commas
+ * counted; the first message always fits, so every page makes progress). Stops reading `rows` at
+ * the first visible message that does not fit: nothing past one page is ever held.
+ */
+export function takePage(
+  rows: Iterable<StoredMessage>,
+  visible: (m: StoredMessage) => boolean,
+  limit: number,
+  maxBytes: number,
+): Page {
+  const frames: string[] = [];
+  let bytes = 0;
+  let last = 0;
+  for (const m of rows) {
+    if (!visible(m)) continue;
+    const size = utf8ByteLength(m.frame) + (frames.length > 0 ? 1 : 0);
+    if (frames.length >= limit || (frames.length > 0 && bytes + size > maxBytes)) return { frames, next: last };
+    frames.push(m.frame);
+    bytes += size;
+    last = m.seq;
+  }
+  return { frames, next: undefined };
+}
+
+/** A resume's replay when it fits in one page; undefined when the client must page over HTTP instead. */
+export function replayOf(
+  rows: Iterable<StoredMessage>,
+  visible: (m: StoredMessage) => boolean,
+  maxBytes: number,
+): string[] | undefined {
+  const page = takePage(rows, visible, Number.POSITIVE_INFINITY, maxBytes);
+  return page.next === undefined ? page.frames : undefined;
 }
 
 /**
@@ -16,7 +62,8 @@ export function canRecover(since: number, lastSeq: number, oldestRetained: numbe
   return oldestRetained !== undefined && oldestRetained <= since + 1;
 }
 
-/** `{"messages":[…],"seq":n}` built from stored frames without parsing them. */
-export function encodeHistoryPage(frames: string[], lastSeq: number): string {
-  return `{"messages":[${frames.join(",")}],"seq":${lastSeq}}`;
+/** `{"messages":[…],"seq":n,"next"?:m}` built from stored frames without parsing them. */
+export function encodeHistoryPage(page: Page, lastSeq: number): string {
+  const next = page.next === undefined ? "" : `,"next":${page.next}`;
+  return `{"messages":[${page.frames.join(",")}],"seq":${lastSeq}${next}}`;
 }

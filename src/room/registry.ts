@@ -41,10 +41,13 @@ export class SocketRegistry {
     return !this.all().some((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
   }
 
-  /** Sends a presence frame to every presence subscriber but `except`. */
+  /**
+   * Sends a presence frame to every presence subscriber but `except`. Tags are fixed at accept, so
+   * the attachment decides: a refresh without scope `presence` turns a socket's frames off.
+   */
   announce(frame: string, except: WebSocket): void {
     deliver(
-      this.all(PRESENCE_TAG).filter((ws) => ws !== except),
+      this.all(PRESENCE_TAG).filter((ws) => ws !== except && stateOf(ws).presence),
       frame,
     );
   }

@@ -19,19 +19,27 @@ const AGE_PRUNE_INTERVAL_MS = 1000;
 /** Count pruning runs every this many messages; reads filter by count exactly. */
 const COUNT_PRUNE_EVERY = 64;
 
+const SCHEMA = `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT)`;
+
 export class RoomStore {
-  private seq: number;
+  private seq = 0;
   private lastAgePrune = 0;
+  /** Tables are created by the first write, so reading a room that never had a message stores nothing. */
+  private hasSchema: boolean;
+  private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
   private readonly bounds: HistoryBounds;
 
-  constructor(sql: SqlStorage, bounds: HistoryBounds) {
-    this.sql = sql;
+  constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
+    this.storage = storage;
+    this.sql = storage.sql;
     this.bounds = bounds;
-    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT)`);
-    const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0];
-    this.seq = row?.value ?? 0;
+    const sql = this.sql;
+    this.hasSchema =
+      sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray().length > 0;
+    if (this.hasSchema)
+      this.seq = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0]?.value ?? 0;
   }
 
   lastSeq(): number {
@@ -40,6 +48,7 @@ export class RoomStore {
 
   /** Reserves and persists the next sequence number. */
   nextSeq(): number {
+    this.ensureSchema();
     this.seq += 1;
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -50,6 +59,7 @@ export class RoomStore {
 
   /** Records a delivered message and trims history to its count and age bounds. */
   append(seq: number, ts: number, frame: string, audience: string[] | undefined): void {
+    this.ensureSchema();
     this.sql.exec(
       "INSERT INTO messages (seq, ts, frame, audience) VALUES (?, ?, ?, ?)",
       seq,
@@ -60,8 +70,56 @@ export class RoomStore {
     if (seq % COUNT_PRUNE_EVERY === 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", this.oldestKept() - 1);
     if (ts - this.lastAgePrune >= AGE_PRUNE_INTERVAL_MS) {
       this.lastAgePrune = ts;
-      this.sql.exec("DELETE FROM messages WHERE ts < ?", ts - this.bounds.maxAgeMs);
+      this.expire(ts);
     }
+  }
+
+  /** Deletes what the age bound no longer keeps at `now`. */
+  expire(now: number): void {
+    if (this.hasSchema) this.sql.exec("DELETE FROM messages WHERE ts < ?", now - this.bounds.maxAgeMs);
+  }
+
+  /** When the oldest stored message falls out of the age bound, or undefined when none is stored. */
+  nextExpiry(): number | undefined {
+    if (!this.hasSchema) return undefined;
+    const row = this.sql.exec<{ ts: number | null }>("SELECT min(ts) AS ts FROM messages").one();
+    return row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
+  }
+
+  /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
+  async clear(): Promise<void> {
+    await this.storage.deleteAll();
+    this.hasSchema = false;
+    this.seq = 0;
+  }
+
+  /** Oldest seq still retained at `now`, or undefined when history is empty. */
+  oldestSeq(now: number): number | undefined {
+    if (!this.hasSchema) return undefined;
+    const row = this.sql
+      .exec<{ seq: number | null }>(
+        "SELECT min(seq) AS seq FROM messages WHERE ts >= ? AND seq >= ?",
+        now - this.bounds.maxAgeMs,
+        this.oldestKept(),
+      )
+      .one();
+    return row.seq ?? undefined;
+  }
+
+  /**
+   * Messages with seq > `since`, oldest first, within the count and age bounds. Rows are read as
+   * the caller iterates, so a reader that stops early never holds more than it kept; iterate
+   * without awaiting in between.
+   */
+  *scan(since: number, now: number): Generator<StoredMessage> {
+    if (!this.hasSchema) return;
+    const rows = this.sql.exec<Row>(
+      "SELECT seq, frame, audience FROM messages WHERE seq > ? AND ts >= ? ORDER BY seq",
+      Math.max(since, this.oldestKept() - 1),
+      now - this.bounds.maxAgeMs,
+    );
+    for (const r of rows)
+      yield { seq: r.seq, frame: r.frame, audience: r.audience === null ? undefined : parseAudience(r.audience) };
   }
 
   /** The lowest seq the count bound keeps. */
@@ -69,33 +127,10 @@ export class RoomStore {
     return this.seq - this.bounds.maxMessages + 1;
   }
 
-  /** Oldest seq still retained at `now`, or undefined when history is empty. */
-  oldestSeq(now: number): number | undefined {
-    const row = this.sql
-      .exec<{ seq: number | null }>(
-        "SELECT min(seq) AS seq FROM messages WHERE ts >= ? AND seq >= ?",
-        now - this.bounds.maxAgeMs,
-        this.oldestKept(),
-      )
-      .toArray()[0];
-    return row?.seq ?? undefined;
-  }
-
-  /** Messages with seq > `since`, oldest first, within the count and age bounds. */
-  since(since: number, now: number, limit: number): StoredMessage[] {
-    return this.sql
-      .exec<Row>(
-        "SELECT seq, frame, audience FROM messages WHERE seq > ? AND ts >= ? ORDER BY seq LIMIT ?",
-        Math.max(since, this.oldestKept() - 1),
-        now - this.bounds.maxAgeMs,
-        limit,
-      )
-      .toArray()
-      .map((r) => ({
-        seq: r.seq,
-        frame: r.frame,
-        audience: r.audience === null ? undefined : parseAudience(r.audience),
-      }));
+  private ensureSchema(): void {
+    if (this.hasSchema) return;
+    this.sql.exec(SCHEMA);
+    this.hasSchema = true;
   }
 }
 

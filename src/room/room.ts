@@ -25,23 +25,30 @@ import {
   type Revocation,
   SUBPROTOCOL,
 } from "../protocol.ts";
-import { isRevoked, matches } from "../tenant/revocations.ts";
-import { tenantStub } from "../tenant/tenant.ts";
+import type { PushResult } from "../tenant/push.ts";
+import { matches, type TokenRef } from "../tenant/revocations.ts";
+import { type Registration, tenantStub } from "../tenant/tenant.ts";
 import { exceedsBytes } from "../utf8.ts";
+import { Admissions } from "./admissions.ts";
 import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf } from "./connection.ts";
 import { encodeMessageFrame, encodeWelcome } from "./envelope.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
-import { canRecover, encodeHistoryPage, visibleTo } from "./history.ts";
+import { canRecover, encodeHistoryPage, replayOf, takePage, type Viewer, visibleTo } from "./history.ts";
 import { encodePresence, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
 import { replyCode, SocketRegistry } from "./registry.ts";
+import { RevocationCache } from "./revocation-cache.ts";
 import { RoomStore } from "./room-store.ts";
 import { closeQuietly, deliver } from "./sockets.ts";
+import { roomObjectName } from "./stub.ts";
 import { connectionTag, userTag } from "./tags.ts";
 import { selectRecipients } from "./targeting.ts";
 
 const ABUSE_WINDOW_MS = 10_000;
+/** Each refresh is a signature check: a connection gets a few a minute, far more than expiry needs. */
+const REFRESH_BURST = 6;
+const REFRESH_WINDOW_MS = 60_000;
 const DEFAULT_HISTORY_LIMIT = 100;
 type PublishFrame = Extract<ClientFrame, { type: "publish" }>;
 
@@ -49,25 +56,31 @@ export class Room extends DurableObject<Env> {
   private readonly store: RoomStore;
   private readonly config: Config;
   private readonly sockets: SocketRegistry;
-  // Per-connection buckets live in memory: the object only hibernates after seconds of silence,
-  // by which time a bucket would have refilled anyway.
-  private readonly publishBuckets: Buckets;
+  private readonly admissions: Admissions;
+  private readonly revocations = new RevocationCache();
+  // Buckets live in memory: the object only hibernates after seconds of silence, by which time a
+  // bucket would have refilled anyway. Per-user buckets outlive their sockets, so a reconnect
+  // does not refill them.
+  private readonly frameBuckets: Buckets;
+  private readonly userPublishBuckets: Buckets;
+  private readonly refreshBuckets: Buckets;
   private readonly abuseBuckets: Buckets;
-  /** The tenant's revocations while this room is registered for pushes; undefined when not. */
-  private revocations: Revocation[] | undefined;
-  /** The pending expiry alarm (epoch ms), mirrored in memory so concurrent connects decide in order. */
+  /** One stub for the object's life: calls through one stub arrive in order (unregister, then register). */
+  private tenant: ReturnType<typeof tenantStub> | undefined;
+  /** The pending alarm (epoch ms), mirrored in memory so concurrent connects decide in order. */
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = configFor(env);
-    this.store = new RoomStore(ctx.storage.sql, {
-      maxMessages: this.config.historyMaxMessages,
-      maxAgeMs: this.config.historyMaxAgeMs,
-    });
+    const c = this.config;
+    this.store = new RoomStore(ctx.storage, { maxMessages: c.historyMaxMessages, maxAgeMs: c.historyMaxAgeMs });
     this.sockets = new SocketRegistry(ctx);
-    this.publishBuckets = new Buckets(ruleFor(this.config.clientPublishBurst, this.config.clientPublishWindowMs));
-    this.abuseBuckets = new Buckets(ruleFor(this.config.abuseStrikes, ABUSE_WINDOW_MS));
+    this.admissions = new Admissions({ perUser: c.maxConnectionsPerUser, perRoom: c.maxConnectionsPerRoom });
+    this.frameBuckets = new Buckets(ruleFor(c.clientPublishBurst, c.clientPublishWindowMs));
+    this.userPublishBuckets = new Buckets(ruleFor(c.clientUserPublishBurst, c.clientPublishWindowMs));
+    this.refreshBuckets = new Buckets(ruleFor(REFRESH_BURST, REFRESH_WINDOW_MS));
+    this.abuseBuckets = new Buckets(ruleFor(c.abuseStrikes, ABUSE_WINDOW_MS));
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     void ctx.blockConcurrencyWhile(async () => {
@@ -98,22 +111,51 @@ export class Room extends DurableObject<Env> {
     // the seam: the client sees every message after `since` exactly once.
     this.welcome(server, state, identity.since);
     this.sockets.announce(encodePresence("join", state), server);
-    await this.scheduleExpiry(state.exp * 1000);
+    await this.scheduleAlarm(state.exp * 1000);
     const headers = identity.subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  /** Revocations and caps, checked before a socket is accepted. */
+  /**
+   * Caps, then revocations. The caps are checked and a place reserved before the one await (the
+   * tenant, when the cached list's lease has run out), so concurrent connects cannot overshoot.
+   */
   private async admission(identity: ConnectIdentity): Promise<GatewayError | undefined> {
-    const revocations = await this.revocationList(identity.tenant, identity.room);
-    if (isRevoked(revocations, identity, Math.floor(Date.now() / 1000)))
-      return new GatewayError("token_revoked", "token has been revoked");
-    const { maxConnectionsPerUser: perUser, maxConnectionsPerRoom: perRoom } = this.config;
-    if (this.sockets.countOpen(userTag(identity.sub)) >= perUser)
-      return new GatewayError("too_many_connections", `at most ${perUser} connections per user`);
-    if (this.sockets.countOpen() >= perRoom)
-      return new GatewayError("too_many_connections", `at most ${perRoom} connections per room`);
-    return undefined;
+    const reserved = this.admissions.reserve(
+      identity.sub,
+      this.sockets.countOpen(userTag(identity.sub)),
+      this.sockets.countOpen(),
+    );
+    if (reserved instanceof GatewayError) return reserved;
+    try {
+      if (await this.isRevoked(identity.tenant, identity.room, identity))
+        return new GatewayError("token_revoked", "token has been revoked");
+      return undefined;
+    } finally {
+      reserved();
+    }
+  }
+
+  /**
+   * Decides from the cached list while its lease holds; otherwise registers with the tenant, which
+   * answers for this token and refreshes the list. A revoked token registers nothing.
+   */
+  private async isRevoked(tenant: string, room: string, token: TokenRef): Promise<boolean> {
+    const sentAt = Date.now();
+    if (!this.revocations.fresh(sentAt)) {
+      this.tenant ??= tenantStub(this.env, tenant);
+      let answer: Registration;
+      try {
+        answer = await this.tenant.register(roomObjectName(tenant, room), token);
+      } catch (err) {
+        // A stub that saw a network error stays broken: the next call makes a new one.
+        this.tenant = undefined;
+        throw err;
+      }
+      if (answer.revoked) return true;
+      this.revocations.settle(answer.revocations, sentAt);
+    }
+    return this.revocations.isRevoked(token, Math.floor(Date.now() / 1000));
   }
 
   private welcome(ws: WebSocket, state: ConnectionState, since: number | undefined): void {
@@ -124,12 +166,13 @@ export class Room extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
-    const recovered = canRecover(since, seq, this.store.oldestSeq(now));
-    ws.send(encodeWelcome({ ...base, recovered }));
-    if (!recovered) return;
-    for (const m of this.store.since(since, now, this.config.historyMaxMessages)) {
-      if (visibleTo(m, state.sub)) ws.send(m.frame);
-    }
+    const viewer: Viewer = { kind: "user", sub: state.sub };
+    // A replay larger than one history page is not sent at all: the client pages over HTTP.
+    const replay = canRecover(since, seq, this.store.oldestSeq(now))
+      ? replayOf(this.store.scan(since, now), (m) => visibleTo(m, viewer), this.config.historyPageMaxBytes)
+      : undefined;
+    ws.send(encodeWelcome({ ...base, recovered: replay !== undefined }));
+    for (const frame of replay ?? []) ws.send(frame);
   }
 
   /** Numbers, stamps, records and delivers one message. Called over RPC and for client publishes. */
@@ -152,23 +195,16 @@ export class Room extends DurableObject<Env> {
         ? undefined
         : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
     this.store.append(seq, ts, frame, audience);
+    this.ctx.waitUntil(this.scheduleAlarm(ts + this.config.historyMaxAgeMs));
     return { id, seq, delivered: deliver(recipients, frame) };
   }
 
-  /** History over HTTP: the JSON page as a string, frames exactly as they were sent. */
-  async history(query: HistoryQuery, viewer: string | undefined): Promise<string> {
+  /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
+  async history(query: HistoryQuery, viewer: Viewer): Promise<string> {
+    const rows = this.store.scan(query.since ?? 0, Date.now());
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
-    const frames: string[] = [];
-    let since = query.since ?? 0;
-    // A viewer may not see every stored message, so keep reading until the page is full.
-    while (frames.length < limit) {
-      const batch = this.store.since(since, Date.now(), limit);
-      for (const m of batch) if (visibleTo(m, viewer) && frames.length < limit) frames.push(m.frame);
-      const last = batch.at(-1);
-      if (last === undefined || batch.length < limit) break;
-      since = last.seq;
-    }
-    return encodeHistoryPage(frames, this.store.lastSeq());
+    const page = takePage(rows, (m) => visibleTo(m, viewer), limit, this.config.historyPageMaxBytes);
+    return encodeHistoryPage(page, this.store.lastSeq());
   }
 
   async presence(): Promise<PresenceSnapshot> {
@@ -185,22 +221,50 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
-  async revoke(r: Revocation): Promise<number> {
-    this.revocations?.push(r);
+  async revoke(r: Revocation): Promise<PushResult> {
+    this.revocations.add(r, Date.now());
     const targets = this.sockets.open().filter((ws) => matches(r, stateOf(ws)));
     for (const ws of targets) this.end(ws, CloseCode.tokenRevoked, "token_revoked");
-    return targets.length;
+    return { closed: targets.length, open: this.heldForTenant() };
   }
 
-  /** Closes sockets whose token has expired, then re-arms for the next expiry. */
+  /** Asked by the tenant's sweep of registrations no connect has renewed for a long time. */
+  async holdsSockets(): Promise<boolean> {
+    return this.heldForTenant() > 0;
+  }
+
+  /**
+   * Sockets the tenant must keep pushing to: open ones and connects still being admitted. At zero
+   * the tenant forgets the room, so the next connect must register again.
+   */
+  private heldForTenant(): number {
+    const held = this.sockets.countOpen() + this.admissions.pending;
+    if (held === 0) this.revocations.expire();
+    return held;
+  }
+
+  /**
+   * Closes sockets whose token has expired and deletes expired history; a room left with neither
+   * sockets nor history deletes its storage. Then re-arms for whatever comes next.
+   */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     const now = Date.now();
     for (const ws of this.sockets.open()) {
       if (isExpired(stateOf(ws), now)) this.end(ws, CloseCode.tokenExpired, "token_expired");
     }
-    const next = earliestExpiryMs(this.sockets.open().map(stateOf));
-    if (next !== undefined) await this.scheduleExpiry(next);
+    this.store.expire(now);
+    const open = this.sockets.open();
+    const historyExpiry = this.store.nextExpiry();
+    if (open.length === 0 && this.admissions.pending === 0 && historyExpiry === undefined) {
+      await this.store.clear();
+      return;
+    }
+    const next = Math.min(
+      earliestExpiryMs(open.map(stateOf)) ?? Number.POSITIVE_INFINITY,
+      historyExpiry ?? Number.POSITIVE_INFINITY,
+    );
+    await this.scheduleAlarm(next);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -209,9 +273,24 @@ export class Room extends DurableObject<Env> {
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
+    const refusal = this.budgetRefusal(stateOf(ws), frame);
+    if (refusal !== undefined) return this.reject(ws, refusal, frame.type === "publish" ? frame.ref : undefined);
     if (frame.type === "ping") ws.send(PONG_FRAME);
     else if (frame.type === "refresh") await this.refresh(ws, frame.token);
     else this.clientPublish(ws, frame);
+  }
+
+  /**
+   * Every frame the room handles costs its connection a token; a publish also costs its user one
+   * (that bucket survives reconnects), a refresh one of its own few. A refusal is a strike.
+   */
+  private budgetRefusal(state: ConnectionState, frame: ClientFrame): GatewayError | undefined {
+    const now = Date.now();
+    const allowed =
+      this.frameBuckets.allow(state.connectionId, now) &&
+      (frame.type !== "publish" || this.userPublishBuckets.allow(state.sub, now)) &&
+      (frame.type !== "refresh" || this.refreshBuckets.allow(state.connectionId, now));
+    return allowed ? undefined : new GatewayError("rate_limited", `${frame.type} rate exceeded`);
   }
 
   private clientPublish(ws: WebSocket, frame: PublishFrame): void {
@@ -240,12 +319,10 @@ export class Room extends DurableObject<Env> {
     });
   }
 
-  /** Why a client's publish is refused: scope, its connection's rate, or size. */
+  /** Why a client's publish is refused: scope or size. */
   private publishRefusal(state: ConnectionState, payloadJson: string): GatewayError | undefined {
     const max = this.config.maxPayloadBytes;
     if (!state.scopes.includes("publish")) return new GatewayError("forbidden", 'publishing needs scope "publish"');
-    if (!this.publishBuckets.allow(state.connectionId, Date.now()))
-      return new GatewayError("rate_limited", "publish rate exceeded");
     if (exceedsBytes(payloadJson, max)) return new GatewayError("payload_too_large", `payload exceeds ${max} bytes`);
     return undefined;
   }
@@ -255,14 +332,14 @@ export class Room extends DurableObject<Env> {
     const state = stateOf(ws);
     let next: ConnectionState;
     try {
-      next = await refreshedState(this.config, state, token, () => this.revocationList(state.tenant, state.room));
+      next = await refreshedState(this.config, state, token, (t) => this.isRevoked(state.tenant, state.room, t));
     } catch (err) {
       if (err instanceof GatewayError) return this.reject(ws, err);
       throw err;
     }
     if (ws.readyState !== WebSocket.OPEN) return;
     attach(ws, next);
-    await this.scheduleExpiry(next.exp * 1000);
+    await this.scheduleAlarm(next.exp * 1000);
     const frame: RefreshedFrame = { type: "refreshed", exp: next.exp };
     ws.send(JSON.stringify(frame));
   }
@@ -286,7 +363,8 @@ export class Room extends DurableObject<Env> {
   private depart(ws: WebSocket, code: number): void {
     const state = this.sockets.departure(ws);
     if (state === undefined) return;
-    this.publishBuckets.delete(state.connectionId);
+    this.frameBuckets.delete(state.connectionId);
+    this.refreshBuckets.delete(state.connectionId);
     this.abuseBuckets.delete(state.connectionId);
     log("disconnect", {
       tenant: state.tenant,
@@ -297,21 +375,29 @@ export class Room extends DurableObject<Env> {
       durationMs: Date.now() - state.connectedAt,
     });
     this.sockets.announce(encodePresence("leave", state), ws);
-    // An empty room needs no revocation pushes; the next connect registers it again.
-    if (this.revocations !== undefined && this.sockets.isEmptyBut(ws)) {
-      this.revocations = undefined;
-      this.ctx.waitUntil(tenantStub(this.env, state.tenant).unregister(state.room));
-    }
+    if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) this.emptied(state);
   }
 
-  /** Registers with the tenant on first use in this object's life, so revocations are pushed here. */
-  private async revocationList(tenant: string, room: string): Promise<Revocation[]> {
-    this.revocations ??= await tenantStub(this.env, tenant).register(room);
-    return this.revocations;
+  /**
+   * The last socket left: the tenant stops pushing here (the next connect registers again), and a
+   * room with no history left deletes its storage from the alarm.
+   */
+  private emptied(state: ConnectionState): void {
+    this.revocations.expire();
+    this.tenant ??= tenantStub(this.env, state.tenant);
+    const object = roomObjectName(state.tenant, state.room);
+    this.ctx.waitUntil(
+      this.tenant.unregister(object).catch((err: unknown) => {
+        // The tenant's next push or sweep finds the room empty and forgets it then.
+        log("unregister_failed", { object, error: String(err) });
+        this.tenant = undefined;
+      }),
+    );
+    if (this.store.nextExpiry() === undefined) this.ctx.waitUntil(this.scheduleAlarm(Date.now()));
   }
 
-  /** One alarm per object, always at the earliest expiry; decided before any await. */
-  private async scheduleExpiry(atMs: number): Promise<void> {
+  /** Keeps one alarm, at the earliest time anything needs it; decided before any await. */
+  private async scheduleAlarm(atMs: number): Promise<void> {
     if (this.alarmAt !== null && this.alarmAt <= atMs) return;
     this.alarmAt = atMs;
     await this.ctx.storage.setAlarm(atMs);

@@ -1,6 +1,13 @@
 import type { Env } from "../env.ts";
 
 /** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
+export const roomObjectName = (tenant: string, room: string) => `${tenant}/${room}`;
+
+/** A room object by the name it was created with (the tenant's registry stores names). */
+export function roomStubByName(env: Env, name: string) {
+  return env.ROOMS.get(env.ROOMS.idFromName(name));
+}
+
 export function roomStub(env: Env, tenant: string, room: string) {
-  return env.ROOMS.get(env.ROOMS.idFromName(`${tenant}/${room}`));
+  return roomStubByName(env, roomObjectName(tenant, room));
 }

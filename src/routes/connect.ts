@@ -1,6 +1,7 @@
 // WebSocket upgrade: the Worker verifies and limits, the room object accepts the socket.
 import { createMiddleware } from "hono/factory";
 import { offeredSubprotocols } from "../auth/credentials.ts";
+import { hasScope } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import {
@@ -33,6 +34,10 @@ function connectOptions(query: Record<string, string>, subprotocols: string[]) {
 export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   const p = c.var.principal;
   const subprotocols = offeredSubprotocols(c.req.raw.headers);
+  const options = connectOptions(c.req.query(), subprotocols);
+  // Presence frames carry every member's user and connection ids, like GET …/presence.
+  if (options.presence && !hasScope(p, "presence"))
+    throw new GatewayError("forbidden", 'presence frames need scope "presence"');
   const identity: ConnectIdentity = {
     tenant: p.tenant,
     room: c.var.room,
@@ -41,7 +46,7 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
     scopes: p.scopes as UserScope[],
     exp: p.exp ?? 0,
     subprotocol: subprotocols.includes(SUBPROTOCOL),
-    ...connectOptions(c.req.query(), subprotocols),
+    ...options,
     jti: p.jti,
     iat: p.iat,
   };

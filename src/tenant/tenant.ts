@@ -1,13 +1,22 @@
-// One Durable Object per tenant: the tenant's token revocations and the rooms that hold sockets,
-// so a revocation reaches every live connection within one round of RPCs.
+// One Durable Object per tenant: the tenant's token revocations and the room objects that hold
+// sockets, so a revocation reaches every live connection within one round of RPCs.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
-import { roomStub } from "../room/stub.ts";
+import { REVOCATION_LEASE_MS } from "../room/revocation-cache.ts";
+import { roomStubByName } from "../room/stub.ts";
+import { PUSH_RETRY_DELAYS_MS, type PushResult, sleep, withRetries } from "./push.ts";
 import { isRevoked, type TokenRef } from "./revocations.ts";
 
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
+type RegistrationRow = { object: string; lease_until: number };
+
+/** The answer to a room that asks to admit a token: its revocations, unless this token is one. */
+export type Registration = { revoked: boolean; revocations: Revocation[] };
+
+/** A registration no admission has renewed for this long is checked for sockets by the alarm. */
+const SWEEP_AFTER_MS = 3_600_000;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -17,28 +26,47 @@ export class Tenant extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS rooms (name TEXT PRIMARY KEY);
+    // `rooms` held bare room names and no lease: after a deploy every socket reconnects and
+    // registers again, so the old table is simply dropped.
+    this.sql.exec(`DROP TABLE IF EXISTS rooms;
+      CREATE TABLE IF NOT EXISTS registrations (object TEXT PRIMARY KEY, lease_until INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS revocations (kind TEXT NOT NULL, value TEXT NOT NULL, before INTEGER,
         keep_until INTEGER NOT NULL, PRIMARY KEY (kind, value))`);
   }
 
-  /** A room with sockets asks to hear of revocations; it gets the current ones back. */
-  async register(room: string): Promise<Revocation[]> {
-    this.sql.exec("INSERT OR IGNORE INTO rooms (name) VALUES (?)", room);
-    return this.active();
+  /**
+   * A room object about to admit `token`. A revoked token registers nothing; otherwise the room is
+   * registered for pushes and trusts the returned list for REVOCATION_LEASE_MS.
+   */
+  async register(object: string, token: TokenRef): Promise<Registration> {
+    const revocations = this.active();
+    if (isRevoked(revocations, token, nowSeconds())) return { revoked: true, revocations };
+    this.sql.exec(
+      `INSERT INTO registrations (object, lease_until) VALUES (?, ?)
+       ON CONFLICT(object) DO UPDATE SET lease_until = excluded.lease_until`,
+      object,
+      Date.now() + REVOCATION_LEASE_MS,
+    );
+    await this.scheduleAlarm(Date.now() + SWEEP_AFTER_MS);
+    return { revoked: false, revocations };
   }
 
-  /** A room without sockets no longer needs revocations pushed to it. */
-  async unregister(room: string): Promise<void> {
-    this.sql.exec("DELETE FROM rooms WHERE name = ?", room);
+  /** A room object whose last socket left. */
+  async unregister(object: string): Promise<void> {
+    this.sql.exec("DELETE FROM registrations WHERE object = ?", object);
   }
 
+  /** Read-only: expired revocations are ignored here and deleted by writes and the alarm. */
   async isRevoked(token: TokenRef): Promise<boolean> {
     return isRevoked(this.active(), token, nowSeconds());
   }
 
-  /** Records a revocation and has every registered room close the sockets it matches. */
-  async revoke(tenant: string, r: Revocation): Promise<number> {
+  /**
+   * Records a revocation and has every registered room close the sockets it matches. Answers only
+   * once no room can admit the token: each room confirmed, or its lease (the time it may decide
+   * from an older list) has run out.
+   */
+  async revoke(r: Revocation): Promise<number> {
     const value = r.kind === "jti" ? r.jti : r.sub;
     const before = r.kind === "sub" ? r.before : null;
     this.sql.exec(
@@ -50,21 +78,73 @@ export class Tenant extends DurableObject<Env> {
       before,
       r.keepUntil,
     );
-    const rooms = this.sql.exec<{ name: string }>("SELECT name FROM rooms").toArray();
-    const results = await Promise.allSettled(rooms.map(({ name }) => roomStub(this.env, tenant, name).revoke(r)));
+    this.pruneRevocations();
+    await this.scheduleAlarm(r.keepUntil * 1000);
+    const registrations = this.sql.exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
+    const outcomes = await Promise.all(
+      registrations.map((reg) =>
+        withRetries<PushResult>(() => roomStubByName(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
+      ),
+    );
     let closed = 0;
-    for (const result of results) {
-      if (result.status === "fulfilled") closed += result.value;
-      else log("revocation_push_failed", { tenant, error: String(result.reason) });
-    }
+    let unconfirmedUntil = 0;
+    outcomes.forEach((outcome, i) => {
+      const reg = registrations[i] as RegistrationRow;
+      if (outcome.ok) {
+        closed += outcome.value.closed;
+        if (outcome.value.open === 0) this.forget(reg);
+        return;
+      }
+      log("revocation_push_failed", { object: reg.object, error: String(outcome.error) });
+      unconfirmedUntil = Math.max(unconfirmedUntil, reg.lease_until);
+    });
+    // A room that never answered decides from its cached list until its lease ends; after that it
+    // must register again and gets this revocation.
+    if (unconfirmedUntil > Date.now()) await sleep(unconfirmedUntil - Date.now());
     return closed;
   }
 
+  /** Deletes expired revocations and registrations of rooms that hold no sockets; an empty tenant stores nothing. */
+  override async alarm(): Promise<void> {
+    this.pruneRevocations();
+    const stale = this.sql
+      .exec<RegistrationRow>(
+        "SELECT object, lease_until FROM registrations WHERE lease_until < ?",
+        Date.now() - SWEEP_AFTER_MS,
+      )
+      .toArray();
+    for (const reg of stale) {
+      const holds = await withRetries(() => roomStubByName(this.env, reg.object).holdsSockets(), [], sleep);
+      if (holds.ok && !holds.value) this.forget(reg);
+    }
+    const next = this.sql
+      .exec<{ at: number | null }>(
+        "SELECT min(at) AS at FROM (SELECT min(keep_until) * 1000 AS at FROM revocations UNION ALL SELECT min(lease_until) + ? FROM registrations)",
+        SWEEP_AFTER_MS,
+      )
+      .one().at;
+    if (next === null) await this.ctx.storage.deleteAll();
+    else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
+  }
+
+  /** Drops a registration unless the room registered again meanwhile (its lease would differ). */
+  private forget(reg: RegistrationRow): void {
+    this.sql.exec("DELETE FROM registrations WHERE object = ? AND lease_until = ?", reg.object, reg.lease_until);
+  }
+
+  private pruneRevocations(): void {
+    this.sql.exec("DELETE FROM revocations WHERE keep_until <= ?", nowSeconds());
+  }
+
+  /** Keeps the alarm at the earliest time anything needs it. */
+  private async scheduleAlarm(atMs: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || atMs < current) await this.ctx.storage.setAlarm(atMs);
+  }
+
   private active(): Revocation[] {
-    const now = nowSeconds();
-    this.sql.exec("DELETE FROM revocations WHERE keep_until <= ?", now);
     return this.sql
-      .exec<RevocationRow>("SELECT kind, value, before, keep_until FROM revocations")
+      .exec<RevocationRow>("SELECT kind, value, before, keep_until FROM revocations WHERE keep_until > ?", nowSeconds())
       .toArray()
       .map((row) =>
         row.kind === "jti"

@@ -147,7 +147,7 @@ describe("under `wrangler dev --env bench` (limits raised, everything else ident
       const room = freshRoom();
       const url = dev.wsUrl(`/v1/rooms/${room}/ws`);
       const subs = Array.from({ length: SOCKETS }, (_, i) => `load-${i}`);
-      const [watcherUser] = await signUsers(op.jwtSecret, "acme", ["watcher"], ["subscribe"]);
+      const [watcherUser] = await signUsers(op.jwtSecret, "acme", ["watcher"], ["subscribe", "presence"]);
       const users = await signUsers(op.jwtSecret, "acme", subs, ["subscribe"]);
       if (watcherUser === undefined) throw new Error("no watcher token");
 

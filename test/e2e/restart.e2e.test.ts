@@ -294,7 +294,7 @@ describe("the SDK against the real gateway (Node, ws)", () => {
   it("publishes over the socket with an ack, and reports presence joins and leaves", async () => {
     const room = freshRoom();
     const [aliceToken, bobToken] = await Promise.all([
-      gateway().op.token({ tenant: "acme", sub: "alice", scope: "subscribe" }),
+      gateway().op.token({ tenant: "acme", sub: "alice", scope: "subscribe presence" }),
       gateway().op.token({ tenant: "acme", sub: "bob", scope: "subscribe publish" }),
     ]);
     const alice = watch(room, () => aliceToken, { presence: true });

@@ -25,31 +25,31 @@ async function messagesUntil(socket: Awaited<ReturnType<typeof connect>>["socket
 describe("history bounds", () => {
   it("keeps only the newest messages by count", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage.sql, { maxMessages: 3, maxAgeMs: 60_000 });
+      const store = new RoomStore(state.storage, { maxMessages: 3, maxAgeMs: 60_000 });
       for (let i = 0; i < 5; i++) store.append(store.nextSeq(), 1_000 + i, `{"n":${i}}`, undefined);
-      expect(store.since(0, 1_010, 100).map((m) => m.seq)).toEqual([3, 4, 5]);
+      expect([...store.scan(0, 1_010)].map((m) => m.seq)).toEqual([3, 4, 5]);
       expect(store.oldestSeq(1_010)).toBe(3);
     });
   });
 
   it("forgets messages older than the age bound, even before they are pruned", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage.sql, { maxMessages: 100, maxAgeMs: 1_000 });
+      const store = new RoomStore(state.storage, { maxMessages: 100, maxAgeMs: 1_000 });
       store.append(store.nextSeq(), 10_000, "{}", undefined);
       store.append(store.nextSeq(), 10_500, "{}", undefined);
       store.append(store.nextSeq(), 11_200, "{}", undefined);
-      expect(store.since(0, 11_400, 100).map((m) => m.seq)).toEqual([2, 3]);
-      expect(store.since(0, 11_600, 100).map((m) => m.seq)).toEqual([3]);
+      expect([...store.scan(0, 11_400)].map((m) => m.seq)).toEqual([2, 3]);
+      expect([...store.scan(0, 11_600)].map((m) => m.seq)).toEqual([3]);
       expect(store.oldestSeq(11_400)).toBe(2);
     });
   });
 
   it("keeps the sequence counter when history is pruned away", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage.sql, { maxMessages: 1, maxAgeMs: 1 });
+      const store = new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 });
       store.append(store.nextSeq(), 1, "{}", undefined);
       store.append(store.nextSeq(), 5_000, "{}", undefined);
-      expect(new RoomStore(state.storage.sql, { maxMessages: 1, maxAgeMs: 1 }).lastSeq()).toBe(2);
+      expect(new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 }).lastSeq()).toBe(2);
     });
   });
 });

@@ -88,7 +88,11 @@ describe("presence", () => {
 
   it("sends join and leave to presence subscribers and settles after closes", async () => {
     const room = freshRoom();
-    const { socket: watcher } = await connect(room, await signToken({ sub: "watcher" }), "?presence=1");
+    const { socket: watcher } = await connect(
+      room,
+      await signToken({ sub: "watcher", scope: "subscribe presence" }),
+      "?presence=1",
+    );
     const { socket: joe, welcome } = await connect(room, await signToken({ sub: "joe" }));
     expect(await watcher.nextOfType("presence")).toEqual({
       type: "presence",
@@ -115,7 +119,11 @@ describe("presence", () => {
 describe("disconnect (kick)", () => {
   it("closes the user's sockets with 4003 and announces the leave", async () => {
     const room = freshRoom();
-    const { socket: watcher } = await connect(room, await signToken({ sub: "mod" }), "?presence=1");
+    const { socket: watcher } = await connect(
+      room,
+      await signToken({ sub: "mod", scope: "subscribe presence" }),
+      "?presence=1",
+    );
     const { socket: a } = await connect(room, await signToken({ sub: "troll" }));
     const { socket: b } = await connect(room, await signToken({ sub: "troll" }));
     const { socket: bystander } = await connect(room, await signToken({ sub: "nice" }));

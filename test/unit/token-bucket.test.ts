@@ -56,4 +56,14 @@ describe("token bucket", () => {
     buckets.delete("a");
     expect(buckets.allow("a", 0)).toBe(true);
   });
+
+  it("forgets keys whose bucket has refilled, and only those", () => {
+    const buckets = new Buckets(ruleFor(1, 1000));
+    for (let i = 0; i < 63; i++) buckets.allow(`old-${i}`, 0);
+    expect(buckets.size).toBe(63);
+    // The 64th key triggers a sweep: the 63 old buckets refilled a second ago, the new one did not.
+    expect(buckets.allow("new", 1_000)).toBe(true);
+    expect(buckets.size).toBe(1);
+    expect(buckets.allow("new", 1_000)).toBe(false);
+  });
 });

@@ -1,0 +1,86 @@
+// Every frame a client sends costs it something: refreshes and pings the runtime cannot answer draw
+// from budgets, publishes from a per-user budget that survives reconnects, and caps hold under
+// concurrent connects.
+import { beforeAll, describe, expect, it } from "vitest";
+import { connect, freshRoom, type TestSocket, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { signToken, uniqueSub } from "../support/tokens.ts";
+
+beforeAll(warmUp, WARM_UP_MS);
+
+const REFRESH_BURST = 6; // refreshes per connection per minute
+const BURST = 20; // CLIENT_PUBLISH_BURST per CLIENT_PUBLISH_WINDOW_SECONDS (10)
+const USER_BURST = 40; // CLIENT_USER_PUBLISH_BURST per the same window
+const STRIKES = 10; // ABUSE_STRIKES
+
+const answer = (socket: TestSocket) =>
+  socket.next((f) => f.type === "refreshed" || f.type === "error" || f.type === "pong" || f.type === "ack");
+
+describe("refresh frames", () => {
+  it(`are limited to ${REFRESH_BURST} a minute per connection; the next is rate_limited`, async () => {
+    const sub = uniqueSub("refresher");
+    const { socket } = await connect(freshRoom(), await signToken({ sub }));
+    const token = await signToken({ sub, expiresIn: 7_200 });
+    for (let i = 0; i < REFRESH_BURST; i++) {
+      socket.send({ type: "refresh", token });
+      expect(await answer(socket)).toMatchObject({ type: "refreshed" });
+    }
+    socket.send({ type: "refresh", token });
+    expect(await answer(socket)).toMatchObject({ type: "error", code: "rate_limited" });
+  });
+
+  it("close the socket with 1008 when the abuse goes on", async () => {
+    const sub = uniqueSub("spinner");
+    const { socket } = await connect(freshRoom(), await signToken({ sub }));
+    const token = await signToken({ sub, expiresIn: 7_200 });
+    for (let i = 0; i < REFRESH_BURST + STRIKES + 1; i++) socket.send({ type: "refresh", token });
+    expect((await socket.waitClosed(5_000)).code).toBe(1008);
+  });
+});
+
+describe("pings the runtime does not answer itself", () => {
+  it("draw from the connection's frame budget and close it with 1008 when flooded", async () => {
+    const { socket } = await connect(freshRoom(), await signToken({ sub: uniqueSub("pinger") }));
+    for (let i = 0; i < BURST + STRIKES + 1; i++) socket.send('{ "type": "ping" }');
+    const answers = [];
+    for (let i = 0; i < BURST + 1; i++) answers.push(await answer(socket));
+    expect(answers.slice(0, BURST).every((f) => f.type === "pong")).toBe(true);
+    expect(answers[BURST]).toMatchObject({ type: "error", code: "rate_limited" });
+    expect((await socket.waitClosed(5_000)).code).toBe(1008);
+  });
+});
+
+describe("the per-user publish budget", () => {
+  it("survives reconnects: reconnecting does not refill it", async () => {
+    const room = freshRoom();
+    const sub = uniqueSub("cycler");
+    const token = await signToken({ sub, scope: "subscribe publish" });
+    const started = Date.now();
+    let accepted = 0;
+    // Rounds of 10 stay within one connection's strikes, so refusals never close the socket.
+    for (let round = 0; round < 6; round++) {
+      const { socket } = await connect(room, token);
+      for (let i = 0; i < 10; i++) socket.send({ type: "publish", event: "e", payload: i, ref: i });
+      for (let i = 0; i < 10; i++) if ((await answer(socket)).type === "ack") accepted++;
+      socket.close();
+      await socket.waitClosed();
+    }
+    // The bucket refills at USER_BURST per 10 s; allow for the time the loop took.
+    const refill = Math.ceil(((Date.now() - started) / 10_000) * USER_BURST);
+    expect(accepted).toBeGreaterThanOrEqual(USER_BURST);
+    expect(accepted).toBeLessThanOrEqual(USER_BURST + refill);
+  });
+});
+
+describe("connection caps under concurrent connects", () => {
+  it("admits at most 10 sockets of one user however many connect at once", async () => {
+    const room = freshRoom();
+    const token = await signToken({ sub: uniqueSub("stampede") });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () => upgrade(`/v1/rooms/${room}/ws`, { authorization: `Bearer ${token}` })),
+    );
+    const statuses = results.map((r) => r.status);
+    for (const r of results) r.webSocket?.accept();
+    expect(statuses.filter((s) => s === 101)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+  });
+});

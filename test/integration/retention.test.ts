@@ -1,0 +1,65 @@
+// History expires on time even in a room nobody publishes to again, and a room with no sockets and
+// no live history leaves nothing behind in storage.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { connect, freshRoom, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
+
+beforeAll(warmUp, WARM_UP_MS);
+
+const MAX_AGE_MS = 600_000; // HISTORY_MAX_AGE_SECONDS
+const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
+
+/** Moves every stored message `ms` into the past, as if the room had been quiet that long. */
+const age = (room: string, ms: number) =>
+  runInDurableObject(stubFor(room), (_i, state) => {
+    state.storage.sql.exec("UPDATE messages SET ts = ts - ?", ms);
+  });
+
+const tablesOf = (room: string) =>
+  runInDurableObject(stubFor(room), (_i, state) =>
+    state.storage.sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'",
+      )
+      .toArray()
+      .map((r) => r.name),
+  );
+
+async function historyOf(room: string) {
+  const res = await request(`/v1/rooms/${room}/messages`, { headers: { "x-api-key": apiKey("adminacme") } });
+  return (await res.json()) as { messages: unknown[]; seq: number };
+}
+
+describe("history retention in a quiet room", () => {
+  it("deletes expired messages from an alarm, with no new publish", async () => {
+    const room = freshRoom();
+    const { socket } = await connect(room, await signToken({ sub: uniqueSub("stayer") }));
+    await publishHttp(room, apiKey("pubacme"), { event: "old", payload: 1 });
+    await age(room, MAX_AGE_MS + 1_000);
+    expect(await runDurableObjectAlarm(stubFor(room))).toBe(true);
+    const count = await runInDurableObject(
+      stubFor(room),
+      (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM messages").one().n,
+    );
+    expect(count).toBe(0);
+    // The room still has a socket, so it keeps its numbering.
+    expect((await historyOf(room)).seq).toBe(1);
+    socket.close();
+  });
+
+  it("deletes the storage of a room with no sockets once its history has expired", async () => {
+    const room = freshRoom();
+    await publishHttp(room, apiKey("pubacme"), { event: "to-nobody", payload: 1 });
+    await age(room, MAX_AGE_MS + 1_000);
+    expect(await runDurableObjectAlarm(stubFor(room))).toBe(true);
+    expect(await tablesOf(room)).toEqual([]);
+  });
+
+  it("keeps the storage while history is still live", async () => {
+    const room = freshRoom();
+    await publishHttp(room, apiKey("pubacme"), { event: "recent", payload: 1 });
+    await runDurableObjectAlarm(stubFor(room));
+    expect((await historyOf(room)).messages).toHaveLength(1);
+  });
+});
