@@ -1,6 +1,5 @@
 // The Hono app: middleware order, routes, and the one place errors become responses.
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { rejectRevoked, requireCredential, requireUser, type ScopeRule } from "./auth/middleware.ts";
 import { hasScope, type Principal } from "./auth/principal.ts";
 import { configFor } from "./config.ts";
@@ -8,23 +7,19 @@ import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { authFailIpLimit, connectIpLimit, type LimiterName, rateLimit } from "./limits/rate-limit.ts";
 import { log } from "./log.ts";
-import {
-  DEFAULT_ROOM,
-  disconnectBodySchema,
-  historyQuerySchema,
-  publishBodySchema,
-  revocationBodySchema,
-} from "./protocol.ts";
+import { disconnectBodySchema, historyQuerySchema, publishBodySchema, revocationBodySchema } from "./protocol.ts";
 import type { Viewer } from "./room/history.ts";
 import { roomStub } from "./room/stub.ts";
 import { accessLog } from "./routes/access-log.ts";
-import { forwardUpgrade, requireUpgrade } from "./routes/connect.ts";
+import { type Action, action } from "./routes/action.ts";
+import { forwardUpgrade, readUpgrade } from "./routes/connect.ts";
 import { requireAllowedOrigin } from "./routes/origin.ts";
 import { limitBody, publish } from "./routes/publish.ts";
 import { roomFromPath } from "./routes/room-param.ts";
 import { validJson, validQuery } from "./routes/validate.ts";
 import { toRevocation } from "./tenant/revocations.ts";
 import { tenantStub } from "./tenant/tenant.ts";
+import { DEFAULT_ROOM } from "./wire.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -39,22 +34,23 @@ app.get("/health", (c) => c.json({ ok: true }));
 
 // No middleware on these routes may touch response headers: a 101's headers are immutable.
 const connect = [
+  action("connect"),
   requireAllowedOrigin,
-  requireUpgrade,
+  readUpgrade,
   connectIpLimit,
   requireUser("subscribe"),
-  rateLimit("CONNECT_LIMITER", "connect"),
+  rateLimit("CONNECT_LIMITER"),
   forwardUpgrade,
 ] as const;
 app.get("/v1/rooms/:room/ws", roomFromPath(), ...connect);
 app.get("/ws", roomFromPath(DEFAULT_ROOM), ...connect);
 
 /**
- * A credential admitted by `rule`, then its rate limit, then (for JWTs) the tenant's revocation
- * check: no request reaches a Durable Object before its limiter.
+ * The route's action, a credential admitted by `rule`, its rate limit, then (for JWTs) the
+ * tenant's revocation check: no request reaches a Durable Object before its limiter.
  */
-const credential = (rule: ScopeRule, limiter: LimiterName, action: string) =>
-  [requireCredential(rule), rateLimit(limiter, action), rejectRevoked] as const;
+const credential = (name: Action, rule: ScopeRule, limiter: LimiterName) =>
+  [action(name), requireCredential(rule), rateLimit(limiter), rejectRevoked] as const;
 
 /** A user sees what they could have received; an admin key the whole room; other keys broadcasts only. */
 function viewerOf(p: Principal): Viewer {
@@ -69,7 +65,7 @@ for (const [path, room] of [
   app.post(
     path,
     roomFromPath(room),
-    ...credential({ api_key: ["publish"], user: ["publish"] }, "PUBLISH_LIMITER", "publish"),
+    ...credential("publish", { api_key: ["publish"], user: ["publish"] }, "PUBLISH_LIMITER"),
     limitBody,
     validJson(publishBodySchema),
     async (c) => c.json(await publish(c.env, c.var.config, c.var.principal, c.var.room, c.req.valid("json")), 202),
@@ -79,7 +75,7 @@ for (const [path, room] of [
 app.get(
   "/v1/rooms/:room/messages",
   roomFromPath(),
-  ...credential({ api_key: ["presence", "admin"], user: ["subscribe"] }, "API_LIMITER", "history"),
+  ...credential("history", { api_key: ["presence", "admin"], user: ["subscribe"] }, "API_LIMITER"),
   validQuery(historyQuerySchema),
   async (c) => {
     const p = c.var.principal;
@@ -91,14 +87,14 @@ app.get(
 app.get(
   "/v1/rooms/:room/presence",
   roomFromPath(),
-  ...credential({ api_key: ["presence"], user: ["presence"] }, "API_LIMITER", "presence"),
+  ...credential("presence", { api_key: ["presence"], user: ["presence"] }, "API_LIMITER"),
   async (c) => c.json(await roomStub(c.env, c.var.principal.tenant, c.var.room).presence()),
 );
 
 app.post(
   "/v1/rooms/:room/disconnect",
   roomFromPath(),
-  ...credential({ api_key: ["admin"] }, "API_LIMITER", "disconnect"),
+  ...credential("disconnect", { api_key: ["admin"] }, "API_LIMITER"),
   limitBody,
   validJson(disconnectBodySchema),
   async (c) => {
@@ -109,7 +105,7 @@ app.post(
 
 app.post(
   "/v1/admin/revocations",
-  ...credential({ api_key: ["admin"] }, "API_LIMITER", "revoke"),
+  ...credential("revoke", { api_key: ["admin"] }, "API_LIMITER"),
   limitBody,
   validJson(revocationBodySchema),
   async (c) => {
@@ -128,9 +124,6 @@ app.notFound(() => errorResponse(new GatewayError("not_found", "no such route"))
 
 app.onError((err, c) => {
   if (err instanceof GatewayError) return errorResponse(err);
-  // The JSON validator is the only source of a bare 400 HTTPException: the body did not parse.
-  if (err instanceof HTTPException && err.status === 400)
-    return errorResponse(new GatewayError("invalid_json", "request body is not valid JSON"));
   log("internal_error", { method: c.req.method, path: new URL(c.req.url).pathname, error: String(err) });
   return errorResponse(new GatewayError("internal", "internal error"));
 });

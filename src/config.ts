@@ -112,8 +112,10 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+/** The name of every variable and secret the gateway reads. */
+export type ConfigVarName = keyof z.input<typeof configSchema>;
 /** The variables and secrets the gateway reads: a Worker's env, or `.dev.vars` + `[vars]` in scripts. */
-export type ConfigVars = Partial<Record<keyof z.input<typeof configSchema>, unknown>>;
+export type ConfigVars = Partial<Record<ConfigVarName, unknown>>;
 
 export function parseConfig(env: ConfigVars): Config {
   const parsed = configSchema.safeParse(env);

@@ -1,6 +1,8 @@
-// One error type with a stable code; the code alone decides the HTTP status.
+// One error type with a stable code; the code alone decides the HTTP status. Every refusal, from
+// the Worker or a room, becomes a response or an error frame here.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorBody, ErrorFrame, Ref } from "./protocol.ts";
+import { errorBodySchema } from "./protocol.ts";
+import { type ErrorBody, type ErrorCode, encodeError, type Ref } from "./wire.ts";
 
 const STATUS = {
   missing_token: 401,
@@ -28,9 +30,7 @@ const STATUS = {
   rate_limited: 429,
   too_many_connections: 429,
   internal: 500,
-} as const satisfies Record<string, ContentfulStatusCode>;
-
-export type ErrorCode = keyof typeof STATUS;
+} as const satisfies Record<ErrorCode, ContentfulStatusCode>;
 
 export class GatewayError extends Error {
   override readonly name = "GatewayError";
@@ -51,6 +51,8 @@ export class GatewayError extends Error {
   }
 }
 
+const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(STATUS, code);
+
 export function errorBody(err: GatewayError): ErrorBody {
   const body: ErrorBody = { error: { code: err.code, message: err.message } };
   if (err.details !== undefined) body.error.details = err.details;
@@ -64,7 +66,23 @@ export function errorResponse(err: GatewayError): Response {
 }
 
 export function errorFrame(err: GatewayError, ref?: Ref): string {
-  const frame: ErrorFrame = { type: "error", code: err.code, message: err.message };
-  if (ref !== undefined) frame.ref = ref;
-  return JSON.stringify(frame);
+  return encodeError(err.code, err.message, ref);
+}
+
+/**
+ * The GatewayError behind a refusal another object answered with (a room refusing an upgrade), so
+ * the Worker throws it like its own and logs its code. Anything unexpected is an internal error.
+ */
+export async function errorFromResponse(res: Response): Promise<GatewayError> {
+  const text = await res.text();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = errorBodySchema.safeParse(raw);
+  if (parsed.success && isErrorCode(parsed.data.error.code))
+    return new GatewayError(parsed.data.error.code, parsed.data.error.message);
+  return new GatewayError("internal", `unexpected answer ${res.status}`);
 }

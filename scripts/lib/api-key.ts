@@ -2,7 +2,8 @@
 // Pure apart from hashing: the id and secret come in, so callers decide where randomness is drawn.
 import { randomBytes, randomInt } from "node:crypto";
 import { apiKeyId, formatApiKey, sha256Hex } from "../../src/auth/api-key-format.ts";
-import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyScope, apiKeyRecordSchema } from "../../src/protocol.ts";
+import { type ApiKeyRecord, apiKeyRecordSchema } from "../../src/protocol.ts";
+import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/wire.ts";
 import { UsageError } from "./cli.ts";
 import { checkTenant } from "./tenant.ts";
 

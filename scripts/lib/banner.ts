@@ -1,5 +1,5 @@
 // The start-up banner: working credentials and copy-paste commands. Pure: values in, text out.
-import { SUBPROTOCOL } from "../../src/protocol.ts";
+import { SUBPROTOCOL } from "../../src/wire.ts";
 
 export type BannerInput = {
   origin: string;

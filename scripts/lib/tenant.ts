@@ -1,5 +1,5 @@
 // The tenant flag shared by mint-token and create-api-key, checked against the gateway's pattern.
-import { TENANT_PATTERN } from "../../src/protocol.ts";
+import { TENANT_PATTERN } from "../../src/wire.ts";
 import { UsageError } from "./cli.ts";
 
 export function checkTenant(tenant: string): string {

@@ -1,7 +1,8 @@
 // Builds a user token's claims from flag values. Pure: the clock comes in as a parameter.
 // The finished claims are checked with the gateway's own schema, so a token this makes is one
 // the gateway would read.
-import { tokenClaimsSchema, USER_SCOPES, type UserScope } from "../../src/protocol.ts";
+import { tokenClaimsSchema } from "../../src/protocol.ts";
+import { USER_SCOPES, type UserScope } from "../../src/wire.ts";
 import { UsageError } from "./cli.ts";
 import { checkTenant } from "./tenant.ts";
 

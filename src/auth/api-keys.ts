@@ -1,12 +1,12 @@
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import { apiKeyId, sha256Hex } from "./api-key-format.ts";
-import type { Principal } from "./principal.ts";
+import type { ApiKeyPrincipal } from "./principal.ts";
 
 const encoder = new TextEncoder();
 
 /** Verifies an API key against the hashed records; never sees or stores a plaintext key. */
-export async function verifyApiKey(config: Config, key: string): Promise<Principal> {
+export async function verifyApiKey(config: Config, key: string): Promise<ApiKeyPrincipal> {
   const id = apiKeyId(key);
   const record = id === undefined ? undefined : config.apiKeys.get(id);
   // Hash even when the id is unknown so timing does not reveal which ids exist.

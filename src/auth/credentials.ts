@@ -1,5 +1,5 @@
 // Where credentials travel. Pure: reads a request, verifies nothing.
-import { BEARER_SUBPROTOCOL_PREFIX } from "../protocol.ts";
+import { BEARER_SUBPROTOCOL_PREFIX } from "../wire.ts";
 import { looksLikeApiKey } from "./api-key-format.ts";
 
 export type Credential = { kind: "jwt"; token: string } | { kind: "api_key"; key: string };
@@ -16,18 +16,25 @@ export function offeredSubprotocols(headers: Headers): string[] {
     .filter(Boolean);
 }
 
+/** The value of the first offered subprotocol `<prefix><value>`. */
+export function subprotocolValue(offered: readonly string[], prefix: string): string | undefined {
+  return offered.find((p) => p.startsWith(prefix))?.slice(prefix.length);
+}
+
+/** A WebSocket upgrade's user token and its subprotocol list, which is parsed once, here. */
+export type UpgradeCarriers = { token: string | undefined; offered: readonly string[] };
+
 /**
- * A user's JWT for a WebSocket upgrade, in order of preference: the Authorization header, the
- * `bearer.<jwt>` subprotocol (browsers cannot set headers), then `?access_token=`.
+ * The token comes, in order of preference, from the Authorization header, the `bearer.<jwt>`
+ * subprotocol (browsers cannot set headers), then `?access_token=`.
  */
-export function userTokenFrom(headers: Headers, url: URL): string | undefined {
-  return (
+export function upgradeCarriers(headers: Headers, url: URL): UpgradeCarriers {
+  const offered = offeredSubprotocols(headers);
+  const token =
     bearer(headers) ??
-    offeredSubprotocols(headers)
-      .find((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX))
-      ?.slice(BEARER_SUBPROTOCOL_PREFIX.length) ??
-    (url.searchParams.get("access_token") || undefined)
-  );
+    subprotocolValue(offered, BEARER_SUBPROTOCOL_PREFIX) ??
+    (url.searchParams.get("access_token") || undefined);
+  return { token, offered };
 }
 
 /** A publisher's credential: `X-API-Key`, or a Bearer value that is an API key or else a JWT. */

@@ -4,10 +4,8 @@ import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import { type TokenClaims, tokenClaimsSchema } from "../protocol.ts";
-import type { Principal } from "./principal.ts";
-
-/** Tokens larger than this are refused before any crypto work. */
-export const MAX_TOKEN_BYTES = 8192;
+import { MAX_TOKEN_BYTES } from "../wire.ts";
+import type { UserPrincipal } from "./principal.ts";
 
 type Verifier = { getKey: JWTVerifyGetKey; algorithms: string[] };
 
@@ -94,7 +92,7 @@ export function readClaims(
 ): TokenClaims {
   const parsed = tokenClaimsSchema.safeParse(payload);
   if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "claims"))];
+    const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "claims")))];
     throw new GatewayError("invalid_claims", `invalid or missing claims: ${fields.join(", ")}`);
   }
   const { iat, exp } = parsed.data;
@@ -106,7 +104,7 @@ export function readClaims(
   return parsed.data;
 }
 
-export async function verifyUserToken(config: Config, token: string, now: Date = new Date()): Promise<Principal> {
+export async function verifyUserToken(config: Config, token: string, now: Date): Promise<UserPrincipal> {
   if (token.length > MAX_TOKEN_BYTES) throw new GatewayError("invalid_token", "token is too large");
   const { getKey, algorithms } = await verifierFor(config);
   let payload: unknown;

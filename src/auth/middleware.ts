@@ -2,10 +2,10 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import type { Scope } from "../protocol.ts";
 import { tenantStub } from "../tenant/tenant.ts";
+import type { Scope } from "../wire.ts";
 import { verifyApiKey } from "./api-keys.ts";
-import { publisherCredentialFrom, userTokenFrom } from "./credentials.ts";
+import { publisherCredentialFrom } from "./credentials.ts";
 import { verifyUserToken } from "./jwt.ts";
 import { hasScope, type Principal, roomAllowed } from "./principal.ts";
 
@@ -20,7 +20,7 @@ export function authorize(principal: Principal, rule: ScopeRule, room: string | 
       "forbidden",
       `credential needs scope ${accepted.map((s) => `"${s}"`).join(" or ") || "of another kind"}`,
     );
-  if (room !== undefined && !roomAllowed(principal.rooms, room))
+  if (room !== undefined && principal.kind === "user" && !roomAllowed(principal.rooms, room))
     throw new GatewayError("forbidden", "credential does not grant this room");
 }
 
@@ -35,12 +35,12 @@ export const rejectRevoked = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** A user JWT from any of the WebSocket carriers, with `scope` and a grant for the room. */
+/** The user JWT of a WebSocket upgrade (read by `readUpgrade`), with `scope` and a grant for the room. */
 export const requireUser = (scope: Scope) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const token = userTokenFrom(c.req.raw.headers, new URL(c.req.url));
+    const token = c.var.upgrade.token;
     if (token === undefined) throw new GatewayError("missing_token", "a token is required");
-    const principal = await verifyUserToken(c.var.config, token);
+    const principal = await verifyUserToken(c.var.config, token, new Date());
     authorize(principal, { user: [scope] }, c.var.room);
     c.set("principal", principal);
     await next();
@@ -54,7 +54,7 @@ export const requireCredential = (rule: ScopeRule) =>
     const principal =
       credential.kind === "api_key"
         ? await verifyApiKey(c.var.config, credential.key)
-        : await verifyUserToken(c.var.config, credential.token);
+        : await verifyUserToken(c.var.config, credential.token, new Date());
     const room: string | undefined = c.get("room");
     authorize(principal, rule, room);
     c.set("principal", principal);

@@ -1,27 +1,34 @@
-import type { Scope, Sender } from "../protocol.ts";
+import type { ApiKeyScope, Scope, Sender, UserScope } from "../wire.ts";
 
-/** Who is calling, as established from a verified credential. */
-export type Principal = {
-  kind: "user" | "api_key";
-  /** The JWT `sub`, or the API key id. */
+/** A user, established from a verified JWT. */
+export type UserPrincipal = {
+  kind: "user";
+  /** The JWT `sub`. */
   id: string;
   tenant: string;
-  scopes: readonly Scope[];
+  scopes: readonly UserScope[];
   /** Room grants from the token; undefined means every room of the tenant. */
   rooms?: readonly string[] | undefined;
-  /** Token expiry in epoch seconds (users only). */
-  exp?: number | undefined;
-  /** Token id and issue time (users only), matched against revocations. */
+  /** Token expiry in epoch seconds. */
+  exp: number;
+  /** Token id and issue time, matched against revocations. */
   jti?: string | undefined;
   iat?: number | undefined;
 };
+
+/** A backend publisher, established from an API key. */
+export type ApiKeyPrincipal = { kind: "api_key"; id: string; tenant: string; scopes: readonly ApiKeyScope[] };
+
+/** Who is calling, as established from a verified credential. */
+export type Principal = UserPrincipal | ApiKeyPrincipal;
 
 export function senderOf(p: Principal): Sender {
   return { kind: p.kind, id: p.id };
 }
 
 export function hasScope(p: Principal, scope: Scope): boolean {
-  return p.scopes.includes(scope);
+  const scopes: readonly Scope[] = p.scopes;
+  return scopes.includes(scope);
 }
 
 /** A grant is an exact room name, or a prefix ending in `*`. */

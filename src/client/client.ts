@@ -7,13 +7,21 @@
 // its send buffer drops overflow silently and replays raw frames on `open`, before `welcome`, where
 // a publish needs a ref, an ack and a clear rejection; and it takes the global WebSocket, so Node
 // cannot see a refused upgrade's status through `ws`. What is left (open a socket, listen) is small.
-import type { Exclude as ExcludeTarget, MessageFrame, PresenceFrame, Target, WelcomeFrame } from "../protocol.ts";
+import {
+  type Exclude as ExcludeTarget,
+  type MessageFrame,
+  PING_FRAME,
+  type PresenceFrame,
+  type ServerFrame,
+  type Target,
+  type WelcomeFrame,
+} from "../wire.ts";
 import { PendingAcks, type PublishAck } from "./acks.ts";
 import { nextAttempt, retryDelay } from "./backoff.ts";
 import { closeVerdict, upgradeVerdict } from "./codes.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientError } from "./errors.ts";
-import { PING_FRAME, parseServerFrame, type ServerFrame } from "./frames.ts";
+import { parseServerFrame } from "./frames.ts";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { BoundedQueue } from "./queue.ts";
 import { fetchToken, Refresher } from "./refresher.ts";

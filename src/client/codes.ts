@@ -1,21 +1,5 @@
 // Every close code and upgrade status the client can meet, and whether it may retry after it.
-// Mirrors `CloseCode` in src/protocol.ts (a unit test keeps them equal): the SDK imports no value
-// from there so that a browser bundle does not pull zod in.
-
-export const CloseCodes = {
-  normal: 1000,
-  goingAway: 1001,
-  /** No close frame: the network dropped, the gateway restarted, or (in browsers) the upgrade failed. */
-  abnormal: 1006,
-  /** The gateway closed the socket for repeated invalid frames. */
-  policyViolation: 1008,
-  internalError: 1011,
-  /** The token expired and was not refreshed in time. */
-  tokenExpired: 4001,
-  tokenRevoked: 4002,
-  /** An operator disconnected this user or connection. */
-  disconnected: 4003,
-} as const;
+import { CloseCode } from "../wire.ts";
 
 /** What the client does after a socket ends: try again (after a backoff delay) or stop for good. */
 export type Verdict = { retry: true; retryAfterMs?: number } | { retry: false; code: string; message: string };
@@ -29,20 +13,20 @@ const retry: Verdict = { retry: true };
  */
 export const TERMINAL_CLOSE_CODES: Readonly<Record<number, { code: string; message: string }>> = {
   // Reconnecting would only repeat whatever the app sent; the app must be fixed, then connect() again.
-  [CloseCodes.policyViolation]: { code: "policy_violation", message: "closed by the gateway for invalid frames" },
-  [CloseCodes.tokenRevoked]: { code: "token_revoked", message: "the token was revoked" },
-  [CloseCodes.disconnected]: { code: "disconnected", message: "disconnected by an operator" },
+  [CloseCode.policyViolation]: { code: "policy_violation", message: "closed by the gateway for invalid frames" },
+  [CloseCode.tokenRevoked]: { code: "token_revoked", message: "the token was revoked" },
+  [CloseCode.disconnected]: { code: "disconnected", message: "disconnected by an operator" },
 };
 
 /** Decides what a close code means for this client. `refreshFailed`: the last refresh attempt failed. */
 export function closeVerdict(code: number, refreshFailed: boolean): Verdict {
   const terminal = TERMINAL_CLOSE_CODES[code];
   if (terminal !== undefined) return { retry: false, ...terminal };
-  if (code === CloseCodes.tokenExpired)
+  if (code === CloseCode.tokenExpired)
     return refreshFailed
       ? { retry: false, code: "token_expired", message: "the token expired and could not be refreshed" }
       : retry;
-  // The protocol reserves 4xxx for reasons a client cannot fix by reconnecting (src/protocol.ts).
+  // The protocol reserves 4xxx for reasons a client cannot fix by reconnecting (src/wire.ts).
   if (code >= 4000 && code <= 4999)
     return { retry: false, code: "server_closed", message: `closed by the gateway with code ${code}` };
   return retry;

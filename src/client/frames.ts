@@ -1,23 +1,7 @@
 // Server frames, checked field by field. The gateway's zod schemas stay server-side so that the
 // browser bundle carries no validator library; these guards accept exactly the shapes in
-// src/protocol.ts and ignore extra fields.
-import type { AckFrame, ErrorFrame, MessageFrame, PresenceFrame, RefreshedFrame, WelcomeFrame } from "../protocol.ts";
-
-/** Mirrors of src/protocol.ts constants (kept equal by a unit test). */
-export const SUBPROTOCOL = "broadcast.v1";
-export const BEARER_SUBPROTOCOL_PREFIX = "bearer.";
-export const SINCE_SUBPROTOCOL_PREFIX = "since.";
-export const PING_FRAME = '{"type":"ping"}';
-
-export type PongFrame = { type: "pong" };
-export type ServerFrame =
-  | WelcomeFrame
-  | MessageFrame
-  | AckFrame
-  | ErrorFrame
-  | RefreshedFrame
-  | PresenceFrame
-  | PongFrame;
+// src/wire.ts and ignore extra fields.
+import type { MessageFrame, ServerFrame } from "../wire.ts";
 
 /** `unknown`: a well-formed frame of a type this client does not know (a newer gateway); skipped. */
 export type ParsedFrame = { ok: true; frame: ServerFrame } | { ok: false; reason: string } | { ok: "unknown" };

@@ -1,5 +1,5 @@
-// Public API of the client SDK (`broadcast-gateway/client`). Wire types come from src/protocol.ts
-// as types only, so the bundle carries no server code and no zod.
+// Public API of the client SDK (`broadcast-gateway/client`). Wire types and constants come from
+// src/wire.ts, which is zod-free, so the bundle carries no server code and no validator.
 export type {
   AckFrame,
   ErrorFrame,
@@ -10,11 +10,12 @@ export type {
   Sender,
   Target,
   WelcomeFrame,
-} from "../protocol.ts";
+} from "../wire.ts";
+export { CloseCode } from "../wire.ts";
 export type { PublishAck } from "./acks.ts";
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryDelay } from "./backoff.ts";
 export { BroadcastClient, type ClientEvents, type PublishOptions, type StateChange } from "./client.ts";
-export { CloseCodes, closeVerdict, TERMINAL_CLOSE_CODES, upgradeVerdict, type Verdict } from "./codes.ts";
+export { closeVerdict, TERMINAL_CLOSE_CODES, upgradeVerdict, type Verdict } from "./codes.ts";
 export { ClientError } from "./errors.ts";
 export type { ClientOptions, TokenProvider } from "./options.ts";
 export type { Resync, ResyncReason } from "./resume.ts";

@@ -1,5 +1,7 @@
 // Client options: defaults, and validation once at construction (a bad option throws there, not
 // on the first reconnect an hour later).
+
+import { ROOM_PATTERN } from "../wire.ts";
 import type { SetTimer } from "./acks.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { ClientError } from "./errors.ts";
@@ -63,9 +65,6 @@ export type ResolvedOptions = {
   now: () => number;
   setTimer: SetTimer;
 };
-
-/** Mirror of ROOM_PATTERN in src/protocol.ts (kept equal by a unit test). */
-export const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 const defaultSetTimer: SetTimer = (fn, ms) => {
   const handle = setTimeout(fn, ms);

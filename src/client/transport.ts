@@ -1,7 +1,7 @@
 // The socket seen through the narrowest interface both the browser's WebSocket and Node's `ws`
 // satisfy, the URL and subprotocols of a connect, and the one Node-only extra: `ws` can show a
 // failed upgrade's HTTP status, which browsers hide behind close 1006.
-import { BEARER_SUBPROTOCOL_PREFIX, SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "./frames.ts";
+import { BEARER_SUBPROTOCOL_PREFIX, SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 
 export type SocketMessageEvent = { data: unknown };
 export type SocketCloseEvent = { code: number; reason: string };

@@ -28,9 +28,10 @@ async function enforce(limiter: Env[LimiterName], key: string, action: string): 
   if (!success) throw limited(action);
 }
 
-export const rateLimit = (binding: LimiterName, action: string) =>
+/** Limits the route's action (see `action`) per credential. */
+export const rateLimit = (binding: LimiterName) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    await enforce(c.env[binding], limitKey(action, c.var.principal), action);
+    await enforce(c.env[binding], limitKey(c.var.action, c.var.principal), c.var.action);
     await next();
   });
 

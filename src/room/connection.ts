@@ -1,21 +1,29 @@
-// What a socket carries through hibernation: its identity, in the attachment, and its tags.
-import type { UserScope } from "../protocol.ts";
+// Who a socket belongs to: the member the Worker built from a verified token, plus what the room
+// adds at accept. It lives in the socket's attachment, so it survives hibernation.
+import type { UserPrincipal } from "../auth/principal.ts";
+import type { Member } from "../protocol.ts";
 import { connectionTag, PRESENCE_TAG, userTag } from "./tags.ts";
 
-export type ConnectionState = {
+export type ConnectionState = Member & {
   connectionId: string;
-  room: string;
-  tenant: string;
-  sub: string;
-  scopes: UserScope[];
-  /** Token expiry, epoch seconds: the socket is closed with 4001 when it passes. */
-  exp: number;
-  presence: boolean;
-  jti?: string | undefined;
-  iat?: number | undefined;
   /** Epoch ms, for the disconnect log line's duration. */
   connectedAt: number;
 };
+
+/** The one place a token becomes a room member: at connect, and again at every refresh. */
+export function memberOf(p: UserPrincipal, room: string, presence: boolean): Member {
+  return {
+    tenant: p.tenant,
+    room,
+    sub: p.id,
+    scopes: [...p.scopes],
+    exp: p.exp,
+    jti: p.jti,
+    iat: p.iat,
+    // Presence frames carry every member's ids: they need the scope for as long as they flow.
+    presence: presence && p.scopes.includes("presence"),
+  };
+}
 
 export function tagsFor(c: ConnectionState): string[] {
   const tags = [userTag(c.sub), connectionTag(c.connectionId)];

@@ -61,9 +61,3 @@ export function canRecover(since: number, lastSeq: number, oldestRetained: numbe
   if (since === lastSeq) return true;
   return oldestRetained !== undefined && oldestRetained <= since + 1;
 }
-
-/** `{"messages":[…],"seq":n,"next"?:m}` built from stored frames without parsing them. */
-export function encodeHistoryPage(page: Page, lastSeq: number): string {
-  const next = page.next === undefined ? "" : `,"next":${page.next}`;
-  return `{"messages":[${page.frames.join(",")}],"seq":${lastSeq}${next}}`;
-}

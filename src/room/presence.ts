@@ -1,5 +1,6 @@
 // Presence as pure functions over connection states.
-import type { PresenceFrame, PresenceSnapshot } from "../protocol.ts";
+import type { PresenceSnapshot } from "../protocol.ts";
+import { encodePresence, type PresenceFrame } from "../wire.ts";
 import type { ConnectionState } from "./connection.ts";
 
 export function presenceSnapshot(states: Iterable<ConnectionState>): PresenceSnapshot {
@@ -12,7 +13,6 @@ export function presenceSnapshot(states: Iterable<ConnectionState>): PresenceSna
   return { connections, users: [...perUser].map(([id, n]) => ({ id, connections: n })) };
 }
 
-export function encodePresence(action: PresenceFrame["action"], s: ConnectionState): string {
-  const frame: PresenceFrame = { type: "presence", action, user: s.sub, connectionId: s.connectionId };
-  return JSON.stringify(frame);
+export function presenceFrame(action: PresenceFrame["action"], s: ConnectionState): string {
+  return encodePresence({ action, user: s.sub, connectionId: s.connectionId });
 }

@@ -1,8 +1,7 @@
 // A narrow view of the room's hibernatable sockets: find them by tag, count the open ones, close
 // them, and report each departure exactly once however many ways the runtime reports it.
-import { CloseCode } from "../protocol.ts";
 import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
-import { deliver } from "./sockets.ts";
+import { deliver } from "./socket-errors.ts";
 import { PRESENCE_TAG } from "./tags.ts";
 
 /** Duplicate close reports arrive within moments, so only recent departures need remembering. */
@@ -60,9 +59,4 @@ export class SocketRegistry {
     if (this.departed.size > DEPARTED_MEMORY) this.departed.delete(this.departed.values().next().value ?? "");
     return state;
   }
-}
-
-/** Close codes a peer may report but an endpoint may not send. */
-export function replyCode(code: number): number {
-  return code === 1005 || code === 1006 || code === 1015 ? CloseCode.normal : code;
 }

@@ -7,40 +7,45 @@ import { errorFrame, errorResponse, GatewayError } from "../errors.ts";
 import { Buckets, ruleFor } from "../limits/token-bucket.ts";
 import { log } from "../log.ts";
 import {
-  type AckFrame,
   type ClientFrame,
-  CloseCode,
-  type ConnectIdentity,
   type DisconnectBody,
-  decodeIdentity,
+  decodeRoomConnect,
   type HistoryQuery,
   IDENTITY_HEADER,
-  PING_FRAME,
-  PONG_FRAME,
+  type Member,
   type PresenceSnapshot,
   type PublishRequest,
   type PublishResult,
-  type Ref,
-  type RefreshedFrame,
   type Revocation,
-  SUBPROTOCOL,
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/push.ts";
 import { matches, type TokenRef } from "../tenant/revocations.ts";
 import { type Registration, tenantStub } from "../tenant/tenant.ts";
 import { exceedsBytes } from "../utf8.ts";
+import {
+  CloseCode,
+  encodeAck,
+  encodeHistoryPage,
+  encodeMessageFrame,
+  encodeRefreshed,
+  encodeWelcome,
+  PING_FRAME,
+  PONG_FRAME,
+  type PublishFrame,
+  type Ref,
+  SUBPROTOCOL,
+} from "../wire.ts";
 import { Admissions } from "./admissions.ts";
 import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf } from "./connection.ts";
-import { encodeMessageFrame, encodeWelcome } from "./envelope.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
-import { canRecover, encodeHistoryPage, replayOf, takePage, type Viewer, visibleTo } from "./history.ts";
-import { encodePresence, presenceSnapshot } from "./presence.ts";
+import { canRecover, replayOf, takePage, type Viewer, visibleTo } from "./history.ts";
+import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
-import { replyCode, SocketRegistry } from "./registry.ts";
+import { SocketRegistry } from "./registry.ts";
 import { RevocationCache } from "./revocation-cache.ts";
 import { RoomStore } from "./room-store.ts";
-import { closeQuietly, deliver } from "./sockets.ts";
+import { closeQuietly, deliver, send } from "./socket-errors.ts";
 import { roomObjectName } from "./stub.ts";
 import { connectionTag, userTag } from "./tags.ts";
 import { selectRecipients } from "./targeting.ts";
@@ -50,7 +55,6 @@ const ABUSE_WINDOW_MS = 10_000;
 const REFRESH_BURST = 6;
 const REFRESH_WINDOW_MS = 60_000;
 const DEFAULT_HISTORY_LIMIT = 100;
-type PublishFrame = Extract<ClientFrame, { type: "publish" }>;
 
 export class Room extends DurableObject<Env> {
   private readonly store: RoomStore;
@@ -88,31 +92,20 @@ export class Room extends DurableObject<Env> {
     });
   }
 
-  /** Accepts a WebSocket upgrade forwarded by the Worker with a verified identity. */
+  /** Accepts a WebSocket upgrade forwarded by the Worker with a verified member. */
   override async fetch(request: Request): Promise<Response> {
-    const identity = decodeIdentity(request.headers.get(IDENTITY_HEADER));
-    const refusal = await this.admission(identity);
+    const { member, since, subprotocol } = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
+    const refusal = await this.admission(member);
     if (refusal !== undefined) return errorResponse(refusal);
     const { 0: client, 1: server } = new WebSocketPair();
-    const state: ConnectionState = {
-      connectionId: crypto.randomUUID(),
-      room: identity.room,
-      tenant: identity.tenant,
-      sub: identity.sub,
-      scopes: identity.scopes,
-      exp: identity.exp,
-      presence: identity.presence,
-      jti: identity.jti,
-      iat: identity.iat,
-      connectedAt: Date.now(),
-    };
+    const state: ConnectionState = { ...member, connectionId: crypto.randomUUID(), connectedAt: Date.now() };
     this.sockets.accept(server, state);
     // Welcome, replay and the join happen with no await in between, so no publish can slip into
     // the seam: the client sees every message after `since` exactly once.
-    this.welcome(server, state, identity.since);
-    this.sockets.announce(encodePresence("join", state), server);
+    this.welcome(server, state, since);
+    this.sockets.announce(presenceFrame("join", state), server);
     await this.scheduleAlarm(state.exp * 1000);
-    const headers = identity.subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
+    const headers = subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
@@ -120,15 +113,15 @@ export class Room extends DurableObject<Env> {
    * Caps, then revocations. The caps are checked and a place reserved before the one await (the
    * tenant, when the cached list's lease has run out), so concurrent connects cannot overshoot.
    */
-  private async admission(identity: ConnectIdentity): Promise<GatewayError | undefined> {
+  private async admission(member: Member): Promise<GatewayError | undefined> {
     const reserved = this.admissions.reserve(
-      identity.sub,
-      this.sockets.countOpen(userTag(identity.sub)),
+      member.sub,
+      this.sockets.countOpen(userTag(member.sub)),
       this.sockets.countOpen(),
     );
     if (reserved instanceof GatewayError) return reserved;
     try {
-      if (await this.isRevoked(identity.tenant, identity.room, identity))
+      if (await this.isRevoked(member.tenant, member.room, member))
         return new GatewayError("token_revoked", "token has been revoked");
       return undefined;
     } finally {
@@ -162,7 +155,7 @@ export class Room extends DurableObject<Env> {
     const seq = this.store.lastSeq();
     const base = { connectionId: state.connectionId, room: state.room, user: state.sub, seq };
     if (since === undefined) {
-      ws.send(encodeWelcome(base));
+      send(ws, encodeWelcome(base));
       return;
     }
     const now = Date.now();
@@ -171,8 +164,8 @@ export class Room extends DurableObject<Env> {
     const replay = canRecover(since, seq, this.store.oldestSeq(now))
       ? replayOf(this.store.scan(since, now), (m) => visibleTo(m, viewer), this.config.historyPageMaxBytes)
       : undefined;
-    ws.send(encodeWelcome({ ...base, recovered: replay !== undefined }));
-    for (const frame of replay ?? []) ws.send(frame);
+    send(ws, encodeWelcome({ ...base, recovered: replay !== undefined }));
+    for (const frame of replay ?? []) send(ws, frame);
   }
 
   /** Numbers, stamps, records and delivers one message. Called over RPC and for client publishes. */
@@ -204,7 +197,7 @@ export class Room extends DurableObject<Env> {
     const rows = this.store.scan(query.since ?? 0, Date.now());
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
     const page = takePage(rows, (m) => visibleTo(m, viewer), limit, this.config.historyPageMaxBytes);
-    return encodeHistoryPage(page, this.store.lastSeq());
+    return encodeHistoryPage(page.frames, this.store.lastSeq(), page.next);
   }
 
   async presence(): Promise<PresenceSnapshot> {
@@ -264,7 +257,8 @@ export class Room extends DurableObject<Env> {
       earliestExpiryMs(open.map(stateOf)) ?? Number.POSITIVE_INFINITY,
       historyExpiry ?? Number.POSITIVE_INFINITY,
     );
-    await this.scheduleAlarm(next);
+    // Nothing to wait for but a connect still being admitted: its accept arms the alarm.
+    if (Number.isFinite(next)) await this.scheduleAlarm(next);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -273,11 +267,19 @@ export class Room extends DurableObject<Env> {
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
+    const ref = frame.type === "publish" ? frame.ref : undefined;
     const refusal = this.budgetRefusal(stateOf(ws), frame);
-    if (refusal !== undefined) return this.reject(ws, refusal, frame.type === "publish" ? frame.ref : undefined);
-    if (frame.type === "ping") ws.send(PONG_FRAME);
-    else if (frame.type === "refresh") await this.refresh(ws, frame.token);
-    else this.clientPublish(ws, frame);
+    if (refusal !== undefined) return this.reject(ws, refusal, ref);
+    try {
+      if (frame.type === "ping") send(ws, PONG_FRAME);
+      else if (frame.type === "refresh") await this.refresh(ws, frame.token);
+      else this.clientPublish(ws, frame);
+    } catch (err) {
+      if (err instanceof GatewayError) return this.reject(ws, err, ref);
+      // Our failure, not the client's (the tenant unreachable during a refresh): no strike.
+      log("internal_error", { via: "ws", frame: frame.type, error: String(err) });
+      if (ws.readyState === WebSocket.OPEN) send(ws, errorFrame(new GatewayError("internal", "internal error"), ref));
+    }
   }
 
   /**
@@ -304,10 +306,7 @@ export class Room extends DurableObject<Env> {
     const sender = { kind: "user" as const, id: state.sub };
     const { event, to, exclude } = frame;
     const result = this.deliverMessage({ room: state.room, sender, event, payloadJson, to, exclude });
-    if (frame.ref !== undefined) {
-      const ack: AckFrame = { type: "ack", ref: frame.ref, ...result };
-      ws.send(JSON.stringify(ack));
-    }
+    if (frame.ref !== undefined) send(ws, encodeAck({ ref: frame.ref, ...result }));
     log("publish", {
       via: "ws",
       tenant: state.tenant,
@@ -330,24 +329,23 @@ export class Room extends DurableObject<Env> {
   /** Extends a connection's life with a new token for the same tenant and sub. */
   private async refresh(ws: WebSocket, token: string): Promise<void> {
     const state = stateOf(ws);
-    let next: ConnectionState;
-    try {
-      next = await refreshedState(this.config, state, token, (t) => this.isRevoked(state.tenant, state.room, t));
-    } catch (err) {
-      if (err instanceof GatewayError) return this.reject(ws, err);
-      throw err;
-    }
+    const next = await refreshedState(
+      this.config,
+      state,
+      token,
+      (t) => this.isRevoked(state.tenant, state.room, t),
+      new Date(),
+    );
     if (ws.readyState !== WebSocket.OPEN) return;
     attach(ws, next);
     await this.scheduleAlarm(next.exp * 1000);
-    const frame: RefreshedFrame = { type: "refreshed", exp: next.exp };
-    ws.send(JSON.stringify(frame));
+    send(ws, encodeRefreshed(next.exp));
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.depart(ws, code);
     // The hibernation API never answers a peer's close frame by itself.
-    closeQuietly(ws, replyCode(code), reason);
+    closeQuietly(ws, code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
@@ -374,7 +372,7 @@ export class Room extends DurableObject<Env> {
       code,
       durationMs: Date.now() - state.connectedAt,
     });
-    this.sockets.announce(encodePresence("leave", state), ws);
+    this.sockets.announce(presenceFrame("leave", state), ws);
     if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) this.emptied(state);
   }
 
@@ -405,7 +403,7 @@ export class Room extends DurableObject<Env> {
 
   /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
   private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
-    ws.send(errorFrame(error, ref));
+    send(ws, errorFrame(error, ref));
     const state = stateOf(ws);
     log("rejected", {
       via: "ws",

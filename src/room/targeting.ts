@@ -1,5 +1,5 @@
 // Who receives a message. Generic over the socket type so it is tested without a runtime.
-import type { Exclude, Target } from "../protocol.ts";
+import type { Exclude, Target } from "../wire.ts";
 import { connectionTag, userTag } from "./tags.ts";
 
 /** `byTag(undefined)` is every socket of the room. */

@@ -1,26 +1,17 @@
-// One structured log line per request that matters: connects, publishes, reads, admin calls and
-// every rejection. It only reads the response, so it is safe on 101 upgrades too.
+// One structured log line per request that matters: every route with an action (connects,
+// publishes, reads, admin calls) and every rejection. It only reads the response, so it is safe on
+// 101 upgrades too.
 import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { log } from "../log.ts";
-
-const ACTIONS: Record<string, string> = {
-  "GET /v1/rooms/:room/ws": "connect",
-  "GET /ws": "connect",
-  "POST /v1/rooms/:room/messages": "publish",
-  "POST /broadcast": "publish",
-  "GET /v1/rooms/:room/messages": "history",
-  "GET /v1/rooms/:room/presence": "presence",
-  "POST /v1/rooms/:room/disconnect": "kick",
-  "POST /v1/admin/revocations": "revoke",
-};
+import type { Action } from "./action.ts";
 
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
-  const action = ACTIONS[`${c.req.method} ${c.req.routePath}`];
+  const action: Action | undefined = c.get("action");
   const failed = c.res.status >= 400;
   if (action === undefined && !failed) return;
   const principal: Principal | undefined = c.get("principal");

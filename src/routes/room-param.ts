@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { DEFAULT_ROOM, ROOM_PATTERN } from "../protocol.ts";
+import { DEFAULT_ROOM, ROOM_PATTERN } from "../wire.ts";
 
 /** Validates `:room` into `c.var.room`; the seed routes pass a fixed room instead. */
 export const roomFromPath = (fixed?: string) =>

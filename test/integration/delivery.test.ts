@@ -2,7 +2,7 @@
 // numbering and tenant isolation. Absence is proven without sleeping: a later broadcast marker must
 // be the next message a non-target sees.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Exclude, Target } from "../../src/protocol.ts";
+import type { Exclude, Target } from "../../src/wire.ts";
 import {
   connect,
   errorOf,

@@ -77,9 +77,10 @@ describe("verifyApiKey", () => {
 
 describe("limitKey", () => {
   it("keys by action, credential kind, tenant and id, so identities never share a window", () => {
-    const user = { kind: "user", id: "alice", tenant: "acme", scopes: [] } as const;
+    const user = { kind: "user", id: "alice", tenant: "acme", scopes: [], exp: 0 } as const;
+    const key = { kind: "api_key", id: "alice", tenant: "acme", scopes: [] } as const;
     expect(limitKey("connect", user)).toBe("connect:user:acme:alice");
     expect(limitKey("publish", { ...user, tenant: "globex" })).not.toBe(limitKey("publish", user));
-    expect(limitKey("publish", { ...user, kind: "api_key" })).not.toBe(limitKey("publish", user));
+    expect(limitKey("publish", key)).not.toBe(limitKey("publish", user));
   });
 });

@@ -1,25 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CloseCodes, closeVerdict, upgradeVerdict } from "../../src/client/codes.ts";
-import {
-  BEARER_SUBPROTOCOL_PREFIX,
-  PING_FRAME,
-  SINCE_SUBPROTOCOL_PREFIX,
-  SUBPROTOCOL,
-} from "../../src/client/frames.ts";
-import { ROOM_PATTERN } from "../../src/client/options.ts";
-import * as protocol from "../../src/protocol.ts";
-
-describe("the SDK's mirrors of src/protocol.ts", () => {
-  it("match the gateway's close codes, subprotocols, ping frame and room pattern", () => {
-    for (const [name, code] of Object.entries(protocol.CloseCode))
-      expect(CloseCodes[name as keyof typeof CloseCodes], name).toBe(code);
-    expect(SUBPROTOCOL).toBe(protocol.SUBPROTOCOL);
-    expect(BEARER_SUBPROTOCOL_PREFIX).toBe(protocol.BEARER_SUBPROTOCOL_PREFIX);
-    expect(SINCE_SUBPROTOCOL_PREFIX).toBe(protocol.SINCE_SUBPROTOCOL_PREFIX);
-    expect(PING_FRAME).toBe(protocol.PING_FRAME);
-    expect(ROOM_PATTERN.source).toBe(protocol.ROOM_PATTERN.source);
-  });
-});
+import { closeVerdict, upgradeVerdict } from "../../src/client/codes.ts";
 
 describe("closeVerdict", () => {
   it("retries after drops, restarts, going-away and internal errors", () => {

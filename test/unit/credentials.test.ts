@@ -1,18 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { offeredSubprotocols, publisherCredentialFrom, userTokenFrom } from "../../src/auth/credentials.ts";
+import { offeredSubprotocols, publisherCredentialFrom, upgradeCarriers } from "../../src/auth/credentials.ts";
 
 const url = (query = "") => new URL(`https://gateway.test/v1/rooms/r/ws${query}`);
 
-describe("userTokenFrom", () => {
+describe("upgradeCarriers", () => {
   it("finds nothing when no carrier is present", () => {
-    expect(userTokenFrom(new Headers(), url())).toBeUndefined();
-    expect(userTokenFrom(new Headers(), url("?access_token="))).toBeUndefined();
+    expect(upgradeCarriers(new Headers(), url()).token).toBeUndefined();
+    expect(upgradeCarriers(new Headers(), url("?access_token=")).token).toBeUndefined();
   });
 
   it("reads each carrier on its own", () => {
-    expect(userTokenFrom(new Headers({ authorization: "Bearer h.h.h" }), url())).toBe("h.h.h");
-    expect(userTokenFrom(new Headers({ "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s" }), url())).toBe("s.s.s");
-    expect(userTokenFrom(new Headers(), url("?access_token=q.q.q"))).toBe("q.q.q");
+    expect(upgradeCarriers(new Headers({ authorization: "Bearer h.h.h" }), url()).token).toBe("h.h.h");
+    expect(upgradeCarriers(new Headers({ "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s" }), url()).token).toBe(
+      "s.s.s",
+    );
+    expect(upgradeCarriers(new Headers(), url("?access_token=q.q.q")).token).toBe("q.q.q");
   });
 
   it("prefers the Authorization header over the subprotocol and the query string", () => {
@@ -20,19 +22,19 @@ describe("userTokenFrom", () => {
       authorization: "Bearer h.h.h",
       "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s",
     });
-    expect(userTokenFrom(headers, url("?access_token=q.q.q"))).toBe("h.h.h");
+    expect(upgradeCarriers(headers, url("?access_token=q.q.q")).token).toBe("h.h.h");
   });
 
   it("prefers the subprotocol over the query string", () => {
     const headers = new Headers({ "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s" });
-    expect(userTokenFrom(headers, url("?access_token=q.q.q"))).toBe("s.s.s");
+    expect(upgradeCarriers(headers, url("?access_token=q.q.q")).token).toBe("s.s.s");
   });
 
   it("accepts the Bearer scheme in any case, and ignores other schemes", () => {
-    expect(userTokenFrom(new Headers({ authorization: "bearer h.h.h" }), url())).toBe("h.h.h");
-    expect(userTokenFrom(new Headers({ authorization: "Basic dXNlcjpwYXNz" }), url("?access_token=q.q.q"))).toBe(
-      "q.q.q",
-    );
+    expect(upgradeCarriers(new Headers({ authorization: "bearer h.h.h" }), url()).token).toBe("h.h.h");
+    expect(
+      upgradeCarriers(new Headers({ authorization: "Basic dXNlcjpwYXNz" }), url("?access_token=q.q.q")).token,
+    ).toBe("q.q.q");
   });
 });
 

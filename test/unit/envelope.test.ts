@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { MessageFrame } from "../../src/protocol.ts";
-import { encodeMessageFrame, encodeWelcome } from "../../src/room/envelope.ts";
 import { exceedsBytes, utf8ByteLength } from "../../src/utf8.ts";
+import { encodeMessageFrame, encodeWelcome, type MessageFrame } from "../../src/wire.ts";
 
 describe("encodeMessageFrame", () => {
   const cases: { name: string; frame: MessageFrame }[] = [

@@ -32,7 +32,7 @@ describe("roomAllowed", () => {
 });
 
 describe("principal", () => {
-  const user: Principal = { kind: "user", id: "alice", tenant: "acme", scopes: ["subscribe"] };
+  const user: Principal = { kind: "user", id: "alice", tenant: "acme", scopes: ["subscribe"], exp: 0 };
 
   it("has only the scopes it was given", () => {
     expect(hasScope(user, "subscribe")).toBe(true);

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { secretKey, signToken } from "../../../scripts/lib/signing-key.ts";
 import { buildClaims } from "../../../scripts/lib/token-claims.ts";
-import type { UserScope } from "../../../src/protocol.ts";
+import type { UserScope } from "../../../src/wire.ts";
 import { publishHttp } from "./client.ts";
 import { type CreatedApiKey, createApiKey, type Operator, provisionSecrets } from "./operator.ts";
 import { WranglerDev } from "./wrangler-dev.ts";

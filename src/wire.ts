@@ -1,0 +1,159 @@
+// The wire without a validator: names, patterns, limits, close and error codes, and the frames the
+// gateway sends, each beside its encoder. The Worker, the room and the client SDK all import from
+// here, so nothing is mirrored; the zod schemas that check what clients send are in protocol.ts.
+
+export const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const TENANT_PATTERN = /^[a-z0-9_-]{1,64}$/;
+/** The room the seed routes `GET /ws` and `POST /broadcast` alias. */
+export const DEFAULT_ROOM = "default";
+/** Offered by clients in `Sec-WebSocket-Protocol`; the gateway answers with it. */
+export const SUBPROTOCOL = "broadcast.v1";
+export const BEARER_SUBPROTOCOL_PREFIX = "bearer.";
+/** `since.<seq>` in the subprotocol list resumes like `?since=<seq>` (browsers reconnecting). */
+export const SINCE_SUBPROTOCOL_PREFIX = "since.";
+/** Answered by the runtime without waking the room: send exactly these bytes. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+/** Tokens larger than this are refused before any crypto work. */
+export const MAX_TOKEN_BYTES = 8192;
+/** A sub becomes a socket tag `u:<sub>`; the runtime caps tags at 256 UTF-8 bytes. */
+export const MAX_USER_ID_BYTES = 200;
+export const MAX_EVENT_LENGTH = 64;
+export const MAX_REF_LENGTH = 64;
+
+export const USER_SCOPES = ["subscribe", "publish", "presence"] as const;
+export type UserScope = (typeof USER_SCOPES)[number];
+export const API_KEY_SCOPES = ["publish", "presence", "admin"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+export type Scope = UserScope | ApiKeyScope;
+
+/** WebSocket close codes. 4xxx codes are terminal for a client unless it can fix the cause. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  /** No close frame: the network dropped, the gateway restarted, or (in browsers) the upgrade failed. */
+  abnormal: 1006,
+  /** Repeated invalid frames. */
+  policyViolation: 1008,
+  internalError: 1011,
+  /** The token expired and was not refreshed in time: reconnect only with a new token. */
+  tokenExpired: 4001,
+  /** The token was revoked: do not reconnect with it. */
+  tokenRevoked: 4002,
+  /** An operator disconnected this user or connection. */
+  disconnected: 4003,
+} as const;
+
+/** Every `code` in an HTTP error body or an `error` frame. */
+export const ERROR_CODES = [
+  "missing_token",
+  "invalid_token",
+  "token_expired",
+  "token_not_yet_valid",
+  "invalid_signature",
+  "invalid_algorithm",
+  "unknown_key",
+  "invalid_claims",
+  "invalid_api_key",
+  "revoked_api_key",
+  "token_revoked",
+  "forbidden",
+  "forbidden_origin",
+  "not_found",
+  "invalid_room",
+  "invalid_json",
+  "invalid_body",
+  "invalid_query",
+  "invalid_message",
+  "unsupported",
+  "payload_too_large",
+  "upgrade_required",
+  "rate_limited",
+  "too_many_connections",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type Sender = { kind: "user" | "api_key"; id: string };
+/** Recipients of a targeted message: users (every connection of each) and single connections. */
+export type Target = { users?: string[] | undefined; connections?: string[] | undefined };
+export type Exclude = { connections?: string[] | undefined };
+export type Ref = string | number;
+
+// Client -> server frames (checked by the room with protocol.ts).
+export type PublishFrame = {
+  type: "publish";
+  event: string;
+  payload: unknown;
+  to?: Target | undefined;
+  exclude?: Exclude | undefined;
+  ref?: Ref | undefined;
+};
+export type RefreshFrame = { type: "refresh"; token: string };
+
+// Server -> client frames and their encoders.
+export type WelcomeFrame = {
+  type: "welcome";
+  connectionId: string;
+  room: string;
+  user: string;
+  seq: number;
+  /** Only when the client asked to resume: whether every message after `since` was replayed. */
+  recovered?: boolean;
+};
+export type MessageFrame = {
+  type: "message";
+  id: string;
+  seq: number;
+  room: string;
+  event: string;
+  payload: unknown;
+  sender: Sender;
+  ts: number;
+};
+export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
+export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref };
+export type RefreshedFrame = { type: "refreshed"; exp: number };
+export type PresenceFrame = { type: "presence"; action: "join" | "leave"; user: string; connectionId: string };
+export type PongFrame = { type: "pong" };
+export type ServerFrame =
+  | WelcomeFrame
+  | MessageFrame
+  | AckFrame
+  | ErrorFrame
+  | RefreshedFrame
+  | PresenceFrame
+  | PongFrame;
+
+export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
+
+export type MessageMeta = Omit<MessageFrame, "type" | "payload">;
+
+/**
+ * Same bytes as JSON.stringify of a MessageFrame, with `payloadJson` inserted verbatim: a message
+ * is encoded once per publish and its payload is never parsed or serialized per recipient.
+ */
+export function encodeMessageFrame(m: MessageMeta, payloadJson: string): string {
+  return (
+    `{"type":"message","id":${JSON.stringify(m.id)},"seq":${m.seq},"room":${JSON.stringify(m.room)},` +
+    `"event":${JSON.stringify(m.event)},"payload":${payloadJson},` +
+    `"sender":{"kind":${JSON.stringify(m.sender.kind)},"id":${JSON.stringify(m.sender.id)}},"ts":${m.ts}}`
+  );
+}
+
+export const encodeWelcome = (w: Omit<WelcomeFrame, "type">) => JSON.stringify({ type: "welcome", ...w });
+export const encodeAck = (a: Omit<AckFrame, "type">) => JSON.stringify({ type: "ack", ...a });
+export const encodeRefreshed = (exp: number) => JSON.stringify({ type: "refreshed", exp } satisfies RefreshedFrame);
+export const encodePresence = (p: Omit<PresenceFrame, "type">) => JSON.stringify({ type: "presence", ...p });
+
+export function encodeError(code: string, message: string, ref?: Ref): string {
+  const frame: ErrorFrame = { type: "error", code, message };
+  if (ref !== undefined) frame.ref = ref;
+  return JSON.stringify(frame);
+}
+
+/** A history page, `{"messages":[…],"seq":n,"next"?:m}`, from stored frames without parsing them. */
+export function encodeHistoryPage(frames: readonly string[], lastSeq: number, next: number | undefined): string {
+  return `{"messages":[${frames.join(",")}],"seq":${lastSeq}${next === undefined ? "" : `,"next":${next}`}}`;
+}
