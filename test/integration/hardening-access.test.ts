@@ -180,6 +180,23 @@ describe("structured logs", () => {
     expect(all).not.toContain(token.slice(0, 40));
     expect(all).not.toContain(apiKey("pubacme"));
   });
+
+  it("caps a logged path at 256 characters, marked as truncated, after redacting it", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+      lines.push(String(line));
+    });
+    const token = await signToken({ sub: "long-path" });
+    // The token starts 10 characters before the cap: cut first, its header would be left unredacted.
+    await request(`/${"eyJ".repeat(5000)}`);
+    await request(`/${"a".repeat(245)}/${token}`);
+    // Lengths and tails, not whole paths: a failure then prints a few characters, not 15,000.
+    const paths = lines.map((l) => (JSON.parse(l) as { path: string }).path);
+    expect(paths.map((p) => [p.length, p.slice(-22)])).toEqual([
+      [268, "JeyJeyJeyJ…[truncated]"],
+      [268, "/[redacted…[truncated]"],
+    ]);
+  });
 });
 
 describe("after an abuse close", () => {
