@@ -1,6 +1,6 @@
 // Settings from [vars] and secrets, validated once per isolate; a bad value names its variable.
 import { z } from "zod";
-import { type ApiKeyRecord, apiKeyRecordsSchema } from "./protocol.ts";
+import { type ApiKeyRecord, apiKeyRecordsSchema, tenantSchema } from "./protocol.ts";
 
 const int = (min: number, max: number, fallback: number) =>
   z
@@ -55,7 +55,24 @@ const originList = z
     ),
   );
 
-const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().min(1) })).min(1) });
+/** Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material. */
+const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
+
+// `tenant` binds a key to one tenant: it then verifies only that tenant's tokens (src/auth/jwt.ts).
+const publicJwkSchema = z
+  .looseObject({ kty: z.string(), kid: z.string().min(1), tenant: tenantSchema.optional() })
+  .superRefine((jwk, ctx) => {
+    for (const member of PRIVATE_JWK_MEMBERS) {
+      if (member in jwk)
+        ctx.addIssue({
+          code: "custom",
+          path: [member],
+          message: `key "${jwk.kid}" holds the private member "${member}": configure public keys only`,
+        });
+    }
+  });
+
+const jwksSchema = z.object({ keys: z.array(publicJwkSchema).min(1) });
 
 const configSchema = z
   .object({

@@ -107,6 +107,17 @@ describe("token revocation", () => {
     expect(welcome.type).toBe("welcome");
   });
 
+  it("revokes a token issued in the same second as before", async () => {
+    const sub = `rev-${crypto.randomUUID()}`;
+    const iat = Math.floor(Date.now() / 1000);
+    const token = await signToken({ sub, claims: { iat } });
+    const { socket } = await connect(freshRoom(), token);
+    expect(await (await revoke({ sub, before: iat })).json()).toMatchObject({ closed: 1 });
+    expect((await socket.waitClosed()).code).toBe(4002);
+    const again = await upgrade(`/v1/rooms/${freshRoom()}/ws`, { authorization: `Bearer ${token}` });
+    expect(await errorCode(again)).toBe("token_revoked");
+  });
+
   it("refuses HTTP calls made with a revoked JWT", async () => {
     const jti = crypto.randomUUID();
     const token = await signToken({ sub: "httpleak", scope: "subscribe publish", claims: { jti } });

@@ -104,6 +104,29 @@ describe("parseConfig", () => {
     });
   }
 
+  const EC_PUBLIC = { kty: "EC", crv: "P-256", kid: "k1", x: "x", y: "y" };
+  for (const member of ["d", "p", "q", "dp", "dq", "qi", "k"]) {
+    it(`refuses a JWT_JWKS key holding the private member "${member}", naming it`, () => {
+      const message = failureOf({
+        JWT_SECRET: SECRET,
+        JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, [member]: "c2VjcmV0" }] }),
+      });
+      expect(message).toContain("JWT_JWKS");
+      expect(message).toContain(`private member "${member}"`);
+    });
+  }
+
+  it("reads the tenant a JWT_JWKS key is bound to, and refuses an invalid one", () => {
+    const bound = parseConfig({ JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, tenant: "acme" }] }) });
+    expect(bound.jwks?.keys[0]?.tenant).toBe("acme");
+    const message = failureOf({
+      JWT_SECRET: SECRET,
+      JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, tenant: "Acme!" }] }),
+    });
+    expect(message).toContain("JWT_JWKS");
+    expect(message).toContain("tenant");
+  });
+
   it("reads a comma list of allowed origins, trimming spaces, and * only when set", () => {
     expect(
       parseConfig({ JWT_SECRET: SECRET, ALLOWED_ORIGINS: " https://a.example.com, http://localhost:5173 " })
