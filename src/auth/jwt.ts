@@ -140,8 +140,11 @@ function toGatewayError(err: unknown): GatewayError {
     return new GatewayError("invalid_algorithm", "token algorithm is not accepted");
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys)
     return new GatewayError("unknown_key", "token key id (kid) is not known");
-  if (err instanceof errors.JOSEError || err instanceof TypeError)
-    return new GatewayError("invalid_token", "token is malformed");
+  // Only jose's own errors describe the token. jose also throws plain TypeErrors, but on jose 6
+  // none comes from token input (malformed parts are JWSInvalid/JWTInvalid; key selection filters
+  // by kty and curve, and HS256 only ever gets the HMAC secret): they come from bad options or key
+  // material, which are our bugs (a short RSA key is refused by config.ts) and must stay 500s.
+  if (err instanceof errors.JOSEError) return new GatewayError("invalid_token", "token is malformed");
   throw err;
 }
 

@@ -116,6 +116,20 @@ describe("parseConfig", () => {
     });
   }
 
+  it("refuses a JWT_JWKS RSA key shorter than 2048 bits, which jose would refuse on every token", () => {
+    const n1024 = "A".repeat(171);
+    const message = failureOf({
+      JWT_SECRET: SECRET,
+      JWT_JWKS: JSON.stringify({ keys: [{ kty: "RSA", kid: "weak", n: n1024, e: "AQAB" }] }),
+    });
+    expect(message).toContain("JWT_JWKS");
+    expect(message).toContain("2048 bits");
+    const n2048 = "A".repeat(342);
+    expect(
+      parseConfig({ JWT_JWKS: JSON.stringify({ keys: [{ kty: "RSA", kid: "ok", n: n2048, e: "AQAB" }] }) }).jwks,
+    ).toBeDefined();
+  });
+
   it("reads the tenant a JWT_JWKS key is bound to, and refuses an invalid one", () => {
     const bound = parseConfig({ JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, tenant: "acme" }] }) });
     expect(bound.jwks?.keys[0]?.tenant).toBe("acme");

@@ -231,3 +231,11 @@ describe("verifyUserToken with a JWKS key bound to a tenant", () => {
     expect(await codeOf(config, await sign({ ...base, tenant: "globex" }, "shared-key", sharedKey))).toBe("accepted");
   });
 });
+
+describe("verifyUserToken failures that are not the token's fault", () => {
+  it("lets a TypeError from a broken configuration through instead of calling the token malformed", async () => {
+    // parseConfig never yields this; it stands for a bug that makes jose throw on its options.
+    const broken: Config = { ...parseConfig({ JWT_SECRET: SECRET }), clockToleranceSeconds: Number.NaN };
+    await expect(verifyUserToken(broken, await hs256(base), at(T))).rejects.toThrow(TypeError);
+  });
+});
