@@ -64,7 +64,7 @@ const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
  */
 const MIN_RSA_MODULUS_CHARS = Math.ceil((2048 / 8) * (4 / 3));
 
-// `tenant` binds a key to one tenant: it then verifies only that tenant's tokens (src/auth/jwt.ts).
+// `tenant` binds a key to one tenant: it then verifies only that tenant's tokens (src/auth/verifier.ts).
 const publicJwkSchema = z
   .looseObject({ kty: z.string(), kid: z.string().min(1), tenant: tenantSchema.optional() })
   .superRefine((jwk, ctx) => {
