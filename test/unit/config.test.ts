@@ -87,10 +87,6 @@ describe("parseConfig", () => {
     ["ALLOWED_ORIGINS", { JWT_SECRET: SECRET, ALLOWED_ORIGINS: "ftp://files.example.com" }],
     ["HISTORY_MAX_MESSAGES", { JWT_SECRET: SECRET, HISTORY_MAX_MESSAGES: "-1" }],
     ["HISTORY_MAX_AGE_SECONDS", { JWT_SECRET: SECRET, HISTORY_MAX_AGE_SECONDS: "1e9" }],
-    ["JWT_SECRET", { JWT_SECRET: "s".repeat(31) }],
-    ["JWT_JWKS", { JWT_JWKS: "{not json" }],
-    ["JWT_JWKS", { JWT_JWKS: JSON.stringify({ keys: [] }) }],
-    ["JWT_JWKS", { JWT_JWKS: JSON.stringify({ keys: [{ kty: "EC" }] }) }],
     ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: "[{" }],
     ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, hash: "not-a-hash" }]) }],
     ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, scopes: ["subscribe"] }]) }],
@@ -140,6 +136,24 @@ describe("parseConfig", () => {
     expect(message).toContain("JWT_JWKS");
     expect(message).toContain("tenant");
   });
+
+  // The other key variable is set and valid each time: a bad value silently read as unset would
+  // then be accepted, not reported as "set JWT_SECRET and/or JWT_JWKS".
+  const badKeys: [string, Record<string, string>, string][] = [
+    ["JWT_SECRET", { JWT_JWKS: JWKS, JWT_SECRET: "s".repeat(31) }, "JWT_SECRET: must be at least 32 characters"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: "{not json" }, "JWT_JWKS: is not valid JSON"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: JSON.stringify([]) }, "JWT_JWKS: ✖ Invalid input: expected object"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: JSON.stringify({ keys: [] }) }, "to have >=1 items\n  → at keys"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: JSON.stringify({ keys: [{ kty: "EC" }] }) }, "→ at keys[0].kid"],
+  ];
+  for (const [variable, env, problem] of badKeys) {
+    it(`fails naming ${variable} and the problem for ${JSON.stringify(env).slice(0, 90)}`, () => {
+      const message = failureOf(env);
+      expect(message).toContain(variable);
+      expect(message).toContain(problem);
+      expect(message).not.toContain("set JWT_SECRET and/or JWT_JWKS");
+    });
+  }
 
   it("reads a comma list of allowed origins, trimming spaces, and * only when set", () => {
     expect(
