@@ -18,6 +18,7 @@ import { waitForQuiet } from "./machine-load.ts";
 import { type BenchOptions, parseOptions, type TargetName, usage } from "./options.ts";
 import { exeOf } from "./proc-tree.ts";
 import { killAllServers } from "./processes.ts";
+import { step } from "./progress.ts";
 import {
   type BenchRecord,
   type MachineInfo,
@@ -77,7 +78,12 @@ async function withTarget<T>(
   const dir = await mkdtemp(join(tmpdir(), `bench-${name}-`));
   let target: RunningTarget | undefined;
   try {
-    target = await startTarget(name, { ...base, dir });
+    target = await step(
+      name,
+      "server start",
+      () => startTarget(name, { ...base, dir }),
+      (t) => `listening on port ${t.port}`,
+    );
     onStart(target);
     const other = await waitForQuiet(QUIET_CORES, QUIET_WAIT_MS);
     if (other >= QUIET_CORES)
