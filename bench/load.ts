@@ -9,6 +9,7 @@ import type { BenchOptions, Phase } from "./options.ts";
 import { type PhaseResult, type PublishPhase, runPhase } from "./phases.ts";
 import { rssGrowthByRole, sampleTree } from "./proc-tree.ts";
 import { sleep } from "./processes.ts";
+import { connectFigure, phaseFigure, step } from "./progress.ts";
 import { closeAll, connectSubscribers } from "./sockets.ts";
 import { type Summary, summarizeList } from "./stats.ts";
 import type { RunningTarget } from "./targets.ts";
@@ -114,11 +115,26 @@ async function openMeasured(
   };
 }
 
+/** Wakes the isolate, then opens `count` measured sockets to room `r`, with progress lines. */
+async function warmAndOpen(target: RunningTarget, r: string, count: number, options: BenchOptions, sink: FrameSink) {
+  await step(
+    target.name,
+    "warm-up",
+    () => warmIsolate(target, options),
+    () => "server warmed up",
+  );
+  return step(
+    target.name,
+    `open ${count} sockets`,
+    () => openMeasured(target, r, count, options, sink),
+    (o) => connectFigure(o.result),
+  );
+}
+
 export async function runFanout(target: RunningTarget, options: BenchOptions, phases: Phase[]): Promise<FanoutResult> {
-  await warmIsolate(target, options);
   const sink = new FrameSink();
   const r = room();
-  const opened = await openMeasured(target, r, options.subscribers, options, sink);
+  const opened = await warmAndOpen(target, r, options.subscribers, options, sink);
   try {
     const n = options.subscribers;
     // Warm-up publishes in the measured room: the delivery path is JIT-compiled before timing.
@@ -129,7 +145,15 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, ph
       if (kind === "connect") continue;
       const phase: PublishPhase =
         kind === "rate" ? { kind, rate: options.rate } : { kind, inFlight: options.saturateInFlight };
-      results.push(await runPhase(target, r, n, options.messages, options.payloadBytes, phase, sink, base));
+      const offered = phase.kind === "rate" ? `at ${phase.rate}/s` : `${phase.inFlight} in flight`;
+      results.push(
+        await step(
+          target.name,
+          `${kind} phase (${options.messages} publishes ${offered} to ${n} sockets)`,
+          () => runPhase(target, r, n, options.messages, options.payloadBytes, phase, sink, base),
+          phaseFigure,
+        ),
+      );
       // Each phase numbers its payloads from its own base, so late frames are never miscounted.
       base += 1_000_000;
     }
@@ -148,9 +172,7 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, ph
 }
 
 export async function runConnect(target: RunningTarget, options: BenchOptions): Promise<ConnectResult> {
-  await warmIsolate(target, options);
-  const sink = new FrameSink();
-  const opened = await openMeasured(target, room(), options.connectSockets, options, sink);
+  const opened = await warmAndOpen(target, room(), options.connectSockets, options, new FrameSink());
   closeAll(opened.sockets);
   return opened.result;
 }

@@ -1,5 +1,7 @@
 // Benchmark parameters from flags (`--subscribers 500`) or environment (`BENCH_SUBSCRIBERS=500`);
 // flags win. Checked once, with a message naming the bad setting.
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { parseFlags, UsageError } from "../scripts/lib/cli.ts";
 
 export const MODES = ["rate", "saturate", "connect", "all"] as const;
 export type Mode = (typeof MODES)[number];
@@ -76,10 +78,6 @@ const NUMBERS = {
   timeoutSeconds: { flag: "timeout", env: "BENCH_TIMEOUT", min: 10, max: 3_600, fallback: 600, help: "hard limit, s" },
 } as const satisfies Record<string, Spec>;
 
-export class OptionsError extends Error {
-  override readonly name = "OptionsError";
-}
-
 const usageLine = (flag: string, env: string, help: string) => `  ${flag.padEnd(28)}${env.padEnd(28)}${help}`;
 
 export function usage(): string {
@@ -94,27 +92,28 @@ export function usage(): string {
   ].join("\n");
 }
 
-/** `--name value` and `--name=value` pairs; anything else is an error. */
-export function flagMap(argv: readonly string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (m === null) throw new OptionsError(`unexpected argument ${JSON.stringify(arg)}`);
-    const name = m[1] ?? "";
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new OptionsError(`--${name} needs a value`);
-    flags.set(name, value);
-  }
-  return flags;
-}
+/** Every bench flag, for `node:util` parseArgs; bench/profile.ts parses them next to its own. */
+export const BENCH_FLAGS = {
+  ...(Object.fromEntries(Object.values(NUMBERS).map((s) => [s.flag, { type: "string" }])) as Record<
+    (typeof NUMBERS)[keyof typeof NUMBERS]["flag"],
+    { type: "string" }
+  >),
+  mode: { type: "string" },
+  targets: { type: "string" },
+  out: { type: "string" },
+  "gateway-ref": { type: "string" },
+  "gateway-dir": { type: "string" },
+} as const satisfies ParseArgsOptionsConfig;
 
-function numberOption(spec: Spec, flags: Map<string, string>, env: NodeJS.ProcessEnv): number {
-  const raw = flags.get(spec.flag) ?? env[spec.env];
+export type BenchFlags = { [K in keyof typeof BENCH_FLAGS]?: string | undefined };
+
+function numberOption(key: keyof typeof NUMBERS, flags: BenchFlags, env: NodeJS.ProcessEnv): number {
+  const spec: Spec = NUMBERS[key];
+  const raw = flags[NUMBERS[key].flag] ?? env[spec.env];
   if (raw === undefined || raw === "") return spec.fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < spec.min || n > spec.max)
-    throw new OptionsError(`--${spec.flag} / ${spec.env} must be an integer ${spec.min}-${spec.max}, got ${raw}`);
+    throw new UsageError(`--${spec.flag} / ${spec.env} must be an integer ${spec.min}-${spec.max}, got ${raw}`);
   return n;
 }
 
@@ -126,30 +125,27 @@ function isTarget(s: string): s is TargetName {
   return (TARGET_NAMES as readonly string[]).includes(s);
 }
 
+/** Parses the bench's own flags (unknown ones and stray arguments are usage errors). */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const flags = flagMap(argv);
-  const known = new Set<string>([
-    ...Object.values(NUMBERS).map((s) => s.flag),
-    "mode",
-    "targets",
-    "out",
-    "gateway-ref",
-    "gateway-dir",
-  ]);
-  for (const name of flags.keys()) if (!known.has(name)) throw new OptionsError(`unknown option --${name}`);
-  const mode = flags.get("mode") ?? env.BENCH_MODE ?? "";
+  const { values } = parseFlags(() => parseArgs({ args: [...argv], options: BENCH_FLAGS, strict: true }));
+  return benchOptions(values, env);
+}
+
+/** BenchOptions from parsed flags, falling back to BENCH_* variables, then to the defaults. */
+export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOptions {
+  const mode = flags.mode ?? env.BENCH_MODE ?? "";
   let phases: Phase[];
   if (mode === "") phases = PHASES_OF.default;
   else if (isMode(mode)) phases = PHASES_OF[mode];
-  else throw new OptionsError(`--mode / BENCH_MODE must be one of ${MODES.join(", ")}`);
-  const targetList = (flags.get("targets") ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(","))
+  else throw new UsageError(`--mode / BENCH_MODE must be one of ${MODES.join(", ")}`);
+  const targetList = (flags.targets ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(","))
     .split(",")
     .map((t) => t.trim())
     .filter(Boolean);
   const targets = targetList.filter(isTarget);
   if (targets.length === 0 || targets.length !== targetList.length)
-    throw new OptionsError(`--targets / BENCH_TARGETS must list some of ${TARGET_NAMES.join(", ")}`);
-  const n = (key: keyof typeof NUMBERS) => numberOption(NUMBERS[key], flags, env);
+    throw new UsageError(`--targets / BENCH_TARGETS must list some of ${TARGET_NAMES.join(", ")}`);
+  const n = (key: keyof typeof NUMBERS) => numberOption(key, flags, env);
   return {
     subscribers: n("subscribers"),
     messages: n("messages"),
@@ -161,8 +157,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     phases,
     targets,
     timeoutSeconds: n("timeoutSeconds"),
-    outDir: flags.get("out") ?? env.BENCH_OUT,
-    gatewayRef: flags.get("gateway-ref") ?? env.BENCH_GATEWAY_REF,
-    gatewayDir: flags.get("gateway-dir") ?? env.BENCH_GATEWAY_DIR,
+    outDir: flags.out ?? env.BENCH_OUT,
+    gatewayRef: flags["gateway-ref"] ?? env.BENCH_GATEWAY_REF,
+    gatewayDir: flags["gateway-dir"] ?? env.BENCH_GATEWAY_DIR,
   };
 }

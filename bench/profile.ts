@@ -7,13 +7,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import type WebSocket from "ws";
+import { parseFlags } from "../scripts/lib/cli.ts";
 import { type FunctionTime, functionTimes, startCpuProfile } from "./cpu-profile.ts";
 import { makeCredentials, mintTokens } from "./credentials.ts";
 import { DeliveryLog, FrameSink } from "./deliveries.ts";
 import { compatibilityDate, gatewaySource } from "./gateway-source.ts";
 import { warmIsolate } from "./load.ts";
-import { type BenchOptions, flagMap, parseOptions, type TargetName } from "./options.ts";
+import { BENCH_FLAGS, type BenchOptions, benchOptions, type TargetName } from "./options.ts";
 import { type PerfReport, recordPerf } from "./perf-profile.ts";
 import { cpuByRole, pidWithRole, sampleTree } from "./proc-tree.ts";
 import { killAllServers } from "./processes.ts";
@@ -171,14 +173,16 @@ function print(p: TargetProfile): void {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const flags = flagMap(argv);
-  const seconds = Number(flags.get("seconds") ?? 10);
-  const perf = flags.get("perf") !== "no";
-  const what = flags.get("what") === "connect" ? "connect" : "publish";
-  const own = /^--(seconds|perf|what)(=|$)/;
-  const rest = argv.filter((a, i) => !own.test(a) && !own.test(argv[i - 1] ?? ""));
-  const o = parseOptions(rest.length > 0 ? rest : ["--targets", "gateway,bare-do"], process.env);
+  const { values } = parseFlags(() =>
+    parseArgs({
+      options: { ...BENCH_FLAGS, seconds: { type: "string" }, perf: { type: "string" }, what: { type: "string" } },
+      strict: true,
+    }),
+  );
+  const seconds = Number(values.seconds ?? 10);
+  const perf = values.perf !== "no";
+  const what = values.what === "connect" ? "connect" : "publish";
+  const o = benchOptions(values, process.env);
   const source = await gatewaySource(REPO_ROOT, o.gatewayRef, o.gatewayDir);
   const credentials = await makeCredentials();
   const outDir = o.outDir ?? join(REPO_ROOT, "bench", "results");

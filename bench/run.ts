@@ -10,13 +10,15 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { UsageError } from "../scripts/lib/cli.ts";
 import { type BenchCredentials, makeCredentials, mintTokens } from "./credentials.ts";
 import { compatibilityDate, type GatewaySource, gatewaySource } from "./gateway-source.ts";
 import { runConnect, runFanout } from "./load.ts";
 import { waitForQuiet } from "./machine-load.ts";
-import { type BenchOptions, OptionsError, parseOptions, type TargetName, usage } from "./options.ts";
+import { type BenchOptions, parseOptions, type TargetName, usage } from "./options.ts";
 import { exeOf } from "./proc-tree.ts";
 import { killAllServers } from "./processes.ts";
+import { step } from "./progress.ts";
 import {
   type BenchRecord,
   type MachineInfo,
@@ -76,7 +78,12 @@ async function withTarget<T>(
   const dir = await mkdtemp(join(tmpdir(), `bench-${name}-`));
   let target: RunningTarget | undefined;
   try {
-    target = await startTarget(name, { ...base, dir });
+    target = await step(
+      name,
+      "server start",
+      () => startTarget(name, { ...base, dir }),
+      (t) => `listening on port ${t.port}`,
+    );
     onStart(target);
     const other = await waitForQuiet(QUIET_CORES, QUIET_WAIT_MS);
     if (other >= QUIET_CORES)
@@ -182,7 +189,7 @@ if (argv.includes("--help") || argv.includes("-h")) {
   try {
     options = parseOptions(argv, process.env);
   } catch (err) {
-    if (!(err instanceof OptionsError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     console.error(`${err.message}\n\n${usage()}`);
     process.exitCode = 2;
   }

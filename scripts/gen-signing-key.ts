@@ -4,16 +4,18 @@ import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { TENANT_PATTERN } from "../src/wire.ts";
 import { CliError, parseFlags, runCli, UsageError } from "./lib/cli.ts";
 import { defaultKid, generateSigningKey, isSigningAlg, SIGNING_ALGS } from "./lib/key-pair.ts";
 
-const USAGE = `Usage: npm run gen-signing-key -- [--alg ES256|RS256|EdDSA] [--kid <kid>] [--out <file>]
+const USAGE = `Usage: npm run gen-signing-key -- [--alg ES256|RS256|EdDSA] [--kid <kid>] [--tenant <t>] [--out <file>]
 
 Writes a new private JWK to a file (mode 0600, never overwritten) and prints the public JWKS
 ({"keys":[…]}) on stdout, for the gateway's JWT_JWKS secret.
 
   --alg <alg>     ${SIGNING_ALGS.join(", ")} (default ES256)
   --kid <kid>     key id carried in token headers (default <alg>-<yyyymmdd>-<4 hex>)
+  --tenant <t>    bind the key to one tenant: the gateway then accepts its tokens for <t> only
   --out <file>    private key file (default keys/<kid>.private.jwk.json; keys/ is git-ignored)
   -h, --help      show this help
 
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
       options: {
         alg: { type: "string", default: "ES256" },
         kid: { type: "string" },
+        tenant: { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -45,10 +48,15 @@ async function main(): Promise<void> {
   const kid = flags.kid ?? defaultKid(alg, new Date(), randomBytes(2).toString("hex"));
   if (!KID_PATTERN.test(kid) || kid.startsWith("."))
     throw new UsageError(`--kid must be 1-64 letters, digits, ".", "_" or "-" (not starting with "."), got "${kid}"`);
+  const tenant = flags.tenant;
+  if (tenant !== undefined && !TENANT_PATTERN.test(tenant))
+    throw new UsageError(`--tenant must be 1-64 of a-z, 0-9, "_" or "-", got "${tenant}"`);
   const out = flags.out ?? join("keys", `${kid}.private.jwk.json`);
   if (out === "") throw new UsageError("--out must not be empty");
 
-  const { privateJwk, publicJwk } = await generateSigningKey(alg, kid);
+  const pair = await generateSigningKey(alg, kid);
+  const { privateJwk } = pair;
+  const publicJwk = tenant === undefined ? pair.publicJwk : { ...pair.publicJwk, tenant };
   await mkdir(dirname(out), { recursive: true, mode: 0o700 });
   try {
     // `wx`: refuse to overwrite, so an existing key (perhaps still signing live tokens) survives.
@@ -67,7 +75,10 @@ async function main(): Promise<void> {
       "    token they signed has expired; then remove them.",
       "  - production: npx wrangler secret put JWT_JWKS   (paste the whole JWKS JSON)",
       "  - local dev:  JWT_JWKS='<the JSON>' in .dev.vars, then restart npm start",
-      `Mint a token with it: npm run mint-token -- --key ${out} --tenant <tenant> --sub <user>`,
+      tenant === undefined
+        ? "It verifies tokens for every tenant; --tenant <t> binds a key to one."
+        : `It verifies tokens for tenant "${tenant}" only.`,
+      `Mint a token with it: npm run mint-token -- --key ${out} --tenant ${tenant ?? "<tenant>"} --sub <user>`,
       "",
     ].join("\n"),
   );

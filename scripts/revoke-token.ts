@@ -1,5 +1,5 @@
 // Revokes user tokens through the gateway's admin API: one token by jti, or every token of a user
-// issued before a time. Live sockets holding them are closed with 4002 within moments.
+// issued at or before a time. Live sockets holding them are closed with 4002 within moments.
 import { parseArgs } from "node:util";
 import { CliError, parseFlags, required, runCli, UsageError } from "./lib/cli.ts";
 
@@ -9,7 +9,7 @@ Revokes tokens of the admin API key's own tenant (POST /v1/admin/revocations).
 
   --url <url>          gateway base URL, e.g. https://gateway.example.com (default http://127.0.0.1:8787)
   --jti <id>           revoke the one token carrying this jti
-  --sub <sub>          revoke every token of this user issued before --before
+  --sub <sub>          revoke every token of this user issued at or before --before
   --before <seconds>   epoch seconds (default: now)
   -h, --help           show this help
 

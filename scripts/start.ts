@@ -1,6 +1,5 @@
 // `npm start`: local secrets on first run, a config check, working credentials, then `wrangler dev`.
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { banner } from "./lib/banner.ts";
@@ -11,8 +10,8 @@ import { validateConfig } from "./lib/gateway-config.ts";
 import { assertPortFree } from "./lib/port.ts";
 import { secretKey, signToken } from "./lib/signing-key.ts";
 import { buildClaims } from "./lib/token-claims.ts";
-import { readTomlVars } from "./lib/toml-vars.ts";
 import { runWrangler } from "./lib/wrangler.ts";
+import { readWranglerVars } from "./lib/wrangler-vars.ts";
 
 const USAGE = `Usage: npm start [-- <wrangler dev options>]
 
@@ -72,12 +71,10 @@ async function main(): Promise<void> {
   const { devVars, created } = await loadDevVars(env);
   const devVarsName = relative(ROOT, devVars.path);
   const table = env === undefined ? "vars" : `env.${env}.vars`;
-  const toml = readTomlVars(await readFile(join(ROOT, "wrangler.toml"), "utf8"), table);
-  for (const name of toml.skipped)
-    process.stderr.write(`start: wrangler.toml [${table}] ${name}: not a simple value, not checked\n`);
+  const vars = readWranglerVars(join(ROOT, "wrangler.toml"), env);
   // Wrangler gives .dev.vars precedence over [vars]; the merge mirrors that.
   const config = validateConfig(
-    { ...toml.vars, ...Object.fromEntries(devVars.vars) },
+    { ...vars, ...Object.fromEntries(devVars.vars) },
     `wrangler.toml [${table}] and ${devVarsName}`,
   );
 

@@ -1,6 +1,6 @@
 // Settings from [vars] and secrets, validated once per isolate; a bad value names its variable.
 import { z } from "zod";
-import { type ApiKeyRecord, apiKeyRecordsSchema } from "./protocol.ts";
+import { type ApiKeyRecord, apiKeyRecordsSchema, tenantSchema } from "./protocol.ts";
 
 const int = (min: number, max: number, fallback: number) =>
   z
@@ -55,7 +55,32 @@ const originList = z
     ),
   );
 
-const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().min(1) })).min(1) });
+/** Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material. */
+const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
+
+/**
+ * jose refuses RSA moduli under 2048 bits with a TypeError on every token they sign; refuse them
+ * here instead, by the length of `n` (unpadded base64url, 342 characters for 2048 bits).
+ */
+const MIN_RSA_MODULUS_CHARS = Math.ceil((2048 / 8) * (4 / 3));
+
+// `tenant` binds a key to one tenant: it then verifies only that tenant's tokens (src/auth/verifier.ts).
+const publicJwkSchema = z
+  .looseObject({ kty: z.string(), kid: z.string().min(1), tenant: tenantSchema.optional() })
+  .superRefine((jwk, ctx) => {
+    if (jwk.kty === "RSA" && typeof jwk.n === "string" && jwk.n.length < MIN_RSA_MODULUS_CHARS)
+      ctx.addIssue({ code: "custom", path: ["n"], message: `key "${jwk.kid}" is shorter than 2048 bits` });
+    for (const member of PRIVATE_JWK_MEMBERS) {
+      if (member in jwk)
+        ctx.addIssue({
+          code: "custom",
+          path: [member],
+          message: `key "${jwk.kid}" holds the private member "${member}": configure public keys only`,
+        });
+    }
+  });
+
+const jwksSchema = z.object({ keys: z.array(publicJwkSchema).min(1) });
 
 const configSchema = z
   .object({

@@ -190,7 +190,7 @@ export const disconnectBodySchema = z.strictObject({
 });
 export type DisconnectBody = z.infer<typeof disconnectBodySchema>;
 
-/** `POST /v1/admin/revocations` body: one token by `jti`, or every token of `sub` issued before `before`. */
+/** `POST /v1/admin/revocations` body: one token by `jti`, or every token of `sub` issued at or before `before`. */
 export const revocationBodySchema = z.union([
   z.strictObject({ jti: z.string().min(1).max(256) }),
   z.strictObject({ sub: subSchema, before: z.number().int().positive().max(1e11).optional() }),

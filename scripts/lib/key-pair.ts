@@ -1,7 +1,7 @@
 // Asymmetric signing keys for the gateway's JWT_JWKS, as JWKs. Randomness is jose's (WebCrypto).
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 
-/** The algorithms the gateway's verifier recognises from a JWKS entry (src/auth/jwt.ts). */
+/** The algorithms the gateway's verifier recognises from a JWKS entry (src/auth/verifier.ts). */
 export const SIGNING_ALGS = ["ES256", "RS256", "EdDSA"] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 

@@ -1,67 +1,16 @@
-// User token verification with jose. Keys are imported once per isolate (per Config object);
-// the algorithm allowlist follows from the configured keys, so `none` and HS/RS confusion fail.
-import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+// User token verification with jose: signature and standard claims, then the gateway's own claims,
+// each failure mapped to a stable code. Which keys may verify a token is in ./verifier.ts.
+import { errors, jwtVerify } from "jose";
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import { type TokenClaims, tokenClaimsSchema } from "../protocol.ts";
 import { MAX_TOKEN_BYTES } from "../wire.ts";
 import type { UserPrincipal } from "./principal.ts";
-
-type Verifier = { getKey: JWTVerifyGetKey; algorithms: string[] };
-
-const verifiers = new WeakMap<Config, Promise<Verifier>>();
-
-function verifierFor(config: Config): Promise<Verifier> {
-  let v = verifiers.get(config);
-  if (v === undefined) {
-    v = buildVerifier(config);
-    verifiers.set(config, v);
-  }
-  return v;
-}
-
-/** The JWS algorithm a public JWK verifies, from its `alg` or, failing that, its key type. */
-function algOf(jwk: { kty: string; alg?: unknown; crv?: unknown }): string | undefined {
-  if (typeof jwk.alg === "string") return jwk.alg;
-  if (jwk.kty === "EC" && jwk.crv === "P-256") return "ES256";
-  if (jwk.kty === "RSA") return "RS256";
-  if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return "EdDSA";
-  return undefined;
-}
-
-async function buildVerifier(config: Config): Promise<Verifier> {
-  const algorithms: string[] = [];
-  const secret =
-    config.jwtSecret === undefined
-      ? undefined
-      : await crypto.subtle.importKey(
-          "raw",
-          new TextEncoder().encode(config.jwtSecret),
-          { name: "HMAC", hash: "SHA-256" },
-          false,
-          ["verify"],
-        );
-  if (secret !== undefined) algorithms.push("HS256");
-  const jwks =
-    config.jwks === undefined ? undefined : createLocalJWKSet(config.jwks as Parameters<typeof createLocalJWKSet>[0]);
-  for (const key of config.jwks?.keys ?? []) {
-    const alg = algOf(key);
-    if (alg !== undefined && !algorithms.includes(alg)) algorithms.push(alg);
-  }
-  const getKey: JWTVerifyGetKey = (header, token) => {
-    // HS256 only ever verifies with the shared secret: a token "signed" with a public key fails here.
-    if (header.alg === "HS256") {
-      if (secret === undefined) throw new errors.JOSEAlgNotAllowed("HS256 is not configured");
-      return secret;
-    }
-    if (jwks === undefined) throw new errors.JOSEAlgNotAllowed(`${header.alg} is not configured`);
-    return jwks(header, token);
-  };
-  return { getKey, algorithms };
-}
+import { verifierFor } from "./verifier.ts";
 
 /** Maps jose failures to the gateway's stable codes; anything unexpected is rethrown. */
 function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
   if (err instanceof errors.JWTExpired) return new GatewayError("token_expired", "token has expired");
   if (err instanceof errors.JWTClaimValidationFailed) {
     // Only a numeric nbf in the future means "wait"; a malformed one never becomes valid.
@@ -78,8 +27,11 @@ function toGatewayError(err: unknown): GatewayError {
     return new GatewayError("invalid_algorithm", "token algorithm is not accepted");
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys)
     return new GatewayError("unknown_key", "token key id (kid) is not known");
-  if (err instanceof errors.JOSEError || err instanceof TypeError)
-    return new GatewayError("invalid_token", "token is malformed");
+  // Only jose's own errors describe the token. jose also throws plain TypeErrors, but on jose 6
+  // none comes from token input (malformed parts are JWSInvalid/JWTInvalid; key selection filters
+  // by kty and curve, and HS256 only ever gets the HMAC secret): they come from bad options or key
+  // material, which are our bugs (a short RSA key is refused by config.ts) and must stay 500s.
+  if (err instanceof errors.JOSEError) return new GatewayError("invalid_token", "token is malformed");
   throw err;
 }
 
@@ -106,10 +58,10 @@ export function readClaims(
 
 export async function verifyUserToken(config: Config, token: string, now: Date): Promise<UserPrincipal> {
   if (token.length > MAX_TOKEN_BYTES) throw new GatewayError("invalid_token", "token is too large");
-  const { getKey, algorithms } = await verifierFor(config);
+  const { getKeyFor, algorithms } = await verifierFor(config);
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, getKey, {
+    ({ payload } = await jwtVerify(token, getKeyFor(token), {
       algorithms,
       issuer: config.issuer,
       audience: config.audience,

@@ -5,8 +5,11 @@ import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { log } from "../log.ts";
+import { log, redactAndCap } from "../log.ts";
 import type { Action } from "./action.ts";
+
+/** A hostile URL may be kilobytes long; the log keeps enough of it to tell what was asked. */
+const MAX_LOGGED_PATH = 256;
 
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
@@ -20,7 +23,7 @@ export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
     action,
     method: c.req.method,
     // The path only: query strings can carry tokens.
-    path: new URL(c.req.url).pathname,
+    path: redactAndCap(new URL(c.req.url).pathname, MAX_LOGGED_PATH),
     status: c.res.status,
     code: c.error instanceof GatewayError ? c.error.code : undefined,
     tenant: principal?.tenant,

@@ -13,10 +13,14 @@ export function toRevocation(body: RevocationBody, nowSeconds: number, maxLifeti
   return { kind: "sub", sub: body.sub, before, keepUntil: before + maxLifetime };
 }
 
-/** A token without `iat` counts as issued at the epoch: a sub revocation always covers it. */
+/**
+ * A sub revocation covers tokens issued at or before `before`: `iat` has one-second resolution, so
+ * a token stolen in the second the revocation names is covered too. A token without `iat` counts
+ * as issued at the epoch: a sub revocation always covers it.
+ */
 export function matches(r: Revocation, t: TokenRef): boolean {
   if (r.kind === "jti") return t.jti !== undefined && t.jti === r.jti;
-  return r.sub === t.sub && (t.iat ?? 0) < r.before;
+  return r.sub === t.sub && (t.iat ?? 0) <= r.before;
 }
 
 export function isRevoked(list: readonly Revocation[], t: TokenRef, nowSeconds: number): boolean {

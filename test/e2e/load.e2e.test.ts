@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { summarizeList } from "../../bench/stats.ts";
 import { freshRoom, publishHttp } from "./support/client.ts";
 import { LoadSocket, openSockets, terminateAll, waitUntil } from "./support/load-clients.ts";
 import {
@@ -24,7 +25,7 @@ import {
   tcpQueues,
   waitForPresence,
 } from "./support/load-gateway.ts";
-import { checkDeliveries, fmtSpread, latencies, ms, ratio, spread } from "./support/load-stats.ts";
+import { checkDeliveries, fmtSpread, latencies, ms, ratio } from "./support/load-stats.ts";
 
 function sizeFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -228,7 +229,7 @@ describe("under `wrangler dev --env bench` (limits raised, everything else ident
       fig["messages published (HTTP, all 202)"] =
         `${acked.length}, seq ${acked[0]}..${lastSeq}, one every 20 ms or when the previous was answered`;
       fig["'delivered' in the 202 answers, in order"] = runs(delivered);
-      fig["publish answer times (HTTP round trip)"] = fmtSpread(spread(publisher.records.map((r) => r.tookMs)));
+      fig["publish answer times (HTTP round trip)"] = fmtSpread(summarizeList(publisher.records.map((r) => r.tookMs)));
       trace(`published ${acked.length}`);
       const drainMs = await drain(kept, lastSeq);
       const check = checkDeliveries(kept, "load", acked);
@@ -328,7 +329,7 @@ describe("under `wrangler dev --env bench` (limits raised, everything else ident
     await drain(fast, warm.at(-1) ?? 0);
     const quiet = await series("baseline");
     await drain(fast, quiet.at(-1) ?? 0);
-    const a = spread(latencies(fast, "baseline"));
+    const a = summarizeList(latencies(fast, "baseline"));
     fig["others' latency without"] = fmtSpread(a);
     expectEveryMessageOnceInOrder(fast, "baseline", quiet);
     trace("baseline done");
@@ -364,7 +365,7 @@ describe("under `wrangler dev --env bench` (limits raised, everything else ident
     // With: the same series while the stalled consumer is in the room (it is sent every message too).
     const withStalled = await series("with-stalled");
     await drain(fast, withStalled.at(-1) ?? 0);
-    const b = spread(latencies(fast, "with-stalled"));
+    const b = summarizeList(latencies(fast, "with-stalled"));
     fig["others' latency with the stalled consumer"] = fmtSpread(b);
     fig["p50 / p99 with ÷ without"] = `${ratio(b.p50, a.p50)} / ${ratio(b.p99, a.p99)}`;
     fig["bytes the stalled consumer read while paused"] = stalled.bytes - bytesAtPause;
@@ -444,7 +445,7 @@ describe("under the default limits", () => {
     const quietPublisher = probe("quiet", QUIET_PROBES);
     const quiet = await finish(quietPublisher);
     await drain(others, quiet.at(-1) ?? 0, BOUND_MS);
-    const q = spread(latencies(others, "quiet"));
+    const q = summarizeList(latencies(others, "quiet"));
     fig["others' latency quiet"] = fmtSpread(q);
     fig["'delivered' in the quiet series' 202 answers"] = runs(quietPublisher.records.map((r) => r.delivered ?? -1));
     expectEveryMessageOnceInOrder(others, "quiet", quiet);
@@ -492,7 +493,7 @@ describe("under the default limits", () => {
     await probes.done;
     const flooded = probes.acked();
     await drain(others, flooded.at(-1) ?? 0, BOUND_MS);
-    const f = spread(latencies(others, "probe"));
+    const f = summarizeList(latencies(others, "probe"));
     const floodSeenByOthers = others.map((s) => s.seqs("flood").length);
     const seenByFlooder = rounds.reduce((n, r) => n + r.seen, 0);
     // A lower bound: the harness keeps only the last 8,000 characters of wrangler's output.
@@ -512,7 +513,7 @@ describe("under the default limits", () => {
       ),
     );
     fig["probe answer times quiet / during the flood (HTTP round trip)"] =
-      `${fmtSpread(spread(quietPublisher.records.map((r) => r.tookMs)))} / ${fmtSpread(spread(probes.records.map((r) => r.tookMs)))}`;
+      `${fmtSpread(summarizeList(quietPublisher.records.map((r) => r.tookMs)))} / ${fmtSpread(summarizeList(probes.records.map((r) => r.tookMs)))}`;
     fig["others' latency during the flood"] = fmtSpread(f);
     fig["p50 / p99 flood ÷ quiet"] = `${ratio(f.p50, q.p50)} / ${ratio(f.p99, q.p99)}`;
 

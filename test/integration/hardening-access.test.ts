@@ -96,15 +96,27 @@ describe("token revocation", () => {
 
   it("revokes every token of a user issued before a time, in every room of the tenant", async () => {
     const sub = `rev-${crypto.randomUUID()}`;
-    const before = Math.floor(Date.now() / 1000) + 1;
     const { socket: a } = await connect(freshRoom(), await signToken({ sub }));
     const { socket: b } = await connect(freshRoom(), await signToken({ sub }));
+    // Read after both tokens were signed, however long that took on a busy machine.
+    const before = Math.floor(Date.now() / 1000);
     expect(await (await revoke({ sub, before })).json()).toMatchObject({ closed: 2 });
     expect((await a.waitClosed()).code).toBe(4002);
     expect((await b.waitClosed()).code).toBe(4002);
     // A token issued after `before` is accepted.
     const { welcome } = await connect(freshRoom(), await signToken({ sub, claims: { iat: before + 1 } }));
     expect(welcome.type).toBe("welcome");
+  });
+
+  it("revokes a token issued in the same second as before", async () => {
+    const sub = `rev-${crypto.randomUUID()}`;
+    const iat = Math.floor(Date.now() / 1000);
+    const token = await signToken({ sub, claims: { iat } });
+    const { socket } = await connect(freshRoom(), token);
+    expect(await (await revoke({ sub, before: iat })).json()).toMatchObject({ closed: 1 });
+    expect((await socket.waitClosed()).code).toBe(4002);
+    const again = await upgrade(`/v1/rooms/${freshRoom()}/ws`, { authorization: `Bearer ${token}` });
+    expect(await errorCode(again)).toBe("token_revoked");
   });
 
   it("refuses HTTP calls made with a revoked JWT", async () => {
@@ -179,6 +191,23 @@ describe("structured logs", () => {
     const all = lines.join("\n");
     expect(all).not.toContain(token.slice(0, 40));
     expect(all).not.toContain(apiKey("pubacme"));
+  });
+
+  it("caps a logged path at 256 characters, marked as truncated, after redacting it", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+      lines.push(String(line));
+    });
+    const token = await signToken({ sub: "long-path" });
+    // The token starts 10 characters before the cap: cut first, its header would be left unredacted.
+    await request(`/${"eyJ".repeat(5000)}`);
+    await request(`/${"a".repeat(245)}/${token}`);
+    // Lengths and tails, not whole paths: a failure then prints a few characters, not 15,000.
+    const paths = lines.map((l) => (JSON.parse(l) as { path: string }).path);
+    expect(paths.map((p) => [p.length, p.slice(-22)])).toEqual([
+      [268, "JeyJeyJeyJ…[truncated]"],
+      [268, "/[redacted…[truncated]"],
+    ]);
   });
 });
 

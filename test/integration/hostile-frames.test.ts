@@ -2,27 +2,10 @@
 // the edge cases the contract accepts, an ack), the room never falls over, and a healthy client in
 // the same room receives every legitimate message published meanwhile.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  connect,
-  type Frame,
-  freshRoom,
-  nextMessage,
-  publishHttp,
-  request,
-  WARM_UP_MS,
-  warmUp,
-} from "../support/gateway.ts";
+import { connect, type Frame, freshRoom, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { countByCategory, DEFAULT_SEED, type FrameCase, frameCorpus, Rng } from "../support/hostile-corpus.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
-import {
-  deliveryProblems,
-  describeAnswer,
-  inPool,
-  type Published,
-  prototypeSnapshot,
-  publishLegit,
-  receiveAll,
-} from "./hostile-helpers.ts";
+import { describeAnswer, type Outcome, type Published, runCorpus } from "./hostile-helpers.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -31,8 +14,6 @@ const STRIKES = 10; // ABUSE_STRIKES
 const PER_SOCKET = STRIKES - 1;
 const SOCKETS_AT_ONCE = 6;
 const ANSWER_MS = 5_000;
-/** Legitimate HTTP publishes per publisher `sub`, well under PUBLISH_LIMITER's 100 per 10 s. */
-const PUBLISHES_PER_SUB = 50;
 
 const corpus = frameCorpus();
 
@@ -68,7 +49,7 @@ function mismatch(c: FrameCase, answer: Frame | undefined): string | undefined {
 }
 
 /** One socket sends a batch, reads one answer per frame, then proves with an acked publish that no extra answer came. */
-async function runBatch(room: string, batch: readonly FrameCase[], index: number) {
+async function runBatch(room: string, batch: readonly FrameCase[], index: number): Promise<Outcome> {
   const { socket } = await connect(room, await signToken({ sub: uniqueSub("hostile"), scope: "subscribe publish" }));
   const problems: string[] = [];
   const published: Published[] = [];
@@ -94,51 +75,13 @@ async function runBatch(room: string, batch: readonly FrameCase[], index: number
 
 describe("a generated corpus of hostile WebSocket frames", () => {
   it(`answers each of ${corpus.length} bad frames as documented while a healthy client in the room receives every legitimate message`, async () => {
-    const before = prototypeSnapshot();
-    const room = freshRoom();
-    const healthy = (await connect(room, await signToken({ sub: uniqueSub("healthy") }))).socket;
-    const publisherTokens = new Map<number, Promise<string>>();
-    const publisher = (n: number) => {
-      const group = Math.floor(n / PUBLISHES_PER_SUB);
-      let token = publisherTokens.get(group);
-      if (token === undefined) {
-        token = signToken({ sub: uniqueSub("legit"), scope: "publish" });
-        publisherTokens.set(group, token);
-      }
-      return token;
-    };
-    const problems: string[] = [];
-    const published: Published[] = [];
-    let legit = 0;
-
-    await inPool(batches(corpus), SOCKETS_AT_ONCE, async (batch, i) => {
-      const result = await runBatch(room, batch, i);
-      problems.push(...result.problems);
-      published.push(...result.published);
-      const n = legit++;
-      const outcome = await publishLegit(room, await publisher(n), n);
-      if (typeof outcome === "string") problems.push(outcome);
-      else published.push(outcome);
+    const { published, received, legit } = await runCorpus({
+      items: batches(corpus),
+      width: SOCKETS_AT_ONCE,
+      legitAfter: () => true,
+      work: runBatch,
+      receiveMs: ANSWER_MS,
     });
-
-    expect(problems).toEqual([]);
-    const received = await receiveAll(healthy, published.length, ANSWER_MS);
-    expect(deliveryProblems(received, published)).toEqual([]);
-    expect(received).toHaveLength(published.length);
-
-    // Nothing else is queued: the next message is the next one published.
-    const last = await publishHttp(room, await publisher(legit), { event: "sentinel", payload: null });
-    const { seq } = await last.json<{ seq: number }>();
-    expect(await nextMessage(healthy)).toMatchObject({ event: "sentinel", seq: published.length + 1 });
-    expect(seq).toBe(published.length + 1);
-    expect(healthy.closed).toBeUndefined();
-
-    // Still serving: health, and a fresh client joins at the room's last seq.
-    expect((await request("/health")).status).toBe(200);
-    const { welcome } = await connect(room, await signToken({ sub: uniqueSub("late") }));
-    expect(welcome.seq).toBe(seq);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(prototypeSnapshot()).toEqual(before);
     console.log(
       JSON.stringify({
         frames: corpus.length,

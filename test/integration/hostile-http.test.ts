@@ -14,14 +14,7 @@ import {
 } from "../support/gateway.ts";
 import { countByCategory, type HttpCaseWithExpect, httpCorpus } from "../support/hostile-corpus.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
-import {
-  deliveryProblems,
-  inPool,
-  type Published,
-  prototypeSnapshot,
-  publishLegit,
-  receiveAll,
-} from "./hostile-helpers.ts";
+import { type Outcome, type Published, runCorpus, tokenPerGroup } from "./hostile-helpers.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -75,59 +68,20 @@ async function judge(c: HttpCaseWithExpect, res: Response): Promise<string | Pub
   return { id: body.id, seq: body.seq, label, delivers: c.expect.delivers };
 }
 
-/** One token per group of requests, signed on first use. */
-function tokens(scope: string, perSub: number) {
-  const cache = new Map<number, Promise<string>>();
-  return (n: number) => {
-    const group = Math.floor(n / perSub);
-    let token = cache.get(group);
-    if (token === undefined) {
-      token = signToken({ sub: uniqueSub(`hostile-${scope.replace(" ", "-")}`), scope });
-      cache.set(group, token);
-    }
-    return token;
-  };
-}
-
 describe("a generated corpus of hostile HTTP requests", () => {
   it(`answers each of ${corpus.length} bad requests as documented while a healthy client in the room receives every legitimate message`, async () => {
-    const before = prototypeSnapshot();
-    const room = freshRoom();
-    const healthy = (await connect(room, await signToken({ sub: uniqueSub("healthy") }))).socket;
-    const hostile = tokens("subscribe publish", REQUESTS_PER_SUB);
-    const publisher = tokens("publish", REQUESTS_PER_SUB);
-    const problems: string[] = [];
-    const published: Published[] = [];
-    let legit = 0;
-
-    await inPool(corpus, REQUESTS_AT_ONCE, async (c, i) => {
-      const verdict = await judge(c, await send(c, room, await hostile(i)));
-      if (typeof verdict === "string") problems.push(verdict);
-      else if (verdict !== undefined) published.push(verdict);
-      if (i % LEGIT_EVERY !== LEGIT_EVERY - 1) return;
-      const n = legit++;
-      const outcome = await publishLegit(room, await publisher(n), n);
-      if (typeof outcome === "string") problems.push(outcome);
-      else published.push(outcome);
+    const hostile = tokenPerGroup("subscribe publish", REQUESTS_PER_SUB);
+    const { published, received, legit } = await runCorpus({
+      items: corpus,
+      width: REQUESTS_AT_ONCE,
+      legitAfter: (i) => i % LEGIT_EVERY === LEGIT_EVERY - 1,
+      work: async (room, c, i): Promise<Outcome> => {
+        const verdict = await judge(c, await send(c, room, await hostile(i)));
+        if (typeof verdict === "string") return { problems: [verdict], published: [] };
+        return { problems: [], published: verdict === undefined ? [] : [verdict] };
+      },
+      receiveMs: RECEIVE_MS,
     });
-
-    expect(problems).toEqual([]);
-    const received = await receiveAll(healthy, published.length, RECEIVE_MS);
-    expect(deliveryProblems(received, published)).toEqual([]);
-    expect(received).toHaveLength(published.length);
-
-    // Nothing else is queued: the next message is the next one published.
-    const last = await publishHttp(room, await publisher(legit), { event: "sentinel", payload: null });
-    const { seq } = await last.json<{ seq: number }>();
-    expect(seq).toBe(published.length + 1);
-    expect(await nextMessage(healthy)).toMatchObject({ event: "sentinel", seq });
-    expect(healthy.closed).toBeUndefined();
-
-    expect((await request("/health")).status).toBe(200);
-    const { welcome } = await connect(room, await signToken({ sub: uniqueSub("late") }));
-    expect(welcome.seq).toBe(seq);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(prototypeSnapshot()).toEqual(before);
     console.log(
       JSON.stringify({
         requests: corpus.length,

@@ -1,5 +1,6 @@
 // Drives the Worker in-process (inside workerd) and reads its sockets with timeouts, never sleeps.
 import { exports } from "cloudflare:workers";
+import { type Frame, FrameQueue } from "./frame-queue.ts";
 
 const BASE = "https://gateway.test";
 
@@ -28,72 +29,22 @@ export async function warmUp(): Promise<void> {
 }
 export const WARM_UP_MS = 60_000;
 
-export type Frame = { type: string; [k: string]: unknown };
+export type { Frame } from "./frame-queue.ts";
 
-/** A connected test client: frames are queued as they arrive and awaited with a timeout. */
-export class TestSocket {
-  readonly frames: Frame[] = [];
-  private waiters: (() => void)[] = [];
-  closed: { code: number; reason: string } | undefined;
-
+/** A connected test client inside workerd; waits default to 2 s. */
+export class TestSocket extends FrameQueue {
   readonly ws: WebSocket;
 
   constructor(ws: WebSocket) {
+    super((text) => ws.send(text), 2000);
     this.ws = ws;
     ws.accept();
     ws.addEventListener("message", (e) => {
-      this.frames.push(JSON.parse(e.data as string) as Frame);
-      this.wake();
+      if (typeof e.data === "string") this.received(e.data);
+      else this.failed(new Error("the gateway sent a binary frame"));
     });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.wake();
-    });
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-  }
-
-  /** Resolves with (and removes) the first queued frame matching `match`. */
-  async next(match: (f: Frame) => boolean = () => true, timeoutMs = 2000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.frames.findIndex(match);
-      if (i >= 0) return this.frames.splice(i, 1)[0] as Frame;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; have ${JSON.stringify(this.frames)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  nextOfType(type: string, timeoutMs?: number): Promise<Frame> {
-    return this.next((f) => f.type === type, timeoutMs);
-  }
-
-  async waitClosed(timeoutMs = 2000): Promise<{ code: number; reason: string }> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.closed === undefined) {
-      if (Date.now() > deadline) throw new Error("socket did not close");
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, deadline - Date.now());
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    return this.closed;
+    ws.addEventListener("close", (e) => this.ended(e.code, e.reason));
+    ws.addEventListener("error", (e) => this.failed(new Error(`socket error: ${e.message}`)));
   }
 
   close(): void {

@@ -89,10 +89,6 @@ describe("parseConfig", () => {
     ["ALLOWED_ORIGINS", { JWT_SECRET: SECRET, ALLOWED_ORIGINS: "ftp://files.example.com" }],
     ["HISTORY_MAX_MESSAGES", { JWT_SECRET: SECRET, HISTORY_MAX_MESSAGES: "-1" }],
     ["HISTORY_MAX_AGE_SECONDS", { JWT_SECRET: SECRET, HISTORY_MAX_AGE_SECONDS: "1e9" }],
-    ["JWT_SECRET", { JWT_SECRET: "s".repeat(31) }],
-    ["JWT_JWKS", { JWT_JWKS: "{not json" }],
-    ["JWT_JWKS", { JWT_JWKS: JSON.stringify({ keys: [] }) }],
-    ["JWT_JWKS", { JWT_JWKS: JSON.stringify({ keys: [{ kty: "EC" }] }) }],
     ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: "[{" }],
     ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, hash: "not-a-hash" }]) }],
     ["API_KEYS", { JWT_SECRET: SECRET, API_KEYS: JSON.stringify([{ ...RECORD, scopes: ["subscribe"] }]) }],
@@ -103,6 +99,61 @@ describe("parseConfig", () => {
   for (const [variable, env] of bad) {
     it(`fails naming ${variable} for ${JSON.stringify(env).slice(0, 90)}`, () => {
       expect(failureOf(env)).toContain(variable);
+    });
+  }
+
+  const EC_PUBLIC = { kty: "EC", crv: "P-256", kid: "k1", x: "x", y: "y" };
+  for (const member of ["d", "p", "q", "dp", "dq", "qi", "k"]) {
+    it(`refuses a JWT_JWKS key holding the private member "${member}", naming it`, () => {
+      const message = failureOf({
+        JWT_SECRET: SECRET,
+        JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, [member]: "c2VjcmV0" }] }),
+      });
+      expect(message).toContain("JWT_JWKS");
+      expect(message).toContain(`private member "${member}"`);
+    });
+  }
+
+  it("refuses a JWT_JWKS RSA key shorter than 2048 bits, which jose would refuse on every token", () => {
+    const n1024 = "A".repeat(171);
+    const message = failureOf({
+      JWT_SECRET: SECRET,
+      JWT_JWKS: JSON.stringify({ keys: [{ kty: "RSA", kid: "weak", n: n1024, e: "AQAB" }] }),
+    });
+    expect(message).toContain("JWT_JWKS");
+    expect(message).toContain("2048 bits");
+    const n2048 = "A".repeat(342);
+    expect(
+      parseConfig({ JWT_JWKS: JSON.stringify({ keys: [{ kty: "RSA", kid: "ok", n: n2048, e: "AQAB" }] }) }).jwks,
+    ).toBeDefined();
+  });
+
+  it("reads the tenant a JWT_JWKS key is bound to, and refuses an invalid one", () => {
+    const bound = parseConfig({ JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, tenant: "acme" }] }) });
+    expect(bound.jwks?.keys[0]?.tenant).toBe("acme");
+    const message = failureOf({
+      JWT_SECRET: SECRET,
+      JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, tenant: "Acme!" }] }),
+    });
+    expect(message).toContain("JWT_JWKS");
+    expect(message).toContain("tenant");
+  });
+
+  // The other key variable is set and valid each time: a bad value silently read as unset would
+  // then be accepted, not reported as "set JWT_SECRET and/or JWT_JWKS".
+  const badKeys: [string, Record<string, string>, string][] = [
+    ["JWT_SECRET", { JWT_JWKS: JWKS, JWT_SECRET: "s".repeat(31) }, "JWT_SECRET: must be at least 32 characters"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: "{not json" }, "JWT_JWKS: is not valid JSON"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: JSON.stringify([]) }, "JWT_JWKS: ✖ Invalid input: expected object"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: JSON.stringify({ keys: [] }) }, "to have >=1 items\n  → at keys"],
+    ["JWT_JWKS", { JWT_SECRET: SECRET, JWT_JWKS: JSON.stringify({ keys: [{ kty: "EC" }] }) }, "→ at keys[0].kid"],
+  ];
+  for (const [variable, env, problem] of badKeys) {
+    it(`fails naming ${variable} and the problem for ${JSON.stringify(env).slice(0, 90)}`, () => {
+      const message = failureOf(env);
+      expect(message).toContain(variable);
+      expect(message).toContain(problem);
+      expect(message).not.toContain("set JWT_SECRET and/or JWT_JWKS");
     });
   }
 

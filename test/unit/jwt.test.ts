@@ -183,3 +183,59 @@ describe("verifyUserToken algorithm allowlist follows the configured keys", () =
     expect(await codeOf(parseConfig({ JWT_SECRET: SECRET }), es256Token)).toBe("invalid_algorithm");
   });
 });
+
+describe("verifyUserToken with a JWKS key bound to a tenant", () => {
+  let config: Config;
+  let acmeKey: CryptoKey;
+  let sharedKey: CryptoKey;
+  const sign = (claims: JWTPayload, kid: string | undefined, key: CryptoKey) =>
+    new SignJWT(claims).setProtectedHeader(kid === undefined ? { alg: "ES256" } : { alg: "ES256", kid }).sign(key);
+
+  beforeAll(async () => {
+    const acme = await generateKeyPair("ES256", { extractable: true });
+    const shared = await generateKeyPair("ES256", { extractable: true });
+    acmeKey = acme.privateKey;
+    sharedKey = shared.privateKey;
+    config = parseConfig({
+      JWT_JWKS: JSON.stringify({
+        keys: [
+          { ...(await exportJWK(acme.publicKey)), kid: "acme-key", alg: "ES256", tenant: "acme" },
+          { ...(await exportJWK(shared.publicKey)), kid: "shared-key", alg: "ES256" },
+        ],
+      }),
+    });
+  });
+
+  it("accepts a token for its own tenant", async () => {
+    expect(await codeOf(config, await sign(base, "acme-key", acmeKey))).toBe("accepted");
+  });
+
+  it("refuses a token for another tenant as invalid_claims", async () => {
+    expect(await codeOf(config, await sign({ ...base, tenant: "globex" }, "acme-key", acmeKey))).toBe("invalid_claims");
+  });
+
+  it("refuses a token without a tenant as invalid_claims", async () => {
+    const { tenant: _tenant, ...noTenant } = base;
+    expect(await codeOf(config, await sign(noTenant, "acme-key", acmeKey))).toBe("invalid_claims");
+  });
+
+  it("refuses a token for another tenant that names no kid, when the bound key is the only candidate", async () => {
+    const [acmeOnly] = config.jwks?.keys ?? [];
+    const single = parseConfig({ JWT_JWKS: JSON.stringify({ keys: [acmeOnly] }) });
+    expect(await codeOf(single, await sign(base, undefined, acmeKey))).toBe("accepted");
+    expect(await codeOf(single, await sign({ ...base, tenant: "globex" }, undefined, acmeKey))).toBe("invalid_claims");
+  });
+
+  it("leaves a key without a tenant able to sign for every tenant", async () => {
+    expect(await codeOf(config, await sign(base, "shared-key", sharedKey))).toBe("accepted");
+    expect(await codeOf(config, await sign({ ...base, tenant: "globex" }, "shared-key", sharedKey))).toBe("accepted");
+  });
+});
+
+describe("verifyUserToken failures that are not the token's fault", () => {
+  it("lets a TypeError from a broken configuration through instead of calling the token malformed", async () => {
+    // parseConfig never yields this; it stands for a bug that makes jose throw on its options.
+    const broken: Config = { ...parseConfig({ JWT_SECRET: SECRET }), clockToleranceSeconds: Number.NaN };
+    await expect(verifyUserToken(broken, await hs256(base), at(T))).rejects.toThrow(TypeError);
+  });
+});

@@ -2,112 +2,26 @@
 // awaited with a timeout (never a sleep), and HTTP publish over fetch.
 import type { IncomingMessage } from "node:http";
 import WebSocket, { type ClientOptions } from "ws";
+import { type Frame, FrameQueue } from "../../support/frame-queue.ts";
 
-export type Frame = { type: string; [k: string]: unknown };
+export type { Frame } from "../../support/frame-queue.ts";
 
 // Generous: it only matters when a frame never comes, and a loaded CI box can be slow.
 const DEFAULT_WAIT_MS = 10_000;
 
-function parseFrame(data: WebSocket.RawData, isBinary: boolean): Frame {
-  if (isBinary) throw new Error("the gateway sent a binary frame");
-  const value: unknown = JSON.parse(data.toString());
-  if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string")
-    throw new Error(`frame without a type: ${data.toString()}`);
-  return value as Frame;
-}
-
 /** A connected client. Every frame is kept in arrival order until a test takes it. */
-export class E2ESocket {
+export class E2ESocket extends FrameQueue {
   readonly ws: WebSocket;
-  readonly frames: Frame[] = [];
-  closed: { code: number; reason: string } | undefined;
-  private waiters: (() => void)[] = [];
-  private failure: Error | undefined;
 
   constructor(ws: WebSocket) {
+    super((text) => ws.send(text), DEFAULT_WAIT_MS);
     this.ws = ws;
     ws.on("message", (data, isBinary) => {
-      try {
-        this.frames.push(parseFrame(data, isBinary));
-      } catch (err) {
-        this.failure = err instanceof Error ? err : new Error(String(err));
-      }
-      this.wake();
+      if (isBinary) this.failed(new Error("the gateway sent a binary frame"));
+      else this.received(data.toString());
     });
-    ws.on("close", (code, reason) => {
-      this.closed = { code, reason: reason.toString() };
-      this.wake();
-    });
-    ws.on("error", (err) => {
-      this.failure = err;
-      this.wake();
-    });
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  private async waitForChange(deadline: number): Promise<void> {
-    const left = deadline - Date.now();
-    if (left <= 0) return;
-    await new Promise<void>((resolveWait) => {
-      const t = setTimeout(resolveWait, left);
-      this.waiters.push(() => {
-        clearTimeout(t);
-        resolveWait();
-      });
-    });
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-  }
-
-  /**
-   * Waits for the first frame matching `match` and takes it together with every frame queued
-   * before it, so a test can prove that something did NOT arrive ahead of a later marker.
-   */
-  async takeUntil(
-    match: (f: Frame) => boolean,
-    timeoutMs = DEFAULT_WAIT_MS,
-  ): Promise<{ frame: Frame; before: Frame[] }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      const i = this.frames.findIndex(match);
-      if (i >= 0) {
-        const taken = this.frames.splice(0, i + 1);
-        const frame = taken.pop();
-        if (frame === undefined) throw new Error("unreachable: a matched frame was taken");
-        return { frame, before: taken };
-      }
-      if (this.closed !== undefined)
-        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}); have ${this.describe()}`);
-      if (Date.now() >= deadline) throw new Error(`no matching frame within ${timeoutMs} ms; have ${this.describe()}`);
-      await this.waitForChange(deadline);
-    }
-  }
-
-  /** Takes the first frame matching `match`, leaving the others queued. */
-  async next(match: (f: Frame) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      const i = this.frames.findIndex(match);
-      if (i >= 0) {
-        const [frame] = this.frames.splice(i, 1);
-        if (frame !== undefined) return frame;
-      }
-      if (this.closed !== undefined)
-        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}); have ${this.describe()}`);
-      if (Date.now() >= deadline) throw new Error(`no matching frame within ${timeoutMs} ms; have ${this.describe()}`);
-      await this.waitForChange(deadline);
-    }
-  }
-
-  nextOfType(type: string, timeoutMs?: number): Promise<Frame> {
-    return this.next((f) => f.type === type, timeoutMs);
+    ws.on("close", (code, reason) => this.ended(code, reason.toString()));
+    ws.on("error", (err) => this.failed(err));
   }
 
   /** The next `message` frame whose event is `event`. */
@@ -119,19 +33,6 @@ export class E2ESocket {
   async messagesBefore(marker: string, timeoutMs?: number): Promise<{ marker: Frame; before: Frame[] }> {
     const { frame, before } = await this.takeUntil((f) => f.type === "message" && f.event === marker, timeoutMs);
     return { marker: frame, before: before.filter((f) => f.type === "message") };
-  }
-
-  async waitClosed(timeoutMs = DEFAULT_WAIT_MS): Promise<{ code: number; reason: string }> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.closed === undefined) {
-      if (Date.now() >= deadline) throw new Error(`socket did not close within ${timeoutMs} ms`);
-      await this.waitForChange(deadline);
-    }
-    return this.closed;
-  }
-
-  private describe(): string {
-    return JSON.stringify(this.frames);
   }
 
   /** Closes and waits for the close handshake; terminates if the server does not answer in time. */

@@ -1,4 +1,5 @@
 // Pure arithmetic over what the load tests' clients recorded: delivery checks and latency figures.
+import type { Summary } from "../../../bench/stats.ts";
 import type { LoadSocket } from "./load-clients.ts";
 
 export type DeliveryCheck = {
@@ -86,15 +87,6 @@ export function latencies(sockets: readonly LoadSocket[], event: string): number
   return out;
 }
 
-export type Spread = { count: number; p50: number; p99: number; max: number };
-
-/** Nearest-rank percentiles. */
-export function spread(values: readonly number[]): Spread {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
-  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
-}
-
 export const ms = (v: number): string => `${v.toFixed(1)} ms`;
-export const fmtSpread = (s: Spread): string => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (n=${s.count})`;
+export const fmtSpread = (s: Summary): string => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (n=${s.count})`;
 export const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");

@@ -1,0 +1,97 @@
+// SocketRegistry over a minimal stand-in for the runtime: sockets that record what was sent and
+// keep an attachment, and a ctx that finds them by the tags acceptWebSocket recorded.
+import { describe, expect, it } from "vitest";
+import type { ConnectionState } from "../../src/room/connection.ts";
+import { SocketRegistry } from "../../src/room/registry.ts";
+import { PRESENCE_TAG, userTag } from "../../src/room/tags.ts";
+import { connectionState } from "../support/connection-state.ts";
+
+class FakeSocket {
+  readyState: number = WebSocket.OPEN;
+  readonly sent: string[] = [];
+  private attachment: unknown;
+  send(frame: string): void {
+    this.sent.push(frame);
+  }
+  close(): void {
+    this.readyState = WebSocket.CLOSED;
+  }
+  serializeAttachment(value: unknown): void {
+    this.attachment = structuredClone(value);
+  }
+  deserializeAttachment(): unknown {
+    return this.attachment;
+  }
+}
+
+function room() {
+  const accepted: { ws: WebSocket; tags: string[] }[] = [];
+  // SocketRegistry only calls these two methods of the state.
+  const ctx = {
+    acceptWebSocket: (ws: WebSocket, tags: string[]) => accepted.push({ ws, tags }),
+    getWebSockets: (tag?: string) => accepted.filter((a) => tag === undefined || a.tags.includes(tag)).map((a) => a.ws),
+  };
+  const registry = new SocketRegistry(ctx as unknown as DurableObjectState);
+  const join = (overrides: Partial<ConnectionState> = {}) => {
+    const fake = new FakeSocket();
+    registry.accept(fake as unknown as WebSocket, connectionState(overrides));
+    return { fake, ws: fake as unknown as WebSocket };
+  };
+  return { registry, join };
+}
+
+describe("SocketRegistry", () => {
+  it("finds an accepted socket by its user tag, and presence subscribers by theirs", () => {
+    const { registry, join } = room();
+    const alice = join({ sub: "alice", presence: true });
+    const bob = join({ sub: "bob" });
+    expect(registry.all(userTag("alice"))).toEqual([alice.ws]);
+    expect(registry.all(PRESENCE_TAG)).toEqual([alice.ws]);
+    expect(registry.all()).toEqual([alice.ws, bob.ws]);
+  });
+
+  it("counts and lists only open sockets", () => {
+    const { registry, join } = room();
+    join({ sub: "alice" });
+    const closing = join({ sub: "alice" });
+    closing.fake.readyState = WebSocket.CLOSING;
+    expect(registry.countOpen(userTag("alice"))).toBe(1);
+    expect(registry.open(userTag("alice"))).toHaveLength(1);
+    expect(registry.all(userTag("alice"))).toHaveLength(2);
+  });
+
+  it("is empty but for a socket only when no other socket is open", () => {
+    const { registry, join } = room();
+    const a = join();
+    const b = join();
+    expect(registry.isEmptyBut(a.ws)).toBe(false);
+    b.fake.close();
+    expect(registry.isEmptyBut(a.ws)).toBe(true);
+  });
+
+  it("announces to open presence subscribers except the socket the news is about", () => {
+    const { registry, join } = room();
+    const subject = join({ presence: true });
+    const watcher = join({ presence: true });
+    const closed = join({ presence: true });
+    const uninterested = join({ presence: false });
+    closed.fake.close();
+    registry.announce("frame", subject.ws);
+    expect([subject, watcher, closed, uninterested].map((s) => s.fake.sent)).toEqual([[], ["frame"], [], []]);
+  });
+
+  it("reports a departure once, however many times the runtime reports it", () => {
+    const { registry, join } = room();
+    const { ws } = join({ connectionId: "c-1", sub: "alice" });
+    expect(registry.departure(ws)).toMatchObject({ connectionId: "c-1", sub: "alice" });
+    expect(registry.departure(ws)).toBeUndefined();
+  });
+
+  it("forgets the oldest departures beyond the last 10,000", () => {
+    const { registry, join } = room();
+    const first = join();
+    registry.departure(first.ws);
+    for (let i = 0; i < 10_000; i++) registry.departure(join().ws);
+    expect(registry.departure(first.ws)).toBeDefined();
+  });
+});
