@@ -6,7 +6,7 @@ import { configFor } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { authFailIpLimit, connectIpLimit, type LimiterName, rateLimit } from "./limits/rate-limit.ts";
-import { log } from "./log.ts";
+import { log, loggedPath } from "./log.ts";
 import { disconnectBodySchema, historyQuerySchema, publishBodySchema, revocationBodySchema } from "./protocol.ts";
 import type { Viewer } from "./room/history.ts";
 import { roomStub } from "./room/stub.ts";
@@ -124,6 +124,6 @@ app.notFound(() => errorResponse(new GatewayError("not_found", "no such route"))
 
 app.onError((err, c) => {
   if (err instanceof GatewayError) return errorResponse(err);
-  log("internal_error", { method: c.req.method, path: new URL(c.req.url).pathname, error: String(err) });
+  log("internal_error", { method: c.req.method, path: loggedPath(c.req.url), error: String(err) });
   return errorResponse(new GatewayError("internal", "internal error"));
 });

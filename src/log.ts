@@ -50,6 +50,14 @@ export function redactAndCap(text: string, max: number): string {
   return clean.length <= max ? clean : `${clean.slice(0, max)}…[truncated]`;
 }
 
+/** A hostile URL may be kilobytes long; the log keeps enough of it to tell what was asked. */
+const MAX_LOGGED_PATH = 256;
+
+/** A request's path as logged: never the query string (it can carry tokens), redacted and capped. */
+export function loggedPath(url: string): string {
+  return redactAndCap(new URL(url).pathname, MAX_LOGGED_PATH);
+}
+
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
 export function logLine(event: string, fields: LogFields): string {

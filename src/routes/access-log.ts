@@ -5,11 +5,8 @@ import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { log, redactAndCap } from "../log.ts";
+import { log, loggedPath } from "../log.ts";
 import type { Action } from "./action.ts";
-
-/** A hostile URL may be kilobytes long; the log keeps enough of it to tell what was asked. */
-const MAX_LOGGED_PATH = 256;
 
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
@@ -22,8 +19,7 @@ export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
   log(failed ? "rejected" : (action ?? "request"), {
     action,
     method: c.req.method,
-    // The path only: query strings can carry tokens.
-    path: redactAndCap(new URL(c.req.url).pathname, MAX_LOGGED_PATH),
+    path: loggedPath(c.req.url),
     status: c.res.status,
     code: c.error instanceof GatewayError ? c.error.code : undefined,
     tenant: principal?.tenant,
