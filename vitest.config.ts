@@ -2,37 +2,55 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testBindings } from "./test/support/secrets.ts";
 
-export default defineConfig(async () => ({
-  test: {
-    // Structured log lines are asserted where they matter; elsewhere they only bury failures.
-    silent: "passed-only" as const,
-    projects: [
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            remoteBindings: false,
-            miniflare: { bindings: await testBindings() },
-          }),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
-          // Generous: CI machines have two cores; waits inside tests have their own shorter bounds.
-          testTimeout: 20_000,
+export default defineConfig(async () => {
+  const bindings = await testBindings();
+  return {
+    test: {
+      // Structured log lines are asserted where they matter; elsewhere they only bury failures.
+      silent: "passed-only" as const,
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              remoteBindings: false,
+              miniflare: { bindings },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+            // Generous: CI machines have two cores; waits inside tests have their own shorter bounds.
+            testTimeout: 20_000,
+          },
         },
-      },
-      {
-        test: {
-          name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
-          environment: "node",
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-          // Each e2e file starts its own `wrangler dev`; two at once would fight for two cores.
-          fileParallelism: false,
+        {
+          // The same gateway with rooms over 4 shards and a per-room cap of 40 (10 per shard).
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              remoteBindings: false,
+              miniflare: { bindings: { ...bindings, ROOM_SHARDS: "4", MAX_CONNECTIONS_PER_ROOM: "40" } },
+            }),
+          ],
+          test: {
+            name: "sharded",
+            include: ["test/sharded/**/*.test.ts"],
+            testTimeout: 20_000,
+          },
         },
-      },
-    ],
-  },
-}));
+        {
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            // Each e2e file starts its own `wrangler dev`; two at once would fight for two cores.
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});

@@ -120,6 +120,13 @@ app.post(
   },
 );
 
+app.get(
+  "/v1/admin/rooms/:room",
+  roomFromPath(),
+  ...credential("inspect", { api_key: ["admin"] }, "API_LIMITER"),
+  async (c) => c.json({ room: c.var.room, ...(await roomStub(c.env, c.var.principal.tenant, c.var.room).info()) }),
+);
+
 app.notFound(() => errorResponse(new GatewayError("not_found", "no such route")));
 
 app.onError((err, c) => {

@@ -90,7 +90,8 @@ const configSchema = z
     CLIENT_USER_PUBLISH_BURST: int(1, 10_000_000, 40),
     ABUSE_STRIKES: int(1, 1_000, 10),
     MAX_CONNECTIONS_PER_USER: int(1, 32_768, 10),
-    MAX_CONNECTIONS_PER_ROOM: int(1, 32_768, 10_000),
+    MAX_CONNECTIONS_PER_ROOM: int(1, 32_768 * 64, 10_000),
+    ROOM_SHARDS: int(1, 64, 1),
     MAX_TOKEN_LIFETIME_SECONDS: int(60, 30 * 24 * 3_600, 24 * 3_600),
     ALLOWED_ORIGINS: originList,
     HISTORY_MAX_MESSAGES: int(0, 100_000, 1_000),
@@ -103,6 +104,11 @@ const configSchema = z
     JWT_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
     JWT_JWKS: jsonText(jwksSchema),
     API_KEYS: jsonText(apiKeyRecordsSchema),
+  })
+  // One object holds at most 32,768 hibernatable sockets; a sharded room gives each shard an even share.
+  .refine((c) => Math.ceil(c.MAX_CONNECTIONS_PER_ROOM / c.ROOM_SHARDS) <= 32_768, {
+    message: "must be at most 32768 per shard (32768 × ROOM_SHARDS)",
+    path: ["MAX_CONNECTIONS_PER_ROOM"],
   })
   .refine((c) => c.JWT_SECRET !== undefined || c.JWT_JWKS !== undefined, {
     message: "set JWT_SECRET and/or JWT_JWKS",
@@ -118,6 +124,8 @@ export type Config = {
   abuseStrikes: number;
   maxConnectionsPerUser: number;
   maxConnectionsPerRoom: number;
+  /** Objects a new room spreads its sockets over; 1 = the room object holds them all. */
+  roomShards: number;
   maxTokenLifetimeSeconds: number;
   /** Browser origins allowed to open sockets; `["*"]` allows any. */
   allowedOrigins: readonly string[];
@@ -157,6 +165,7 @@ export function parseConfig(env: ConfigVars): Config {
     abuseStrikes: c.ABUSE_STRIKES,
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
     maxConnectionsPerRoom: c.MAX_CONNECTIONS_PER_ROOM,
+    roomShards: c.ROOM_SHARDS,
     maxTokenLifetimeSeconds: c.MAX_TOKEN_LIFETIME_SECONDS,
     allowedOrigins: c.ALLOWED_ORIGINS,
     historyMaxMessages: c.HISTORY_MAX_MESSAGES,

@@ -148,12 +148,19 @@ export const roomConnectSchema = z.object({
   subprotocol: z.boolean(),
   /** Resume: replay every visible message after this seq before live ones. */
   since: z.number().int().min(0).optional(),
+  /** The shard the socket is for, in a sharded room (index < count <= 64). */
+  shard: z
+    .object({ index: z.number().int().min(0).max(63), count: z.number().int().min(2).max(64) })
+    .refine((s) => s.index < s.count)
+    .optional(),
+  /** Objects that passed the upgrade on because the room's layout differed from the Worker's. */
+  hops: z.number().int().min(0).max(2).default(0),
 });
-export type RoomConnect = z.infer<typeof roomConnectSchema>;
+export type RoomConnect = z.input<typeof roomConnectSchema>;
 
 // Header values must be ASCII; a sub may not be, so the JSON travels percent-encoded.
 export const encodeRoomConnect = (c: RoomConnect): string => encodeURIComponent(JSON.stringify(c));
-export const decodeRoomConnect = (header: string | null): RoomConnect =>
+export const decodeRoomConnect = (header: string | null): z.output<typeof roomConnectSchema> =>
   roomConnectSchema.parse(JSON.parse(decodeURIComponent(header ?? "null")));
 
 /** A sequence number in a query string. */

@@ -7,29 +7,23 @@ export type Caps = { perUser: number; perRoom: number };
 export class Admissions {
   private readonly pendingByUser = new Map<string, number>();
   private pendingTotal = 0;
-  private readonly caps: Caps;
 
-  constructor(caps: Caps) {
-    this.caps = caps;
-  }
-
-  /** Connects holding a place while they wait: the room is not empty while any is pending. */
+  /** Connects holding a place while they wait: the object is not empty while any is pending. */
   get pending(): number {
     return this.pendingTotal;
   }
 
   /**
    * Reserves a place for a socket of `sub`, given the sockets already open for that user and in the
-   * room; returns the function that gives the place back (call it once the socket is accepted or
-   * refused), or the cap that refuses.
+   * object; returns the function that gives the place back (call it once the socket is accepted or
+   * refused; a second call does nothing), or the cap that refuses.
    */
-  reserve(sub: string, openOfUser: number, openInRoom: number): GatewayError | (() => void) {
-    const { perUser, perRoom } = this.caps;
+  reserve(sub: string, openOfUser: number, openInRoom: number, caps: Caps): GatewayError | (() => void) {
     const ofUser = this.pendingByUser.get(sub) ?? 0;
-    if (openOfUser + ofUser >= perUser)
-      return new GatewayError("too_many_connections", `at most ${perUser} connections per user`);
-    if (openInRoom + this.pendingTotal >= perRoom)
-      return new GatewayError("too_many_connections", `at most ${perRoom} connections per room`);
+    if (openOfUser + ofUser >= caps.perUser)
+      return new GatewayError("too_many_connections", `at most ${caps.perUser} connections per user`);
+    if (openInRoom + this.pendingTotal >= caps.perRoom)
+      return new GatewayError("too_many_connections", `at most ${caps.perRoom} connections per room`);
     this.pendingByUser.set(sub, ofUser + 1);
     this.pendingTotal++;
     let released = false;

@@ -2,12 +2,15 @@
 // adds at accept. It lives in the socket's attachment, so it survives hibernation.
 import type { UserPrincipal } from "../auth/principal.ts";
 import type { Member } from "../protocol.ts";
+import type { ShardRef } from "./shards.ts";
 import { connectionTag, PRESENCE_TAG, userTag } from "./tags.ts";
 
 export type ConnectionState = Member & {
   connectionId: string;
   /** Epoch ms, for the disconnect log line's duration. */
   connectedAt: number;
+  /** The shard holding the socket in a sharded room; absent when the room object holds it. */
+  shard?: ShardRef | undefined;
 };
 
 /** The one place a token becomes a room member: at connect, and again at every refresh. */

@@ -14,8 +14,8 @@ export function visibleTo(m: StoredMessage, viewer: Viewer): boolean {
   return viewer.kind === "user" && m.audience.includes(viewer.sub);
 }
 
-/** Frames for one read, and the `since` of the next read when more visible messages remain. */
-export type Page = { frames: string[]; next: number | undefined };
+/** Messages for one read, and the `since` of the next read when more visible messages remain. */
+export type Page = { messages: StoredMessage[]; next: number | undefined };
 
 /**
  * Takes visible messages, oldest first, until `limit` of them or `maxBytes` of frames (commas
@@ -28,18 +28,18 @@ export function takePage(
   limit: number,
   maxBytes: number,
 ): Page {
-  const frames: string[] = [];
+  const messages: StoredMessage[] = [];
   let bytes = 0;
   let last = 0;
   for (const m of rows) {
     if (!visible(m)) continue;
-    const size = utf8ByteLength(m.frame) + (frames.length > 0 ? 1 : 0);
-    if (frames.length >= limit || (frames.length > 0 && bytes + size > maxBytes)) return { frames, next: last };
-    frames.push(m.frame);
+    const size = utf8ByteLength(m.frame) + (messages.length > 0 ? 1 : 0);
+    if (messages.length >= limit || (messages.length > 0 && bytes + size > maxBytes)) return { messages, next: last };
+    messages.push(m);
     bytes += size;
     last = m.seq;
   }
-  return { frames, next: undefined };
+  return { messages, next: undefined };
 }
 
 /** A resume's replay when it fits in one page; undefined when the client must page over HTTP instead. */
@@ -49,7 +49,7 @@ export function replayOf(
   maxBytes: number,
 ): string[] | undefined {
   const page = takePage(rows, visible, Number.POSITIVE_INFINITY, maxBytes);
-  return page.next === undefined ? page.frames : undefined;
+  return page.next === undefined ? page.messages.map((m) => m.frame) : undefined;
 }
 
 /**

@@ -13,6 +13,14 @@ export function presenceSnapshot(states: Iterable<ConnectionState>): PresenceSna
   return { connections, users: [...perUser].map(([id, n]) => ({ id, connections: n })) };
 }
 
+/** One room's snapshot from its shards' (a user's sockets all live on one shard). */
+export function mergeSnapshots(parts: readonly PresenceSnapshot[]): PresenceSnapshot {
+  return {
+    connections: parts.reduce((n, p) => n + p.connections, 0),
+    users: parts.flatMap((p) => p.users),
+  };
+}
+
 export function presenceFrame(action: PresenceFrame["action"], s: ConnectionState): string {
   return encodePresence({ action, user: s.sub, connectionId: s.connectionId });
 }

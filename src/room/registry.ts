@@ -1,7 +1,6 @@
 // A narrow view of the room's hibernatable sockets: find them by tag, count the open ones, close
 // them, and report each departure exactly once however many ways the runtime reports it.
 import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
-import { deliver } from "./socket-errors.ts";
 import { PRESENCE_TAG } from "./tags.ts";
 
 /** Duplicate close reports arrive within moments, so only recent departures need remembering. */
@@ -41,13 +40,12 @@ export class SocketRegistry {
   }
 
   /**
-   * Sends a presence frame to every presence subscriber but `except`. Tags are fixed at accept, so
-   * the attachment decides: a refresh without scope `presence` turns a socket's frames off.
+   * Open presence subscribers but `except`. Tags are fixed at accept, so the attachment decides too:
+   * a refresh without scope `presence` turns a socket's frames off.
    */
-  announce(frame: string, except: WebSocket): void {
-    deliver(
-      this.all(PRESENCE_TAG).filter((ws) => ws !== except && stateOf(ws).presence),
-      frame,
+  presenceWatchers(except: WebSocket | undefined): WebSocket[] {
+    return this.all(PRESENCE_TAG).filter(
+      (ws) => ws !== except && ws.readyState === WebSocket.OPEN && stateOf(ws).presence,
     );
   }
 

@@ -107,19 +107,34 @@ export class RoomStore {
   }
 
   /**
-   * Messages with seq > `since`, oldest first, within the count and age bounds. Rows are read as
-   * the caller iterates, so a reader that stops early never holds more than it kept; iterate
-   * without awaiting in between.
+   * Messages with `since` < seq <= `upTo`, oldest first, within the count and age bounds. Rows are
+   * read as the caller iterates, so a reader that stops early never holds more than it kept;
+   * iterate without awaiting in between.
    */
-  *scan(since: number, now: number): Generator<StoredMessage> {
+  *scan(since: number, now: number, upTo = Number.MAX_SAFE_INTEGER): Generator<StoredMessage> {
     if (!this.hasSchema) return;
     const rows = this.sql.exec<Row>(
-      "SELECT seq, frame, audience FROM messages WHERE seq > ? AND ts >= ? ORDER BY seq",
+      "SELECT seq, frame, audience FROM messages WHERE seq > ? AND seq <= ? AND ts >= ? ORDER BY seq",
       Math.max(since, this.oldestKept() - 1),
+      upTo,
       now - this.bounds.maxAgeMs,
     );
     for (const r of rows)
       yield { seq: r.seq, frame: r.frame, audience: r.audience === null ? undefined : parseAudience(r.audience) };
+  }
+
+  /**
+   * Adds users to a targeted message's audience once they are known (in a sharded room, the shards
+   * report who a connection-targeted message reached).
+   */
+  widenAudience(seq: number, subs: readonly string[]): void {
+    if (!this.hasSchema || subs.length === 0) return;
+    const row = this.sql
+      .exec<{ audience: string | null }>("SELECT audience FROM messages WHERE seq = ?", seq)
+      .toArray()[0];
+    if (row === undefined || row.audience === null) return;
+    const audience = [...new Set([...parseAudience(row.audience), ...subs])];
+    this.sql.exec("UPDATE messages SET audience = ? WHERE seq = ?", JSON.stringify(audience), seq);
   }
 
   /** The lowest seq the count bound keeps. */

@@ -1,418 +1,393 @@
-// One Durable Object per tenant+room: holds the sockets (hibernation API), numbers, records and
-// delivers. Handlers stay short; decisions live in the pure helpers beside this file.
+// One Durable Object class, two roles. The object named `<tenant>/<room>` is the room: it numbers,
+// stamps and records every message (the ledger) and, unsharded, holds the sockets too. With
+// ROOM_SHARDS > 1 the sockets live on shard objects `<tenant>/<room>#<k>`, which the room feeds
+// (the fanout). Handlers stay thin: the work is in SocketHost, Ledger, Fanout and ShardFeed.
 import { DurableObject } from "cloudflare:workers";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
-import { errorFrame, errorResponse, GatewayError } from "../errors.ts";
-import { Buckets, ruleFor } from "../limits/token-bucket.ts";
+import { errorResponse, GatewayError } from "../errors.ts";
 import { log } from "../log.ts";
 import {
-  type ClientFrame,
   type DisconnectBody,
   decodeRoomConnect,
+  encodeRoomConnect,
   type HistoryQuery,
   IDENTITY_HEADER,
-  type Member,
   type PresenceSnapshot,
   type PublishRequest,
   type PublishResult,
   type Revocation,
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/push.ts";
-import { matches, type TokenRef } from "../tenant/revocations.ts";
-import { type Registration, tenantStub } from "../tenant/tenant.ts";
-import { exceedsBytes } from "../utf8.ts";
-import {
-  CloseCode,
-  encodeAck,
-  encodeHistoryPage,
-  encodeMessageFrame,
-  encodeRefreshed,
-  encodeWelcome,
-  PING_FRAME,
-  PONG_FRAME,
-  type PublishFrame,
-  type Ref,
-  SUBPROTOCOL,
-} from "../wire.ts";
-import { Admissions } from "./admissions.ts";
-import { parseClientFrame } from "./client-frames.ts";
-import { attach, type ConnectionState, stateOf } from "./connection.ts";
-import { earliestExpiryMs, isExpired } from "./expiry.ts";
-import { canRecover, replayOf, takePage, type Viewer, visibleTo } from "./history.ts";
-import { presenceFrame, presenceSnapshot } from "./presence.ts";
-import { refreshedState } from "./refresh.ts";
-import { SocketRegistry } from "./registry.ts";
-import { RevocationCache } from "./revocation-cache.ts";
-import { RoomStore } from "./room-store.ts";
-import { closeQuietly, deliver, send } from "./socket-errors.ts";
+import { PING_FRAME, PONG_FRAME, SUBPROTOCOL } from "../wire.ts";
+import { AlarmClock } from "./alarm.ts";
+import { type ConnectionState, stateOf } from "./connection.ts";
+import { Fanout, type ForwardResult } from "./fanout.ts";
+import type { Page, Viewer } from "./history.ts";
+import { SocketHost } from "./host.ts";
+import { Ledger, type Replay } from "./ledger.ts";
+import { mergeSnapshots } from "./presence.ts";
+import { type Forward, type RoomIdentity, ShardFeed, stepFor } from "./shard-feed.ts";
+import { type ShardRef, shardObjectName, shardOf } from "./shards.ts";
+import { closeQuietly } from "./socket-errors.ts";
 import { roomObjectName } from "./stub.ts";
-import { connectionTag, userTag } from "./tags.ts";
-import { selectRecipients } from "./targeting.ts";
 
-const ABUSE_WINDOW_MS = 10_000;
-/** Each refresh is a signature check: a connection gets a few a minute, far more than expiry needs. */
-const REFRESH_BURST = 6;
-const REFRESH_WINDOW_MS = 60_000;
-const DEFAULT_HISTORY_LIMIT = 100;
+type Connect = ReturnType<typeof decodeRoomConnect>;
+/** A shard's attach: refused with the room's layout, or accepted with the seq it is fed from. */
+export type AttachAnswer = { count: number } | { fed: number; watched: boolean };
+/** The operator's view of a room. */
+export type RoomInfo = { seq: number; connections: number; shards: { shard: number; connections: number }[] };
 
 export class Room extends DurableObject<Env> {
-  private readonly store: RoomStore;
   private readonly config: Config;
-  private readonly sockets: SocketRegistry;
-  private readonly admissions: Admissions;
-  private readonly revocations = new RevocationCache();
-  // Buckets live in memory: the object only hibernates after seconds of silence, by which time a
-  // bucket would have refilled anyway. Per-user buckets outlive their sockets, so a reconnect
-  // does not refill them.
-  private readonly frameBuckets: Buckets;
-  private readonly userPublishBuckets: Buckets;
-  private readonly refreshBuckets: Buckets;
-  private readonly abuseBuckets: Buckets;
-  /** One stub for the object's life: calls through one stub arrive in order (unregister, then register). */
-  private tenant: ReturnType<typeof tenantStub> | undefined;
-  /** The pending alarm (epoch ms), mirrored in memory so concurrent connects decide in order. */
-  private alarmAt: number | null = null;
+  private readonly alarmClock: AlarmClock;
+  private readonly ledger: Ledger;
+  private readonly fanout: Fanout;
+  private readonly shard: ShardFeed;
+  private readonly host: SocketHost;
+  /** Shard role: one stub to the room for the object's life, so calls arrive in order. */
+  private coordinator: DurableObjectStub<Room> | undefined;
+  /** Shard role: an attach in flight; forwards wait for it. */
+  private attaching: Promise<AttachAnswer> | undefined;
+  /** Shard role: whether any shard has presence watchers; unknown (so: relay) after eviction. */
+  private roomWatched: boolean | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = configFor(env);
-    const c = this.config;
-    this.store = new RoomStore(ctx.storage, { maxMessages: c.historyMaxMessages, maxAgeMs: c.historyMaxAgeMs });
-    this.sockets = new SocketRegistry(ctx);
-    this.admissions = new Admissions({ perUser: c.maxConnectionsPerUser, perRoom: c.maxConnectionsPerRoom });
-    this.frameBuckets = new Buckets(ruleFor(c.clientPublishBurst, c.clientPublishWindowMs));
-    this.userPublishBuckets = new Buckets(ruleFor(c.clientUserPublishBurst, c.clientPublishWindowMs));
-    this.refreshBuckets = new Buckets(ruleFor(REFRESH_BURST, REFRESH_WINDOW_MS));
-    this.abuseBuckets = new Buckets(ruleFor(c.abuseStrikes, ABUSE_WINDOW_MS));
+    this.alarmClock = new AlarmClock(ctx.storage);
+    this.ledger = new Ledger(ctx.storage, this.config);
+    this.fanout = new Fanout(ctx.storage.sql, env);
+    this.shard = new ShardFeed(ctx.storage.sql);
+    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, {
+      lastSeq: (shard) => (shard === undefined ? this.ledger.lastSeq() : this.shard.fed),
+      replay: (since, upTo, s) =>
+        s.shard === undefined ? this.ledger.replay(since, upTo, s.sub, Date.now()) : this.replayFromRoom(since, upTo, s),
+      publish: (req, s) => (s.shard === undefined ? this.publishHere(req) : this.coordinatorOf(s).publish(req)),
+      relayPresence: (frame, s) => this.relayToRoom(frame, s),
+      emptied: (s) => this.emptied(s),
+      watchersGone: (s) => this.watchersGone(s),
+    });
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
+    void ctx.blockConcurrencyWhile(() => this.alarmClock.load());
+  }
+
+  // ---- Connects (either role) ----
+
+  /** Accepts a WebSocket upgrade forwarded by the Worker (or passed on by another object of the room). */
+  override async fetch(request: Request): Promise<Response> {
+    const connect = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
+    // The layout is the room's, not the Worker's: a room keeps the shard count it started with.
+    const layout = connect.shard === undefined ? this.fanout.count : this.shard.ref?.count;
+    if (layout !== undefined && layout !== (connect.shard?.count ?? 1)) return this.passOn(connect, layout);
+    const admitted = await this.host.admit(connect.member, connect.shard);
+    if (admitted instanceof GatewayError) return errorResponse(admitted);
+    try {
+      if (connect.shard !== undefined && this.shard.ref === undefined) {
+        const answer = await this.attach(connect.member.tenant, connect.member.room, connect.shard);
+        if ("count" in answer) return this.passOn(connect, answer.count);
+      }
+      if (connect.shard !== undefined && connect.member.presence && !this.host.watched)
+        await this.coordinatorOf(connect.member).shardWatchers(connect.shard.index, true);
+      const { 0: client, 1: server } = new WebSocketPair();
+      await this.host.accept(server, connect.member, connect.shard, connect.since);
+      const headers = connect.subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
+      return new Response(null, { status: 101, webSocket: client, headers });
+    } finally {
+      admitted();
+    }
+  }
+
+  /** Passes an upgrade to the object that holds the user's sockets under the room's layout. */
+  private passOn(connect: Connect, count: number): Promise<Response> {
+    if (connect.hops >= 2) throw new GatewayError("internal", "the room's layout keeps changing");
+    const { tenant, room, sub } = connect.member;
+    const shard: ShardRef | undefined = count === 1 ? undefined : { index: shardOf(tenant, sub, count), count };
+    const name = shard === undefined ? roomObjectName(tenant, room) : shardObjectName(tenant, room, shard.index);
+    const target = this.env.ROOMS.get(this.env.ROOMS.idFromName(name));
+    return target.fetch("https://room/connect", {
+      headers: {
+        upgrade: "websocket",
+        [IDENTITY_HEADER]: encodeRoomConnect({ ...connect, shard, hops: connect.hops + 1 }),
+      },
     });
   }
 
-  /** Accepts a WebSocket upgrade forwarded by the Worker with a verified member. */
-  override async fetch(request: Request): Promise<Response> {
-    const { member, since, subprotocol } = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
-    const refusal = await this.admission(member);
-    if (refusal !== undefined) return errorResponse(refusal);
-    const { 0: client, 1: server } = new WebSocketPair();
-    const state: ConnectionState = { ...member, connectionId: crypto.randomUUID(), connectedAt: Date.now() };
-    this.sockets.accept(server, state);
-    // Welcome, replay and the join happen with no await in between, so no publish can slip into
-    // the seam: the client sees every message after `since` exactly once.
-    this.welcome(server, state, since);
-    this.sockets.announce(presenceFrame("join", state), server);
-    await this.scheduleAlarm(state.exp * 1000);
-    const headers = subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
-    return new Response(null, { status: 101, webSocket: client, headers });
-  }
+  // ---- The room's role: numbering, history, and what it asks of its shards ----
 
-  /**
-   * Caps, then revocations. The caps are checked and a place reserved before the one await (the
-   * tenant, when the cached list's lease has run out), so concurrent connects cannot overshoot.
-   */
-  private async admission(member: Member): Promise<GatewayError | undefined> {
-    const reserved = this.admissions.reserve(
-      member.sub,
-      this.sockets.countOpen(userTag(member.sub)),
-      this.sockets.countOpen(),
-    );
-    if (reserved instanceof GatewayError) return reserved;
-    try {
-      if (await this.isRevoked(member.tenant, member.room, member))
-        return new GatewayError("token_revoked", "token has been revoked");
-      return undefined;
-    } finally {
-      reserved();
-    }
-  }
-
-  /**
-   * Decides from the cached list while its lease holds; otherwise registers with the tenant, which
-   * answers for this token and refreshes the list. A revoked token registers nothing.
-   */
-  private async isRevoked(tenant: string, room: string, token: TokenRef): Promise<boolean> {
-    const sentAt = Date.now();
-    if (!this.revocations.fresh(sentAt)) {
-      this.tenant ??= tenantStub(this.env, tenant);
-      let answer: Registration;
-      try {
-        answer = await this.tenant.register(roomObjectName(tenant, room), token);
-      } catch (err) {
-        // A stub that saw a network error stays broken: the next call makes a new one.
-        this.tenant = undefined;
-        throw err;
-      }
-      if (answer.revoked) return true;
-      this.revocations.settle(answer.revocations, sentAt);
-    }
-    return this.revocations.isRevoked(token, Math.floor(Date.now() / 1000));
-  }
-
-  private welcome(ws: WebSocket, state: ConnectionState, since: number | undefined): void {
-    const seq = this.store.lastSeq();
-    const base = { connectionId: state.connectionId, room: state.room, user: state.sub, seq };
-    if (since === undefined) {
-      send(ws, encodeWelcome(base));
-      return;
-    }
-    const now = Date.now();
-    const viewer: Viewer = { kind: "user", sub: state.sub };
-    // A replay larger than one history page is not sent at all: the client pages over HTTP.
-    const replay = canRecover(since, seq, this.store.oldestSeq(now))
-      ? replayOf(this.store.scan(since, now), (m) => visibleTo(m, viewer), this.config.historyPageMaxBytes)
-      : undefined;
-    send(ws, encodeWelcome({ ...base, recovered: replay !== undefined }));
-    for (const frame of replay ?? []) send(ws, frame);
-  }
-
-  /** Numbers, stamps, records and delivers one message. Called over RPC and for client publishes. */
+  /** Numbers, stamps, records and delivers one message. Called over RPC (HTTP, shards) and for client publishes. */
   async publish(req: PublishRequest): Promise<PublishResult> {
-    return this.deliverMessage(req);
+    return this.publishHere(req);
   }
 
-  private deliverMessage(req: PublishRequest): PublishResult {
-    const seq = this.store.nextSeq();
-    const id = crypto.randomUUID();
-    const ts = Date.now();
-    const frame = encodeMessageFrame(
-      { id, seq, room: req.room, event: req.event, sender: req.sender, ts },
-      req.payloadJson,
+  private publishHere(req: PublishRequest): PublishResult | Promise<PublishResult> {
+    const now = Date.now();
+    this.ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs));
+    if (this.fanout.count === undefined) {
+      const recipients = this.host.select(req.to, req.exclude);
+      // Targeted messages remember who they were for, so replay and history show them to no one else.
+      const audience =
+        req.to === undefined
+          ? undefined
+          : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
+      const { id, seq, frame } = this.ledger.record(req, audience, now);
+      return { id, seq, delivered: this.host.send(recipients, frame) };
+    }
+    const { id, seq, frame } = this.ledger.record(
+      req,
+      req.to === undefined ? undefined : [...(req.to.users ?? [])],
+      now,
     );
-    const recipients = selectRecipients((tag) => this.sockets.all(tag), req.to, req.exclude);
-    // Targeted messages remember who they were for, so replay and history show them to no one else.
-    const audience =
-      req.to === undefined
-        ? undefined
-        : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
-    this.store.append(seq, ts, frame, audience);
-    this.ctx.waitUntil(this.scheduleAlarm(ts + this.config.historyMaxAgeMs));
-    return { id, seq, delivered: deliver(recipients, frame) };
+    return this.fanout.forward({ seq, frame, to: req.to, exclude: req.exclude }).then(({ delivered, users }) => {
+      // Who a connection-targeted message reached is known only now.
+      if (req.to?.connections !== undefined) this.ledger.store.widenAudience(seq, users);
+      return { id, seq, delivered };
+    });
   }
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
   async history(query: HistoryQuery, viewer: Viewer): Promise<string> {
-    const rows = this.store.scan(query.since ?? 0, Date.now());
-    const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
-    const page = takePage(rows, (m) => visibleTo(m, viewer), limit, this.config.historyPageMaxBytes);
-    return encodeHistoryPage(page.frames, this.store.lastSeq(), page.next);
+    return this.ledger.page(query, viewer, Date.now());
   }
 
   async presence(): Promise<PresenceSnapshot> {
-    return presenceSnapshot(this.sockets.open().map(stateOf));
+    if (this.fanout.count === undefined) return this.host.presence();
+    return mergeSnapshots((await this.fanout.each((shard) => shard.shardPresence())).map((a) => a.value));
   }
 
   /** Closes the matching sockets with 4003 and tells how many were open. */
   async disconnect(body: DisconnectBody): Promise<number> {
-    const targets = new Set<WebSocket>();
-    for (const u of body.users ?? []) for (const ws of this.sockets.open(userTag(u))) targets.add(ws);
-    for (const c of body.connections ?? []) for (const ws of this.sockets.open(connectionTag(c))) targets.add(ws);
-    for (const ws of targets) this.end(ws, CloseCode.disconnected, "disconnected");
-    return targets.size;
+    if (this.fanout.count === undefined) return this.host.disconnect(body);
+    const closed = await this.fanout.some(body, (shard) => shard.shardDisconnect(body));
+    return closed.reduce((a, b) => a + b, 0);
   }
+
+  /** The operator's view: the room's seq and where its sockets are. */
+  async info(): Promise<RoomInfo> {
+    const seq = this.ledger.lastSeq();
+    if (this.fanout.count === undefined) {
+      const connections = this.host.sockets.countOpen();
+      return { seq, connections, shards: [{ shard: 0, connections }] };
+    }
+    const shards = (await this.fanout.each((shard) => shard.shardConnections())).map((a) => ({
+      shard: a.index,
+      connections: a.value,
+    }));
+    return { seq, connections: shards.reduce((n, s) => n + s.connections, 0), shards };
+  }
+
+  /**
+   * A shard took its first socket. It joins the room's layout, or learns the layout it must use
+   * (the room keeps the count it started with until no socket is left anywhere).
+   */
+  async attachShard(tenant: string, room: string, shard: ShardRef): Promise<AttachAnswer> {
+    const layout = this.fanout.count ?? (this.host.held > 0 ? 1 : undefined);
+    if (layout !== undefined && layout !== shard.count) return { count: layout };
+    const fed = this.ledger.lastSeq();
+    this.fanout.attach(tenant, room, shard.index, shard.count, fed);
+    return { fed, watched: this.fanout.watched };
+  }
+
+  /** A shard's last socket left. */
+  async detachShard(index: number): Promise<void> {
+    this.fanout.detach(index);
+    this.scheduleCleanUp();
+  }
+
+  async shardWatchers(index: number, has: boolean): Promise<void> {
+    if (this.fanout.setWatchers(index, has)) await this.fanout.broadcastWatched();
+  }
+
+  /** Presence news from one shard for the others' watchers; answers whether anyone watches. */
+  async relayPresence(index: number, frame: string): Promise<boolean> {
+    await this.fanout.relay(index, frame);
+    return this.fanout.watched;
+  }
+
+  async replay(since: number, upTo: number, sub: string): Promise<Replay> {
+    return this.ledger.replay(since, upTo, sub, Date.now());
+  }
+
+  async missed(after: number, before: number): Promise<Page> {
+    return this.ledger.missed(after, before, Date.now());
+  }
+
+  // ---- The shard's role: what the room asks of it ----
+
+  /** One forwarded message, delivered after every earlier one; a gap is filled from history first. */
+  async feed(f: Forward): Promise<ForwardResult> {
+    return this.shard.serial(async () => {
+      await this.attaching;
+      const identity = this.shard.identity;
+      if (identity === undefined || this.host.held === 0) {
+        this.shard.detach();
+        return { delivered: 0, users: [], held: false };
+      }
+      const step = stepFor(this.shard.fed, f);
+      if (step.kind === "duplicate") return { delivered: 0, users: [], held: true };
+      if (step.kind === "fill") await this.fill(identity, step.after, step.before);
+      const recipients = this.host.select(f.to, f.exclude);
+      const delivered = this.host.send(recipients, f.frame);
+      this.shard.advance(f.seq);
+      const users = f.to?.connections === undefined ? [] : [...new Set(recipients.map((ws) => stateOf(ws).sub))];
+      return { delivered, users, held: true };
+    });
+  }
+
+  async presenceFrom(frame: string): Promise<void> {
+    this.host.announce(frame, undefined);
+  }
+
+  async setWatched(watched: boolean): Promise<void> {
+    this.roomWatched = watched;
+  }
+
+  async shardPresence(): Promise<PresenceSnapshot> {
+    return this.host.presence();
+  }
+
+  async shardDisconnect(body: DisconnectBody): Promise<number> {
+    return this.host.disconnect(body);
+  }
+
+  async shardConnections(): Promise<number> {
+    return this.host.sockets.countOpen();
+  }
+
+  private attach(tenant: string, room: string, shard: ShardRef): Promise<AttachAnswer> {
+    this.attaching ??= this.coordinatorOf({ tenant, room })
+      .attachShard(tenant, room, shard)
+      .then((answer) => {
+        if ("fed" in answer) {
+          this.shard.attach({ tenant, room }, shard, answer.fed);
+          this.roomWatched = answer.watched;
+        }
+        return answer;
+      })
+      .finally(() => {
+        this.attaching = undefined;
+      });
+    return this.attaching;
+  }
+
+  /** Delivers what this shard missed between `after` and `before`, to whoever may still see it. */
+  private async fill(room: RoomIdentity, after: number, before: number): Promise<void> {
+    let from: number | undefined = after;
+    while (from !== undefined) {
+      const page = await this.coordinatorOf(room).missed(from, before);
+      for (const m of page.messages) {
+        this.host.deliverStored(m.frame, m.audience);
+        this.shard.advance(m.seq);
+      }
+      from = page.next;
+    }
+    // Whatever history no longer holds is gone for good; move past it.
+    this.shard.advance(before - 1);
+  }
+
+  private relayToRoom(frame: string, s: ConnectionState): void {
+    if (s.shard === undefined || this.roomWatched === false) return;
+    const index = s.shard.index;
+    this.ctx.waitUntil(
+      this.coordinatorOf(s)
+        .relayPresence(index, frame)
+        .then((watched) => {
+          this.roomWatched = watched;
+        })
+        .catch((err: unknown) => log("presence_relay_failed", { shard: index, error: String(err) })),
+    );
+  }
+
+  /** A native promise (an RPC result is only a thenable), so the host can tell it from a replay at hand. */
+  private async replayFromRoom(since: number, upTo: number, s: ConnectionState): Promise<Replay> {
+    return await this.coordinatorOf(s).replay(since, upTo, s.sub);
+  }
+
+  /** Shard role: the stub to this room's object, one for the object's life. */
+  private coordinatorOf(s: RoomIdentity): DurableObjectStub<Room> {
+    this.coordinator ??= this.env.ROOMS.get(this.env.ROOMS.idFromName(roomObjectName(s.tenant, s.room)));
+    return this.coordinator;
+  }
+
+  // ---- Both roles ----
 
   /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
   async revoke(r: Revocation): Promise<PushResult> {
-    this.revocations.add(r, Date.now());
-    const targets = this.sockets.open().filter((ws) => matches(r, stateOf(ws)));
-    for (const ws of targets) this.end(ws, CloseCode.tokenRevoked, "token_revoked");
-    return { closed: targets.length, open: this.heldForTenant() };
+    return this.host.revoke(r);
   }
 
   /** Asked by the tenant's sweep of registrations no connect has renewed for a long time. */
   async holdsSockets(): Promise<boolean> {
-    return this.heldForTenant() > 0;
+    return this.host.heldForTenant() > 0;
   }
 
   /**
-   * Sockets the tenant must keep pushing to: open ones and connects still being admitted. At zero
-   * the tenant forgets the room, so the next connect must register again.
-   */
-  private heldForTenant(): number {
-    const held = this.sockets.countOpen() + this.admissions.pending;
-    if (held === 0) this.revocations.expire();
-    return held;
-  }
-
-  /**
-   * Closes sockets whose token has expired and deletes expired history; a room left with neither
-   * sockets nor history deletes its storage. Then re-arms for whatever comes next.
+   * Closes sockets whose token has expired and deletes expired history; an object left with
+   * neither sockets, shards nor history deletes its storage. Then re-arms for whatever comes next.
    */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.alarmClock.fired();
     const now = Date.now();
-    for (const ws of this.sockets.open()) {
-      if (isExpired(stateOf(ws), now)) this.end(ws, CloseCode.tokenExpired, "token_expired");
-    }
-    this.store.expire(now);
-    const open = this.sockets.open();
-    const historyExpiry = this.store.nextExpiry();
-    if (open.length === 0 && this.admissions.pending === 0 && historyExpiry === undefined) {
-      await this.store.clear();
+    const nextExpiry = this.host.expire(now);
+    this.ledger.store.expire(now);
+    const historyExpiry = this.ledger.store.nextExpiry();
+    if (this.isEmpty() && historyExpiry === undefined) {
+      await this.ledger.store.clear();
       return;
     }
-    const next = Math.min(
-      earliestExpiryMs(open.map(stateOf)) ?? Number.POSITIVE_INFINITY,
-      historyExpiry ?? Number.POSITIVE_INFINITY,
+    await this.alarmClock.schedule(
+      Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, historyExpiry ?? Number.POSITIVE_INFINITY),
     );
-    // Nothing to wait for but a connect still being admitted: its accept arms the alarm.
-    if (Number.isFinite(next)) await this.scheduleAlarm(next);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
-    if (ws.readyState !== WebSocket.OPEN) return;
-    const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
-    if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
-    const frame = parsed.frame;
-    const ref = frame.type === "publish" ? frame.ref : undefined;
-    const refusal = this.budgetRefusal(stateOf(ws), frame);
-    if (refusal !== undefined) return this.reject(ws, refusal, ref);
-    try {
-      if (frame.type === "ping") send(ws, PONG_FRAME);
-      else if (frame.type === "refresh") await this.refresh(ws, frame.token);
-      else this.clientPublish(ws, frame);
-    } catch (err) {
-      if (err instanceof GatewayError) return this.reject(ws, err, ref);
-      // Our failure, not the client's (the tenant unreachable during a refresh): no strike.
-      log("internal_error", { via: "ws", frame: frame.type, error: String(err) });
-      if (ws.readyState === WebSocket.OPEN) send(ws, errorFrame(new GatewayError("internal", "internal error"), ref));
-    }
-  }
-
-  /**
-   * Every frame the room handles costs its connection a token; a publish also costs its user one
-   * (that bucket survives reconnects), a refresh one of its own few. A refusal is a strike.
-   */
-  private budgetRefusal(state: ConnectionState, frame: ClientFrame): GatewayError | undefined {
-    const now = Date.now();
-    const allowed =
-      this.frameBuckets.allow(state.connectionId, now) &&
-      (frame.type !== "publish" || this.userPublishBuckets.allow(state.sub, now)) &&
-      (frame.type !== "refresh" || this.refreshBuckets.allow(state.connectionId, now));
-    return allowed ? undefined : new GatewayError("rate_limited", `${frame.type} rate exceeded`);
-  }
-
-  private clientPublish(ws: WebSocket, frame: PublishFrame): void {
-    const state = stateOf(ws);
-    const payloadJson = JSON.stringify(frame.payload);
-    const refusal = this.publishRefusal(state, payloadJson);
-    if (refusal !== undefined) {
-      this.reject(ws, refusal, frame.ref);
-      return;
-    }
-    const sender = { kind: "user" as const, id: state.sub };
-    const { event, to, exclude } = frame;
-    const result = this.deliverMessage({ room: state.room, sender, event, payloadJson, to, exclude });
-    if (frame.ref !== undefined) send(ws, encodeAck({ ref: frame.ref, ...result }));
-    log("publish", {
-      via: "ws",
-      tenant: state.tenant,
-      room: state.room,
-      sender: `user:${state.sub}`,
-      bytes: payloadJson.length,
-      delivered: result.delivered,
-      seq: result.seq,
-    });
-  }
-
-  /** Why a client's publish is refused: scope or size. */
-  private publishRefusal(state: ConnectionState, payloadJson: string): GatewayError | undefined {
-    const max = this.config.maxPayloadBytes;
-    if (!state.scopes.includes("publish")) return new GatewayError("forbidden", 'publishing needs scope "publish"');
-    if (exceedsBytes(payloadJson, max)) return new GatewayError("payload_too_large", `payload exceeds ${max} bytes`);
-    return undefined;
-  }
-
-  /** Extends a connection's life with a new token for the same tenant and sub. */
-  private async refresh(ws: WebSocket, token: string): Promise<void> {
-    const state = stateOf(ws);
-    const next = await refreshedState(
-      this.config,
-      state,
-      token,
-      (t) => this.isRevoked(state.tenant, state.room, t),
-      new Date(),
-    );
-    if (ws.readyState !== WebSocket.OPEN) return;
-    attach(ws, next);
-    await this.scheduleAlarm(next.exp * 1000);
-    send(ws, encodeRefreshed(next.exp));
+    await this.host.message(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.depart(ws, code);
+    this.host.depart(ws, code);
     // The hibernation API never answers a peer's close frame by itself.
     closeQuietly(ws, code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.depart(ws, 1006);
+    this.host.depart(ws, 1006);
   }
 
-  /** Server-side close: the leave is announced now, not when the peer answers. */
-  private end(ws: WebSocket, code: number, reason: string): void {
-    closeQuietly(ws, code, reason);
-    this.depart(ws, code);
+  /** This object's last socket left: a shard leaves the room's layout; an empty room cleans up. */
+  private emptied(s: ConnectionState): void {
+    if (s.shard !== undefined) {
+      this.shard.detach();
+      const index = s.shard.index;
+      this.ctx.waitUntil(
+        this.coordinatorOf(s)
+          .detachShard(index)
+          .catch((err: unknown) => log("shard_detach_failed", { shard: index, error: String(err) })),
+      );
+      return;
+    }
+    this.scheduleCleanUp();
   }
 
-  private depart(ws: WebSocket, code: number): void {
-    const state = this.sockets.departure(ws);
-    if (state === undefined) return;
-    this.frameBuckets.delete(state.connectionId);
-    this.refreshBuckets.delete(state.connectionId);
-    this.abuseBuckets.delete(state.connectionId);
-    log("disconnect", {
-      tenant: state.tenant,
-      room: state.room,
-      sender: `user:${state.sub}`,
-      connectionId: state.connectionId,
-      code,
-      durationMs: Date.now() - state.connectedAt,
-    });
-    this.sockets.announce(presenceFrame("leave", state), ws);
-    if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) this.emptied(state);
-  }
-
-  /**
-   * The last socket left: the tenant stops pushing here (the next connect registers again), and a
-   * room with no history left deletes its storage from the alarm.
-   */
-  private emptied(state: ConnectionState): void {
-    this.revocations.expire();
-    this.tenant ??= tenantStub(this.env, state.tenant);
-    const object = roomObjectName(state.tenant, state.room);
+  /** Shard role: the last presence watcher here left; the room stops relaying to this shard. */
+  private watchersGone(s: ConnectionState): void {
+    if (s.shard === undefined) return;
+    const index = s.shard.index;
     this.ctx.waitUntil(
-      this.tenant.unregister(object).catch((err: unknown) => {
-        // The tenant's next push or sweep finds the room empty and forgets it then.
-        log("unregister_failed", { object, error: String(err) });
-        this.tenant = undefined;
-      }),
+      this.coordinatorOf(s)
+        .shardWatchers(index, false)
+        .catch((err: unknown) => log("shard_watchers_failed", { shard: index, error: String(err) })),
     );
-    if (this.store.nextExpiry() === undefined) this.ctx.waitUntil(this.scheduleAlarm(Date.now()));
   }
 
-  /** Keeps one alarm, at the earliest time anything needs it; decided before any await. */
-  private async scheduleAlarm(atMs: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= atMs) return;
-    this.alarmAt = atMs;
-    await this.ctx.storage.setAlarm(atMs);
+  private isEmpty(): boolean {
+    return this.host.held === 0 && this.fanout.count === undefined && this.shard.ref === undefined;
   }
 
-  /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
-  private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
-    send(ws, errorFrame(error, ref));
-    const state = stateOf(ws);
-    log("rejected", {
-      via: "ws",
-      tenant: state.tenant,
-      room: state.room,
-      sender: `user:${state.sub}`,
-      code: error.code,
-    });
-    if (!this.abuseBuckets.allow(state.connectionId, Date.now()))
-      this.end(ws, CloseCode.policyViolation, "too many invalid frames");
+  /** Nothing holds this object any more: unless history remains, the alarm deletes its storage now. */
+  private scheduleCleanUp(): void {
+    if (this.isEmpty() && this.ledger.store.nextExpiry() === undefined)
+      this.ctx.waitUntil(this.alarmClock.schedule(Date.now()));
   }
 }

@@ -7,7 +7,8 @@ import type { AppEnv } from "../env.ts";
 import { errorFromResponse, GatewayError } from "../errors.ts";
 import { connectQuerySchema, encodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
 import { memberOf } from "../room/connection.ts";
-import { roomStub } from "../room/stub.ts";
+import { shardObjectName, shardOf } from "../room/shards.ts";
+import { roomStub, roomStubByName } from "../room/stub.ts";
 import { SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 
 /** What a client's upgrade asks for, read once before any token work. */
@@ -42,9 +43,16 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   if (presence && !hasScope(p, "presence"))
     throw new GatewayError("forbidden", 'presence frames need scope "presence"');
   const member = memberOf(p, c.var.room, presence);
+  // A sharded room: one user's sockets all land on one shard.
+  const count = c.var.config.roomShards;
+  const shard = count === 1 ? undefined : { index: shardOf(p.tenant, p.id, count), count };
+  const target =
+    shard === undefined
+      ? roomStub(c.env, p.tenant, c.var.room)
+      : roomStubByName(c.env, shardObjectName(p.tenant, c.var.room, shard.index));
   // A fresh request: nothing the client sent (headers, cookies, query) reaches the room.
-  const res = await roomStub(c.env, p.tenant, c.var.room).fetch("https://room/connect", {
-    headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect({ member, subprotocol, since }) },
+  const res = await target.fetch("https://room/connect", {
+    headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect({ member, subprotocol, since, shard }) },
   });
   // The room's refusals (caps, revocation) are thrown like the Worker's own, so they are logged with their code.
   if (res.status !== 101) throw await errorFromResponse(res);

@@ -26,6 +26,7 @@ describe("parseConfig", () => {
       abuseStrikes: 10,
       maxConnectionsPerUser: 10,
       maxConnectionsPerRoom: 10_000,
+      roomShards: 1,
       maxTokenLifetimeSeconds: 86_400,
       allowedOrigins: [],
       historyMaxMessages: 1000,

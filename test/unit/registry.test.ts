@@ -1,7 +1,7 @@
 // SocketRegistry over a minimal stand-in for the runtime: sockets that record what was sent and
 // keep an attachment, and a ctx that finds them by the tags acceptWebSocket recorded.
 import { describe, expect, it } from "vitest";
-import type { ConnectionState } from "../../src/room/connection.ts";
+import { attach, type ConnectionState } from "../../src/room/connection.ts";
 import { SocketRegistry } from "../../src/room/registry.ts";
 import { PRESENCE_TAG, userTag } from "../../src/room/tags.ts";
 import { connectionState } from "../support/connection-state.ts";
@@ -69,15 +69,21 @@ describe("SocketRegistry", () => {
     expect(registry.isEmptyBut(a.ws)).toBe(true);
   });
 
-  it("announces to open presence subscribers except the socket the news is about", () => {
+  it("lists open presence subscribers but the socket the news is about", () => {
     const { registry, join } = room();
     const subject = join({ presence: true });
     const watcher = join({ presence: true });
     const closed = join({ presence: true });
-    const uninterested = join({ presence: false });
+    join({ presence: false });
     closed.fake.close();
-    registry.announce("frame", subject.ws);
-    expect([subject, watcher, closed, uninterested].map((s) => s.fake.sent)).toEqual([[], ["frame"], [], []]);
+    expect(registry.presenceWatchers(subject.ws)).toEqual([watcher.ws]);
+  });
+
+  it("leaves out a subscriber whose refresh dropped scope presence", () => {
+    const { registry, join } = room();
+    const demoted = join({ presence: true });
+    attach(demoted.ws, connectionState({ presence: false }));
+    expect(registry.presenceWatchers(undefined)).toEqual([]);
   });
 
   it("reports a departure once, however many times the runtime reports it", () => {

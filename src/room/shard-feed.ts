@@ -1,0 +1,100 @@
+// A shard's side of the feed from its coordinator: which shard it is while it holds sockets, the
+// last seq it delivered (durable, so eviction forgets nothing), and one delivery at a time, in the
+// order the coordinator sent them. A forward that never arrived shows up as a gap, filled from the
+// coordinator's history before anything newer is delivered: a lost forward costs latency, never a
+// message.
+import type { ShardRef } from "./shards.ts";
+
+/** A message as the coordinator forwards it to a shard. */
+export type Forward = {
+  seq: number;
+  /** The last seq the coordinator sent this shard before this one; undefined when it does not know. */
+  prev: number | undefined;
+  frame: string;
+  to?: { users?: string[] | undefined; connections?: string[] | undefined } | undefined;
+  exclude?: { connections?: string[] | undefined } | undefined;
+};
+
+/** What a shard does with a forward, given the last seq it delivered. */
+export type Step = { kind: "duplicate" } | { kind: "deliver" } | { kind: "fill"; after: number; before: number };
+
+/**
+ * A forward at or below `fed` was delivered already (a retry). One whose predecessor is known and
+ * delivered, or that directly follows `fed`, is next. Anything else leaves messages between `fed`
+ * and it that this shard has not seen: some may be for nobody here (targeted elsewhere), and the
+ * coordinator's history tells.
+ */
+export function stepFor(fed: number, f: Pick<Forward, "seq" | "prev">): Step {
+  if (f.seq <= fed) return { kind: "duplicate" };
+  if (f.prev === undefined ? f.seq === fed + 1 : f.prev <= fed) return { kind: "deliver" };
+  return { kind: "fill", after: fed, before: f.seq };
+}
+
+/** Which room a shard belongs to: the name of the object that feeds it. */
+export type RoomIdentity = { tenant: string; room: string };
+
+type Row = RoomIdentity & { idx: number; count: number; fed: number };
+
+export class ShardFeed {
+  private readonly sql: SqlStorage;
+  private state: Row | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shard_feed'").toArray();
+    this.state =
+      exists.length === 0
+        ? undefined
+        : sql.exec<Row>("SELECT tenant, room, idx, count, fed FROM shard_feed").toArray()[0];
+  }
+
+  /** The shard this object is while attached to its coordinator; undefined when detached. */
+  get ref(): ShardRef | undefined {
+    return this.state === undefined ? undefined : { index: this.state.idx, count: this.state.count };
+  }
+
+  get identity(): RoomIdentity | undefined {
+    return this.state === undefined ? undefined : { tenant: this.state.tenant, room: this.state.room };
+  }
+
+  /** The last seq delivered here (the welcome seq of a new socket). */
+  get fed(): number {
+    return this.state?.fed ?? 0;
+  }
+
+  /** Attached: the coordinator sends every message after `fed` from now on. */
+  attach(room: RoomIdentity, ref: ShardRef, fed: number): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_feed (tenant TEXT NOT NULL, room TEXT NOT NULL, idx INTEGER NOT NULL,
+      count INTEGER NOT NULL, fed INTEGER NOT NULL); DELETE FROM shard_feed`);
+    this.sql.exec(
+      "INSERT INTO shard_feed (tenant, room, idx, count, fed) VALUES (?, ?, ?, ?, ?)",
+      room.tenant,
+      room.room,
+      ref.index,
+      ref.count,
+      fed,
+    );
+    this.state = { ...room, idx: ref.index, count: ref.count, fed };
+  }
+
+  advance(seq: number): void {
+    if (this.state === undefined || seq <= this.state.fed) return;
+    this.state.fed = seq;
+    this.sql.exec("UPDATE shard_feed SET fed = ?", seq);
+  }
+
+  /** Detached: the shard holds no socket and keeps nothing. */
+  detach(): void {
+    if (this.state === undefined) return;
+    this.state = undefined;
+    this.sql.exec("DROP TABLE IF EXISTS shard_feed");
+  }
+
+  /** Runs `work` after every earlier delivery has finished, so deliveries never interleave. */
+  serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

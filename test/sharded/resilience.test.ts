@@ -1,0 +1,151 @@
+// What a sharded room survives: eviction of every object, a forward that never arrives, a layout
+// change while sockets are live, and an emptied room leaving nothing behind.
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { encodeRoomConnect, IDENTITY_HEADER } from "../../src/protocol.ts";
+import { Room } from "../../src/room/room.ts";
+import {
+  connect,
+  freshRoom,
+  nextMessage,
+  publishHttp,
+  request,
+  TestSocket,
+  WARM_UP_MS,
+  warmUp,
+} from "../support/gateway.ts";
+import { apiKey, signToken } from "../support/tokens.ts";
+import { coordinatorStub, SHARDS, shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
+
+beforeAll(warmUp, WARM_UP_MS);
+afterEach(() => vi.restoreAllMocks());
+
+const publishN = async (room: string, n: number) => {
+  for (let i = 0; i < n; i++)
+    expect((await publishHttp(room, apiKey("pubacme"), { event: "e", payload: i })).status).toBe(202);
+};
+
+async function seqs(socket: TestSocket, n: number): Promise<number[]> {
+  const got: number[] = [];
+  for (let i = 0; i < n; i++) got.push(Number((await nextMessage(socket)).seq));
+  return got;
+}
+
+const everyShard = async (room: string) => {
+  const sockets: TestSocket[] = [];
+  for (const sub of subsOnEveryShard("m")) sockets.push((await connect(room, await signToken({ sub }))).socket);
+  return sockets;
+};
+
+/** Fails the next `times` forwards to one shard, as a broken stub or an overloaded object would. */
+function dropForwardsTo(room: string, shard: number, times: number) {
+  const target = shardStub(room, shard).id;
+  const feed = Room.prototype.feed;
+  let dropped = 0;
+  vi.spyOn(Room.prototype, "feed").mockImplementation(async function (this: Room, f) {
+    const state: DurableObjectState = Reflect.get(this, "ctx");
+    if (state.id.equals(target) && dropped++ < times) throw new Error("network connection lost");
+    return feed.call(this, f);
+  });
+}
+
+describe("a sharded room across eviction", () => {
+  it("keeps delivering every message in order after the room and every shard were evicted", async () => {
+    const room = freshRoom();
+    const sockets = await everyShard(room);
+    await publishN(room, 3);
+    await evictDurableObject(coordinatorStub(room), { webSockets: "hibernate" });
+    for (let i = 0; i < SHARDS; i++) await evictDurableObject(shardStub(room, i), { webSockets: "hibernate" });
+    await publishN(room, 3);
+    for (const s of sockets) expect(await seqs(s, 6)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("a forward that never arrives", () => {
+  it("is filled from the room's history before the next message, so nobody misses it", async () => {
+    const room = freshRoom();
+    const sockets = await everyShard(room);
+    await publishN(room, 1);
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    dropForwardsTo(room, 2, 2);
+    await publishN(room, 1);
+    vi.restoreAllMocks();
+    await publishN(room, 1);
+    for (const s of sockets) expect(await seqs(s, 3)).toEqual([1, 2, 3]);
+  });
+});
+
+describe("the room's layout", () => {
+  const upgradeAt = async (
+    stub: DurableObjectStub,
+    room: string,
+    sub: string,
+    shard?: { index: number; count: number },
+  ) => {
+    const member = {
+      tenant: "acme",
+      room,
+      sub,
+      scopes: ["subscribe" as const],
+      exp: Math.floor(Date.now() / 1000) + 600,
+      presence: false,
+    };
+    const res = await stub.fetch("https://room/connect", {
+      headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect({ member, subprotocol: false, shard }) },
+    });
+    if (res.webSocket === null) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
+    const socket = new TestSocket(res.webSocket);
+    return { socket, welcome: await socket.nextOfType("welcome") };
+  };
+
+  it("stays sharded while sockets are live: an upgrade meant for the room object lands on the user's shard", async () => {
+    const room = freshRoom();
+    await connect(room, await signToken({ sub: subOnShard(0, "first") }));
+    const sub = subOnShard(3, "late");
+    const { welcome } = await upgradeAt(coordinatorStub(room), room, sub);
+    expect(welcome.connectionId).toMatch(/^3\./);
+  });
+
+  it("stays unsharded while the room object holds sockets: a shard passes the upgrade on to it", async () => {
+    const room = freshRoom();
+    await upgradeAt(coordinatorStub(room), room, "old-client");
+    const { welcome } = await connect(room, await signToken({ sub: subOnShard(2, "new-client") }));
+    expect(welcome.connectionId).not.toMatch(/^\d+\./);
+    await publishN(room, 1);
+    const view = (await (
+      await request(`/v1/admin/rooms/${room}`, { headers: { "x-api-key": apiKey("adminacme") } })
+    ).json()) as {
+      shards: unknown[];
+    };
+    expect(view.shards).toEqual([{ shard: 0, connections: 2 }]);
+  });
+
+  it("takes the configured count again once the room has no socket left", async () => {
+    const room = freshRoom();
+    const { socket } = await upgradeAt(coordinatorStub(room), room, "alone");
+    socket.close();
+    await socket.waitClosed();
+    const { welcome } = await connect(room, await signToken({ sub: subOnShard(1, "next") }));
+    expect(welcome.connectionId).toMatch(/^1\./);
+  });
+});
+
+describe("an emptied shard", () => {
+  it("leaves the room's layout and keeps no state once its last socket has left", async () => {
+    const room = freshRoom();
+    const { socket } = await connect(room, await signToken({ sub: subOnShard(1, "leaver") }));
+    socket.close();
+    await socket.waitClosed();
+    await vi.waitFor(async () => {
+      const tables = await runInDurableObject(shardStub(room, 1), (_i, state) =>
+        state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name = 'shard_feed'").toArray(),
+      );
+      expect(tables).toEqual([]);
+      const live = await runInDurableObject(
+        coordinatorStub(room),
+        (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM fanout_shards").one().n,
+      );
+      expect(live).toBe(0);
+    });
+  });
+});
