@@ -12,7 +12,9 @@ export default defineConfig(async () => ({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             remoteBindings: false,
-            miniflare: { bindings: await testBindings() },
+            // One listed browser origin (overriding wrangler.toml's empty list) for the CORS and
+            // origin tests; it is not the test gateway's own origin, https://gateway.test.
+            miniflare: { bindings: { ...(await testBindings()), ALLOWED_ORIGINS: "https://app.example" } },
           }),
         ],
         test: {

@@ -17,6 +17,7 @@ import {
 import { roomStub } from "./room/stub.ts";
 import { accessLog } from "./routes/access-log.ts";
 import { forwardUpgrade, requireUpgrade } from "./routes/connect.ts";
+import { apiCors } from "./routes/cors.ts";
 import { requireAllowedOrigin } from "./routes/origin.ts";
 import { limitBody, publish } from "./routes/publish.ts";
 import { roomFromPath } from "./routes/room-param.ts";
@@ -31,6 +32,7 @@ app.use("*", async (c, next) => {
   await next();
 });
 app.use("*", accessLog);
+app.use("*", apiCors);
 
 app.get("/health", (c) => c.json({ ok: true }));
 
