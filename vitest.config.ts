@@ -26,6 +26,15 @@ export default defineConfig(async () => ({
       },
       {
         test: {
+          // Node-side checks that need neither workerd nor a running gateway.
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
