@@ -7,6 +7,7 @@ import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { connectIpLimit, rateLimit } from "./limits/rate-limit.ts";
 import { log } from "./log.ts";
+import { openApiDocument } from "./openapi/document.ts";
 import {
   DEFAULT_ROOM,
   disconnectBodySchema,
@@ -35,6 +36,7 @@ app.use("*", accessLog);
 app.use("*", apiCors);
 
 app.get("/health", (c) => c.json({ ok: true }));
+app.get("/v1/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 
 // No middleware on these routes may touch response headers: a 101's headers are immutable.
 const connect = [
