@@ -7,7 +7,6 @@
 // its send buffer drops overflow silently and replays raw frames on `open`, before `welcome`, where
 // a publish needs a ref, an ack and a clear rejection; and it takes the global WebSocket, so Node
 // cannot see a refused upgrade's status through `ws`. What is left (open a socket, listen) is small.
-import type { Exclude as ExcludeTarget, MessageFrame, PresenceFrame, Target, WelcomeFrame } from "../protocol.ts";
 import { PendingAcks, type PublishAck } from "./acks.ts";
 import { nextAttempt, retryDelay } from "./backoff.ts";
 import { closeVerdict, upgradeVerdict } from "./codes.ts";
@@ -21,6 +20,7 @@ import { applyWelcome, isNewMessage, type Resync } from "./resume.ts";
 import { type ClientState, canTransition, isActive } from "./state.ts";
 import { decodeTokenExp } from "./token.ts";
 import { connectRequest, type UpgradeFailure, type WebSocketLike, watchUpgradeFailure } from "./transport.ts";
+import type { ExcludeTarget, MessageFrame, PresenceFrame, Target, WelcomeFrame } from "./wire.ts";
 
 export type StateChange = {
   state: ClientState;

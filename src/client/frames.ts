@@ -1,7 +1,7 @@
 // Server frames, checked field by field. The gateway's zod schemas stay server-side so that the
 // browser bundle carries no validator library; these guards accept exactly the shapes in
 // src/protocol.ts and ignore extra fields.
-import type { AckFrame, ErrorFrame, MessageFrame, PresenceFrame, RefreshedFrame, WelcomeFrame } from "../protocol.ts";
+import type { AckFrame, ErrorFrame, MessageFrame, PresenceFrame, RefreshedFrame, WelcomeFrame } from "./wire.ts";
 
 /** Mirrors of src/protocol.ts constants (kept equal by a unit test). */
 export const SUBPROTOCOL = "broadcast.v1";
