@@ -10,6 +10,7 @@ import { REPO_ROOT } from "../e2e/support/wrangler-dev.ts";
 type Json = Record<string, unknown>;
 type Media = { schema: Json; example?: unknown };
 type Operation = {
+  parameters?: { name: string; in: string; schema: Json }[];
   requestBody?: { content: { "application/json": Media } };
   responses: Record<string, { content?: { "application/json": Media } }>;
 };
@@ -32,14 +33,23 @@ function operationFor(method: string, path: string): Operation | undefined {
 }
 
 /** `curl …` commands in README.md (line continuations joined): method, path and JSON body. */
-async function readmeCurls(): Promise<{ command: string; method: string; path: string; body?: unknown }[]> {
+async function readmeCurls(): Promise<
+  { command: string; method: string; path: string; query: URLSearchParams; body?: unknown }[]
+> {
   const text = (await readFile(`${REPO_ROOT}/README.md`, "utf8")).replace(/\\\n\s*/g, " ");
   return [...text.matchAll(/curl [^\n`]*/g)].map(([command]) => {
     const url = /https?:\/\/[^\s"']+/.exec(command)?.[0];
     if (url === undefined) throw new Error(`no URL in ${command}`);
     const data = /-d '([^']*)'/.exec(command)?.[1];
     const method = /-X (\w+)/.exec(command)?.[1] ?? (data === undefined ? "GET" : "POST");
-    return { command, method: method.toLowerCase(), path: new URL(url).pathname, body: data && JSON.parse(data) };
+    const { pathname, searchParams } = new URL(url);
+    return {
+      command,
+      method: method.toLowerCase(),
+      path: pathname,
+      query: searchParams,
+      body: data && JSON.parse(data),
+    };
   });
 }
 
@@ -73,6 +83,11 @@ describe("the OpenAPI document", () => {
     for (const c of curls) {
       const op = operationFor(c.method, c.path);
       expect(op, c.command).toBeDefined();
+      for (const [name, value] of c.query) {
+        const param = op?.parameters?.find((p) => p.in === "query" && p.name === name);
+        expect(param, `${c.command}: query parameter ${name}`).toBeDefined();
+        expect(check(param?.schema ?? {}, value), `${c.command}: ${name}=${value}`).toEqual([]);
+      }
       if (c.body === undefined) continue;
       const schema = op?.requestBody?.content["application/json"].schema;
       expect(schema, c.command).toBeDefined();
