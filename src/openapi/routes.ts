@@ -150,7 +150,7 @@ export const ROUTES: RouteDoc[] = [
     summary: "Read a room's recent messages",
     description:
       "Messages after `since`, oldest first, at most `limit` (1-1000, default 100). A user sees only " +
-      "what they could have received; an API key sees every message.",
+      "what they could have received; what an API key sees depends on its scope (README, Sessions).",
     tag: "rooms",
     auth: { api_key: ["presence", "admin"], user: ["subscribe"] },
     query: historyQuerySchema,
