@@ -83,6 +83,23 @@ describe.skipIf(skipBrowser)(`the console page${skipBrowser ? ` (${SKIP_REASON})
     await page.close();
   });
 
+  it("labels every control and announces the connection state", async () => {
+    const page = await openConsole("");
+    const unlabelled = await page.evaluate(() => [
+      ...Array.from(document.querySelectorAll("input, textarea"))
+        .filter((el) => (el as HTMLInputElement).labels?.length === 0)
+        .map((el) => el.id),
+      ...Array.from(document.querySelectorAll("button"))
+        .filter((b) => b.textContent?.trim() === "")
+        .map((b) => b.id),
+    ]);
+    expect(unlabelled).toEqual([]);
+    expect(await page.locator("#state").getAttribute("role")).toBe("status");
+    expect(await page.locator("#frames").getAttribute("role")).toBe("log");
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await page.close();
+  });
+
   it("connects from the fragment and shows frames, publishes, presence, resumes and history", async () => {
     const room = freshRoom();
     const [token, watcherToken] = await Promise.all([
