@@ -53,6 +53,18 @@ async function pack(destination: string): Promise<{ filename: string; files: str
   return { filename: join(destination, result.filename), files: result.files.map((f) => f.path).sort() };
 }
 
+/** The src/ modules the package's tsc program compiles (src/client and whatever it imports), as `client/index`. */
+async function sdkModules(): Promise<string[]> {
+  const tsc = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+  const { stdout } = await run(NODE, [tsc, "-p", join(PACKAGE_DIR, "tsconfig.json"), "--listFilesOnly"]);
+  const src = `${join(REPO_ROOT, "src")}/`;
+  return stdout
+    .split("\n")
+    .filter((f) => f.startsWith(src))
+    .map((f) => f.slice(src.length, -".ts".length))
+    .sort();
+}
+
 /** A scratch project with the tarball installed (offline: the package has no dependencies) and the examples. */
 async function scratchProject(tarball: string): Promise<string> {
   const dir = join(work, "app");
@@ -112,10 +124,10 @@ afterAll(async () => {
 });
 
 describe("the SDK package", () => {
-  it("holds the built ESM and declarations of every SDK module, README, LICENSE and package.json only", async () => {
-    const modules = (await readdir(join(REPO_ROOT, "src", "client")))
-      .filter((f) => f.endsWith(".ts"))
-      .map((f) => f.slice(0, -3));
+  it("holds the built ESM and declarations of every module the SDK is made of, README, LICENSE and package.json only", async () => {
+    const modules = await sdkModules();
+    expect(modules).toContain("client/index");
+    expect(modules).not.toContain("protocol");
     const expected = [
       ...modules.flatMap((m) => [`dist/${m}.d.ts`, `dist/${m}.js`]),
       "LICENSE",
@@ -125,18 +137,20 @@ describe("the SDK package", () => {
     expect(packedFiles).toEqual(expected);
   });
 
-  it("exports types before import, and depends on nothing", async () => {
+  it("exports types before import, depends on nothing, and imports no zod and no .ts file", async () => {
     const manifest = JSON.parse(await readFile(join(scratch, "node_modules", NAME, "package.json"), "utf8")) as {
       exports: Record<string, Record<string, string>>;
       dependencies?: unknown;
     };
     expect(Object.entries(manifest.exports["."] ?? {})).toEqual([
-      ["types", "./dist/index.d.ts"],
-      ["import", "./dist/index.js"],
+      ["types", "./dist/client/index.d.ts"],
+      ["import", "./dist/client/index.js"],
     ]);
     expect(manifest.dependencies).toBeUndefined();
-    const js = await readFile(join(scratch, "node_modules", NAME, "dist", "client.js"), "utf8");
-    expect(js).not.toMatch(/from "zod"|protocol\.js|\.ts"/);
+    for (const file of packedFiles.filter((f) => f.endsWith(".js"))) {
+      const js = await readFile(join(scratch, "node_modules", NAME, file), "utf8");
+      expect(js, file).not.toMatch(/from "zod"|\.ts"/);
+    }
   });
 
   const nodes = [NODE, ...(existsSync(SYSTEM_NODE) ? [SYSTEM_NODE] : [])];
