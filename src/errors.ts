@@ -31,8 +31,6 @@ const STATUS = {
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof STATUS;
-/** Every code the gateway sends, in one list (the OpenAPI document enumerates them). */
-export const ERROR_CODES = Object.keys(STATUS) as ErrorCode[];
 
 export class GatewayError extends Error {
   override readonly name = "GatewayError";

@@ -5,7 +5,7 @@
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
-import { listedOrigin } from "./origin.ts";
+import { originAllowed } from "./origin.ts";
 
 // X-API-Key is left out on purpose: API keys belong to backends, and a key shipped to a browser is
 // a leaked key. Browser apps authenticate with a user JWT in Authorization.
@@ -27,6 +27,6 @@ export const apiCors = createMiddleware<AppEnv>(async (c, next) => {
   // WebSocket upgrades are not subject to CORS (the Origin check guards them), and a 101's headers
   // are immutable: any header written here would break the upgrade.
   const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
-  if (origin === undefined || upgrade || !listedOrigin(origin, c.var.config.allowedOrigins)) return next();
+  if (origin === undefined || upgrade || !originAllowed(origin, c.var.config.allowedOrigins)) return next();
   return allowListed(c, next);
 });
