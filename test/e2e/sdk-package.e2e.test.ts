@@ -166,7 +166,7 @@ describe("the SDK package", () => {
         { cwd: scratch },
       );
       expect(stdout.trim().split(",")).toEqual(
-        expect.arrayContaining(["BroadcastClient", "ClientError", "CloseCodes"]),
+        expect.arrayContaining(["BroadcastClient", "ClientError", "closeVerdict"]),
       );
     });
 
