@@ -64,7 +64,10 @@ export function runWrangler(root: string, args: string[]): Promise<number> {
   // Being re-parented is that signal.
   const parent = process.ppid;
   const orphanCheck = setInterval(() => {
-    if (process.ppid !== parent) stop("SIGTERM");
+    if (process.ppid === parent) return;
+    // Once: a second stop() would be the SIGKILL meant for a repeated signal.
+    clearInterval(orphanCheck);
+    stop("SIGTERM");
   }, ORPHAN_CHECK_MS);
   // Last resort when this process ends first (an uncaught error): nothing of the group outlives it.
   const killOnExit = () => signalGroup("SIGKILL");
