@@ -3,6 +3,7 @@
 // on), or SIGINT/SIGTERM to the script. A fake wrangler stands in for the real one: it exits on a
 // signal without stopping its own child, the case only a process-group kill cleans up. Linux: reads /proc.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +36,7 @@ async function waitFor(what: string, check: () => Promise<boolean>): Promise<voi
 }
 
 /** `npm start` in a scratch project whose wrangler is the fake; resolves once both fakes run. */
-async function startTree(): Promise<Tree> {
+async function startTree(env: Record<string, string> = {}): Promise<Tree> {
   const dir = await mkdtemp(join(tmpdir(), "bgw-tree-"));
   await mkdir(join(dir, "node_modules", ".bin"), { recursive: true });
   await copyFile(join(FIXTURES, "fake-wrangler.mjs"), join(dir, "node_modules", ".bin", "wrangler"));
@@ -48,7 +49,7 @@ async function startTree(): Promise<Tree> {
   // Its own process group, so the signals below reach npm alone, as a supervisor's would.
   const npm = spawn("npm", ["start", "--silent"], {
     cwd: dir,
-    env: { ...process.env, FAKE_WRANGLER_PIDS: pidsFile },
+    env: { ...process.env, ...env, FAKE_WRANGLER_PIDS: pidsFile },
     stdio: "ignore",
     detached: true,
   });
@@ -92,6 +93,13 @@ describe("npm start's process tree", () => {
     const t = await startTree();
     process.kill(t.npm, "SIGTERM");
     await waitFor("processes left", async () => (await survivors(t)).length === 0);
+  });
+
+  it("gives wrangler time to shut down cleanly before anything is killed", async () => {
+    const t = await startTree({ FAKE_WRANGLER_SHUTDOWN_MS: "3000" });
+    process.kill(t.npm, "SIGTERM");
+    await waitFor("processes left", async () => (await survivors(t)).length === 0);
+    expect(existsSync(join(t.dir, "pids.json.clean"))).toBe(true);
   });
 
   for (const signal of ["SIGINT", "SIGTERM"] as const)
