@@ -3,7 +3,9 @@ import { defineConfig } from "vitest/config";
 import { testBindings } from "./test/support/secrets.ts";
 
 export default defineConfig(async () => {
-  const bindings = await testBindings();
+  // One listed browser origin (overriding wrangler.toml's empty list) for the CORS and origin
+  // tests; it is not the test gateway's own origin, https://gateway.test.
+  const bindings = { ...(await testBindings()), ALLOWED_ORIGINS: "https://app.example" };
   return {
     test: {
       // Structured log lines are asserted where they matter; elsewhere they only bury failures.
@@ -37,6 +39,15 @@ export default defineConfig(async () => {
             name: "sharded",
             include: ["test/sharded/**/*.test.ts"],
             testTimeout: 20_000,
+          },
+        },
+        {
+          test: {
+            // Node-side checks that need neither workerd nor a running gateway.
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 30_000,
           },
         },
         {

@@ -7,12 +7,14 @@ import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { authFailIpLimit, connectIpLimit, type LimiterName, rateLimit } from "./limits/rate-limit.ts";
 import { log, loggedPath } from "./log.ts";
+import { openApiDocument } from "./openapi/document.ts";
 import { disconnectBodySchema, historyQuerySchema, publishBodySchema, revocationBodySchema } from "./protocol.ts";
 import type { Viewer } from "./room/history.ts";
 import { roomStub } from "./room/stub.ts";
 import { accessLog } from "./routes/access-log.ts";
 import { type Action, action } from "./routes/action.ts";
 import { forwardUpgrade, readUpgrade } from "./routes/connect.ts";
+import { apiCors } from "./routes/cors.ts";
 import { requireAllowedOrigin } from "./routes/origin.ts";
 import { limitBody, publish } from "./routes/publish.ts";
 import { roomFromPath } from "./routes/room-param.ts";
@@ -28,9 +30,11 @@ app.use("*", async (c, next) => {
   await next();
 });
 app.use("*", accessLog);
+app.use("*", apiCors);
 app.use("*", authFailIpLimit);
 
 app.get("/health", (c) => c.json({ ok: true }));
+app.get("/v1/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 
 // No middleware on these routes may touch response headers: a 101's headers are immutable.
 const connect = [

@@ -1,15 +1,12 @@
-// Types for `cloudflare:workers` in tests: the gateway's Env plus the test-only key bindings.
-import type { Env as GatewayEnv } from "../src/env.ts";
-
+// Test-only bindings (vitest.config.ts) on top of the generated Env (worker-configuration.d.ts),
+// which also declares the main module and the Durable Object namespaces for `cloudflare:workers`.
 declare global {
   namespace Cloudflare {
-    interface GlobalProps {
-      mainModule: typeof import("../src/index.ts");
-      durableNamespaces: "Room";
-    }
-    interface Env extends GatewayEnv {
+    interface Env {
       TEST_PRIVATE_JWKS: string;
       TEST_API_KEYS: string;
     }
   }
 }
+
+export {};

@@ -17,6 +17,11 @@ export type BannerInput = {
 
 const ROOM = "lobby";
 
+/** `/console#token=…&room=…`: the console connects on load. */
+function consoleLink(origin: string, token: string, room: string): string {
+  return `${origin}/console#${new URLSearchParams({ token, room })}`;
+}
+
 export function banner(b: BannerInput): string {
   const ws = `${b.origin.replace(/^http/, "ws")}/v1/rooms/${ROOM}/ws`;
   const token = b.token?.value ?? "<token>";
@@ -30,8 +35,12 @@ export function banner(b: BannerInput): string {
       `User token (tenant "${t.tenant}", sub "${t.sub}", scope "${t.scope}", expires ${t.expires.toISOString()}):`,
       `  ${t.value}`,
       "",
+      // The fragment (after #) never leaves the browser, so the token reaches no server log.
+      "Console in the browser (the token rides in the #fragment, which is never sent to a server):",
+      `  ${consoleLink(b.origin, t.value, ROOM)}`,
+      "",
     );
-  } else lines.push(`No user token: ${b.tokenUnavailable ?? "no JWT_SECRET"}.`, "");
+  } else lines.push(`No user token: ${b.tokenUnavailable ?? "no JWT_SECRET"}.`, `Console: ${b.origin}/console`, "");
 
   // The curl example needs a publisher credential: the new API key, else the token (it has publish).
   let publisher = b.apiKey?.value;
@@ -66,7 +75,7 @@ export function banner(b: BannerInput): string {
   // Browsers always send Origin on an upgrade, and the gateway checks it against ALLOWED_ORIGINS.
   if (!b.browserOriginsAllowed)
     lines.push(
-      `  Browsers are refused until the page's origin is allowed: add ALLOWED_ORIGINS="http://localhost:5173"`,
+      `  Pages on other origins (not the console) are refused until allowed: add ALLOWED_ORIGINS="http://localhost:5173"`,
       `  (comma list, your page's origin) to ${b.devVarsFile} and restart.`,
     );
   lines.push(

@@ -27,30 +27,63 @@ export function isolatedWranglerEnv(logDir: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/** How long wrangler gets to shut workerd down cleanly before its whole process group is killed. */
+const STOP_GRACE_MS = 10_000;
+const ORPHAN_CHECK_MS = 1_000;
+
 /**
- * Spawns `wrangler <args>` with inherited stdio, forwards SIGINT/SIGTERM, and resolves with the
- * exit code this process should use (128 + signal number when wrangler died from a signal).
+ * Spawns `wrangler <args>` with inherited stdio and resolves with the exit code this process
+ * should use (128 + signal number when wrangler died from a signal). SIGINT, SIGTERM and SIGHUP
+ * stop the whole tree: wrangler, its esbuild and both workerd processes.
  */
 export function runWrangler(root: string, args: string[]): Promise<number> {
   const bin = join(root, "node_modules", ".bin", "wrangler");
+  // Its own process group, so one signal reaches wrangler and everything it started, and a second
+  // one (or the grace period running out) can kill them all, even if wrangler itself is gone.
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, ...OFFLINE_ENV },
+    detached: true,
   });
-  // A terminal's Ctrl-C reaches wrangler directly (same process group); forwarding matters when
-  // only this process is signalled, e.g. by a supervisor or `kill <pid>`. Wrangler treats a
-  // repeated SIGINT like the first, so the double delivery from a terminal is harmless.
-  const forward = (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // ESRCH: no process of the group is left.
+    }
   };
-  process.on("SIGINT", forward);
-  process.on("SIGTERM", forward);
+  let escalation: NodeJS.Timeout | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    signalGroup(escalation === undefined ? signal : "SIGKILL");
+    escalation ??= setTimeout(() => signalGroup("SIGKILL"), STOP_GRACE_MS);
+  };
+  // `npm start` runs this script under `sh -c`, and sh does not pass signals on: when a supervisor
+  // signals npm alone, npm and sh exit and this process is orphaned without hearing anything.
+  // Being re-parented is that signal.
+  const parent = process.ppid;
+  const orphanCheck = setInterval(() => {
+    if (process.ppid === parent) return;
+    // Once: a second stop() would be the SIGKILL meant for a repeated signal.
+    clearInterval(orphanCheck);
+    stop("SIGTERM");
+  }, ORPHAN_CHECK_MS);
+  // Last resort when this process ends first (an uncaught error): nothing of the group outlives it.
+  const killOnExit = () => signalGroup("SIGKILL");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGHUP", stop);
+  process.on("exit", killOnExit);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code, signal) => {
-      process.off("SIGINT", forward);
-      process.off("SIGTERM", forward);
+      clearInterval(orphanCheck);
+      clearTimeout(escalation);
+      for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, stop);
+      process.off("exit", killOnExit);
+      // wrangler is gone; a workerd it could not stop (it crashed) must not keep the port.
+      signalGroup("SIGTERM");
       resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
     });
   });

@@ -48,6 +48,11 @@ export function parseServerFrame(data: unknown): ParsedFrame {
   } catch {
     return { ok: false, reason: "frame is not JSON" };
   }
+  return checkServerFrame(raw);
+}
+
+/** Checks an already parsed frame, e.g. one of the `messages` of a history page (frames as sent). */
+export function checkServerFrame(raw: unknown): ParsedFrame {
   if (!isObject(raw) || !isString(raw.type)) return { ok: false, reason: "frame has no type" };
   const check = CHECKS[raw.type];
   if (check === undefined) return { ok: "unknown" };

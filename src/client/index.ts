@@ -1,4 +1,4 @@
-// Public API of the client SDK (`broadcast-gateway/client`). Wire types and constants come from
+// Public API of the client SDK (npm package `@broadcast-gateway/client`, packages/client). Wire types and constants come from
 // src/wire.ts, which is zod-free, so the bundle carries no server code and no validator.
 export type {
   AckFrame,

@@ -1,8 +1,8 @@
 // Token lifetime maths. The client never verifies a token (it has no key and needs none): it only
 // reads `exp` to know when to ask the token provider for the next one.
 
-/** `exp` (seconds) of a JWT, read without verifying; undefined for anything that is not a JWT with a numeric exp. */
-export function decodeTokenExp(token: string): number | undefined {
+/** The claims of a JWT, read without verifying; undefined for anything that is not a JWT with a JSON payload. */
+export function decodeTokenClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split(".");
   const payload = parts[1];
   if (parts.length !== 3 || payload === undefined || !/^[A-Za-z0-9_-]+$/.test(payload)) return undefined;
@@ -13,11 +13,16 @@ export function decodeTokenExp(token: string): number | undefined {
     const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
     claims = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    // Not base64url JSON: an opaque token. The gateway decides; the client just cannot pre-refresh it.
+    // Not base64url JSON: an opaque token. The gateway decides; the client just cannot read it.
     return undefined;
   }
-  if (typeof claims !== "object" || claims === null) return undefined;
-  const exp: unknown = (claims as { exp?: unknown }).exp;
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) return undefined;
+  return { ...claims };
+}
+
+/** `exp` (seconds) of a JWT, read without verifying; undefined for anything that is not a JWT with a numeric exp. */
+export function decodeTokenExp(token: string): number | undefined {
+  const exp = decodeTokenClaims(token)?.exp;
   return typeof exp === "number" && Number.isFinite(exp) ? exp : undefined;
 }
 

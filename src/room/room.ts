@@ -62,7 +62,9 @@ export class Room extends DurableObject<Env> {
     this.host = new SocketHost(ctx, env, this.config, this.alarmClock, {
       lastSeq: (shard) => (shard === undefined ? this.ledger.lastSeq() : this.shard.fed),
       replay: (since, upTo, s) =>
-        s.shard === undefined ? this.ledger.replay(since, upTo, s.sub, Date.now()) : this.replayFromRoom(since, upTo, s),
+        s.shard === undefined
+          ? this.ledger.replay(since, upTo, s.sub, Date.now())
+          : this.replayFromRoom(since, upTo, s),
       publish: (req, s) => (s.shard === undefined ? this.publishHere(req) : this.coordinatorOf(s).publish(req)),
       relayPresence: (frame, s) => this.relayToRoom(frame, s),
       emptied: (s) => this.emptied(s),

@@ -10,7 +10,11 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
 }
 
 export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => {
-  if (!originAllowed(c.req.header("origin"), c.var.config.allowedOrigins))
+  const origin = c.req.header("origin");
+  // A page of the gateway's own origin (its console) is ours: the request URL's origin is the one
+  // the browser addressed, so it needs no ALLOWED_ORIGINS entry.
+  const sameOrigin = origin === new URL(c.req.url).origin;
+  if (!sameOrigin && !originAllowed(origin, c.var.config.allowedOrigins))
     throw new GatewayError("forbidden_origin", "this origin may not open sockets here");
   await next();
 });

@@ -2,39 +2,22 @@
 // playwright-core) loads a page whose SDK bundle (esbuild) connects with the subprotocol token
 // carrier, receives a publish, is dropped by force, resumes with since.<seq>, and ends with every
 // message exactly once.
-import { existsSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { announceSkip, launchChromium, SKIP_REASON, skipBrowser } from "./support/chromium.ts";
 import { freshRoom, publishHttp } from "./support/client.ts";
 import type { Gateway } from "./support/gateway.ts";
 import { provisionSecrets } from "./support/operator.ts";
 import { WranglerDev } from "./support/wrangler-dev.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const PAGE_DIR = fileURLToPath(new URL("./browser/", import.meta.url));
 
-const haveChromium = existsSync(CHROMIUM);
-const inCi = (process.env.CI ?? "") !== "";
-// Skipping is a convenience for developer machines only; in CI a missing browser is a failure.
-const skip = !haveChromium && !inCi;
-const SKIP_REASON = `SKIPPED: ${CHROMIUM} not found and CI is unset (apt-get install -y chromium to run it)`;
-// Straight to stderr: the config keeps console output of passing and skipped tests silent.
-if (skip) process.stderr.write(`\nbrowser e2e ${SKIP_REASON}\n`);
+announceSkip("browser e2e");
 
 type Entry = { kind: string; [k: string]: unknown };
 type PageHarness = {
@@ -157,19 +140,14 @@ async function publish(room: string, n: number): Promise<{ id: string; seq: numb
   return answer.body as { id: string; seq: number };
 }
 
-describe.skipIf(skip)(`the SDK in headless Chromium${skip ? ` (${SKIP_REASON})` : ""}`, () => {
+describe.skipIf(skipBrowser)(`the SDK in headless Chromium${skipBrowser ? ` (${SKIP_REASON})` : ""}`, () => {
   beforeAll(async () => {
-    if (!haveChromium)
-      throw new Error(`CI is set but ${CHROMIUM} is missing: .ci/run must install the chromium package`);
     const [html, js] = await Promise.all([readFile(`${PAGE_DIR}index.html`, "utf8"), bundlePage()]);
     pageUrl = await serve({
       "/": { type: "text/html; charset=utf-8", body: html },
       "/page.js": { type: "text/javascript; charset=utf-8", body: js },
     });
-    [gw, browser] = await Promise.all([
-      startGatewayFor(new URL(pageUrl).origin),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 }),
-    ]);
+    [gw, browser] = await Promise.all([startGatewayFor(new URL(pageUrl).origin), launchChromium()]);
   });
 
   afterAll(async () => {
