@@ -106,6 +106,11 @@ function runs(values: readonly (number | string)[]): string {
   return out.join(", ");
 }
 
+const DROP_TEST =
+  `${SOCKETS} sockets in one room: half drop abruptly while publishes continue; the rest get every message ` +
+  "once and in order, presence settles with a leave per dropped socket, and no socket is leaked";
+const DROP_TIMEOUT_MS = 180_000 + SOCKETS * 60;
+
 /** Why a whole set of sockets closes at once in these tests, when nothing here closed them. */
 const UNEXPECTED_CLOSE =
   "sockets closed under the test; 1006 on all of them at once usually means wrangler dev reloaded the Worker " +
@@ -120,6 +125,154 @@ function expectEveryMessageOnceInOrder(sockets: readonly LoadSocket[], event: st
   return check;
 }
 
+/**
+ * SOCKETS sockets and a presence watcher in one room; half drop abruptly while publishes continue.
+ * The rest must get every message once and in order, presence must settle with one leave per
+ * dropped socket, and no socket may be left open. `layout` names the room's layout in the figures.
+ */
+async function dropScenario(gw: LoadGateway, layout: string): Promise<void> {
+  const { dev, op } = gw;
+  const fig = figureRows(`drop test (${SOCKETS} sockets + 1 presence watcher, one room, --env bench${layout})`);
+  const room = freshRoom();
+  const url = dev.wsUrl(`/v1/rooms/${room}/ws`);
+  const subs = Array.from({ length: SOCKETS }, (_, i) => `load-${i}`);
+  const [watcherUser] = await signUsers(op.jwtSecret, "acme", ["watcher"], ["subscribe", "presence"]);
+  const users = await signUsers(op.jwtSecret, "acme", subs, ["subscribe"]);
+  if (watcherUser === undefined) throw new Error("no watcher token");
+
+  const watcher = new LoadSocket(`${url}?presence=1`, "watcher", {
+    authorization: `Bearer ${watcherUser.token}`,
+  });
+  track(watcher);
+  await watcher.ready();
+  trace("opening sockets");
+  const opened = await openSockets(url, users, CONNECT_CONCURRENCY, track);
+  fig["sockets opened"] =
+    `${opened.sockets.length + 1} in ${ms(opened.wallMs)} (${CONNECT_CONCURRENCY} handshakes at a time, ` +
+    `${((opened.sockets.length / opened.wallMs) * 1000).toFixed(0)}/s), ${opened.failures.length} failed`;
+  trace(fig["sockets opened"]);
+  expect(opened.failures.slice(0, 5)).toEqual([]);
+  const sockets = opened.sockets;
+  expect(sockets).toHaveLength(SOCKETS);
+  const joins = () => watcher.presence.filter((e) => e.action === "join").length;
+  const joinsMs = await waitUntil("a join at the watcher for every socket", () => joins() >= SOCKETS, SETTLE_MS).catch(
+    () => undefined,
+  );
+  const present = await getPresence(dev.baseUrl, room, gw.presenceKey.key);
+  fig["join frames at the watcher"] =
+    `${joins()} for ${SOCKETS} (${new Set(watcher.presence.map((e) => e.connectionId)).size} distinct)` +
+    `${joinsMs === undefined ? ", timed out" : ""}; watcher ${watcher.closed === undefined ? "open" : `closed ${watcher.closed.code} ${watcher.closed.reason}`}` +
+    `; presence (HTTP) ${present.connections}`;
+  trace(fig["join frames at the watcher"]);
+  expect(watcher.problems).toEqual([]);
+  expect(watcher.closed, UNEXPECTED_CLOSE).toBeUndefined();
+  expect(present.connections).toBe(SOCKETS + 1);
+  expect(joins()).toBe(SOCKETS);
+
+  const dropped = sockets.filter((_, i) => i % 2 === 0);
+  const kept = [...sockets.filter((_, i) => i % 2 === 1), watcher];
+  const publisher = startPublisher({
+    baseUrl: dev.baseUrl,
+    room,
+    key: gw.op.keys.acme.key,
+    event: "load",
+    intervalMs: 20,
+    maxCount: 10_000,
+    maxMs: SETTLE_MS,
+  });
+  const failed = () => publisher.records.some((r) => r.status !== 202);
+  let settling: Promise<PresenceWait> | undefined;
+  try {
+    await waitUntil("10 publishes before the drop", () => publisher.ackedCount() >= 10 || failed(), SETTLE_MS);
+    const before = publisher.ackedCount();
+    // Abrupt: terminate() destroys the TCP connection without a close frame; in batches, while
+    // the publisher keeps going.
+    const dropStarted = performance.now();
+    for (let i = 0; i < dropped.length; i += DROP_BATCH) {
+      for (const s of dropped.slice(i, i + DROP_BATCH)) s.ws.terminate();
+      await sleep(DROP_PAUSE_MS);
+    }
+    fig["dropped abruptly (terminate(): no close frame)"] =
+      `${dropped.length} in ${ms(performance.now() - dropStarted)}, ${DROP_BATCH} every ${DROP_PAUSE_MS} ms; ` +
+      `${publisher.ackedCount() - before} publishes answered meanwhile`;
+    trace(fig["dropped abruptly (terminate(): no close frame)"]);
+    settling = waitForPresence(dev.baseUrl, room, gw.presenceKey.key, kept.length, SETTLE_MS);
+    // Awaited below; a failure before then must not surface as an unhandled rejection.
+    settling.catch(() => {});
+    const afterDrop = publisher.ackedCount();
+    await waitUntil(
+      "10 publishes after the drop",
+      () => publisher.ackedCount() >= afterDrop + 10 || failed(),
+      SETTLE_MS,
+    );
+  } finally {
+    publisher.stop();
+    await publisher.done;
+  }
+  const acked = await finish(publisher, true);
+  const lastSeq = acked.at(-1) ?? 0;
+  const delivered = publisher.records.map((r) => r.delivered ?? -1);
+  fig["messages published (HTTP, all 202)"] =
+    `${acked.length}, seq ${acked[0]}..${lastSeq}, one every 20 ms or when the previous was answered`;
+  fig["'delivered' in the 202 answers, in order"] = runs(delivered);
+  fig["publish answer times (HTTP round trip)"] = fmtSpread(summarizeList(publisher.records.map((r) => r.tookMs)));
+  trace(`published ${acked.length}`);
+  const drainMs = await drain(kept, lastSeq);
+  const check = checkDeliveries(kept, "load", acked);
+  fig["deliveries to survivors"] = `${check.received} of ${check.expected} expected (${check.sockets} sockets)`;
+  fig["lost / duplicated / out of order / unexpected"] =
+    `${check.lost} / ${check.duplicated} / ${check.outOfOrder} / ${check.unexpected}`;
+  fig["survivors had the last message"] = drainMs === undefined ? "NO (timed out)" : `${ms(drainMs)} after its 202`;
+  expectEveryMessageOnceInOrder(kept, "load", acked);
+
+  // Presence over HTTP settles at exactly the survivors (the watcher included), by name.
+  const settled = await (settling ?? waitForPresence(dev.baseUrl, room, gw.presenceKey.key, kept.length, SETTLE_MS));
+  fig["presence (HTTP) settled at survivors"] =
+    `${settled.presence.connections} connections (want ${kept.length}), ${ms(settled.waitedMs)} after the last ` +
+    `terminate, ${settled.polls} polls`;
+  trace(fig["presence (HTTP) settled at survivors"]);
+  expect(settled.presence.connections).toBe(kept.length);
+  const names = (p: Presence) => p.users.map((u) => `${u.id}:${u.connections}`).sort();
+  expect(names(settled.presence)).toEqual(kept.map((s) => `${s.sub}:1`).sort());
+
+  // The watcher heard exactly one leave per dropped socket: none missing (ghosts), none twice, none for a survivor.
+  const leaves = () => watcher.presence.filter((e) => e.action === "leave");
+  await waitUntil("a leave per dropped socket", () => leaves().length >= dropped.length, SETTLE_MS).catch(() => {});
+  const leaveIds = leaves().map((e) => e.connectionId);
+  const droppedIds = new Set(dropped.map((s) => s.connectionId));
+  const leaveCheck = {
+    leaves: leaveIds.length,
+    distinct: new Set(leaveIds).size,
+    missing: [...droppedIds].filter((id) => !leaveIds.includes(id)).length,
+    forSurvivors: leaveIds.filter((id) => !droppedIds.has(id)).length,
+  };
+  fig["leave frames at the watcher for the dropped"] =
+    `${leaveCheck.leaves} for ${dropped.length} (missing ${leaveCheck.missing}, ` +
+    `duplicated ${leaveCheck.leaves - leaveCheck.distinct}, for survivors ${leaveCheck.forSurvivors})`;
+  expect(leaveCheck).toEqual({ leaves: dropped.length, distinct: dropped.length, missing: 0, forSurvivors: 0 });
+
+  // Everyone else leaves cleanly; the room's open-socket count returns to zero.
+  const survivors = kept.filter((s) => s !== watcher);
+  const closeStarted = performance.now();
+  for (const s of survivors) s.ws.close(1000, "done");
+  await waitUntil("every survivor closed", () => survivors.every((s) => s.closed !== undefined), SETTLE_MS);
+  await waitUntil("a leave for every socket", () => leaves().length >= SOCKETS, SETTLE_MS).catch(() => {});
+  fig["clean closes of the survivors"] =
+    `${survivors.length} closed and announced in ${ms(performance.now() - closeStarted)}; ` +
+    `${leaves().length} leave frames in all (${new Set(leaves().map((e) => e.connectionId)).size} distinct)`;
+  trace(fig["clean closes of the survivors"]);
+  expect(leaves().length).toBe(SOCKETS);
+  expect(new Set(leaves().map((e) => e.connectionId)).size).toBe(SOCKETS);
+  expect([...new Set(survivors.map((s) => s.closed?.code))]).toEqual([1000]);
+  const onlyWatcher = await waitForPresence(dev.baseUrl, room, gw.presenceKey.key, 1, SETTLE_MS);
+  expect(onlyWatcher.presence).toEqual({ connections: 1, users: [{ id: "watcher", connections: 1 }] });
+  watcher.ws.close(1000, "done");
+  await waitUntil("the watcher closed", () => watcher.closed !== undefined, SETTLE_MS);
+  const empty = await waitForPresence(dev.baseUrl, room, gw.presenceKey.key, 0, SETTLE_MS);
+  fig["open sockets after everyone left (presence)"] = empty.presence.connections;
+  expect(empty.presence).toEqual({ connections: 0, users: [] });
+}
+
 // `[env.bench]` in wrangler.toml: the same gateway and the same vars except that the rate-limit
 // bindings, the per-connection publish burst and the connection caps are raised, so thousands of
 // sockets from one loopback IP (and their publisher) are not throttled. Everything else is identical.
@@ -129,8 +282,6 @@ describe("under `wrangler dev --env bench` (limits raised, everything else ident
     if (gw === undefined) throw new Error("the gateway did not start");
     return gw;
   };
-  const presenceKey = () => gateway().presenceKey.key;
-  const publishKey = () => gateway().op.keys.acme.key;
 
   beforeAll(async () => {
     gw = await startLoadGateway("bench");
@@ -139,155 +290,7 @@ describe("under `wrangler dev --env bench` (limits raised, everything else ident
     await gw?.dev.dispose();
   });
 
-  it(
-    `${SOCKETS} sockets in one room: half drop abruptly while publishes continue; the rest get every message ` +
-      "once and in order, presence settles with a leave per dropped socket, and no socket is leaked",
-    async () => {
-      const { dev, op } = gateway();
-      const fig = figureRows(`drop test (${SOCKETS} sockets + 1 presence watcher, one room, --env bench)`);
-      const room = freshRoom();
-      const url = dev.wsUrl(`/v1/rooms/${room}/ws`);
-      const subs = Array.from({ length: SOCKETS }, (_, i) => `load-${i}`);
-      const [watcherUser] = await signUsers(op.jwtSecret, "acme", ["watcher"], ["subscribe", "presence"]);
-      const users = await signUsers(op.jwtSecret, "acme", subs, ["subscribe"]);
-      if (watcherUser === undefined) throw new Error("no watcher token");
-
-      const watcher = new LoadSocket(`${url}?presence=1`, "watcher", {
-        authorization: `Bearer ${watcherUser.token}`,
-      });
-      track(watcher);
-      await watcher.ready();
-      trace("opening sockets");
-      const opened = await openSockets(url, users, CONNECT_CONCURRENCY, track);
-      fig["sockets opened"] =
-        `${opened.sockets.length + 1} in ${ms(opened.wallMs)} (${CONNECT_CONCURRENCY} handshakes at a time, ` +
-        `${((opened.sockets.length / opened.wallMs) * 1000).toFixed(0)}/s), ${opened.failures.length} failed`;
-      trace(fig["sockets opened"]);
-      expect(opened.failures.slice(0, 5)).toEqual([]);
-      const sockets = opened.sockets;
-      expect(sockets).toHaveLength(SOCKETS);
-      const joins = () => watcher.presence.filter((e) => e.action === "join").length;
-      const joinsMs = await waitUntil(
-        "a join at the watcher for every socket",
-        () => joins() >= SOCKETS,
-        SETTLE_MS,
-      ).catch(() => undefined);
-      const present = await getPresence(dev.baseUrl, room, presenceKey());
-      fig["join frames at the watcher"] =
-        `${joins()} for ${SOCKETS} (${new Set(watcher.presence.map((e) => e.connectionId)).size} distinct)` +
-        `${joinsMs === undefined ? ", timed out" : ""}; watcher ${watcher.closed === undefined ? "open" : `closed ${watcher.closed.code} ${watcher.closed.reason}`}` +
-        `; presence (HTTP) ${present.connections}`;
-      trace(fig["join frames at the watcher"]);
-      expect(watcher.problems).toEqual([]);
-      expect(watcher.closed, UNEXPECTED_CLOSE).toBeUndefined();
-      expect(present.connections).toBe(SOCKETS + 1);
-      expect(joins()).toBe(SOCKETS);
-
-      const dropped = sockets.filter((_, i) => i % 2 === 0);
-      const kept = [...sockets.filter((_, i) => i % 2 === 1), watcher];
-      const publisher = startPublisher({
-        baseUrl: dev.baseUrl,
-        room,
-        key: publishKey(),
-        event: "load",
-        intervalMs: 20,
-        maxCount: 10_000,
-        maxMs: SETTLE_MS,
-      });
-      const failed = () => publisher.records.some((r) => r.status !== 202);
-      let settling: Promise<PresenceWait> | undefined;
-      try {
-        await waitUntil("10 publishes before the drop", () => publisher.ackedCount() >= 10 || failed(), SETTLE_MS);
-        const before = publisher.ackedCount();
-        // Abrupt: terminate() destroys the TCP connection without a close frame; in batches, while
-        // the publisher keeps going.
-        const dropStarted = performance.now();
-        for (let i = 0; i < dropped.length; i += DROP_BATCH) {
-          for (const s of dropped.slice(i, i + DROP_BATCH)) s.ws.terminate();
-          await sleep(DROP_PAUSE_MS);
-        }
-        fig["dropped abruptly (terminate(): no close frame)"] =
-          `${dropped.length} in ${ms(performance.now() - dropStarted)}, ${DROP_BATCH} every ${DROP_PAUSE_MS} ms; ` +
-          `${publisher.ackedCount() - before} publishes answered meanwhile`;
-        trace(fig["dropped abruptly (terminate(): no close frame)"]);
-        settling = waitForPresence(dev.baseUrl, room, presenceKey(), kept.length, SETTLE_MS);
-        // Awaited below; a failure before then must not surface as an unhandled rejection.
-        settling.catch(() => {});
-        const afterDrop = publisher.ackedCount();
-        await waitUntil(
-          "10 publishes after the drop",
-          () => publisher.ackedCount() >= afterDrop + 10 || failed(),
-          SETTLE_MS,
-        );
-      } finally {
-        publisher.stop();
-        await publisher.done;
-      }
-      const acked = await finish(publisher, true);
-      const lastSeq = acked.at(-1) ?? 0;
-      const delivered = publisher.records.map((r) => r.delivered ?? -1);
-      fig["messages published (HTTP, all 202)"] =
-        `${acked.length}, seq ${acked[0]}..${lastSeq}, one every 20 ms or when the previous was answered`;
-      fig["'delivered' in the 202 answers, in order"] = runs(delivered);
-      fig["publish answer times (HTTP round trip)"] = fmtSpread(summarizeList(publisher.records.map((r) => r.tookMs)));
-      trace(`published ${acked.length}`);
-      const drainMs = await drain(kept, lastSeq);
-      const check = checkDeliveries(kept, "load", acked);
-      fig["deliveries to survivors"] = `${check.received} of ${check.expected} expected (${check.sockets} sockets)`;
-      fig["lost / duplicated / out of order / unexpected"] =
-        `${check.lost} / ${check.duplicated} / ${check.outOfOrder} / ${check.unexpected}`;
-      fig["survivors had the last message"] = drainMs === undefined ? "NO (timed out)" : `${ms(drainMs)} after its 202`;
-      expectEveryMessageOnceInOrder(kept, "load", acked);
-
-      // Presence over HTTP settles at exactly the survivors (the watcher included), by name.
-      const settled = await (settling ?? waitForPresence(dev.baseUrl, room, presenceKey(), kept.length, SETTLE_MS));
-      fig["presence (HTTP) settled at survivors"] =
-        `${settled.presence.connections} connections (want ${kept.length}), ${ms(settled.waitedMs)} after the last ` +
-        `terminate, ${settled.polls} polls`;
-      trace(fig["presence (HTTP) settled at survivors"]);
-      expect(settled.presence.connections).toBe(kept.length);
-      const names = (p: Presence) => p.users.map((u) => `${u.id}:${u.connections}`).sort();
-      expect(names(settled.presence)).toEqual(kept.map((s) => `${s.sub}:1`).sort());
-
-      // The watcher heard exactly one leave per dropped socket: none missing (ghosts), none twice, none for a survivor.
-      const leaves = () => watcher.presence.filter((e) => e.action === "leave");
-      await waitUntil("a leave per dropped socket", () => leaves().length >= dropped.length, SETTLE_MS).catch(() => {});
-      const leaveIds = leaves().map((e) => e.connectionId);
-      const droppedIds = new Set(dropped.map((s) => s.connectionId));
-      const leaveCheck = {
-        leaves: leaveIds.length,
-        distinct: new Set(leaveIds).size,
-        missing: [...droppedIds].filter((id) => !leaveIds.includes(id)).length,
-        forSurvivors: leaveIds.filter((id) => !droppedIds.has(id)).length,
-      };
-      fig["leave frames at the watcher for the dropped"] =
-        `${leaveCheck.leaves} for ${dropped.length} (missing ${leaveCheck.missing}, ` +
-        `duplicated ${leaveCheck.leaves - leaveCheck.distinct}, for survivors ${leaveCheck.forSurvivors})`;
-      expect(leaveCheck).toEqual({ leaves: dropped.length, distinct: dropped.length, missing: 0, forSurvivors: 0 });
-
-      // Everyone else leaves cleanly; the room's open-socket count returns to zero.
-      const survivors = kept.filter((s) => s !== watcher);
-      const closeStarted = performance.now();
-      for (const s of survivors) s.ws.close(1000, "done");
-      await waitUntil("every survivor closed", () => survivors.every((s) => s.closed !== undefined), SETTLE_MS);
-      await waitUntil("a leave for every socket", () => leaves().length >= SOCKETS, SETTLE_MS).catch(() => {});
-      fig["clean closes of the survivors"] =
-        `${survivors.length} closed and announced in ${ms(performance.now() - closeStarted)}; ` +
-        `${leaves().length} leave frames in all (${new Set(leaves().map((e) => e.connectionId)).size} distinct)`;
-      trace(fig["clean closes of the survivors"]);
-      expect(leaves().length).toBe(SOCKETS);
-      expect(new Set(leaves().map((e) => e.connectionId)).size).toBe(SOCKETS);
-      expect([...new Set(survivors.map((s) => s.closed?.code))]).toEqual([1000]);
-      const onlyWatcher = await waitForPresence(dev.baseUrl, room, presenceKey(), 1, SETTLE_MS);
-      expect(onlyWatcher.presence).toEqual({ connections: 1, users: [{ id: "watcher", connections: 1 }] });
-      watcher.ws.close(1000, "done");
-      await waitUntil("the watcher closed", () => watcher.closed !== undefined, SETTLE_MS);
-      const empty = await waitForPresence(dev.baseUrl, room, presenceKey(), 0, SETTLE_MS);
-      fig["open sockets after everyone left (presence)"] = empty.presence.connections;
-      expect(empty.presence).toEqual({ connections: 0, users: [] });
-    },
-    180_000 + SOCKETS * 60,
-  );
+  it(DROP_TEST, () => dropScenario(gateway(), ""), DROP_TIMEOUT_MS);
 
   it("a stalled consumer (stops reading; TCP backpressure) does not cost the others a single message", async () => {
     const { dev, op } = gateway();
@@ -537,4 +540,26 @@ describe("under the default limits", () => {
       unexpected: 0,
     });
   }, 180_000);
+});
+
+// The same drop test with the room spread over 8 shard objects: the room object numbers and
+// forwards, the shards hold the sockets and relay presence to the watcher's shard.
+describe("under `wrangler dev --env bench` with ROOM_SHARDS=8", () => {
+  let gw: LoadGateway | undefined;
+
+  beforeAll(async () => {
+    gw = await startLoadGateway("bench", { ROOM_SHARDS: "8" });
+  });
+  afterAll(async () => {
+    await gw?.dev.dispose();
+  });
+
+  it(
+    `${DROP_TEST}, over 8 shards`,
+    () => {
+      if (gw === undefined) throw new Error("the gateway did not start");
+      return dropScenario(gw, ", ROOM_SHARDS=8");
+    },
+    DROP_TIMEOUT_MS,
+  );
 });

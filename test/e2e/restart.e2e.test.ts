@@ -22,18 +22,26 @@ let gw: Gateway | undefined;
 let adminKey: CreatedApiKey | undefined;
 const clients: BroadcastClient[] = [];
 
-/** startGateway() from the harness, plus an admin key (for the kick) made by the same script. */
-beforeAll(async () => {
-  const dev = await WranglerDev.create();
+const RESTART_TEST = "loses and duplicates nothing the gateway acknowledged, for every SDK client";
+
+/** startGateway() from the harness with [vars] overrides, plus an admin key (for the kick) made by the same script. */
+async function startGateway(vars?: Record<string, string>): Promise<Gateway & { adminKey: CreatedApiKey }> {
+  const dev = await WranglerDev.create(vars === undefined ? {} : { vars });
   try {
     const op = await provisionSecrets(dev);
-    adminKey = await createApiKey(dev.envFile, "acme", "admin");
+    const admin = await createApiKey(dev.envFile, "acme", "admin");
     await dev.start();
-    gw = { dev, op };
+    return { dev, op, adminKey: admin };
   } catch (err) {
     await dev.dispose();
     throw err;
   }
+}
+
+beforeAll(async () => {
+  const started = await startGateway();
+  gw = started;
+  adminKey = started.adminKey;
 });
 
 afterAll(async () => {
@@ -79,9 +87,15 @@ type Ack = { n: number; id: string; seq: number };
 type PublishLog = { attempts: number; failedAttempts: number; acked: Ack[]; abandoned: number[] };
 
 /** One HTTP publish; an answer counts only when it is 202 with an id and a seq. */
-async function publishOnce(room: string, key: string, n: number, attempt: number): Promise<Ack | undefined> {
+async function publishOnce(
+  baseUrl: string,
+  room: string,
+  key: string,
+  n: number,
+  attempt: number,
+): Promise<Ack | undefined> {
   try {
-    const res = await fetch(`${gateway().dev.baseUrl}/v1/rooms/${room}/messages`, {
+    const res = await fetch(`${baseUrl}/v1/rooms/${room}/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       body: JSON.stringify({ event: "count", payload: { n, attempt } }),
@@ -98,12 +112,18 @@ async function publishOnce(room: string, key: string, n: number, attempt: number
 }
 
 /** Publishes 1..TOTAL at a steady pace, retrying each number until the gateway acknowledges it. */
-async function publishAll(room: string, key: string, log: PublishLog, perMessageBudgetMs: number): Promise<void> {
+async function publishAll(
+  baseUrl: string,
+  room: string,
+  key: string,
+  log: PublishLog,
+  perMessageBudgetMs: number,
+): Promise<void> {
   for (let n = 1; n <= TOTAL; n++) {
     const giveUpAt = Date.now() + perMessageBudgetMs;
     for (let attempt = 1; ; attempt++) {
       log.attempts++;
-      const ack = await publishOnce(room, key, n, attempt);
+      const ack = await publishOnce(baseUrl, room, key, n, attempt);
       if (ack !== undefined) {
         log.acked.push(ack);
         break;
@@ -119,12 +139,17 @@ async function publishAll(room: string, key: string, log: PublishLog, perMessage
   }
 }
 
-type Received = { frames: MessageFrame[]; states: string[]; errors: string[]; resyncs: number };
+type Received = {
+  client: BroadcastClient;
+  frames: MessageFrame[];
+  states: string[];
+  errors: string[];
+  resyncs: number;
+};
 
-function startClient(room: string, token: string, carrier: ClientOptions["carrier"]): Received {
-  const received: Received = { frames: [], states: [], errors: [], resyncs: 0 };
+function startClient(baseUrl: string, room: string, token: string, carrier: ClientOptions["carrier"]): Received {
   const client = new BroadcastClient({
-    url: gateway().dev.baseUrl,
+    url: baseUrl,
     room,
     token: () => token,
     carrier,
@@ -132,6 +157,7 @@ function startClient(room: string, token: string, carrier: ClientOptions["carrie
     // Quick retries keep the test short; the cap bounds the wait after the gateway is back.
     backoff: { baseMs: 250, maxMs: 2_000 },
   });
+  const received: Received = { client, frames: [], states: [], errors: [], resyncs: 0 };
   client.on("message", (m) => received.frames.push(m));
   client.on("state", (s) => received.states.push(s.state));
   client.on("error", (e) => received.errors.push(e.code));
@@ -141,102 +167,123 @@ function startClient(room: string, token: string, carrier: ClientOptions["carrie
   return received;
 }
 
-describe("a gateway restart mid-stream", () => {
-  it("loses and duplicates nothing the gateway acknowledged, for every SDK client", { timeout: 300_000 }, async () => {
-    const { dev, op } = gateway();
-    const room = freshRoom();
-    const subs = ["sub-a", "sub-b", "query-c", "header-d"];
-    const carriers: ClientOptions["carrier"][] = ["subprotocol", "subprotocol", "query", "header"];
-    const tokens = await Promise.all(subs.map((sub) => op.token({ tenant: "acme", sub, scope: "subscribe" })));
-    const received = tokens.map((t, i) => startClient(room, t, carriers[i]));
-    await waitFor("every client to connect", () => clients.every((c) => c.state === "connected"), 30_000);
+/**
+ * Kills the gateway mid-stream and starts it again: SDK clients on every token carrier must end
+ * with every acknowledged message once, in seq order, and nothing lost. `layout` labels the figures.
+ */
+async function restartScenario(gw: Gateway, layout: string): Promise<void> {
+  const { dev, op } = gw;
+  const room = freshRoom();
+  const subs = ["sub-a", "sub-b", "query-c", "header-d"];
+  const carriers: ClientOptions["carrier"][] = ["subprotocol", "subprotocol", "query", "header"];
+  const tokens = await Promise.all(subs.map((sub) => op.token({ tenant: "acme", sub, scope: "subscribe" })));
+  const received = tokens.map((t, i) => startClient(dev.baseUrl, room, t, carriers[i]));
+  await waitFor("every client to connect", () => received.every((r) => r.client.state === "connected"), 30_000);
 
-    const log: PublishLog = { attempts: 0, failedAttempts: 0, acked: [], abandoned: [] };
-    const publishing = publishAll(room, op.keys.acme.key, log, RESTART_BUDGET_MS + 30_000);
-    await waitFor("the first messages to be acknowledged", () => log.acked.length >= KILL_AFTER, 60_000);
-    const ackedBeforeKill = log.acked.length;
-    const { starts, downMs } = await restart(dev);
-    await publishing;
+  const log: PublishLog = { attempts: 0, failedAttempts: 0, acked: [], abandoned: [] };
+  const publishing = publishAll(dev.baseUrl, room, op.keys.acme.key, log, RESTART_BUDGET_MS + 30_000);
+  await waitFor("the first messages to be acknowledged", () => log.acked.length >= KILL_AFTER, 60_000);
+  const ackedBeforeKill = log.acked.length;
+  const { starts, downMs } = await restart(dev);
+  await publishing;
 
-    const ackedIds = new Set(log.acked.map((a) => a.id));
-    await waitFor(
-      "every client to receive every acknowledged message",
-      () => received.every((r) => [...ackedIds].every((id) => r.frames.some((f) => f.id === id))),
-      60_000,
-    ).catch(() => {
-      // Fall through: the figures below say exactly what is missing.
-    });
-    // A short grace period so a late duplicate would still be counted.
-    await sleep(1_000);
+  const ackedIds = new Set(log.acked.map((a) => a.id));
+  await waitFor(
+    "every client to receive every acknowledged message",
+    () => received.every((r) => [...ackedIds].every((id) => r.frames.some((f) => f.id === id))),
+    60_000,
+  ).catch(() => {
+    // Fall through: the figures below say exactly what is missing.
+  });
+  // A short grace period so a late duplicate would still be counted.
+  await sleep(1_000);
 
-    const figures = received.map((r, i) => {
-      const ids = r.frames.map((f) => f.id);
-      const unique = new Set(ids);
-      const ackedNumbers = new Map(log.acked.map((a) => [a.id, a.n]));
-      const numbersFromAcked = r.frames.filter((f) => ackedNumbers.has(f.id)).map((f) => ackedNumbers.get(f.id));
-      const seqs = r.frames.map((f) => f.seq);
-      return {
-        client: `${subs[i]} (${carriers[i]})`,
-        received: r.frames.length,
-        uniqueIds: unique.size,
-        lost: [...ackedIds].filter((id) => !unique.has(id)).length,
-        duplicatedById: ids.length - unique.size,
-        duplicatedByNumber: numbersFromAcked.length - new Set(numbersFromAcked).size,
-        unacknowledgedDelivered: [...unique].filter((id) => !ackedIds.has(id)).length,
-        seqStrictlyIncreasing: seqs.every((s, j) => j === 0 || s > (seqs[j - 1] ?? -1)),
-        retries: r.states.filter((s) => s === "reconnecting").length,
-        resyncs: r.resyncs,
-        finalState: clients[i]?.state,
-      };
-    });
-    const extras = received[0]?.frames
-      .filter((f) => !ackedIds.has(f.id))
-      .map((f) => ({ seq: f.seq, payload: f.payload }));
-    const summary = {
-      published: TOTAL,
-      httpAttempts: log.attempts,
-      failedAttempts: log.failedAttempts,
-      acknowledged: log.acked.length,
-      abandoned: log.abandoned.length,
-      ackedBeforeKill,
-      gatewayStarts: starts,
-      downtimeMs: downMs,
-      // Publishes the gateway carried out although the publisher saw no 202 (its answer was lost
-      // in the kill, or timed out): the publisher's retry then published that number again.
-      unacknowledgedButDelivered: extras,
+  const figures = received.map((r, i) => {
+    const ids = r.frames.map((f) => f.id);
+    const unique = new Set(ids);
+    const ackedNumbers = new Map(log.acked.map((a) => [a.id, a.n]));
+    const numbersFromAcked = r.frames.filter((f) => ackedNumbers.has(f.id)).map((f) => ackedNumbers.get(f.id));
+    const seqs = r.frames.map((f) => f.seq);
+    return {
+      client: `${subs[i]} (${carriers[i]})`,
+      received: r.frames.length,
+      uniqueIds: unique.size,
+      lost: [...ackedIds].filter((id) => !unique.has(id)).length,
+      duplicatedById: ids.length - unique.size,
+      duplicatedByNumber: numbersFromAcked.length - new Set(numbersFromAcked).size,
+      unacknowledgedDelivered: [...unique].filter((id) => !ackedIds.has(id)).length,
+      seqStrictlyIncreasing: seqs.every((s, j) => j === 0 || s > (seqs[j - 1] ?? -1)),
+      retries: r.states.filter((s) => s === "reconnecting").length,
+      resyncs: r.resyncs,
+      finalState: r.client.state,
     };
-    // Straight to stdout: the config keeps console output of passing tests silent.
-    const lines = [
-      "restart e2e figures",
-      `published ${summary.published} numbered messages in ${summary.httpAttempts} HTTP attempts ` +
-        `(${summary.failedAttempts} failed while the gateway was down or restarting); acknowledged ${summary.acknowledged}, ` +
-        `abandoned ${summary.abandoned}; killed after ${summary.ackedBeforeKill} acks, down ${summary.downtimeMs} ms, ` +
-        `${summary.gatewayStarts} start attempt(s)`,
-      `carried out without a 202 (publisher retried them): ${JSON.stringify(summary.unacknowledgedButDelivered)}`,
-      ...figures.map(
-        (f) =>
-          `${f.client}: received ${f.received} (${f.uniqueIds} unique ids; ${f.unacknowledgedDelivered} not acknowledged), ` +
-          `lost ${f.lost}, duplicated ${f.duplicatedById} by id / ${f.duplicatedByNumber} by number, ` +
-          `seq increasing ${f.seqStrictlyIncreasing}, retries ${f.retries}, resyncs ${f.resyncs}, final ${f.finalState}`,
-      ),
-    ];
-    // Straight to stdout: the config keeps console output of passing tests silent.
-    process.stdout.write(`\n${lines.join("\n")}\n`);
+  });
+  const extras = received[0]?.frames
+    .filter((f) => !ackedIds.has(f.id))
+    .map((f) => ({ seq: f.seq, payload: f.payload }));
+  const summary = {
+    published: TOTAL,
+    httpAttempts: log.attempts,
+    failedAttempts: log.failedAttempts,
+    acknowledged: log.acked.length,
+    abandoned: log.abandoned.length,
+    ackedBeforeKill,
+    gatewayStarts: starts,
+    downtimeMs: downMs,
+    // Publishes the gateway carried out although the publisher saw no 202 (its answer was lost
+    // in the kill, or timed out): the publisher's retry then published that number again.
+    unacknowledgedButDelivered: extras,
+  };
+  // Straight to stdout: the config keeps console output of passing tests silent.
+  const lines = [
+    `restart e2e figures${layout}`,
+    `published ${summary.published} numbered messages in ${summary.httpAttempts} HTTP attempts ` +
+      `(${summary.failedAttempts} failed while the gateway was down or restarting); acknowledged ${summary.acknowledged}, ` +
+      `abandoned ${summary.abandoned}; killed after ${summary.ackedBeforeKill} acks, down ${summary.downtimeMs} ms, ` +
+      `${summary.gatewayStarts} start attempt(s)`,
+    `carried out without a 202 (publisher retried them): ${JSON.stringify(summary.unacknowledgedButDelivered)}`,
+    ...figures.map(
+      (f) =>
+        `${f.client}: received ${f.received} (${f.uniqueIds} unique ids; ${f.unacknowledgedDelivered} not acknowledged), ` +
+        `lost ${f.lost}, duplicated ${f.duplicatedById} by id / ${f.duplicatedByNumber} by number, ` +
+        `seq increasing ${f.seqStrictlyIncreasing}, retries ${f.retries}, resyncs ${f.resyncs}, final ${f.finalState}`,
+    ),
+  ];
+  // Straight to stdout: the config keeps console output of passing tests silent.
+  process.stdout.write(`\n${lines.join("\n")}\n`);
 
-    expect(log.abandoned).toEqual([]);
-    expect(log.acked).toHaveLength(TOTAL);
-    expect(log.failedAttempts).toBeGreaterThan(0); // the restart really interrupted publishing
-    for (const f of figures) {
-      expect(f, f.client).toMatchObject({
-        lost: 0,
-        duplicatedById: 0,
-        duplicatedByNumber: 0,
-        seqStrictlyIncreasing: true,
-        resyncs: 0,
-        finalState: "connected",
-      });
-      expect(f.retries, f.client).toBeGreaterThan(0);
-    }
+  expect(log.abandoned).toEqual([]);
+  expect(log.acked).toHaveLength(TOTAL);
+  expect(log.failedAttempts).toBeGreaterThan(0); // the restart really interrupted publishing
+  for (const f of figures) {
+    expect(f, f.client).toMatchObject({
+      lost: 0,
+      duplicatedById: 0,
+      duplicatedByNumber: 0,
+      seqStrictlyIncreasing: true,
+      resyncs: 0,
+      finalState: "connected",
+    });
+    expect(f.retries, f.client).toBeGreaterThan(0);
+  }
+}
+
+describe("a gateway restart mid-stream", () => {
+  it(RESTART_TEST, { timeout: 300_000 }, () => restartScenario(gateway(), ""));
+});
+
+describe("a gateway restart mid-stream, rooms over 4 shards", () => {
+  let sharded: Gateway | undefined;
+  beforeAll(async () => {
+    sharded = await startGateway({ ROOM_SHARDS: "4" });
+  });
+  afterAll(async () => {
+    await sharded?.dev.dispose();
+  });
+
+  it(`${RESTART_TEST} (ROOM_SHARDS=4)`, { timeout: 300_000 }, () => {
+    if (sharded === undefined) throw new Error("the sharded gateway did not start");
+    return restartScenario(sharded, " (ROOM_SHARDS=4)");
   });
 });
 

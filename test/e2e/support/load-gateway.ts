@@ -13,11 +13,14 @@ import { WranglerDev } from "./wrangler-dev.ts";
 export type LoadGateway = { dev: WranglerDev; op: Operator; presenceKey: CreatedApiKey };
 
 /**
- * The harness's startGateway(), run as `wrangler dev --env <env>` when `env` is given, plus an
- * acme API key with scope `presence` made by scripts/create-api-key.ts.
+ * The harness's startGateway(), run as `wrangler dev --env <env>` when `env` is given (with `vars`
+ * overriding [vars]), plus an acme API key with scope `presence` made by scripts/create-api-key.ts.
  */
-export async function startLoadGateway(env?: string): Promise<LoadGateway> {
-  const dev = await WranglerDev.create(env === undefined ? {} : { env });
+export async function startLoadGateway(env?: string, vars?: Record<string, string>): Promise<LoadGateway> {
+  const dev = await WranglerDev.create({
+    ...(env === undefined ? {} : { env }),
+    ...(vars === undefined ? {} : { vars }),
+  });
   try {
     const op = await provisionSecrets(dev);
     const presenceKey = await createApiKey(dev.envFile, "acme", "presence");

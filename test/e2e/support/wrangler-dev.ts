@@ -38,6 +38,8 @@ export type WranglerDevOptions = {
   readyTimeoutSeconds?: number;
   /** A `[env.<name>]` section of wrangler.toml to run (`wrangler dev --env <name>`); default: the top level. */
   env?: string;
+  /** [vars] overrides (`wrangler dev --var NAME:value`), e.g. `{ ROOM_SHARDS: "8" }`. */
+  vars?: Record<string, string>;
 };
 
 export class WranglerDev {
@@ -48,6 +50,7 @@ export class WranglerDev {
   private readonly persistDir: string;
   private readonly readyTimeoutMs: number;
   private readonly wranglerEnv: string | undefined;
+  private readonly vars: Record<string, string>;
   private child: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private output = "";
@@ -72,6 +75,7 @@ export class WranglerDev {
     this.persistDir = join(dir, "state");
     this.readyTimeoutMs = (options.readyTimeoutSeconds ?? 60) * 1000;
     this.wranglerEnv = options.env;
+    this.vars = options.vars ?? {};
   }
 
   /** Makes the temp directory and picks the port; writes an empty secrets file. Does not start. */
@@ -129,6 +133,7 @@ export class WranglerDev {
       "--show-interactive-dev-session=false",
     ];
     if (this.wranglerEnv !== undefined) args.push("--env", this.wranglerEnv);
+    for (const [name, value] of Object.entries(this.vars)) args.push("--var", `${name}:${value}`);
     const env = isolatedWranglerEnv(join(this.dir, "logs"));
     this.output = "";
     // detached: wrangler, esbuild and workerd share a new process group that stop() kills whole.
