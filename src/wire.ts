@@ -45,8 +45,8 @@ export const CloseCode = {
   disconnected: 4003,
 } as const;
 
-/** Every `code` in an HTTP error body or an `error` frame. */
-export const ERROR_CODES = [
+/** Why a user token is refused (401). */
+export const TOKEN_ERROR_CODES = [
   "missing_token",
   "invalid_token",
   "token_expired",
@@ -55,9 +55,14 @@ export const ERROR_CODES = [
   "invalid_algorithm",
   "unknown_key",
   "invalid_claims",
+  "token_revoked",
+] as const;
+
+/** Every `code` in an HTTP error body or an `error` frame. */
+export const ERROR_CODES = [
+  ...TOKEN_ERROR_CODES,
   "invalid_api_key",
   "revoked_api_key",
-  "token_revoked",
   "forbidden",
   "forbidden_origin",
   "not_found",

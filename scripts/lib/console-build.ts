@@ -5,6 +5,17 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
 
+/** esbuild options for code that runs in a browser: the console, and the SDK test page. */
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  write: false,
+  metafile: true,
+  logLevel: "silent",
+} as const;
+
 /** Relative to the repository root; wrangler.toml [assets] directory names the same place. */
 export const ASSETS_DIR = join("dist", "public");
 
@@ -33,13 +44,7 @@ export async function buildConsole(root: string): Promise<string[]> {
       { in: "console/console.css", out: "console/app" },
     ],
     outdir: out,
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    metafile: true,
-    logLevel: "silent",
+    ...BROWSER_BUNDLE,
   });
   // The page is its own code on the SDK, which has no dependencies: anything from node_modules (zod
   // above all, through a server module) is a leak. Server modules that need the Workers runtime

@@ -10,7 +10,7 @@ import {
   publishBodySchema,
   revocationBodySchema,
 } from "../protocol.ts";
-import type { ApiKeyScope, ErrorCode, UserScope } from "../wire.ts";
+import { type ApiKeyScope, type ErrorCode, TOKEN_ERROR_CODES, type UserScope } from "../wire.ts";
 import {
   disconnectResultSchema,
   errorBodySchema,
@@ -59,17 +59,7 @@ export type RouteDoc = {
   errors: ErrorCode[];
 };
 
-const TOKEN_ERRORS: ErrorCode[] = [
-  "missing_token",
-  "invalid_token",
-  "token_expired",
-  "token_not_yet_valid",
-  "invalid_signature",
-  "invalid_algorithm",
-  "unknown_key",
-  "invalid_claims",
-  "token_revoked",
-];
+const TOKEN_ERRORS: ErrorCode[] = [...TOKEN_ERROR_CODES];
 const CREDENTIAL_ERRORS: ErrorCode[] = [...TOKEN_ERRORS, "invalid_api_key", "revoked_api_key", "forbidden"];
 const BODY_ERRORS: ErrorCode[] = ["invalid_json", "invalid_body", "payload_too_large"];
 

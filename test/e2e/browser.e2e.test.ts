@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BROWSER_BUNDLE } from "../../scripts/lib/console-build.ts";
 import { announceSkip, launchChromium, SKIP_REASON, skipBrowser } from "./support/chromium.ts";
 import { freshRoom, publishHttp } from "./support/client.ts";
 import type { Gateway } from "./support/gateway.ts";
@@ -44,16 +45,7 @@ function gateway(): Gateway {
 
 /** Bundles the page and the SDK it imports for the browser; proves no server code or zod comes along (src/wire.ts is the zod-free wire). */
 async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [`${PAGE_DIR}page.ts`],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-  });
+  const result = await build({ entryPoints: [`${PAGE_DIR}page.ts`], ...BROWSER_BUNDLE });
   const inputs = Object.keys(result.metafile.inputs);
   const foreign = inputs.filter(
     (p) => p.includes("node_modules") || (p.startsWith("src/") && !p.startsWith("src/client/") && p !== "src/wire.ts"),

@@ -3,26 +3,10 @@
 // be the next message a non-target sees.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Exclude, Target } from "../../src/wire.ts";
-import {
-  connect,
-  errorOf,
-  freshRoom,
-  nextMessage,
-  publishHttp,
-  type TestSocket,
-  WARM_UP_MS,
-  warmUp,
-} from "../support/gateway.ts";
+import { connect, errorOf, freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-type Member = { socket: TestSocket; sub: string; connectionId: string };
-
-async function join(room: string, sub: string, tenant = "acme"): Promise<Member> {
-  const { socket, welcome } = await connect(room, await signToken({ sub, tenant, scope: "subscribe publish" }));
-  return { socket, sub, connectionId: String(welcome.connectionId) };
-}
 
 /** alice on two connections, bob and carol on one each. */
 async function roomOfFour(room: string) {
@@ -235,8 +219,8 @@ describe("acks and numbering", () => {
 describe("tenant isolation", () => {
   it("keeps the same room name in two tenants apart on both publish paths", async () => {
     const room = freshRoom();
-    const acme = await join(room, uniqueSub("a"), "acme");
-    const globex = await join(room, uniqueSub("g"), "globex");
+    const acme = await join(room, uniqueSub("a"), { tenant: "acme" });
+    const globex = await join(room, uniqueSub("g"), { tenant: "globex" });
 
     expect((await publishHttp(room, await httpPublisher("acme"), { event: "acme-http", payload: 1 })).status).toBe(202);
     acme.socket.send({ type: "publish", event: "acme-ws", payload: 2, to: { users: [globex.sub] }, ref: "x" });
@@ -251,8 +235,8 @@ describe("tenant isolation", () => {
 
   it("never lets a token of one tenant target a connection of another", async () => {
     const room = freshRoom();
-    const acme = await join(room, uniqueSub(), "acme");
-    const globex = await join(room, uniqueSub(), "globex");
+    const acme = await join(room, uniqueSub(), { tenant: "acme" });
+    const globex = await join(room, uniqueSub(), { tenant: "globex" });
     const res = await publishHttp(room, await httpPublisher("acme"), {
       event: "cross",
       payload: 1,

@@ -2,9 +2,10 @@
 // targeted delivery that touches only the shards holding its targets.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  connect,
   type Frame,
   freshRoom,
+  join,
+  type Member,
   nextMessage,
   publishHttp,
   request,
@@ -16,13 +17,6 @@ import { apiKey, signToken } from "../support/tokens.ts";
 import { SHARDS, subOnShard, subsOnEveryShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-type Member = { socket: TestSocket; sub: string; connectionId: string };
-
-async function join(room: string, sub: string, scope = "subscribe publish"): Promise<Member> {
-  const { socket, welcome } = await connect(room, await signToken({ sub, scope }));
-  return { socket, sub, connectionId: String(welcome.connectionId) };
-}
 
 /** Two members on every shard. */
 async function crowd(room: string): Promise<Member[]> {

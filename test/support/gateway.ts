@@ -1,6 +1,7 @@
 // Drives the Worker in-process (inside workerd) and reads its sockets with timeouts, never sleeps.
 import { exports } from "cloudflare:workers";
 import { type Frame, FrameQueue } from "./frame-queue.ts";
+import { signToken } from "./tokens.ts";
 
 const BASE = "https://gateway.test";
 
@@ -66,6 +67,19 @@ export async function connect(
   if (res.webSocket === null) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
   const socket = new TestSocket(res.webSocket);
   return { socket, welcome: await socket.nextOfType("welcome") };
+}
+
+/** A connected member: its socket, its sub and the connection id its welcome named. */
+export type Member = { socket: TestSocket; sub: string; connectionId: string };
+
+/** Connects `sub` (scope `subscribe publish` unless told) and waits for its welcome. */
+export async function join(
+  room: string,
+  sub: string,
+  { tenant = "acme", scope = "subscribe publish" }: { tenant?: string; scope?: string } = {},
+): Promise<Member> {
+  const { socket, welcome } = await connect(room, await signToken({ sub, tenant, scope }));
+  return { socket, sub, connectionId: String(welcome.connectionId) };
 }
 
 export const freshRoom = () => `room-${crypto.randomUUID()}`;
