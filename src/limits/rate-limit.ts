@@ -1,5 +1,6 @@
 // The Workers rate-limit binding, keyed by stable identity, plus per-IP brakes on connects and on
 // failed authentications.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv, Env } from "../env.ts";
@@ -34,6 +35,17 @@ export const rateLimit = (binding: LimiterName) =>
     await enforce(c.env[binding], limitKey(c.var.action, c.var.principal), c.var.action);
     await next();
   });
+
+/**
+ * Takes `units` more from the route's limiter for its credential, after `rateLimit` took the first:
+ * a batch of N messages counts as N publishes. One binding call per unit (the binding takes one
+ * unit a call), made in parallel.
+ */
+export async function takeMore(c: Context<AppEnv>, binding: LimiterName, units: number): Promise<void> {
+  const key = limitKey(c.var.action, c.var.principal);
+  const answers = await Promise.all(Array.from({ length: units }, () => c.env[binding].limit({ key })));
+  if (answers.some((a) => !a.success)) throw limited(c.var.action);
+}
 
 /**
  * Cloudflare always sets CF-Connecting-IP; only local test harnesses lack it, and there every

@@ -4,6 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFrame, errorResponse, GatewayError } from "../errors.ts";
+import type { Filter } from "../filter.ts";
 import { Buckets, ruleFor } from "../limits/token-bucket.ts";
 import { log } from "../log.ts";
 import {
@@ -12,8 +13,10 @@ import {
   decodeRoomConnect,
   type HistoryQuery,
   IDENTITY_HEADER,
+  type IdempotencyRef,
   type Member,
   type PresenceSnapshot,
+  type PublishOutcome,
   type PublishRequest,
   type PublishResult,
   type Revocation,
@@ -39,7 +42,8 @@ import { Admissions } from "./admissions.ts";
 import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf } from "./connection.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
-import { canRecover, replayOf, takePage, type Viewer, visibleTo } from "./history.ts";
+import { canRecover, readableBy, replayOf, takePage, type Viewer } from "./history.ts";
+import { keyOwner, requestFingerprint } from "./idempotency.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
 import { SocketRegistry } from "./registry.ts";
@@ -162,41 +166,42 @@ export class Room extends DurableObject<Env> {
     const viewer: Viewer = { kind: "user", sub: state.sub };
     // A replay larger than one history page is not sent at all: the client pages over HTTP.
     const replay = canRecover(since, seq, this.store.oldestSeq(now))
-      ? replayOf(this.store.scan(since, now), (m) => visibleTo(m, viewer), this.config.historyPageMaxBytes)
+      ? replayOf(this.store.scan(since, now), readableBy(viewer, state.filter), this.config.historyPageMaxBytes)
       : undefined;
     send(ws, encodeWelcome({ ...base, recovered: replay !== undefined }));
     for (const frame of replay ?? []) send(ws, frame);
   }
 
-  /** Numbers, stamps, records and delivers one message. Called over RPC and for client publishes. */
-  async publish(req: PublishRequest): Promise<PublishResult> {
-    return this.deliverMessage(req);
+  /**
+   * Numbers, stamps, records and delivers messages in order, with consecutive seqs: nothing
+   * interleaves. With a key seen before, answers from its record and delivers nothing.
+   */
+  async publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome> {
+    return this.store.keys.once(idempotency, Date.now(), () => reqs.map((req) => this.deliverMessage(req)));
   }
 
   private deliverMessage(req: PublishRequest): PublishResult {
     const seq = this.store.nextSeq();
     const id = crypto.randomUUID();
     const ts = Date.now();
-    const frame = encodeMessageFrame(
-      { id, seq, room: req.room, event: req.event, sender: req.sender, ts },
-      req.payloadJson,
-    );
+    const { event, tags } = req;
+    const frame = encodeMessageFrame({ id, seq, room: req.room, event, tags, sender: req.sender, ts }, req.payloadJson);
     const recipients = selectRecipients((tag) => this.sockets.all(tag), req.to, req.exclude);
     // Targeted messages remember who they were for, so replay and history show them to no one else.
     const audience =
       req.to === undefined
         ? undefined
         : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
-    this.store.append(seq, ts, frame, audience);
+    this.store.append({ seq, ts, frame, audience, event, tags });
     this.ctx.waitUntil(this.scheduleAlarm(ts + this.config.historyMaxAgeMs));
     return { id, seq, delivered: deliver(recipients, frame) };
   }
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
-  async history(query: HistoryQuery, viewer: Viewer): Promise<string> {
+  async history(query: HistoryQuery, viewer: Viewer, filter?: Filter): Promise<string> {
     const rows = this.store.scan(query.since ?? 0, Date.now());
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
-    const page = takePage(rows, (m) => visibleTo(m, viewer), limit, this.config.historyPageMaxBytes);
+    const page = takePage(rows, readableBy(viewer, filter), limit, this.config.historyPageMaxBytes);
     return encodeHistoryPage(page.frames, this.store.lastSeq(), page.next);
   }
 
@@ -304,8 +309,16 @@ export class Room extends DurableObject<Env> {
       return;
     }
     const sender = { kind: "user" as const, id: state.sub };
-    const { event, to, exclude } = frame;
-    const result = this.deliverMessage({ room: state.room, sender, event, payloadJson, to, exclude });
+    const { event, tags, to, exclude, key } = frame;
+    const req: PublishRequest = { room: state.room, sender, event, tags, payloadJson, to, exclude };
+    const idempotency =
+      key === undefined ? undefined : { owner: keyOwner(sender), key, fingerprint: requestFingerprint([req]) };
+    const outcome = this.store.keys.once(idempotency, Date.now(), () => [this.deliverMessage(req)]);
+    const result = outcome.status === "key_reused" ? undefined : outcome.results[0];
+    if (result === undefined) {
+      this.reject(ws, new GatewayError("idempotency_key_reused", "key was used for another publish"), frame.ref);
+      return;
+    }
     if (frame.ref !== undefined) send(ws, encodeAck({ ref: frame.ref, ...result }));
     log("publish", {
       via: "ws",
@@ -315,6 +328,7 @@ export class Room extends DurableObject<Env> {
       bytes: payloadJson.length,
       delivered: result.delivered,
       seq: result.seq,
+      replayed: outcome.status === "replayed" || undefined,
     });
   }
 
