@@ -5,7 +5,7 @@ import { hasScope, type Principal } from "./auth/principal.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
-import { authFailIpLimit, connectIpLimit, type LimiterName, rateLimit, takeMore } from "./limits/rate-limit.ts";
+import { authFailIpLimit, connectIpBrake, type LimiterName, rateLimit, takeMore } from "./limits/rate-limit.ts";
 import { log, loggedPath } from "./log.ts";
 import {
   batchBodySchema,
@@ -51,8 +51,7 @@ const connect = [
   action("connect"),
   requireAllowedOrigin,
   readUpgrade,
-  connectIpLimit,
-  requireUser("subscribe"),
+  requireUser("subscribe", connectIpBrake),
   rateLimit("CONNECT_LIMITER"),
   forwardUpgrade,
 ] as const;

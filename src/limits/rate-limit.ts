@@ -53,12 +53,15 @@ export async function takeMore(c: Context<AppEnv>, binding: LimiterName, units: 
  */
 const clientIp = (headers: Headers): string | undefined => headers.get("cf-connecting-ip") ?? undefined;
 
-/** Connect attempts per client IP, before any token work. */
-export const connectIpLimit = createMiddleware<AppEnv>(async (c, next) => {
+/**
+ * Connect attempts per client IP, before any token work: `requireUser` calls it before verifying a
+ * token in full. A token this isolate has verified already skips it (its connect costs no crypto)
+ * and still meets the per-identity CONNECT_LIMITER.
+ */
+export async function connectIpBrake(c: Context<AppEnv>): Promise<void> {
   const ip = clientIp(c.req.raw.headers);
   if (ip !== undefined) await enforce(c.env.CONNECT_IP_LIMITER, `connect-ip:${ip}`, "connect");
-  await next();
-});
+}
 
 /**
  * Every refused credential (401, wherever it was decided: the Worker, or a room that found the

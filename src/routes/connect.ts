@@ -30,8 +30,8 @@ export type UpgradeRequest = {
 export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
     throw new GatewayError("upgrade_required", "this route needs a WebSocket upgrade");
-  const { token, offered } = upgradeCarriers(c.req.raw.headers, new URL(c.req.url));
   const query = c.req.query();
+  const { token, offered } = upgradeCarriers(c.req.raw.headers, query);
   const parsed = connectQuerySchema.safeParse({
     since: query.since ?? subprotocolValue(offered, SINCE_SUBPROTOCOL_PREFIX),
     presence: query.presence,
