@@ -314,11 +314,13 @@ export class Room extends DurableObject<Env> {
     const idempotency =
       key === undefined ? undefined : { owner: keyOwner(sender), key, fingerprint: requestFingerprint([req]) };
     const outcome = this.store.keys.once(idempotency, Date.now(), () => [this.deliverMessage(req)]);
-    const result = outcome.status === "key_reused" ? undefined : outcome.results[0];
-    if (result === undefined) {
+    if (outcome.status === "key_reused") {
       this.reject(ws, new GatewayError("idempotency_key_reused", "key was used for another publish"), frame.ref);
       return;
     }
+    // One message published, or the record of one: its fingerprint names exactly one.
+    const [result] = outcome.results;
+    if (result === undefined) throw new Error("a publish of one message has no result");
     if (frame.ref !== undefined) send(ws, encodeAck({ ref: frame.ref, ...result }));
     log("publish", {
       via: "ws",
