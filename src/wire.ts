@@ -27,9 +27,17 @@ const CONTROL_OR_LONE_SURROGATE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   /[\u0000-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** 1–`max` UTF-16 units of displayable text: the rule for event names and tag values. */
+/** Code points, counted only when UTF-16 units alone cannot decide (astral characters take two). */
+function withinCodePoints(s: string, max: number): boolean {
+  if (s.length <= max) return true;
+  let n = 0;
+  for (const _ of s) if (++n > max) return false;
+  return true;
+}
+
+/** 1–`max` code points of displayable text: the rule for event names and tag values. */
 export const isLabel = (s: string, max: number): boolean =>
-  s.length >= 1 && s.length <= max && !CONTROL_OR_LONE_SURROGATE.test(s);
+  s.length >= 1 && withinCodePoints(s, max) && !CONTROL_OR_LONE_SURROGATE.test(s);
 
 /** Tags on a message: at most this many key/value pairs. */
 export const MAX_TAGS = 8;

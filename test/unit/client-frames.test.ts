@@ -31,6 +31,14 @@ describe("parseClientFrame", () => {
     expect(parse(frame)).toEqual({ ok: true, frame });
   });
 
+  it("counts tag values and events in code points, not UTF-16 units", () => {
+    const emoji = "😀".repeat(64);
+    expect(parse({ type: "publish", event: emoji, payload: 1, tags: { k: emoji } }).ok).toBe(true);
+    expect(failure(parse({ type: "publish", event: "e", payload: 1, tags: { k: `${emoji}😀` } })).code).toBe(
+      "invalid_message",
+    );
+  });
+
   it("reads empty tags as none", () => {
     expect(parse({ type: "publish", event: "e", payload: 1, tags: {} })).toEqual({
       ok: true,

@@ -65,6 +65,12 @@ describe("parseFilterQuery", () => {
     expect(typeof parseFilterQuery(events, tags)).toBe("object");
   });
 
+  it("counts lengths in code points, as event names are counted", () => {
+    expect(typeof parseFilterQuery("😀".repeat(64), `k:${"😀".repeat(64)}`)).toBe("object");
+    expect(typeof parseFilterQuery("😀".repeat(65), undefined)).toBe("string");
+    expect(typeof parseFilterQuery(undefined, `k:${"😀".repeat(65)}`)).toBe("string");
+  });
+
   it("is the inverse of filterQuery", () => {
     const spec = { events: ["a", "order.*"], tags: { region: ["eu", "us"], tier: ["gold"] } };
     const q = filterQuery(spec);
