@@ -1,5 +1,7 @@
-// `node bench/profile.ts [--what publish|connect] [--seconds 10] [--perf no] [bench options]`:
-// where a delivery's (or a connect's) CPU goes, gateway next to the bare Durable Object. For each
+// `node bench/profile.ts [--what publish|connect] [--seconds 10] [--perf no] [--shared-token yes]
+// [bench options]`: where a delivery's (or a connect's) CPU goes, gateway next to the bare Durable
+// Object. `--shared-token yes` gives every socket the same token (a reconnect storm after a deploy,
+// say), which the gateway's verified-token cache answers; by default each socket has its own. For each
 // target: a plain window (CPU per unit by process, from /proc), then the same work again under a
 // V8 CPU profile of the Worker isolate and `perf` on the runtime workerd when available. Profiling
 // slows the runtime, so only the plain window's figures are costs; the profiles give the shares.
@@ -175,13 +177,20 @@ function print(p: TargetProfile): void {
 async function main(): Promise<void> {
   const { values } = parseFlags(() =>
     parseArgs({
-      options: { ...BENCH_FLAGS, seconds: { type: "string" }, perf: { type: "string" }, what: { type: "string" } },
+      options: {
+        ...BENCH_FLAGS,
+        seconds: { type: "string" },
+        perf: { type: "string" },
+        what: { type: "string" },
+        "shared-token": { type: "string" },
+      },
       strict: true,
     }),
   );
   const seconds = Number(values.seconds ?? 10);
   const perf = values.perf !== "no";
   const what = values.what === "connect" ? "connect" : "publish";
+  const tokenCount = values["shared-token"] === "yes" ? 1 : undefined;
   const o = benchOptions(values, process.env);
   const source = await gatewaySource(REPO_ROOT, o.gatewayRef, o.gatewayDir);
   const credentials = await makeCredentials();
@@ -196,7 +205,7 @@ async function main(): Promise<void> {
           gatewayRoot: source.root,
           dir,
           credentials,
-          tokens: await mintTokens(credentials.jwtSecret, o.subscribers + 1),
+          tokens: await mintTokens(credentials.jwtSecret, tokenCount ?? o.subscribers + 1),
           compatibilityDate: await compatibilityDate(source.root),
         };
         const p = await profileTarget({ name, ctx, o, seconds, perf, outDir, what });

@@ -5,10 +5,16 @@ import { hasScope, type Principal } from "./auth/principal.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
-import { authFailIpLimit, connectIpLimit, type LimiterName, rateLimit } from "./limits/rate-limit.ts";
+import { authFailIpLimit, connectIpBrake, type LimiterName, rateLimit, takeMore } from "./limits/rate-limit.ts";
 import { log, loggedPath } from "./log.ts";
 import { openApiDocument } from "./openapi/document.ts";
-import { disconnectBodySchema, historyQuerySchema, publishBodySchema, revocationBodySchema } from "./protocol.ts";
+import {
+  batchBodySchema,
+  disconnectBodySchema,
+  historyQuerySchema,
+  publishBodySchema,
+  revocationBodySchema,
+} from "./protocol.ts";
 import type { Viewer } from "./room/history.ts";
 import { roomStub } from "./room/stub.ts";
 import { accessLog } from "./routes/access-log.ts";
@@ -16,9 +22,17 @@ import { type Action, action } from "./routes/action.ts";
 import { forwardUpgrade, readUpgrade } from "./routes/connect.ts";
 import { apiCors } from "./routes/cors.ts";
 import { requireAllowedOrigin } from "./routes/origin.ts";
-import { limitBody, publish } from "./routes/publish.ts";
+import {
+  batchErrorDetails,
+  idempotencyKeyOf,
+  limitBatchBody,
+  limitBody,
+  publishBatch,
+  publishOne,
+  replayHeaders,
+} from "./routes/publish.ts";
 import { roomFromPath } from "./routes/room-param.ts";
-import { validJson, validQuery } from "./routes/validate.ts";
+import { filterOfQuery, validJson, validQuery } from "./routes/validate.ts";
 import { toRevocation } from "./tenant/revocations.ts";
 import { tenantStub } from "./tenant/tenant.ts";
 import { DEFAULT_ROOM } from "./wire.ts";
@@ -41,8 +55,7 @@ const connect = [
   action("connect"),
   requireAllowedOrigin,
   readUpgrade,
-  connectIpLimit,
-  requireUser("subscribe"),
+  requireUser("subscribe", connectIpBrake),
   rateLimit("CONNECT_LIMITER"),
   forwardUpgrade,
 ] as const;
@@ -62,19 +75,36 @@ function viewerOf(p: Principal): Viewer {
   return hasScope(p, "admin") ? { kind: "admin" } : { kind: "broadcasts" };
 }
 
+const publisher = () => credential("publish", { api_key: ["publish"], user: ["publish"] }, "PUBLISH_LIMITER");
+
 for (const [path, room] of [
   ["/v1/rooms/:room/messages", undefined],
   ["/broadcast", DEFAULT_ROOM],
 ] as const) {
-  app.post(
-    path,
-    roomFromPath(room),
-    ...credential("publish", { api_key: ["publish"], user: ["publish"] }, "PUBLISH_LIMITER"),
-    limitBody,
-    validJson(publishBodySchema),
-    async (c) => c.json(await publish(c.env, c.var.config, c.var.principal, c.var.room, c.req.valid("json")), 202),
-  );
+  app.post(path, roomFromPath(room), ...publisher(), limitBody, validJson(publishBodySchema), async (c) => {
+    const key = idempotencyKeyOf(c.req.raw.headers);
+    const { config, principal } = c.var;
+    const { result, replayed } = await publishOne(c.env, config, principal, c.var.room, c.req.valid("json"), key);
+    return c.json(result, 202, replayHeaders(replayed));
+  });
 }
+
+app.post(
+  "/v1/rooms/:room/messages/batch",
+  roomFromPath(),
+  ...publisher(),
+  limitBatchBody,
+  validJson(batchBodySchema, batchErrorDetails),
+  async (c) => {
+    const key = idempotencyKeyOf(c.req.raw.headers);
+    const { messages } = c.req.valid("json");
+    // The publisher's limiter took one unit for the request; the batch counts as one per message.
+    await takeMore(c, "PUBLISH_LIMITER", messages.length - 1);
+    const { config, principal } = c.var;
+    const { results, replayed } = await publishBatch(c.env, config, principal, c.var.room, messages, key);
+    return c.json({ messages: results }, 202, replayHeaders(replayed));
+  },
+);
 
 app.get(
   "/v1/rooms/:room/messages",
@@ -83,7 +113,8 @@ app.get(
   validQuery(historyQuerySchema),
   async (c) => {
     const p = c.var.principal;
-    const page = await roomStub(c.env, p.tenant, c.var.room).history(c.req.valid("query"), viewerOf(p));
+    const filter = filterOfQuery(c.req.query());
+    const page = await roomStub(c.env, p.tenant, c.var.room).history(c.req.valid("query"), viewerOf(p), filter);
     return c.body(page, 200, { "content-type": "application/json" });
   },
 );

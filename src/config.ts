@@ -97,6 +97,7 @@ const configSchema = z
     HISTORY_MAX_MESSAGES: int(0, 100_000, 1_000),
     HISTORY_MAX_AGE_SECONDS: int(0, 7 * 24 * 3_600, 600),
     HISTORY_PAGE_MAX_BYTES: int(1_024, 16 * 1_048_576, 1_048_576),
+    BATCH_MAX_MESSAGES: int(1, 1_000, 100),
     JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30, 5),
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
@@ -133,6 +134,8 @@ export type Config = {
   historyMaxAgeMs: number;
   /** Bytes of frames in one history page or resume replay (at least one message is always served). */
   historyPageMaxBytes: number;
+  /** Most messages coalesced into one `batch` frame for a `?batch=1` socket. */
+  batchMaxMessages: number;
   clockToleranceSeconds: number;
   issuer: string | undefined;
   audience: string | undefined;
@@ -171,6 +174,7 @@ export function parseConfig(env: ConfigVars): Config {
     historyMaxMessages: c.HISTORY_MAX_MESSAGES,
     historyMaxAgeMs: c.HISTORY_MAX_AGE_SECONDS * 1000,
     historyPageMaxBytes: c.HISTORY_PAGE_MAX_BYTES,
+    batchMaxMessages: c.BATCH_MAX_MESSAGES,
     clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,
     issuer: c.JWT_ISSUER,
     audience: c.JWT_AUDIENCE,

@@ -2,16 +2,25 @@
 // hands a room. Other modules parse input only through these. Zod-free constants and the frames the
 // gateway sends are in wire.ts; the schemas below are checked against those plain types.
 import { z } from "zod";
+import { type Filter, filterOf, filterProblem, isTagKey, isTagValue, parseFilterQuery } from "./filter.ts";
 import { exceedsBytes } from "./utf8.ts";
 import {
   API_KEY_SCOPES,
   type Exclude,
+  type FilterFrame,
+  IDEMPOTENCY_KEY_PATTERN,
+  isLabel,
+  MAX_BATCH_PUBLISH,
   MAX_EVENT_LENGTH,
+  MAX_FILTER_EVENTS,
   MAX_REF_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  MAX_TAGS,
   MAX_USER_ID_BYTES,
   type PublishFrame,
   type RefreshFrame,
   ROOM_PATTERN,
+  type Tags,
   type Target,
   TENANT_PATTERN,
   USER_SCOPES,
@@ -68,26 +77,51 @@ const targetSchema = z.strictObject({
 const excludeSchema = z.strictObject({
   connections: z.array(connectionIdSchema).max(1000).optional(),
 }) satisfies z.ZodType<Exclude>;
-// Events are labels that get displayed: no control characters (C0, DEL, C1), no lone surrogates.
-const CONTROL_OR_LONE_SURROGATE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /[\u0000-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const eventSchema = z
   .string()
   .min(1)
   .max(MAX_EVENT_LENGTH)
-  .refine((s) => !CONTROL_OR_LONE_SURROGATE.test(s), "event must not contain control characters or lone surrogates");
+  .refine((s) => isLabel(s, MAX_EVENT_LENGTH), "event must not contain control characters or lone surrogates");
 // `payload` is whatever JSON.parse produced: it is JSON by construction, so it is not walked again.
 const payloadSchema = z.unknown().refine((v) => v !== undefined, "payload is required");
+
+/**
+ * A record keyed by tag keys. JSON.parse makes `__proto__` an own key, which zod drops without a
+ * word when it builds the record; it fits the key pattern, so it is refused here instead.
+ */
+const tagRecord = <V extends z.ZodType>(values: V) =>
+  z
+    .unknown()
+    .refine((v) => typeof v !== "object" || v === null || !Object.hasOwn(v, "__proto__"), "__proto__ is not a tag key")
+    .pipe(z.record(z.string().refine(isTagKey, "tag keys are 1-32 of [a-z0-9_.-]"), values));
+
+/** A message's tags; `{}` is no tags, so the frame leaves `tags` out. */
+const tagsSchema = tagRecord(
+  z.string().refine(isTagValue, `tag values are 1-${MAX_TAG_VALUE_LENGTH} characters without control characters`),
+)
+  .refine((t) => Object.keys(t).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`)
+  .transform((t): Tags | undefined => (Object.keys(t).length === 0 ? undefined : t));
+
+/** `Idempotency-Key`, and a publish frame's `key`. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(IDEMPOTENCY_KEY_PATTERN, "keys are 1-128 printable ASCII characters, not starting or ending with a space");
 
 /** `POST /v1/rooms/{room}/messages` body. */
 export const publishBodySchema = z.strictObject({
   event: eventSchema,
   payload: payloadSchema,
+  tags: tagsSchema.optional(),
   to: targetSchema.optional(),
   exclude: excludeSchema.optional(),
 });
 export type PublishBody = z.infer<typeof publishBodySchema>;
+
+/** `POST /v1/rooms/{room}/messages/batch` body: all of it is valid, or none of it is published. */
+export const batchBodySchema = z.strictObject({
+  messages: z.array(publishBodySchema).min(1).max(MAX_BATCH_PUBLISH),
+});
+export type BatchBody = z.infer<typeof batchBodySchema>;
 
 const refSchema = z.union([z.string().max(MAX_REF_LENGTH), z.number().int()]);
 
@@ -97,14 +131,31 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     type: z.literal("publish"),
     event: eventSchema,
     payload: payloadSchema,
+    tags: tagsSchema.optional(),
     to: targetSchema.optional(),
     exclude: excludeSchema.optional(),
     ref: refSchema.optional(),
+    key: idempotencyKeySchema.optional(),
   }) satisfies z.ZodType<PublishFrame>,
   z.strictObject({ type: z.literal("ping") }),
   z.strictObject({ type: z.literal("refresh"), token: z.string().min(1).max(8192) }) satisfies z.ZodType<RefreshFrame>,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
+/**
+ * `{"type":"filter","events"?,"tags"?}`: replaces a socket's filter (`filterOf` gives its normal
+ * form; neither part clears it). Kept out of `clientFrameSchema` until the room answers it.
+ */
+export const filterFrameSchema = z
+  .strictObject({
+    type: z.literal("filter"),
+    events: z.array(z.string()).max(MAX_FILTER_EVENTS).optional(),
+    tags: tagRecord(z.array(z.string())).optional(),
+  })
+  .superRefine((frame, ctx) => {
+    const problem = filterProblem(frame);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  }) satisfies z.ZodType<FilterFrame>;
+
 /** Reads a `ref` from a frame that failed validation, so its error can still be correlated. */
 export const looseRefSchema = z.looseObject({ ref: refSchema });
 
@@ -113,12 +164,30 @@ export type PublishRequest = {
   room: string;
   sender: { kind: "user" | "api_key"; id: string };
   event: string;
+  tags?: Tags | undefined;
   /** The payload already serialized once, so the room never re-serializes it. */
   payloadJson: string;
   to?: Target | undefined;
   exclude?: Exclude | undefined;
 };
 export type PublishResult = { id: string; seq: number; delivered: number };
+export const publishResultsSchema = z.array(
+  z.object({ id: z.string(), seq: z.number().int(), delivered: z.number().int() }),
+) satisfies z.ZodType<PublishResult[]>;
+
+/**
+ * An idempotent publish: `owner` (`api_key:<id>` or `user:<sub>`, see `keyOwner`) owns `key`; `fingerprint` is
+ * the request's (see `requestFingerprint`), so a key reused for another request is told apart.
+ */
+export type IdempotencyRef = { owner: string; key: string; fingerprint: string };
+/** A room's answer to a publish: new messages, the answer recorded under the key, or a key reused for another request. */
+export type PublishOutcome = { status: "published" | "replayed"; results: PublishResult[] } | { status: "key_reused" };
+
+/** A filter's normal form (see filter.ts), as the Worker hands it to a room. */
+const filterSchema = z.object({
+  events: z.object({ exact: z.array(z.string()), prefixes: z.array(z.string()) }).optional(),
+  tags: tagRecord(z.array(z.string())).optional(),
+}) satisfies z.ZodType<Filter>;
 
 /**
  * A room member: who a socket belongs to, built by the Worker from a verified token (see
@@ -136,6 +205,10 @@ export const memberSchema = z.object({
   iat: z.number().optional(),
   /** Receives presence join/leave frames (needs scope `presence`). */
   presence: z.boolean(),
+  /** Accepts `batch` frames (`?batch=1`). */
+  batch: z.boolean(),
+  /** Receives only the messages this filter matches (`?events=`, `?tags=`, the `filter` frame); none means all. */
+  filter: filterSchema.optional(),
 });
 export type Member = z.infer<typeof memberSchema>;
 
@@ -169,14 +242,27 @@ const seqParam = z
   .regex(/^\d{1,15}$/, "since must be a sequence number")
   .transform(Number);
 
+const flagParam = z
+  .enum(["1", "true", "0", "false"])
+  .optional()
+  .transform((p) => p === "1" || p === "true");
+
 /** Connect options a client may put in the query string (or the subprotocol list for `since`). */
 export const connectQuerySchema = z.object({
   since: seqParam.optional(),
-  presence: z
-    .enum(["1", "true", "0", "false"])
-    .optional()
-    .transform((p) => p === "1" || p === "true"),
+  presence: flagParam,
+  batch: flagParam,
 });
+
+/** `?events=a,order.*&tags=region:eu,region:us` on a connect or a history read; undefined means every message. */
+export const filterQuerySchema = z
+  .object({ events: z.string().optional(), tags: z.string().optional() })
+  .transform((q, ctx): Filter | undefined => {
+    const spec = parseFilterQuery(q.events, q.tags);
+    if (typeof spec !== "string") return filterOf(spec);
+    ctx.addIssue({ code: "custom", message: spec });
+    return z.NEVER;
+  });
 
 /** `GET /v1/rooms/{room}/messages` query. */
 export const historyQuerySchema = z.object({

@@ -22,6 +22,41 @@ export const MAX_USER_ID_BYTES = 200;
 export const MAX_EVENT_LENGTH = 64;
 export const MAX_REF_LENGTH = 64;
 
+// Labels that get displayed (events, tag values): no control characters (C0, DEL, C1), no lone surrogates.
+const CONTROL_OR_LONE_SURROGATE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /[\u0000-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Code points, counted only when UTF-16 units alone cannot decide (astral characters take two). */
+function withinCodePoints(s: string, max: number): boolean {
+  if (s.length <= max) return true;
+  let n = 0;
+  for (const _ of s) if (++n > max) return false;
+  return true;
+}
+
+/** 1–`max` code points of displayable text: the rule for event names and tag values. */
+export const isLabel = (s: string, max: number): boolean =>
+  s.length >= 1 && withinCodePoints(s, max) && !CONTROL_OR_LONE_SURROGATE.test(s);
+
+/** Tags on a message: at most this many key/value pairs. */
+export const MAX_TAGS = 8;
+export const TAG_KEY_PATTERN = /^[a-z0-9_.-]{1,32}$/;
+export const MAX_TAG_VALUE_LENGTH = 64;
+/** A subscriber's filter: at most this many event entries and this many tag key:value pairs. */
+export const MAX_FILTER_EVENTS = 16;
+export const MAX_FILTER_TAG_PAIRS = 16;
+/** Messages in one `POST …/messages/batch`. */
+export const MAX_BATCH_PUBLISH = 100;
+/**
+ * `Idempotency-Key` (and a publish frame's `key`): 1–128 printable ASCII characters. No leading or
+ * trailing space, since HTTP trims header values: a key must mean the same on both paths.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E](?:[\x20-\x7E]{0,126}[\x21-\x7E])?$/;
+export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+/** Set to `true` on a publish answered from the idempotency record instead of published again. */
+export const IDEMPOTENT_REPLAYED_HEADER = "idempotent-replayed";
+
 export const USER_SCOPES = ["subscribe", "publish", "presence"] as const;
 export type UserScope = (typeof USER_SCOPES)[number];
 export const API_KEY_SCOPES = ["publish", "presence", "admin"] as const;
@@ -70,9 +105,12 @@ export const ERROR_CODES = [
   "invalid_json",
   "invalid_body",
   "invalid_query",
+  "invalid_filter",
+  "invalid_idempotency_key",
   "invalid_message",
   "unsupported",
   "payload_too_large",
+  "idempotency_key_reused",
   "upgrade_required",
   "rate_limited",
   "too_many_connections",
@@ -85,17 +123,26 @@ export type Sender = { kind: "user" | "api_key"; id: string };
 export type Target = { users?: string[] | undefined; connections?: string[] | undefined };
 export type Exclude = { connections?: string[] | undefined };
 export type Ref = string | number;
+/** A message's tags, as published: key -> value. */
+export type Tags = Record<string, string>;
+/** A filter as a client states it: event names (or `prefix.*`), and for each tag key the values accepted. */
+export type FilterSpec = { events?: string[] | undefined; tags?: Record<string, string[]> | undefined };
 
 // Client -> server frames (checked by the room with protocol.ts).
 export type PublishFrame = {
   type: "publish";
   event: string;
   payload: unknown;
+  tags?: Tags | undefined;
   to?: Target | undefined;
   exclude?: Exclude | undefined;
   ref?: Ref | undefined;
+  /** Idempotency key: a repeat from the same user within the history window is acknowledged, not published again. */
+  key?: string | undefined;
 };
 export type RefreshFrame = { type: "refresh"; token: string };
+/** Replaces the socket's filter; neither part clears it. */
+export type FilterFrame = { type: "filter" } & FilterSpec;
 
 // Server -> client frames and their encoders.
 export type WelcomeFrame = {
@@ -113,10 +160,16 @@ export type MessageFrame = {
   seq: number;
   room: string;
   event: string;
+  /** Absent when the message was published without tags. */
+  tags?: Tags;
   payload: unknown;
   sender: Sender;
   ts: number;
 };
+/** Consecutive messages in one frame, in seq order (`?batch=1` sockets only). */
+export type BatchFrame = { type: "batch"; messages: MessageFrame[] };
+/** The socket's filter now in force, normalized; empty lists mean no constraint. */
+export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]> };
 export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
@@ -125,6 +178,8 @@ export type PongFrame = { type: "pong" };
 export type ServerFrame =
   | WelcomeFrame
   | MessageFrame
+  | BatchFrame
+  | FilteredFrame
   | AckFrame
   | ErrorFrame
   | RefreshedFrame
@@ -133,19 +188,28 @@ export type ServerFrame =
 
 export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
 
-export type MessageMeta = Omit<MessageFrame, "type" | "payload">;
+export type MessageMeta = Omit<MessageFrame, "type" | "payload" | "tags"> & { tags?: Tags | undefined };
 
 /**
  * Same bytes as JSON.stringify of a MessageFrame, with `payloadJson` inserted verbatim: a message
  * is encoded once per publish and its payload is never parsed or serialized per recipient.
  */
 export function encodeMessageFrame(m: MessageMeta, payloadJson: string): string {
+  const tags = m.tags === undefined ? "" : `"tags":${JSON.stringify(m.tags)},`;
   return (
     `{"type":"message","id":${JSON.stringify(m.id)},"seq":${m.seq},"room":${JSON.stringify(m.room)},` +
-    `"event":${JSON.stringify(m.event)},"payload":${payloadJson},` +
+    `"event":${JSON.stringify(m.event)},${tags}"payload":${payloadJson},` +
     `"sender":{"kind":${JSON.stringify(m.sender.kind)},"id":${JSON.stringify(m.sender.id)}},"ts":${m.ts}}`
   );
 }
+
+/** Same bytes as JSON.stringify of a BatchFrame, from message frames already encoded: nothing is re-serialized. */
+export function encodeBatchFrame(frames: readonly string[]): string {
+  return `{"type":"batch","messages":[${frames.join(",")}]}`;
+}
+
+export const encodeFiltered = (f: Omit<FilteredFrame, "type">) =>
+  JSON.stringify({ type: "filtered", events: f.events, tags: f.tags } satisfies FilteredFrame);
 
 export const encodeWelcome = (w: Omit<WelcomeFrame, "type">) => JSON.stringify({ type: "welcome", ...w });
 export const encodeAck = (a: Omit<AckFrame, "type">) => JSON.stringify({ type: "ack", ...a });

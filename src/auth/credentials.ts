@@ -26,14 +26,12 @@ export type UpgradeCarriers = { token: string | undefined; offered: readonly str
 
 /**
  * The token comes, in order of preference, from the Authorization header, the `bearer.<jwt>`
- * subprotocol (browsers cannot set headers), then `?access_token=`.
+ * subprotocol (browsers cannot set headers), then `?access_token=` (`query` is the decoded query string).
  */
-export function upgradeCarriers(headers: Headers, url: URL): UpgradeCarriers {
+export function upgradeCarriers(headers: Headers, query: Readonly<Record<string, string>>): UpgradeCarriers {
   const offered = offeredSubprotocols(headers);
   const token =
-    bearer(headers) ??
-    subprotocolValue(offered, BEARER_SUBPROTOCOL_PREFIX) ??
-    (url.searchParams.get("access_token") || undefined);
+    bearer(headers) ?? subprotocolValue(offered, BEARER_SUBPROTOCOL_PREFIX) ?? (query.access_token || undefined);
   return { token, offered };
 }
 

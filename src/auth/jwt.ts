@@ -1,12 +1,34 @@
 // User token verification with jose: signature and standard claims, then the gateway's own claims,
-// each failure mapped to a stable code. Which keys may verify a token is in ./verifier.ts.
+// each failure mapped to a stable code. Which keys may verify a token is in ./verifier.ts; tokens
+// this isolate has already verified are remembered in ./token-cache.ts.
 import { errors, jwtVerify } from "jose";
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import { type TokenClaims, tokenClaimsSchema } from "../protocol.ts";
 import { MAX_TOKEN_BYTES } from "../wire.ts";
 import type { UserPrincipal } from "./principal.ts";
+import { VerifiedTokens } from "./token-cache.ts";
 import { verifierFor } from "./verifier.ts";
+
+/** Verified tokens kept per isolate: ~1 KB each at most, so a few MB of the isolate's 128 MB. */
+const VERIFIED_TOKENS = 4096;
+/** Per Config, like the keys: a new configuration (a deploy) starts with an empty cache. */
+const verified = new WeakMap<Config, VerifiedTokens>();
+
+function verifiedTokensFor(config: Config): VerifiedTokens {
+  let cache = verified.get(config);
+  if (cache === undefined) {
+    cache = new VerifiedTokens(VERIFIED_TOKENS);
+    verified.set(config, cache);
+  }
+  return cache;
+}
+
+/** The token's SHA-256 as a 32-character binary string: a compact map key that is not the token. */
+async function digestOf(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return String.fromCharCode(...new Uint8Array(digest));
+}
 
 /** Maps jose failures to the gateway's stable codes; anything unexpected is rethrown. */
 function toGatewayError(err: unknown): GatewayError {
@@ -56,8 +78,30 @@ export function readClaims(
   return parsed.data;
 }
 
-export async function verifyUserToken(config: Config, token: string, now: Date): Promise<UserPrincipal> {
+/**
+ * The principal a user token stands for. A token this isolate verified before answers from the
+ * cache until its `exp`; any other is checked in full, after `beforeVerify` (the connect route's
+ * per-IP brake, which must come before token work). Revocation is the caller's to check.
+ */
+export async function verifyUserToken(
+  config: Config,
+  token: string,
+  now: Date,
+  beforeVerify?: () => Promise<void>,
+): Promise<UserPrincipal> {
   if (token.length > MAX_TOKEN_BYTES) throw new GatewayError("invalid_token", "token is too large");
+  const cache = verifiedTokensFor(config);
+  const digest = await digestOf(token);
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const cached = cache.get(digest, nowSeconds);
+  if (cached !== undefined) return cached;
+  await beforeVerify?.();
+  const principal = await verifyInFull(config, token, now);
+  cache.set(digest, principal, nowSeconds);
+  return principal;
+}
+
+async function verifyInFull(config: Config, token: string, now: Date): Promise<UserPrincipal> {
   const { getKeyFor, algorithms } = await verifierFor(config);
   let payload: unknown;
   try {
@@ -78,14 +122,15 @@ export async function verifyUserToken(config: Config, token: string, now: Date):
     config.clockToleranceSeconds,
     config.maxTokenLifetimeSeconds,
   );
-  return {
+  // Frozen: the cache hands the same object to every later request with this token.
+  return Object.freeze({
     kind: "user",
     id: claims.sub,
     tenant: claims.tenant,
-    scopes: claims.scope,
-    rooms: claims.rooms,
+    scopes: Object.freeze(claims.scope),
+    rooms: claims.rooms === undefined ? undefined : Object.freeze(claims.rooms),
     exp: claims.exp,
     jti: claims.jti,
     iat: claims.iat,
-  };
+  });
 }

@@ -1,4 +1,5 @@
 // Hono middleware that turns a request's credential into `c.var.principal`, or a typed error.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
@@ -35,12 +36,15 @@ export const rejectRevoked = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** The user JWT of a WebSocket upgrade (read by `readUpgrade`), with `scope` and a grant for the room. */
-export const requireUser = (scope: Scope) =>
+/**
+ * The user JWT of a WebSocket upgrade (read by `readUpgrade`), with `scope` and a grant for the room.
+ * `brake` runs before a token is verified in full (not for one this isolate has verified already).
+ */
+export const requireUser = (scope: Scope, brake: (c: Context<AppEnv>) => Promise<void>) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const token = c.var.upgrade.token;
     if (token === undefined) throw new GatewayError("missing_token", "a token is required");
-    const principal = await verifyUserToken(c.var.config, token, new Date());
+    const principal = await verifyUserToken(c.var.config, token, new Date(), () => brake(c));
     authorize(principal, { user: [scope] }, c.var.room);
     c.set("principal", principal);
     await next();

@@ -6,10 +6,11 @@ export type PublishAck = { id: string; seq: number; delivered: number };
 /** Starts a timer; returns the function that cancels it. */
 export type SetTimer = (fn: () => void, ms: number) => () => void;
 
-type Pending = { resolve: (ack: PublishAck) => void; reject: (err: ClientError) => void; cancel: () => void };
+/** What waits for an ack: settled with it, or rejected with an error. */
+export type AckWaiter = { ref: number; resolve: (ack: PublishAck) => void; reject: (err: ClientError) => void };
 
-export class PendingAcks {
-  private readonly pending = new Map<string, Pending>();
+export class PendingAcks<W extends AckWaiter> {
+  private readonly pending = new Map<string, { waiter: W; cancel: () => void }>();
   private readonly setTimer: SetTimer;
   private readonly timeoutMs: number;
 
@@ -22,15 +23,15 @@ export class PendingAcks {
     return this.pending.size;
   }
 
-  add(ref: number, resolve: (ack: PublishAck) => void, reject: (err: ClientError) => void): void {
-    const key = String(ref);
+  add(waiter: W): void {
+    const key = String(waiter.ref);
     const cancel = this.setTimer(() => {
       this.pending.delete(key);
-      reject(
+      waiter.reject(
         new ClientError("ack_timeout", `no ack within ${this.timeoutMs} ms; the publish may or may not have happened`),
       );
     }, this.timeoutMs);
-    this.pending.set(key, { resolve, reject, cancel });
+    this.pending.set(key, { waiter, cancel });
   }
 
   /** Settles the publish with this ref; false when no publish waits for it. */
@@ -40,17 +41,16 @@ export class PendingAcks {
     if (p === undefined) return false;
     this.pending.delete(key);
     p.cancel();
-    if (outcome instanceof ClientError) p.reject(outcome);
-    else p.resolve(outcome);
+    if (outcome instanceof ClientError) p.waiter.reject(outcome);
+    else p.waiter.resolve(outcome);
     return true;
   }
 
-  rejectAll(err: ClientError): void {
+  /** Every waiter, oldest first, its timer stopped: the socket they were sent on is gone. */
+  takeAll(): W[] {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) {
-      p.cancel();
-      p.reject(err);
-    }
+    for (const p of all) p.cancel();
+    return all.map((p) => p.waiter);
   }
 }

@@ -1,5 +1,6 @@
 // The client: one socket at a time, resumed from the last seen seq after every drop, its token
-// refreshed in place before expiry, and every state change made by `setState`.
+// refreshed in place before expiry, its unacknowledged publishes resent under their idempotency keys,
+// and every state change made by `setState`.
 //
 // Why not partysocket: its reconnect loop restarts on every close unless `close()` is called, so
 // terminal codes (4002/4003, 4001 after a failed refresh, HTTP 401/403) would race its own retry;
@@ -7,21 +8,26 @@
 // its send buffer drops overflow silently and replays raw frames on `open`, before `welcome`, where
 // a publish needs a ref, an ack and a clear rejection; and it takes the global WebSocket, so Node
 // cannot see a refused upgrade's status through `ws`. What is left (open a socket, listen) is small.
+import { queryFilterProblem } from "../filter.ts";
 import {
   type Exclude as ExcludeTarget,
+  type FilterSpec,
   type MessageFrame,
   PING_FRAME,
   type PresenceFrame,
   type ServerFrame,
+  type Tags,
   type Target,
   type WelcomeFrame,
 } from "../wire.ts";
-import { PendingAcks, type PublishAck } from "./acks.ts";
+import { type AckWaiter, PendingAcks, type PublishAck } from "./acks.ts";
 import { nextAttempt, retryDelay } from "./backoff.ts";
 import { closeVerdict, upgradeVerdict } from "./codes.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientError } from "./errors.ts";
+import { FilterRequests } from "./filter-requests.ts";
 import { parseServerFrame } from "./frames.ts";
+import { isKey, newKey } from "./keys.ts";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { BoundedQueue } from "./queue.ts";
 import { fetchToken, Refresher } from "./refresher.ts";
@@ -51,17 +57,28 @@ export type ClientEvents = {
   error: ClientError;
 };
 
-export type PublishOptions = { to?: Target; exclude?: ExcludeTarget };
+export type PublishOptions = {
+  to?: Target;
+  exclude?: ExcludeTarget;
+  tags?: Tags;
+  /** Idempotency key; default a random one. Reuse it to retry a publish the app is unsure about. */
+  key?: string;
+};
 
 type TimerName = "retry" | "connect" | "ping" | "pong";
 
-type Outgoing = { ref: number; text: string; resolve: (ack: PublishAck) => void; reject: (err: ClientError) => void };
+/** A publish frame, ready to send again as it is: its ref and key stay the same. */
+type Outgoing = AckWaiter & { text: string };
 
 export class BroadcastClient {
   private readonly o: ResolvedOptions;
   private readonly events = new Emitter<ClientEvents>();
   private readonly queue: BoundedQueue<Outgoing>;
-  private readonly acks: PendingAcks;
+  private readonly acks: PendingAcks<Outgoing>;
+  private readonly filters: FilterRequests;
+  /** Counts ref-less frames (refresh, filter) as sent: the gateway answers them in this order. */
+  private controlOrder = 0;
+  private refreshSentAt = 0;
   private current: ClientState = "idle";
   private socket: WebSocketLike | undefined;
   /** Bumped for every attempt and teardown: callbacks of an older socket compare and do nothing. */
@@ -82,6 +99,17 @@ export class BroadcastClient {
     this.seq = this.o.since;
     this.queue = new BoundedQueue(this.o.maxQueue);
     this.acks = new PendingAcks(this.o.setTimer, this.o.ackTimeoutMs);
+    this.filters = new FilterRequests(
+      {
+        setTimer: this.o.setTimer,
+        answerTimeoutMs: this.o.ackTimeoutMs,
+        send: (frame) => {
+          this.socket?.send(frame);
+          return ++this.controlOrder;
+        },
+      },
+      this.o.filter,
+    );
     this.refresher = new Refresher({
       ...this.o,
       policy: this.o.refresh,
@@ -89,6 +117,7 @@ export class BroadcastClient {
       send: (frame) => {
         if (this.current !== "connected" || this.socket === undefined) return false;
         this.socket.send(frame);
+        this.refreshSentAt = ++this.controlOrder;
         return true;
       },
       report: (err) => this.report(err),
@@ -128,22 +157,30 @@ export class BroadcastClient {
   close(): void {
     if (this.current === "closed") return;
     const err = new ClientError("closed", "the client was closed");
-    this.teardown(err);
-    this.rejectQueued(err);
+    this.teardown();
+    this.rejectWaiting(err);
     this.setState("closed");
   }
 
-  /** Resolves with the gateway's ack. Queued (bounded) while not connected; never resent after a drop. */
+  /**
+   * Resolves with the gateway's ack. Queued (bounded) while not connected. Every publish carries an
+   * idempotency key, so one sent on a socket that drops before its ack is sent again after the
+   * reconnect and answered with its first ack: it is never delivered twice.
+   */
   publish(event: string, payload: unknown, options: PublishOptions = {}): Promise<PublishAck> {
     if (this.current === "closed" || this.current === "failed")
       return Promise.reject(new ClientError("closed", `cannot publish: the client is ${this.current}`));
     if (typeof event !== "string" || event.length < 1 || event.length > 64)
       return Promise.reject(new ClientError("invalid_message", "event must be 1-64 characters"));
     if (payload === undefined) return Promise.reject(new ClientError("invalid_message", "payload is required"));
+    const key = options.key ?? newKey();
+    if (!isKey(key))
+      return Promise.reject(new ClientError("invalid_message", "key must be 1-128 printable ASCII characters"));
     const ref = ++this.nextRef;
+    const { to, exclude, tags } = options;
     let text: string;
     try {
-      text = JSON.stringify({ type: "publish", event, payload, to: options.to, exclude: options.exclude, ref });
+      text = JSON.stringify({ type: "publish", event, payload, tags, to, exclude, ref, key });
     } catch (cause) {
       return Promise.reject(new ClientError("invalid_message", "payload is not JSON-serializable", { cause }));
     }
@@ -155,6 +192,21 @@ export class BroadcastClient {
           new ClientError("queue_full", `the send queue is full (${this.o.maxQueue} publishes wait for a connection)`),
         );
     });
+  }
+
+  /**
+   * Replaces the filter (`{}` clears it) and keeps it for every later connect. Connected, it resolves
+   * when the gateway answers `filtered`; connecting, with the next welcome; idle or stopped, at once.
+   * From then on `seq` skips the messages filtered out: gaps are expected, never loss.
+   */
+  setFilter(filter: FilterSpec): Promise<void> {
+    const spec: FilterSpec = { events: filter.events, tags: filter.tags };
+    const problem = queryFilterProblem(spec);
+    if (problem !== undefined) return Promise.reject(new ClientError("invalid_filter", problem));
+    if (this.current === "connected") return this.filters.request(spec, true);
+    if (this.current === "connecting" || this.current === "reconnecting") return this.filters.request(spec, false);
+    this.filters.remember(spec);
+    return Promise.resolve();
   }
 
   private setState(next: ClientState, extra: Omit<StateChange, "state" | "previous"> = {}): void {
@@ -195,7 +247,7 @@ export class BroadcastClient {
       return;
     }
     if (generation !== this.generation) return;
-    const request = connectRequest({ ...this.o, token, since: this.seq });
+    const request = connectRequest({ ...this.o, token, since: this.seq, filter: this.filters.forConnect() });
     let socket: WebSocketLike;
     try {
       socket =
@@ -218,7 +270,7 @@ export class BroadcastClient {
       if (this.isCurrent(generation)) this.onFrame(generation, e.data);
     });
     socket.addEventListener("close", (e) => {
-      if (this.isCurrent(generation)) this.onClose(e.code, e.reason);
+      if (this.isCurrent(generation)) this.onClose(e.code);
     });
     // An 'error' is always followed by 'close', which decides what happens; `ws` needs a listener.
     socket.addEventListener("error", () => {});
@@ -246,9 +298,14 @@ export class BroadcastClient {
         this.onWelcome(generation, frame);
         break;
       case "message":
-        if (!isNewMessage(this.seq, frame.seq)) break;
-        this.seq = frame.seq;
-        this.events.emit("message", frame);
+        this.onMessage(frame);
+        break;
+      case "batch":
+        // One by one, as if each had come alone; a listener may close the client in between.
+        for (const message of frame.messages) if (this.isCurrent(generation)) this.onMessage(message);
+        break;
+      case "filtered":
+        if (!this.filters.answered()) this.report(new ClientError("invalid_frame", "filtered without a filter"));
         break;
       case "ack":
         if (!this.acks.settle(frame.ref, { id: frame.id, seq: frame.seq, delivered: frame.delivered }))
@@ -269,6 +326,13 @@ export class BroadcastClient {
     }
   }
 
+  /** Delivers a message once: a replay overlapping live ones, or a resent frame, has seq <= the last. */
+  private onMessage(frame: MessageFrame): void {
+    if (!isNewMessage(this.seq, frame.seq)) return;
+    this.seq = frame.seq;
+    this.events.emit("message", frame);
+  }
+
   private onWelcome(generation: number, frame: WelcomeFrame): void {
     if (this.current !== "connecting") {
       this.report(new ClientError("invalid_frame", "a second welcome"));
@@ -284,6 +348,7 @@ export class BroadcastClient {
     if (this.isCurrent(generation)) this.events.emit("welcome", frame);
     if (outcome.resync !== undefined && this.isCurrent(generation)) this.events.emit("resync", outcome.resync);
     if (!this.isCurrent(generation)) return;
+    this.filters.welcomed();
     for (const out of this.queue.drain()) this.send(out);
     this.refresher.arm(this.tokenExp, this.tokenObtainedAt);
     this.schedulePing(generation);
@@ -292,23 +357,26 @@ export class BroadcastClient {
   private onErrorFrame(code: string, message: string, ref: string | number | undefined): void {
     const err = new ClientError(code, message);
     if (ref !== undefined && this.acks.settle(ref, err)) return;
-    // Publishes always carry a ref, so a ref-less error while a refresh waits is the refresh's answer.
-    if (ref === undefined && this.refresher.waiting) this.refresher.refused(err);
+    // Publishes always carry a ref, so a ref-less error answers the oldest refresh or filter waiting.
+    const filterSentAt = this.filters.oldestSentAt;
+    if (
+      ref === undefined &&
+      this.refresher.waiting &&
+      (filterSentAt === undefined || this.refreshSentAt < filterSentAt)
+    )
+      this.refresher.refused(err);
+    else if (ref === undefined && filterSentAt !== undefined) this.filters.refused(err);
     else this.report(err);
   }
 
-  private onClose(code: number, reason: string): void {
+  private onClose(code: number): void {
     const failure = this.upgradeFailure;
     const verdict =
       failure === undefined
         ? closeVerdict(code, this.refresher.failed)
         : upgradeVerdict(failure.status, failure.code, failure.retryAfterMs);
     const status = failure?.status;
-    this.teardown(
-      new ClientError("connection_lost", `the connection closed (${code}${reason ? ` ${reason}` : ""}) before an ack`, {
-        closeCode: code,
-      }),
-    );
+    this.teardown();
     if (!verdict.retry) this.fail(new ClientError(verdict.code, verdict.message, { closeCode: code, status }));
     else this.retryLater(verdict.retryAfterMs);
   }
@@ -316,12 +384,12 @@ export class BroadcastClient {
   /** A connection that is alive in name only (no welcome, no pong): drop it and retry. */
   private drop(err: ClientError): void {
     this.report(err);
-    this.teardown(new ClientError("connection_lost", `${err.message}; the publish may or may not have happened`));
+    this.teardown();
     this.retryLater();
   }
 
   private send(out: Outgoing): void {
-    this.acks.add(out.ref, out.resolve, out.reject);
+    this.acks.add(out);
     this.socket?.send(out.text);
   }
 
@@ -336,26 +404,33 @@ export class BroadcastClient {
   }
 
   private fail(err: ClientError): void {
-    this.teardown(err);
-    this.rejectQueued(err);
+    this.teardown();
+    this.rejectWaiting(err);
     this.report(err);
     this.setState("failed", { error: err });
   }
 
-  /** Forgets the socket and everything tied to it; unacknowledged publishes reject with `err`. */
-  private teardown(err: ClientError): void {
+  /**
+   * Forgets the socket and everything tied to it. Unacknowledged publishes go back to the front of
+   * the queue, to be sent again, with their keys, after the next welcome; unanswered filters wait
+   * for that welcome too, since its connect carries the latest filter.
+   */
+  private teardown(): void {
     this.generation++;
     for (const name of ["retry", "connect", "ping", "pong"] as const) this.clearTimer(name);
     this.refresher.stop();
     const socket = this.socket;
     this.socket = undefined;
     this.connId = undefined;
-    this.acks.rejectAll(err);
+    this.queue.requeue(this.acks.takeAll());
+    this.filters.connectionLost();
     socket?.close(1000, "client closed");
   }
 
-  private rejectQueued(err: ClientError): void {
+  /** The client stopped for good: queued publishes and waiting filters reject with `err`. */
+  private rejectWaiting(err: ClientError): void {
     for (const out of this.queue.drain()) out.reject(err);
+    this.filters.failed(err);
   }
 
   private report(err: ClientError): void {

@@ -11,8 +11,8 @@ export type ClientErrorDetails = {
 export class ClientError extends Error {
   override readonly name = "ClientError";
   /**
-   * Local codes: `queue_full`, `closed`, `connection_lost`, `ack_timeout`, `invalid_message`,
-   * `token_provider_failed`, `refresh_timeout`, `connect_timeout`, `heartbeat_timeout`,
+   * Local codes: `queue_full`, `closed`, `ack_timeout`, `invalid_message`, `invalid_filter`,
+   * `filter_timeout`, `token_provider_failed`, `refresh_timeout`, `connect_timeout`, `heartbeat_timeout`,
    * `invalid_frame`, `invalid_options`; terminal codes from codes.ts; or the gateway's own
    * error code (`rate_limited`, `forbidden`, `token_expired`, ...).
    */

@@ -13,10 +13,22 @@ const isString = (v: unknown): v is string => typeof v === "string";
 const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const isRef = (v: unknown): v is string | number =>
   typeof v === "string" || (typeof v === "number" && Number.isInteger(v));
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isTags = (v: unknown) => isObject(v) && Object.values(v).every(isString);
 
 function isSender(v: unknown): v is MessageFrame["sender"] {
   return isObject(v) && (v.kind === "user" || v.kind === "api_key") && isString(v.id);
 }
+
+const isMessage = (f: Fields) =>
+  isString(f.id) &&
+  isSeq(f.seq) &&
+  isString(f.room) &&
+  isString(f.event) &&
+  (f.tags === undefined || isTags(f.tags)) &&
+  "payload" in f &&
+  isSender(f.sender) &&
+  typeof f.ts === "number";
 
 const CHECKS: Record<string, (f: Fields) => boolean> = {
   welcome: (f) =>
@@ -25,14 +37,12 @@ const CHECKS: Record<string, (f: Fields) => boolean> = {
     isString(f.user) &&
     isSeq(f.seq) &&
     (f.recovered === undefined || typeof f.recovered === "boolean"),
-  message: (f) =>
-    isString(f.id) &&
-    isSeq(f.seq) &&
-    isString(f.room) &&
-    isString(f.event) &&
-    "payload" in f &&
-    isSender(f.sender) &&
-    typeof f.ts === "number",
+  message: isMessage,
+  // Each element exactly a message frame: one bad element makes the whole frame malformed.
+  batch: (f) =>
+    Array.isArray(f.messages) && f.messages.every((m) => isObject(m) && m.type === "message" && isMessage(m)),
+  filtered: (f) =>
+    isStringArray(f.events) && isObject(f.tags) && Object.values(f.tags).every((values) => isStringArray(values)),
   ack: (f) => isRef(f.ref) && isString(f.id) && isSeq(f.seq) && typeof f.delivered === "number",
   error: (f) => isString(f.code) && isString(f.message) && (f.ref === undefined || isRef(f.ref)),
   refreshed: (f) => typeof f.exp === "number",

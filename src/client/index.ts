@@ -2,12 +2,16 @@
 // src/wire.ts, which is zod-free, so the bundle carries no server code and no validator.
 export type {
   AckFrame,
+  BatchFrame,
   ErrorFrame,
   Exclude as ExcludeTarget,
+  FilteredFrame,
+  FilterSpec,
   MessageFrame,
   PresenceFrame,
   RefreshedFrame,
   Sender,
+  Tags,
   Target,
   WelcomeFrame,
 } from "../wire.ts";

@@ -1,7 +1,8 @@
 // Client options: defaults, and validation once at construction (a bad option throws there, not
 // on the first reconnect an hour later).
 
-import { ROOM_PATTERN } from "../wire.ts";
+import { queryFilterProblem } from "../filter.ts";
+import { type FilterSpec, ROOM_PATTERN } from "../wire.ts";
 import type { SetTimer } from "./acks.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { ClientError } from "./errors.ts";
@@ -21,6 +22,12 @@ export type ClientOptions = {
   carrier?: TokenCarrier;
   /** Receive presence join/leave frames. */
   presence?: boolean;
+  /** Let the gateway send several messages in one `batch` frame (they are still emitted one by one). Default true. */
+  batch?: boolean;
+  /** Receive only these events: names, or `prefix.*` for every event that begins with `prefix.`. */
+  events?: string[];
+  /** Receive only messages whose tag has one of these values, for every key named. */
+  tags?: Record<string, string[]>;
   /** Resume from this seq on the first connect (e.g. one saved by the app); later connects use the last seen seq. */
   since?: number;
   /** A WebSocket class, e.g. `WebSocket` from `ws` in Node (needed for the header carrier and for 401/403 detection). */
@@ -51,6 +58,8 @@ export type ResolvedOptions = {
   token: TokenProvider;
   carrier: TokenCarrier;
   presence: boolean;
+  batch: boolean;
+  filter: FilterSpec;
   since: number | undefined;
   WebSocket: WebSocketConstructorLike;
   backoff: BackoffOptions;
@@ -101,6 +110,9 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
   if (WebSocket === undefined) throw invalid("no global WebSocket: pass options.WebSocket (e.g. from the ws package)");
   if (o.since !== undefined && !(Number.isSafeInteger(o.since) && o.since >= 0))
     throw invalid("since must be a non-negative integer");
+  const filter: FilterSpec = { events: o.events, tags: o.tags };
+  const filterProblem = queryFilterProblem(filter);
+  if (filterProblem !== undefined) throw invalid(`events/tags: ${filterProblem}`);
   const maxQueue = o.maxQueue ?? 100;
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw invalid("maxQueue must be a non-negative integer");
   const backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
@@ -115,6 +127,8 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     token: o.token,
     carrier,
     presence: o.presence ?? false,
+    batch: o.batch ?? true,
+    filter,
     since: o.since,
     WebSocket,
     backoff,

@@ -1,5 +1,5 @@
-// A bounded FIFO for publishes made while the socket is not open. Overflow is refused, never
-// silently dropped: the caller rejects that publish with `queue_full`.
+// A bounded FIFO for publishes made while the socket is not open, and those to resend after a
+// drop. Overflow is refused, never silently dropped: the caller rejects that publish with `queue_full`.
 
 export class BoundedQueue<T> {
   readonly capacity: number;
@@ -19,6 +19,14 @@ export class BoundedQueue<T> {
     if (this.items.length >= this.capacity) return false;
     this.items.push(item);
     return true;
+  }
+
+  /**
+   * Puts items back in front, in their order, even past the capacity: they were accepted before
+   * (sent on a socket that then dropped) and are never refused afterwards.
+   */
+  requeue(items: readonly T[]): void {
+    this.items = [...items, ...this.items];
   }
 
   /** Removes and returns everything, oldest first. */

@@ -1,7 +1,8 @@
 // The socket seen through the narrowest interface both the browser's WebSocket and Node's `ws`
 // satisfy, the URL and subprotocols of a connect, and the one Node-only extra: `ws` can show a
 // failed upgrade's HTTP status, which browsers hide behind close 1006.
-import { BEARER_SUBPROTOCOL_PREFIX, SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
+import { filterQuery } from "../filter.ts";
+import { BEARER_SUBPROTOCOL_PREFIX, type FilterSpec, SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 
 export type SocketMessageEvent = { data: unknown };
 export type SocketCloseEvent = { code: number; reason: string };
@@ -37,6 +38,9 @@ export type ConnectTarget = {
   carrier: TokenCarrier;
   since: number | undefined;
   presence: boolean;
+  /** Accept `batch` frames. */
+  batch: boolean;
+  filter: FilterSpec;
 };
 
 export type ConnectRequest = { url: string; protocols: string[]; headers?: Record<string, string> };
@@ -61,6 +65,10 @@ export function connectRequest(t: ConnectTarget): ConnectRequest {
     if (t.since !== undefined) url.searchParams.set("since", String(t.since));
   }
   if (t.presence) url.searchParams.set("presence", "1");
+  if (t.batch) url.searchParams.set("batch", "1");
+  const { events, tags } = filterQuery(t.filter);
+  if (events !== undefined) url.searchParams.set("events", events);
+  if (tags !== undefined) url.searchParams.set("tags", tags);
   const request: ConnectRequest = { url: url.toString(), protocols };
   if (t.carrier === "header") request.headers = { authorization: `Bearer ${t.token}` };
   return request;

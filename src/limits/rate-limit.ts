@@ -1,5 +1,6 @@
 // The Workers rate-limit binding, keyed by stable identity, plus per-IP brakes on connects and on
 // failed authentications.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv, Env } from "../env.ts";
@@ -36,17 +37,31 @@ export const rateLimit = (binding: LimiterName) =>
   });
 
 /**
+ * Takes `units` more from the route's limiter for its credential, after `rateLimit` took the first:
+ * a batch of N messages counts as N publishes. One binding call per unit (the binding takes one
+ * unit a call), made in parallel.
+ */
+export async function takeMore(c: Context<AppEnv>, binding: LimiterName, units: number): Promise<void> {
+  const key = limitKey(c.var.action, c.var.principal);
+  const answers = await Promise.all(Array.from({ length: units }, () => c.env[binding].limit({ key })));
+  if (answers.some((a) => !a.success)) throw limited(c.var.action);
+}
+
+/**
  * Cloudflare always sets CF-Connecting-IP; only local test harnesses lack it, and there every
  * client is the same loopback address anyway, so the per-IP brakes stand aside.
  */
 const clientIp = (headers: Headers): string | undefined => headers.get("cf-connecting-ip") ?? undefined;
 
-/** Connect attempts per client IP, before any token work. */
-export const connectIpLimit = createMiddleware<AppEnv>(async (c, next) => {
+/**
+ * Connect attempts per client IP, before any token work: `requireUser` calls it before verifying a
+ * token in full. A token this isolate has verified already skips it (its connect costs no crypto)
+ * and still meets the per-identity CONNECT_LIMITER.
+ */
+export async function connectIpBrake(c: Context<AppEnv>): Promise<void> {
   const ip = clientIp(c.req.raw.headers);
   if (ip !== undefined) await enforce(c.env.CONNECT_IP_LIMITER, `connect-ip:${ip}`, "connect");
-  await next();
-});
+}
 
 /**
  * Every refused credential (401, wherever it was decided: the Worker, or a room that found the

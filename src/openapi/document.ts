@@ -57,6 +57,14 @@ function parameters(route: RouteDoc): Json[] {
     params.push({ name, in: "query", required: required.has(name), schema });
   for (const q of route.extraQuery ?? [])
     params.push({ name: q.name, in: "query", required: false, description: q.description, schema: { type: "string" } });
+  for (const h of route.headers ?? [])
+    params.push({
+      name: h.name,
+      in: "header",
+      required: false,
+      description: h.description,
+      schema: { type: "string" },
+    });
   return params;
 }
 

@@ -4,6 +4,7 @@
 // body gets a schema in schemas.ts and a name in COMPONENTS).
 import type { ZodObject, ZodType } from "zod";
 import {
+  batchBodySchema,
   connectQuerySchema,
   disconnectBodySchema,
   historyQuerySchema,
@@ -12,6 +13,7 @@ import {
 } from "../protocol.ts";
 import { type ApiKeyScope, type ErrorCode, TOKEN_ERROR_CODES, type UserScope } from "../wire.ts";
 import {
+  batchResultSchema,
   disconnectResultSchema,
   errorBodySchema,
   healthSchema,
@@ -26,6 +28,8 @@ import {
 /** Named schemas, emitted under components.schemas and referred to by name below. */
 export const COMPONENTS = {
   PublishBody: publishBodySchema,
+  BatchBody: batchBodySchema,
+  BatchResult: batchResultSchema,
   DisconnectBody: disconnectBodySchema,
   RevocationBody: revocationBodySchema,
   Health: healthSchema,
@@ -51,8 +55,10 @@ export type RouteDoc = {
   /** Mirrors the route's `requireCredential`/`requireUser` rule in app.ts; absent on open routes. */
   auth?: { api_key?: readonly ApiKeyScope[]; user?: readonly UserScope[]; websocket?: true };
   query?: ZodObject;
-  /** Extra query parameters not in a schema (the token carrier of WebSocket upgrades). */
+  /** Extra query parameters not in a schema (the token carrier of WebSocket upgrades, filters). */
   extraQuery?: { name: string; description: string }[];
+  /** Optional request headers the route reads. */
+  headers?: { name: string; description: string }[];
   body?: { schema: ComponentName; example: unknown };
   success: { status: "101" | "200" | "201" | "202"; description: string; schema?: ComponentName; example?: unknown };
   /** Error codes the route can answer; grouped by their HTTP status in the document. */
@@ -62,6 +68,17 @@ export type RouteDoc = {
 const TOKEN_ERRORS: ErrorCode[] = [...TOKEN_ERROR_CODES];
 const CREDENTIAL_ERRORS: ErrorCode[] = [...TOKEN_ERRORS, "invalid_api_key", "revoked_api_key", "forbidden"];
 const BODY_ERRORS: ErrorCode[] = ["invalid_json", "invalid_body", "payload_too_large"];
+const PUBLISH_ERRORS: ErrorCode[] = ["invalid_idempotency_key", "idempotency_key_reused"];
+
+/** `events`/`tags`: a subscriber's or a reader's filter (README, Filters). */
+const FILTER_QUERY = [
+  { name: "events", description: "comma-separated event names; `order.*` matches events starting with `order.`" },
+  { name: "tags", description: "comma-separated `key:value`; for every key named, the tag must be one of its values" },
+];
+const IDEMPOTENCY_HEADER = {
+  name: "Idempotency-Key",
+  description: "1-128 printable ASCII characters: a repeat within the history window answers like the first attempt",
+};
 
 const connect = (path: string, operationId: string, summary: string): RouteDoc => ({
   method: "get",
@@ -76,7 +93,10 @@ const connect = (path: string, operationId: string, summary: string): RouteDoc =
   tag: "rooms",
   auth: { user: ["subscribe"], websocket: true },
   query: connectQuerySchema,
-  extraQuery: [{ name: "access_token", description: "the user JWT, when no other carrier is possible" }],
+  extraQuery: [
+    { name: "access_token", description: "the user JWT, when no other carrier is possible" },
+    ...FILTER_QUERY,
+  ],
   success: { status: "101", description: "Switching Protocols: the socket speaks `broadcast.v1`" },
   errors: [
     ...TOKEN_ERRORS,
@@ -85,6 +105,7 @@ const connect = (path: string, operationId: string, summary: string): RouteDoc =
     "invalid_room",
     "invalid_query",
     "upgrade_required",
+    "invalid_filter",
     "rate_limited",
     "too_many_connections",
   ],
@@ -97,9 +118,10 @@ const publish = (path: string, operationId: string, summary: string): RouteDoc =
   summary,
   description:
     "Numbers the message, stamps the sender from the credential and delivers it. `to` present means " +
-    "targeted (an empty `to` reaches nobody); `exclude` removes connections.",
+    "targeted (an empty `to` reaches nobody); `exclude` removes connections; `tags` are what filters match.",
   tag: "rooms",
   auth: { api_key: ["publish"], user: ["publish"] },
+  headers: [IDEMPOTENCY_HEADER],
   body: { schema: "PublishBody", example: { event: "hello", payload: { text: "hi" } } },
   success: {
     status: "202",
@@ -107,7 +129,7 @@ const publish = (path: string, operationId: string, summary: string): RouteDoc =
     schema: "PublishResult",
     example: { id: "0194f1d2-8c1e-7c3a-9b2f-5d6e7f8a9b0c", seq: 1, delivered: 2 },
   },
-  errors: [...CREDENTIAL_ERRORS, "invalid_room", ...BODY_ERRORS, "rate_limited"],
+  errors: [...CREDENTIAL_ERRORS, "invalid_room", ...BODY_ERRORS, ...PUBLISH_ERRORS, "rate_limited"],
 });
 
 export const ROUTES: RouteDoc[] = [
@@ -134,6 +156,39 @@ export const ROUTES: RouteDoc[] = [
   publish("/v1/rooms/{room}/messages", "publish", "Publish a message to a room"),
   publish("/broadcast", "publishDefault", "Publish a message to room `default` (alias)"),
   {
+    method: "post",
+    path: "/v1/rooms/{room}/messages/batch",
+    operationId: "publishBatch",
+    summary: "Publish 1-100 messages with consecutive seqs",
+    description:
+      "All or nothing: a bad element is refused with its index in `details` and nothing is published. " +
+      "Counts as one publish per message against the publisher's limit.",
+    tag: "rooms",
+    auth: { api_key: ["publish"], user: ["publish"] },
+    headers: [IDEMPOTENCY_HEADER],
+    body: {
+      schema: "BatchBody",
+      example: {
+        messages: [
+          { event: "a", payload: 1 },
+          { event: "b", payload: 2, tags: { region: "eu" } },
+        ],
+      },
+    },
+    success: {
+      status: "202",
+      description: "Accepted and delivered, in order",
+      schema: "BatchResult",
+      example: {
+        messages: [
+          { id: "0194f1d2-8c1e-7c3a-9b2f-5d6e7f8a9b0c", seq: 7, delivered: 2 },
+          { id: "0194f1d2-8c1e-7c3a-9b2f-5d6e7f8a9b0d", seq: 8, delivered: 2 },
+        ],
+      },
+    },
+    errors: [...CREDENTIAL_ERRORS, "invalid_room", ...BODY_ERRORS, ...PUBLISH_ERRORS, "rate_limited"],
+  },
+  {
     method: "get",
     path: "/v1/rooms/{room}/messages",
     operationId: "history",
@@ -144,6 +199,7 @@ export const ROUTES: RouteDoc[] = [
     tag: "rooms",
     auth: { api_key: ["presence", "admin"], user: ["subscribe"] },
     query: historyQuerySchema,
+    extraQuery: FILTER_QUERY,
     success: {
       status: "200",
       description: "A page of history",
@@ -164,7 +220,7 @@ export const ROUTES: RouteDoc[] = [
         seq: 1,
       },
     },
-    errors: [...CREDENTIAL_ERRORS, "invalid_room", "invalid_query", "rate_limited"],
+    errors: [...CREDENTIAL_ERRORS, "invalid_room", "invalid_query", "invalid_filter", "rate_limited"],
   },
   {
     method: "get",

@@ -17,6 +17,10 @@ export const messageFrameSchema = z
     seq: seq.meta({ description: "+1 per message in the room" }),
     room: z.string(),
     event: z.string(),
+    tags: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: "the tags it was published with; absent when none" }),
     payload: z.unknown().meta({ description: "any JSON" }),
     sender: senderSchema,
     ts: z.number().meta({ description: "epoch milliseconds" }),
@@ -29,6 +33,12 @@ export const publishResultSchema = z.object({
   id: z.string(),
   seq,
   delivered: z.number().int().min(0).meta({ description: "sockets the frame was written to" }),
+});
+
+export const batchResultSchema = z.object({
+  messages: z
+    .array(publishResultSchema)
+    .meta({ description: "one answer per message, in order, with consecutive seqs" }),
 });
 
 export const historyPageSchema = z.object({

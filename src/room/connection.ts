@@ -13,8 +13,11 @@ export type ConnectionState = Member & {
   shard?: ShardRef | undefined;
 };
 
+/** What the client asked of its socket at connect; a refresh keeps it. */
+export type SocketOptions = Pick<Member, "presence" | "batch" | "filter">;
+
 /** The one place a token becomes a room member: at connect, and again at every refresh. */
-export function memberOf(p: UserPrincipal, room: string, presence: boolean): Member {
+export function memberOf(p: UserPrincipal, room: string, { presence, batch, filter }: SocketOptions): Member {
   return {
     tenant: p.tenant,
     room,
@@ -25,6 +28,8 @@ export function memberOf(p: UserPrincipal, room: string, presence: boolean): Mem
     iat: p.iat,
     // Presence frames carry every member's ids: they need the scope for as long as they flow.
     presence: presence && p.scopes.includes("presence"),
+    batch,
+    filter,
   };
 }
 

@@ -1,5 +1,6 @@
 // Resume and history rules, pure: what a reader may see, how much one read may hold, and whether a
 // resume is complete.
+import { type Filter, matchesFilter } from "../filter.ts";
 import { utf8ByteLength } from "../utf8.ts";
 import type { StoredMessage } from "./room-store.ts";
 
@@ -12,6 +13,11 @@ export type Viewer = { kind: "user"; sub: string } | { kind: "admin" } | { kind:
 export function visibleTo(m: StoredMessage, viewer: Viewer): boolean {
   if (m.audience === undefined || viewer.kind === "admin") return true;
   return viewer.kind === "user" && m.audience.includes(viewer.sub);
+}
+
+/** What a reader gets from history or a replay: what it may see, narrowed by its filter. */
+export function readableBy(viewer: Viewer, filter: Filter | undefined): (m: StoredMessage) => boolean {
+  return (m) => visibleTo(m, viewer) && matchesFilter(filter, m);
 }
 
 /** Messages for one read, and the `since` of the next read when more visible messages remain. */

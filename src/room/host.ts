@@ -9,10 +9,11 @@ import { log } from "../log.ts";
 import type {
   ClientFrame,
   DisconnectBody,
+  IdempotencyRef,
   Member,
   PresenceSnapshot,
+  PublishOutcome,
   PublishRequest,
-  PublishResult,
   Revocation,
 } from "../protocol.ts";
 import { matches } from "../tenant/revocations.ts";
@@ -32,6 +33,7 @@ import { FrameBudgets } from "./budgets.ts";
 import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf } from "./connection.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
+import { keyOwner, requestFingerprint } from "./idempotency.ts";
 import type { Replay } from "./ledger.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
@@ -49,7 +51,7 @@ export type HostLinks = {
   /** What a member resuming from `since` missed, up to `upTo`. */
   replay(since: number, upTo: number, state: ConnectionState): Replay | Promise<Replay>;
   /** A client's publish, numbered and delivered by the room (in this object, or the coordinator). */
-  publish(req: PublishRequest, from: ConnectionState): PublishResult | Promise<PublishResult>;
+  publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, from: ConnectionState): Promise<PublishOutcome>;
   /** Presence news for watchers beyond this host (the other shards). */
   relayPresence(frame: string, from: ConnectionState): void;
   /** The host holds no socket and no pending connect any more. */
@@ -267,8 +269,17 @@ export class SocketHost {
     if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
     if (exceedsBytes(payloadJson, max)) throw new GatewayError("payload_too_large", `payload exceeds ${max} bytes`);
     const sender = { kind: "user" as const, id: state.sub };
-    const { event, to, exclude } = frame;
-    const result = await this.links.publish({ room: state.room, sender, event, payloadJson, to, exclude }, state);
+    const { event, tags, to, exclude, key } = frame;
+    const req: PublishRequest = { room: state.room, sender, event, tags, payloadJson, to, exclude };
+    // Synchronous, so the publish leaves this socket in the order its frames came.
+    const idempotency =
+      key === undefined ? undefined : { owner: keyOwner(sender), key, fingerprint: requestFingerprint([req]) };
+    const outcome = await this.links.publish(req, idempotency, state);
+    if (outcome.status === "key_reused")
+      throw new GatewayError("idempotency_key_reused", "key was used for another publish");
+    // One message published, or the record of one: its fingerprint names exactly one.
+    const [result] = outcome.results;
+    if (result === undefined) throw new Error("a publish of one message has no result");
     if (frame.ref !== undefined && ws.readyState === WebSocket.OPEN) send(ws, encodeAck({ ref: frame.ref, ...result }));
     log("publish", {
       via: "ws",
@@ -278,6 +289,7 @@ export class SocketHost {
       bytes: payloadJson.length,
       delivered: result.delivered,
       seq: result.seq,
+      replayed: outcome.status === "replayed" || undefined,
     });
   }
 

@@ -2,9 +2,10 @@
 // records every message, and reads history back for pages, resumes and shards filling a gap. One
 // writer and no await, so `seq` increases by one per message and nothing interleaves.
 import type { Config } from "../config.ts";
+import type { Filter } from "../filter.ts";
 import type { HistoryQuery, PublishRequest } from "../protocol.ts";
 import { encodeHistoryPage, encodeMessageFrame } from "../wire.ts";
-import { canRecover, type Page, replayOf, takePage, type Viewer, visibleTo } from "./history.ts";
+import { canRecover, type Page, readableBy, replayOf, takePage, type Viewer } from "./history.ts";
 import { RoomStore } from "./room-store.ts";
 
 const DEFAULT_HISTORY_LIMIT = 100;
@@ -34,19 +35,20 @@ export class Ledger {
   record(req: PublishRequest, audience: string[] | undefined, now: number): Recorded {
     const seq = this.store.nextSeq();
     const id = crypto.randomUUID();
+    const { event, tags } = req;
     const frame = encodeMessageFrame(
-      { id, seq, room: req.room, event: req.event, sender: req.sender, ts: now },
+      { id, seq, room: req.room, event, tags, sender: req.sender, ts: now },
       req.payloadJson,
     );
-    this.store.append(seq, now, frame, audience);
+    this.store.append({ seq, ts: now, frame, audience, event, tags });
     return { id, seq, ts: now, frame };
   }
 
   /** One page of history over HTTP, as JSON text, frames exactly as they were sent. */
-  page(query: HistoryQuery, viewer: Viewer, now: number): string {
+  page(query: HistoryQuery, viewer: Viewer, filter: Filter | undefined, now: number): string {
     const rows = this.store.scan(query.since ?? 0, now);
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
-    const page = takePage(rows, (m) => visibleTo(m, viewer), limit, this.pageBytes);
+    const page = takePage(rows, readableBy(viewer, filter), limit, this.pageBytes);
     return encodeHistoryPage(
       page.messages.map((m) => m.frame),
       this.lastSeq(),
@@ -58,10 +60,10 @@ export class Ledger {
    * A resume from `since` up to `upTo` (the seq the client's welcome names). A replay larger than
    * one history page is not sent at all: the client pages over HTTP instead.
    */
-  replay(since: number, upTo: number, sub: string, now: number): Replay {
+  replay(since: number, upTo: number, sub: string, filter: Filter | undefined, now: number): Replay {
     if (!canRecover(since, upTo, this.store.oldestSeq(now))) return { recovered: false, frames: [] };
-    const viewer: Viewer = { kind: "user", sub };
-    const frames = replayOf(this.store.scan(since, now, upTo), (m) => visibleTo(m, viewer), this.pageBytes);
+    const readable = readableBy({ kind: "user", sub }, filter);
+    const frames = replayOf(this.store.scan(since, now, upTo), readable, this.pageBytes);
     return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
   }
 

@@ -21,7 +21,7 @@ export async function refreshedState(
     throw new GatewayError("forbidden", "refresh token does not grant this room");
   if (await isRevoked({ sub: p.id, jti: p.jti, iat: p.iat }))
     throw new GatewayError("token_revoked", "token has been revoked");
-  // The socket keeps its id and age; the token decides everything else (a token without scope
-  // `presence` stops presence frames).
-  return { ...state, ...memberOf(p, state.room, state.presence) };
+  // The socket keeps its id, age and options; the token decides everything else (a token without
+  // scope `presence` stops presence frames).
+  return { ...state, ...memberOf(p, state.room, state) };
 }

@@ -1,6 +1,9 @@
-// The room's durable state in the object's SQLite storage: the sequence counter and recent history.
-// Synchronous: the runtime batches these writes and holds outgoing messages until they are durable
-// (output gate), so a client never sees a seq the room could forget.
+// The room's durable state in the object's SQLite storage: the sequence counter, recent history and
+// the idempotency records that expire with it. Synchronous: the runtime batches these writes and
+// holds outgoing messages until they are durable (output gate), so a client never sees a seq the
+// room could forget.
+import type { Tags } from "../wire.ts";
+import { IdempotencyStore } from "./idempotency.ts";
 
 export type HistoryBounds = { maxMessages: number; maxAgeMs: number };
 
@@ -10,9 +13,12 @@ export type StoredMessage = {
   frame: string;
   /** Subs a targeted message was meant for; undefined when it went to everyone. */
   audience: string[] | undefined;
+  /** The frame's event and tags, kept beside it so filters never parse frames. */
+  event: string;
+  tags: Tags | undefined;
 };
 
-type Row = { seq: number; frame: string; audience: string | null };
+type Row = { seq: number; frame: string; audience: string | null; event: string; tags: string | null };
 
 /** Age pruning walks the table, so it runs at most this often; reads filter by age exactly. */
 const AGE_PRUNE_INTERVAL_MS = 1000;
@@ -20,7 +26,15 @@ const AGE_PRUNE_INTERVAL_MS = 1000;
 const COUNT_PRUNE_EVERY = 64;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT)`;
+  CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT,
+    event TEXT, tags TEXT)`;
+/**
+ * Rooms created before filters have no event and tags columns. Their frames hold the event, and no
+ * frame of theirs has tags; the migration runs once, when such a room wakes up.
+ */
+const ADD_FILTER_COLUMNS = `ALTER TABLE messages ADD COLUMN event TEXT;
+  ALTER TABLE messages ADD COLUMN tags TEXT;
+  UPDATE messages SET event = json_extract(frame, '$.event')`;
 
 export class RoomStore {
   private seq = 0;
@@ -30,16 +44,21 @@ export class RoomStore {
   private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
   private readonly bounds: HistoryBounds;
+  /** Answers of keyed publishes, kept for the history's age bound and pruned with it. */
+  readonly keys: IdempotencyStore;
 
   constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
     this.storage = storage;
     this.sql = storage.sql;
     this.bounds = bounds;
+    this.keys = new IdempotencyStore(this.sql, bounds.maxAgeMs);
     const sql = this.sql;
     this.hasSchema =
       sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray().length > 0;
-    if (this.hasSchema)
-      this.seq = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0]?.value ?? 0;
+    if (!this.hasSchema) return;
+    this.seq = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0]?.value ?? 0;
+    if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)
+      sql.exec(ADD_FILTER_COLUMNS);
   }
 
   lastSeq(): number {
@@ -58,14 +77,17 @@ export class RoomStore {
   }
 
   /** Records a delivered message and trims history to its count and age bounds. */
-  append(seq: number, ts: number, frame: string, audience: string[] | undefined): void {
+  append(m: StoredMessage & { ts: number }): void {
     this.ensureSchema();
+    const { seq, ts } = m;
     this.sql.exec(
-      "INSERT INTO messages (seq, ts, frame, audience) VALUES (?, ?, ?, ?)",
+      "INSERT INTO messages (seq, ts, frame, audience, event, tags) VALUES (?, ?, ?, ?, ?, ?)",
       seq,
       ts,
-      frame,
-      audience === undefined ? null : JSON.stringify(audience),
+      m.frame,
+      m.audience === undefined ? null : JSON.stringify(m.audience),
+      m.event,
+      m.tags === undefined ? null : JSON.stringify(m.tags),
     );
     if (seq % COUNT_PRUNE_EVERY === 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", this.oldestKept() - 1);
     if (ts - this.lastAgePrune >= AGE_PRUNE_INTERVAL_MS) {
@@ -74,22 +96,29 @@ export class RoomStore {
     }
   }
 
-  /** Deletes what the age bound no longer keeps at `now`. */
+  /** Deletes what the age bound no longer keeps at `now`: messages and idempotency records. */
   expire(now: number): void {
     if (this.hasSchema) this.sql.exec("DELETE FROM messages WHERE ts < ?", now - this.bounds.maxAgeMs);
+    this.keys.expire(now);
   }
 
-  /** When the oldest stored message falls out of the age bound, or undefined when none is stored. */
+  /**
+   * When the oldest stored message or idempotency record falls out of the age bound, or undefined
+   * when neither is stored: then the room may delete its storage.
+   */
   nextExpiry(): number | undefined {
-    if (!this.hasSchema) return undefined;
+    const keys = this.keys.nextExpiry();
+    if (!this.hasSchema) return keys;
     const row = this.sql.exec<{ ts: number | null }>("SELECT min(ts) AS ts FROM messages").one();
-    return row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
+    const messages = row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
+    return messages === undefined || keys === undefined ? (messages ?? keys) : Math.min(messages, keys);
   }
 
   /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
   async clear(): Promise<void> {
     await this.storage.deleteAll();
     this.hasSchema = false;
+    this.keys.forget();
     this.seq = 0;
   }
 
@@ -114,13 +143,19 @@ export class RoomStore {
   *scan(since: number, now: number, upTo = Number.MAX_SAFE_INTEGER): Generator<StoredMessage> {
     if (!this.hasSchema) return;
     const rows = this.sql.exec<Row>(
-      "SELECT seq, frame, audience FROM messages WHERE seq > ? AND seq <= ? AND ts >= ? ORDER BY seq",
+      "SELECT seq, frame, audience, event, tags FROM messages WHERE seq > ? AND seq <= ? AND ts >= ? ORDER BY seq",
       Math.max(since, this.oldestKept() - 1),
       upTo,
       now - this.bounds.maxAgeMs,
     );
     for (const r of rows)
-      yield { seq: r.seq, frame: r.frame, audience: r.audience === null ? undefined : parseAudience(r.audience) };
+      yield {
+        seq: r.seq,
+        frame: r.frame,
+        audience: r.audience === null ? undefined : parseAudience(r.audience),
+        event: r.event,
+        tags: r.tags === null ? undefined : parseTags(r.tags),
+      };
   }
 
   /**
@@ -153,4 +188,11 @@ export class RoomStore {
 function parseAudience(text: string): string[] {
   const value: unknown = JSON.parse(text);
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** The tags column only ever holds what `append` wrote: a JSON object of strings. */
+function parseTags(text: string): Tags {
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== "object" || value === null) return {};
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string"));
 }

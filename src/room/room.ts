@@ -6,6 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorResponse, GatewayError } from "../errors.ts";
+import type { Filter } from "../filter.ts";
 import { log } from "../log.ts";
 import {
   type DisconnectBody,
@@ -13,7 +14,9 @@ import {
   encodeRoomConnect,
   type HistoryQuery,
   IDENTITY_HEADER,
+  type IdempotencyRef,
   type PresenceSnapshot,
+  type PublishOutcome,
   type PublishRequest,
   type PublishResult,
   type Revocation,
@@ -63,9 +66,10 @@ export class Room extends DurableObject<Env> {
       lastSeq: (shard) => (shard === undefined ? this.ledger.lastSeq() : this.shard.fed),
       replay: (since, upTo, s) =>
         s.shard === undefined
-          ? this.ledger.replay(since, upTo, s.sub, Date.now())
+          ? this.ledger.replay(since, upTo, s.sub, s.filter, Date.now())
           : this.replayFromRoom(since, upTo, s),
-      publish: (req, s) => (s.shard === undefined ? this.publishHere(req) : this.coordinatorOf(s).publish(req)),
+      publish: (req, idempotency, s) =>
+        s.shard === undefined ? this.publish([req], idempotency) : this.coordinatorOf(s).publish([req], idempotency),
       relayPresence: (frame, s) => this.relayToRoom(frame, s),
       emptied: (s) => this.emptied(s),
       watchersGone: (s) => this.watchersGone(s),
@@ -118,41 +122,50 @@ export class Room extends DurableObject<Env> {
 
   // ---- The room's role: numbering, history, and what it asks of its shards ----
 
-  /** Numbers, stamps, records and delivers one message. Called over RPC (HTTP, shards) and for client publishes. */
-  async publish(req: PublishRequest): Promise<PublishResult> {
-    return this.publishHere(req);
+  /**
+   * Numbers, stamps, records and delivers messages in order, with consecutive seqs: nothing
+   * interleaves. With a key seen before, answers from its record and delivers nothing. Called over
+   * RPC (HTTP publishes, shards) and for client publishes on this object's own sockets.
+   */
+  async publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome> {
+    return this.ledger.store.keys.once(idempotency, Date.now(), () => this.publishHere(reqs));
   }
 
-  private publishHere(req: PublishRequest): PublishResult | Promise<PublishResult> {
+  /** Numbers every message before the first await; a sharded room then waits for its shards. */
+  private publishHere(reqs: readonly PublishRequest[]): Promise<PublishResult[]> {
     const now = Date.now();
     this.ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs));
-    if (this.fanout.count === undefined) {
-      const recipients = this.host.select(req.to, req.exclude);
-      // Targeted messages remember who they were for, so replay and history show them to no one else.
-      const audience =
-        req.to === undefined
-          ? undefined
-          : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
-      const { id, seq, frame } = this.ledger.record(req, audience, now);
-      return { id, seq, delivered: this.host.send(recipients, frame) };
-    }
-    const { id, seq, frame } = this.ledger.record(
-      req,
-      req.to === undefined ? undefined : [...(req.to.users ?? [])],
-      now,
+    if (this.fanout.count === undefined) return Promise.resolve(reqs.map((req) => this.deliverHere(req, now)));
+    return Promise.all(
+      reqs.map((req) => {
+        const audience = req.to === undefined ? undefined : [...(req.to.users ?? [])];
+        const { id, seq, frame } = this.ledger.record(req, audience, now);
+        const { event, tags, to, exclude } = req;
+        return this.fanout.forward({ seq, frame, event, tags, to, exclude }).then(({ delivered, users }) => {
+          // Who a connection-targeted message reached is known only now.
+          if (to?.connections !== undefined) this.ledger.store.widenAudience(seq, users);
+          return { id, seq, delivered };
+        });
+      }),
     );
-    return this.fanout.forward({ seq, frame, to: req.to, exclude: req.exclude }).then(({ delivered, users }) => {
-      // Who a connection-targeted message reached is known only now.
-      if (req.to?.connections !== undefined) this.ledger.store.widenAudience(seq, users);
-      return { id, seq, delivered };
-    });
+  }
+
+  /** Unsharded: the sockets are here. */
+  private deliverHere(req: PublishRequest, now: number): PublishResult {
+    const recipients = this.host.select(req.to, req.exclude);
+    // Targeted messages remember who they were for, so replay and history show them to no one else.
+    const audience =
+      req.to === undefined
+        ? undefined
+        : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
+    const { id, seq, frame } = this.ledger.record(req, audience, now);
+    return { id, seq, delivered: this.host.send(recipients, frame) };
   }
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
-  async history(query: HistoryQuery, viewer: Viewer): Promise<string> {
-    return this.ledger.page(query, viewer, Date.now());
+  async history(query: HistoryQuery, viewer: Viewer, filter?: Filter): Promise<string> {
+    return this.ledger.page(query, viewer, filter, Date.now());
   }
-
   async presence(): Promise<PresenceSnapshot> {
     if (this.fanout.count === undefined) return this.host.presence();
     return mergeSnapshots((await this.fanout.each((shard) => shard.shardPresence())).map((a) => a.value));
@@ -207,8 +220,8 @@ export class Room extends DurableObject<Env> {
     return this.fanout.watched;
   }
 
-  async replay(since: number, upTo: number, sub: string): Promise<Replay> {
-    return this.ledger.replay(since, upTo, sub, Date.now());
+  async replay(since: number, upTo: number, sub: string, filter: Filter | undefined): Promise<Replay> {
+    return this.ledger.replay(since, upTo, sub, filter, Date.now());
   }
 
   async missed(after: number, before: number): Promise<Page> {
@@ -303,7 +316,7 @@ export class Room extends DurableObject<Env> {
 
   /** A native promise (an RPC result is only a thenable), so the host can tell it from a replay at hand. */
   private async replayFromRoom(since: number, upTo: number, s: ConnectionState): Promise<Replay> {
-    return await this.coordinatorOf(s).replay(since, upTo, s.sub);
+    return await this.coordinatorOf(s).replay(since, upTo, s.sub, s.filter);
   }
 
   /** Shard role: the stub to this room's object, one for the object's life. */

@@ -3,6 +3,7 @@
 // order the coordinator sent them. A forward that never arrived shows up as a gap, filled from the
 // coordinator's history before anything newer is delivered: a lost forward costs latency, never a
 // message.
+import type { Tags } from "../wire.ts";
 import type { ShardRef } from "./shards.ts";
 
 /** A message as the coordinator forwards it to a shard. */
@@ -11,6 +12,9 @@ export type Forward = {
   /** The last seq the coordinator sent this shard before this one; undefined when it does not know. */
   prev: number | undefined;
   frame: string;
+  /** What subscribers' filters match. */
+  event: string;
+  tags?: Tags | undefined;
   to?: { users?: string[] | undefined; connections?: string[] | undefined } | undefined;
   exclude?: { connections?: string[] | undefined } | undefined;
 };

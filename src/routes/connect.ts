@@ -5,11 +5,13 @@ import { subprotocolValue, upgradeCarriers } from "../auth/credentials.ts";
 import { hasScope } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { errorFromResponse, GatewayError } from "../errors.ts";
+import type { Filter } from "../filter.ts";
 import { connectQuerySchema, encodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
 import { memberOf } from "../room/connection.ts";
 import { shardObjectName, shardOf } from "../room/shards.ts";
 import { roomStub, roomStubByName } from "../room/stub.ts";
 import { SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
+import { filterOfQuery } from "./validate.ts";
 
 /** What a client's upgrade asks for, read once before any token work. */
 export type UpgradeRequest = {
@@ -18,31 +20,39 @@ export type UpgradeRequest = {
   subprotocol: boolean;
   since?: number | undefined;
   presence: boolean;
+  batch: boolean;
+  filter: Filter | undefined;
 };
 
-/** `?since=` (or `since.<seq>` in the subprotocol list, the browser's carrier) and `?presence=`. */
+/**
+ * `?since=` (or `since.<seq>` in the subprotocol list, the browser's carrier), `?presence=`,
+ * `?batch=`, and the filter (`?events=`, `?tags=`).
+ */
 export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
     throw new GatewayError("upgrade_required", "this route needs a WebSocket upgrade");
-  const { token, offered } = upgradeCarriers(c.req.raw.headers, new URL(c.req.url));
   const query = c.req.query();
+  const { token, offered } = upgradeCarriers(c.req.raw.headers, query);
   const parsed = connectQuerySchema.safeParse({
     since: query.since ?? subprotocolValue(offered, SINCE_SUBPROTOCOL_PREFIX),
     presence: query.presence,
+    batch: query.batch,
   });
-  if (!parsed.success) throw new GatewayError("invalid_query", "since must be a sequence number; presence 1 or 0");
-  c.set("upgrade", { token, subprotocol: offered.includes(SUBPROTOCOL), ...parsed.data });
+  if (!parsed.success)
+    throw new GatewayError("invalid_query", "since must be a sequence number; presence and batch 1 or 0");
+  const filter = filterOfQuery(query);
+  c.set("upgrade", { token, subprotocol: offered.includes(SUBPROTOCOL), ...parsed.data, filter });
   await next();
 });
 
 export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   const p = c.var.principal;
-  const { presence, since, subprotocol } = c.var.upgrade;
+  const { presence, batch, filter, since, subprotocol } = c.var.upgrade;
   if (p.kind !== "user") throw new GatewayError("forbidden", "sockets are for user tokens");
   // Presence frames carry every member's user and connection ids, like GET …/presence.
   if (presence && !hasScope(p, "presence"))
     throw new GatewayError("forbidden", 'presence frames need scope "presence"');
-  const member = memberOf(p, c.var.room, presence);
+  const member = memberOf(p, c.var.room, { presence, batch, filter });
   // A sharded room: one user's sockets all land on one shard.
   const count = c.var.config.roomShards;
   const shard = count === 1 ? undefined : { index: shardOf(p.tenant, p.id, count), count };

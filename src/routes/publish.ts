@@ -1,53 +1,148 @@
-// HTTP publish: body size and shape are checked here, so the room only numbers and delivers.
+// HTTP publish, one message or a batch: body size and shape are checked here, so the room only
+// numbers and delivers. An `Idempotency-Key` makes a retry answer like the first attempt.
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { MiddlewareHandler } from "hono/types";
+import { z } from "zod";
 import { type Principal, senderOf } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import type { PublishBody, PublishResult } from "../protocol.ts";
+import {
+  type IdempotencyRef,
+  idempotencyKeySchema,
+  type PublishBody,
+  type PublishRequest,
+  type PublishResult,
+} from "../protocol.ts";
 import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
+import { keyOwner, requestFingerprint } from "../room/idempotency.ts";
 import { roomStub } from "../room/stub.ts";
 import { exceedsBytes } from "../utf8.ts";
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH } from "../wire.ts";
 
-/** Built once per config (per isolate), not per request. */
-const bodyLimits = new WeakMap<Config, MiddlewareHandler<AppEnv>>();
-
-function bodyLimitFor(config: Config): MiddlewareHandler<AppEnv> {
-  let limit = bodyLimits.get(config);
-  if (limit === undefined) {
-    const max = config.maxPayloadBytes;
-    limit = bodyLimit({
-      maxSize: max + ENVELOPE_SLACK_BYTES,
-      onError: () => {
-        throw new GatewayError("payload_too_large", `body exceeds ${max} bytes`);
-      },
-    });
-    bodyLimits.set(config, limit);
-  }
-  return limit;
+/** A body of up to `messages` maximal payloads (plus envelope room each), refused while it streams in. */
+function limitBodyOf(messages: number) {
+  // Built once per config (per isolate), not per request.
+  const limits = new WeakMap<Config, MiddlewareHandler<AppEnv>>();
+  const limitFor = (config: Config) => {
+    let limit = limits.get(config);
+    if (limit === undefined) {
+      const max = config.maxPayloadBytes;
+      limit = bodyLimit({
+        maxSize: messages * (max + ENVELOPE_SLACK_BYTES),
+        onError: () => {
+          throw new GatewayError("payload_too_large", `body exceeds ${messages} × ${max} bytes`);
+        },
+      });
+      limits.set(config, limit);
+    }
+    return limit;
+  };
+  return createMiddleware<AppEnv>(async (c, next) => limitFor(c.var.config)(c, next));
 }
 
 /** Refuses a body over the payload limit (plus envelope room) while it streams in. */
-export const limitBody = createMiddleware<AppEnv>(async (c, next) => bodyLimitFor(c.var.config)(c, next));
+export const limitBody = limitBodyOf(1);
+/** The same for a batch of the largest size. */
+export const limitBatchBody = limitBodyOf(MAX_BATCH_PUBLISH);
 
-export async function publish(
+/** Batch validation details that name each bad element: `{ formErrors, fieldErrors, messages: [{ index, … }] }`. */
+export function batchErrorDetails(error: z.core.$ZodError) {
+  const elements = new Map<number, z.core.$ZodIssue[]>();
+  const rest: z.core.$ZodIssue[] = [];
+  for (const issue of error.issues) {
+    const [field, index] = issue.path;
+    if (field === "messages" && typeof index === "number")
+      elements.set(index, [...(elements.get(index) ?? []), { ...issue, path: issue.path.slice(2) }]);
+    else rest.push(issue);
+  }
+  return {
+    ...z.flattenError(new z.ZodError(rest)),
+    messages: [...elements].map(([index, issues]) => ({ index, ...z.flattenError(new z.ZodError(issues)) })),
+  };
+}
+
+/** The `Idempotency-Key` header, checked; undefined when absent. */
+export function idempotencyKeyOf(headers: Headers): string | undefined {
+  const key = headers.get(IDEMPOTENCY_KEY_HEADER);
+  if (key === null) return undefined;
+  if (!idempotencyKeySchema.safeParse(key).success)
+    throw new GatewayError("invalid_idempotency_key", "Idempotency-Key must be 1-128 printable ASCII characters");
+  return key;
+}
+
+/** Headers of an answer: `Idempotent-Replayed: true` when it repeats the key's first answer. */
+export const replayHeaders = (replayed: boolean): Record<string, string> =>
+  replayed ? { [IDEMPOTENT_REPLAYED_HEADER]: "true" } : {};
+
+/** The request a room gets for one body; `index` names the element of a batch in a refusal. */
+function toRequest(
+  config: Config,
+  principal: Principal,
+  room: string,
+  body: PublishBody,
+  index?: number,
+): PublishRequest {
+  const payloadJson = JSON.stringify(body.payload);
+  const max = config.maxPayloadBytes;
+  if (exceedsBytes(payloadJson, max)) {
+    const which = index === undefined ? "payload" : `messages[${index}].payload`;
+    throw new GatewayError(
+      "payload_too_large",
+      `${which} exceeds ${max} bytes`,
+      index === undefined ? undefined : { index },
+    );
+  }
+  const { event, tags, to, exclude } = body;
+  return { room, sender: senderOf(principal), event, tags, payloadJson, to, exclude };
+}
+
+export type Published = { results: PublishResult[]; replayed: boolean };
+
+/**
+ * Publishes in order (consecutive seqs), all or nothing. With a key, a repeat answers with the
+ * first attempt's results (`replayed`) and delivers nothing.
+ */
+async function publishAll(
+  env: Env,
+  principal: Principal,
+  room: string,
+  reqs: PublishRequest[],
+  key: string | undefined,
+): Promise<Published> {
+  const owner = keyOwner(senderOf(principal));
+  const idempotency: IdempotencyRef | undefined =
+    key === undefined ? undefined : { owner, key, fingerprint: requestFingerprint(reqs) };
+  const outcome = await roomStub(env, principal.tenant, room).publish(reqs, idempotency);
+  if (outcome.status === "key_reused")
+    throw new GatewayError("idempotency_key_reused", "Idempotency-Key was used for a different request");
+  return { results: outcome.results, replayed: outcome.status === "replayed" };
+}
+
+export async function publishOne(
   env: Env,
   config: Config,
   principal: Principal,
   room: string,
   body: PublishBody,
-): Promise<PublishResult> {
-  const payloadJson = JSON.stringify(body.payload);
-  const max = config.maxPayloadBytes;
-  if (exceedsBytes(payloadJson, max)) throw new GatewayError("payload_too_large", `payload exceeds ${max} bytes`);
-  return roomStub(env, principal.tenant, room).publish({
-    room,
-    sender: senderOf(principal),
-    event: body.event,
-    payloadJson,
-    to: body.to,
-    exclude: body.exclude,
-  });
+  key: string | undefined,
+): Promise<{ result: PublishResult; replayed: boolean }> {
+  const req = toRequest(config, principal, room, body);
+  const { results, replayed } = await publishAll(env, principal, room, [req], key);
+  const [result] = results;
+  if (result === undefined) throw new Error("publishOne: the room answered no result");
+  return { result, replayed };
+}
+
+export async function publishBatch(
+  env: Env,
+  config: Config,
+  principal: Principal,
+  room: string,
+  bodies: readonly PublishBody[],
+  key: string | undefined,
+): Promise<Published> {
+  const reqs = bodies.map((body, index) => toRequest(config, principal, room, body, index));
+  return publishAll(env, principal, room, reqs, key);
 }

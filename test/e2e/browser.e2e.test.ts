@@ -43,12 +43,17 @@ function gateway(): Gateway {
   return gw;
 }
 
-/** Bundles the page and the SDK it imports for the browser; proves no server code or zod comes along (src/wire.ts is the zod-free wire). */
+/**
+ * Bundles the page and the SDK it imports for the browser; proves no server code or zod comes along
+ * (src/wire.ts is the zod-free wire, src/filter.ts the zod-free filter syntax).
+ */
 async function bundlePage(): Promise<string> {
   const result = await build({ entryPoints: [`${PAGE_DIR}page.ts`], ...BROWSER_BUNDLE });
   const inputs = Object.keys(result.metafile.inputs);
   const foreign = inputs.filter(
-    (p) => p.includes("node_modules") || (p.startsWith("src/") && !p.startsWith("src/client/") && p !== "src/wire.ts"),
+    (p) =>
+      p.includes("node_modules") ||
+      (p.startsWith("src/") && !p.startsWith("src/client/") && p !== "src/wire.ts" && p !== "src/filter.ts"),
   );
   if (foreign.length > 0) throw new Error(`the browser bundle pulls in ${foreign.join(", ")}`);
   const file = result.outputFiles[0];

@@ -16,12 +16,9 @@ const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${roo
 const publishBig = (room: string, n: number, size = BIG) =>
   runInDurableObject(stubFor(room), async (instance: Room) => {
     for (let i = 0; i < n; i++)
-      await instance.publish({
-        room,
-        sender: { kind: "api_key", id: "t" },
-        event: "big",
-        payloadJson: JSON.stringify("x".repeat(size)),
-      });
+      await instance.publish([
+        { room, sender: { kind: "api_key", id: "t" }, event: "big", payloadJson: JSON.stringify("x".repeat(size)) },
+      ]);
   });
 
 type Page = { messages: Frame[]; seq: number; next?: number };

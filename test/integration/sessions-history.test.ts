@@ -10,8 +10,18 @@ const stubFor = (room: string, tenant = "acme") => env.ROOMS.get(env.ROOMS.idFro
 const publishN = (room: string, n: number, event = "e") =>
   runInDurableObject(stubFor(room), async (instance: Room) => {
     for (let i = 0; i < n; i++)
-      await instance.publish({ room, sender: { kind: "api_key", id: "t" }, event, payloadJson: String(i) });
+      await instance.publish([{ room, sender: { kind: "api_key", id: "t" }, event, payloadJson: String(i) }]);
   });
+
+/** A message as the store records it: a broadcast without tags. */
+const stored = (seq: number, ts: number, frame: string) => ({
+  seq,
+  ts,
+  frame,
+  audience: undefined,
+  event: "e",
+  tags: undefined,
+});
 
 async function messagesUntil(socket: Awaited<ReturnType<typeof connect>>["socket"], lastSeq: number): Promise<Frame[]> {
   const got: Frame[] = [];
@@ -26,7 +36,7 @@ describe("history bounds", () => {
   it("keeps only the newest messages by count", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
       const store = new RoomStore(state.storage, { maxMessages: 3, maxAgeMs: 60_000 });
-      for (let i = 0; i < 5; i++) store.append(store.nextSeq(), 1_000 + i, `{"n":${i}}`, undefined);
+      for (let i = 0; i < 5; i++) store.append(stored(store.nextSeq(), 1_000 + i, `{"n":${i}}`));
       expect([...store.scan(0, 1_010)].map((m) => m.seq)).toEqual([3, 4, 5]);
       expect(store.oldestSeq(1_010)).toBe(3);
     });
@@ -35,9 +45,9 @@ describe("history bounds", () => {
   it("forgets messages older than the age bound, even before they are pruned", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
       const store = new RoomStore(state.storage, { maxMessages: 100, maxAgeMs: 1_000 });
-      store.append(store.nextSeq(), 10_000, "{}", undefined);
-      store.append(store.nextSeq(), 10_500, "{}", undefined);
-      store.append(store.nextSeq(), 11_200, "{}", undefined);
+      store.append(stored(store.nextSeq(), 10_000, "{}"));
+      store.append(stored(store.nextSeq(), 10_500, "{}"));
+      store.append(stored(store.nextSeq(), 11_200, "{}"));
       expect([...store.scan(0, 11_400)].map((m) => m.seq)).toEqual([2, 3]);
       expect([...store.scan(0, 11_600)].map((m) => m.seq)).toEqual([3]);
       expect(store.oldestSeq(11_400)).toBe(2);
@@ -47,8 +57,8 @@ describe("history bounds", () => {
   it("keeps the sequence counter when history is pruned away", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
       const store = new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 });
-      store.append(store.nextSeq(), 1, "{}", undefined);
-      store.append(store.nextSeq(), 5_000, "{}", undefined);
+      store.append(stored(store.nextSeq(), 1, "{}"));
+      store.append(stored(store.nextSeq(), 5_000, "{}"));
       expect(new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 }).lastSeq()).toBe(2);
     });
   });

@@ -89,6 +89,7 @@ describe("the room's layout", () => {
       scopes: ["subscribe" as const],
       exp: Math.floor(Date.now() / 1000) + 600,
       presence: false,
+      batch: false,
     };
     const res = await stub.fetch("https://room/connect", {
       headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect({ member, subprotocol: false, shard }) },

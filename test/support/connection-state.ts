@@ -10,6 +10,7 @@ export function connectionState(overrides: Partial<ConnectionState> = {}): Conne
     scopes: ["subscribe"],
     exp: 1_800_000_600,
     presence: false,
+    batch: false,
     connectedAt: 1_800_000_000_000,
     ...overrides,
   };

@@ -20,6 +20,15 @@ export function publishHttp(room: string, credential: string, body: unknown, hea
   });
 }
 
+/** A JSON POST with a Bearer credential and extra headers (an Idempotency-Key, say). */
+export function postJson(path: string, credential: string, body: unknown, headers: Record<string, string> = {}) {
+  return request(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${credential}`, ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
 /**
  * The Worker's first request in a test file pays for loading its modules (seconds on a busy machine);
  * `beforeAll(warmUp, WARM_UP_MS)` keeps that out of the first test's timeout.

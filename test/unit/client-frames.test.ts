@@ -26,6 +26,31 @@ describe("parseClientFrame", () => {
     expect(parse(frame)).toEqual({ ok: true, frame });
   });
 
+  it("accepts a publish with tags and an idempotency key", () => {
+    const frame = { type: "publish", event: "e", payload: 1, tags: { region: "eu", "t.x_y-1": "é ✓" }, key: "k-1 x" };
+    expect(parse(frame)).toEqual({ ok: true, frame });
+  });
+
+  it("counts tag values and events in code points, not UTF-16 units", () => {
+    const emoji = "😀".repeat(64);
+    expect(parse({ type: "publish", event: emoji, payload: 1, tags: { k: emoji } }).ok).toBe(true);
+    expect(failure(parse({ type: "publish", event: "e", payload: 1, tags: { k: `${emoji}😀` } })).code).toBe(
+      "invalid_message",
+    );
+  });
+
+  it("reads empty tags as none", () => {
+    expect(parse({ type: "publish", event: "e", payload: 1, tags: {} })).toEqual({
+      ok: true,
+      frame: { type: "publish", event: "e", payload: 1 },
+    });
+  });
+
+  it("accepts the limits exactly: 8 tags, 32-character keys, 64-character values, 128-character keys", () => {
+    const tags = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`${i}${"k".repeat(31)}`, "v".repeat(64)]));
+    expect(parse({ type: "publish", event: "e", payload: 1, tags, key: "~".repeat(128) }).ok).toBe(true);
+  });
+
   it("accepts a null payload but not a missing one", () => {
     expect(parse({ type: "publish", event: "e", payload: null }).ok).toBe(true);
     expect(failure(parse({ type: "publish", event: "e" })).code).toBe("invalid_message");
@@ -72,10 +97,35 @@ describe("parseClientFrame", () => {
       { type: "publish", event: "e", payload: 1, to: { rooms: ["x"] } },
       { type: "publish", event: "e", payload: 1, exclude: { users: ["bob"] } },
       { type: "publish", event: "e", payload: 1, ref: { nested: true } },
+      { type: "publish", event: "e", payload: 1, tags: { Region: "eu" } },
+      { type: "publish", event: "e", payload: 1, tags: { ["k".repeat(33)]: "v" } },
+      { type: "publish", event: "e", payload: 1, tags: { region: "" } },
+      { type: "publish", event: "e", payload: 1, tags: { region: "v".repeat(65) } },
+      { type: "publish", event: "e", payload: 1, tags: { region: "e\u0000u" } },
+      { type: "publish", event: "e", payload: 1, tags: { region: 1 } },
+      { type: "publish", event: "e", payload: 1, tags: ["eu"] },
+      {
+        type: "publish",
+        event: "e",
+        payload: 1,
+        tags: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, "v"])),
+      },
+      { type: "publish", event: "e", payload: 1, key: "" },
+      { type: "publish", event: "e", payload: 1, key: "k".repeat(129) },
+      { type: "publish", event: "e", payload: 1, key: " leading" },
+      { type: "publish", event: "e", payload: 1, key: "trailing " },
+      { type: "publish", event: "e", payload: 1, key: "tab\tinside" },
+      { type: "publish", event: "e", payload: 1, key: "ünicode" },
+      { type: "publish", event: "e", payload: 1, key: 7 },
       { type: "ping", extra: 1 },
     ]) {
       expect(failure(parse(frame)).code, JSON.stringify(frame)).toBe("invalid_message");
     }
+  });
+
+  it("refuses a tag named __proto__ instead of dropping it", () => {
+    const text = '{"type":"publish","event":"e","payload":1,"tags":{"__proto__":"x"}}';
+    expect(failure(parseClientFrame(text, LIMIT)).code).toBe("invalid_message");
   });
 
   it("refuses a publish that forges a sender, seq, id, ts or room", () => {

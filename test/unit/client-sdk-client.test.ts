@@ -72,7 +72,7 @@ describe("connecting", () => {
     expect(h.client.state).toBe("connecting");
     await flush();
     const socket = FakeSocket.last();
-    expect(socket.url).toBe("ws://gw.test/v1/rooms/lobby/ws");
+    expect(socket.url).toBe("ws://gw.test/v1/rooms/lobby/ws?batch=1");
     expect(socket.protocols[0]).toBe("broadcast.v1");
     expect(socket.protocols[1]).toMatch(/^bearer\./);
     expect(socket.protocols).toHaveLength(2);
@@ -141,6 +141,33 @@ describe("reconnecting and resuming", () => {
     expect(h.client.lastSeq).toBe(15);
   });
 
+  it("emits the messages of a batch frame one by one, in order, dropping those already delivered", async () => {
+    const h = start();
+    const socket = await connected(h, 0);
+    socket.message(1);
+    socket.batch([1, 2, 3]);
+    socket.message(3);
+    socket.batch([4, 6]);
+    expect(h.payloads).toEqual([1, 2, 3, 4, 6]);
+    expect(h.client.lastSeq).toBe(6);
+  });
+
+  it("stops emitting a batch's messages once a listener closes the client", async () => {
+    const h = start();
+    const socket = await connected(h, 0);
+    h.client.on("message", (m) => {
+      if (m.seq === 2) h.client.close();
+    });
+    socket.batch([1, 2, 3]);
+    expect(h.payloads).toEqual([1, 2]);
+  });
+
+  it("does not ask for batch frames when told not to", async () => {
+    start({ batch: false });
+    await flush();
+    expect(FakeSocket.last().url).toBe("ws://gw.test/v1/rooms/lobby/ws");
+  });
+
   it("treats seq gaps as normal (targeted messages skip clients)", async () => {
     const h = start();
     const socket = await connected(h, 0);
@@ -178,7 +205,7 @@ describe("reconnecting and resuming", () => {
     const first = await connected(h, 4);
     first.serverClose(1011);
     const second = await nextSocket();
-    expect(second.url).toMatch(/\?access_token=[\w.-]+&since=4&presence=1$/);
+    expect(second.url).toMatch(/\?access_token=[\w.-]+&since=4&presence=1&batch=1$/);
     expect(second.protocols).toEqual(["broadcast.v1"]);
   });
 
@@ -380,7 +407,14 @@ describe("publish", () => {
     const socket = await connected(h);
     const ack = h.client.publish("chat", { text: "hi" }, { to: { users: ["bob"] } });
     const frame = socket.sentFrames()[0];
-    expect(frame).toEqual({ type: "publish", event: "chat", payload: { text: "hi" }, to: { users: ["bob"] }, ref: 1 });
+    expect(frame).toEqual({
+      type: "publish",
+      event: "chat",
+      payload: { text: "hi" },
+      to: { users: ["bob"] },
+      ref: 1,
+      key: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     socket.receive({ type: "ack", ref: 1, id: "m1", seq: 1, delivered: 2 });
     await expect(ack).resolves.toEqual({ id: "m1", seq: 1, delivered: 2 });
   });
@@ -420,15 +454,53 @@ describe("publish", () => {
     await expect(b).resolves.toMatchObject({ id: "m2" });
   });
 
-  it("rejects unacknowledged publishes with connection_lost when the socket drops, and never resends them", async () => {
+  it("gives every publish its own key, or the one the app chose, and refuses a key that is not printable ASCII", async () => {
+    const h = start();
+    const socket = await connected(h);
+    const acks = [
+      h.client.publish("e", 1),
+      h.client.publish("e", 2),
+      h.client.publish("e", 3, { key: "order-7", tags: { region: "eu" } }),
+    ];
+    const [a, b, c] = socket.sentFrames();
+    expect(a?.key).not.toBe(b?.key);
+    expect(c).toMatchObject({ key: "order-7", tags: { region: "eu" } });
+    await expect(h.client.publish("e", 4, { key: "" })).rejects.toMatchObject({ code: "invalid_message" });
+    await expect(h.client.publish("e", 4, { key: " x" })).rejects.toMatchObject({ code: "invalid_message" });
+    expect(socket.sent).toHaveLength(3);
+    for (const ref of [1, 2, 3]) socket.receive({ type: "ack", ref, id: `m${ref}`, seq: ref, delivered: 1 });
+    await Promise.all(acks);
+  });
+
+  it("resends unacknowledged publishes, same key and ref, after the next welcome and before newer ones", async () => {
+    const h = start();
+    const first = await connected(h);
+    const a = h.client.publish("e", "a");
+    const b = h.client.publish("e", "b");
+    first.receive({ type: "ack", ref: 1, id: "m1", seq: 1, delivered: 1 });
+    const [, sentB] = first.sent;
+    first.serverClose(1006);
+    const c = h.client.publish("e", "c");
+    const second = await nextSocket();
+    expect(second.sent).toHaveLength(0);
+    second.welcome(1);
+    expect(second.sent[0]).toBe(sentB);
+    expect(second.sentFrames().map((f) => f.payload)).toEqual(["b", "c"]);
+    // The gateway knows b's key: its ack repeats b's first answer.
+    second.receive({ type: "ack", ref: 2, id: "m2", seq: 2, delivered: 1 });
+    second.receive({ type: "ack", ref: 3, id: "m3", seq: 3, delivered: 1 });
+    await expect(a).resolves.toMatchObject({ id: "m1" });
+    await expect(b).resolves.toMatchObject({ id: "m2" });
+    await expect(c).resolves.toMatchObject({ id: "m3" });
+  });
+
+  it("rejects publishes waiting to be resent with the terminal code when the gateway ends the session", async () => {
     const h = start();
     const first = await connected(h);
     const p = h.client.publish("e", 1);
-    first.serverClose(1006);
-    await expect(p).rejects.toMatchObject({ code: "connection_lost" });
-    const second = await nextSocket();
-    second.welcome(0);
-    expect(second.sent).toHaveLength(0);
+    first.serverClose(4002);
+    await expect(p).rejects.toMatchObject({ code: "token_revoked" });
+    expect(h.client.queued).toBe(0);
   });
 
   it("rejects with ack_timeout when no ack comes", async () => {
@@ -438,6 +510,147 @@ describe("publish", () => {
     const settled = expect(p).rejects.toMatchObject({ code: "ack_timeout" });
     await clock.advance(1_000);
     await settled;
+  });
+});
+
+describe("filters", () => {
+  const filterOf = (socket: FakeSocket) => {
+    const url = new URL(socket.url);
+    return { events: url.searchParams.get("events"), tags: url.searchParams.get("tags") };
+  };
+
+  it("connects with the filter given as options", async () => {
+    start({ events: ["order.*", "user.joined"], tags: { region: ["eu", "us"] } });
+    await flush();
+    expect(filterOf(FakeSocket.last())).toEqual({ events: "order.*,user.joined", tags: "region:eu,region:us" });
+  });
+
+  it("refuses a filter the gateway would refuse when it is built, naming it", () => {
+    const base = { url: "ws://gw.test", room: "lobby", token: () => "t", WebSocket: FakeSocket };
+    expect(() => new BroadcastClient({ ...base, tags: { Region: ["eu"] } })).toThrow(/tag key/);
+    expect(() => new BroadcastClient({ ...base, events: ["a,b"] })).toThrow(/comma/);
+  });
+
+  it("changes the filter live: sends a filter frame, resolves on filtered, and keeps it for reconnects", async () => {
+    const h = start();
+    const first = await connected(h);
+    const changed = h.client.setFilter({ events: ["order.*"], tags: { region: ["eu"] } });
+    expect(first.sentFrames()).toEqual([{ type: "filter", events: ["order.*"], tags: { region: ["eu"] } }]);
+    first.receive({ type: "filtered", events: ["order.*"], tags: { region: ["eu"] } });
+    await expect(changed).resolves.toBeUndefined();
+    first.serverClose(1006);
+    expect(filterOf(await nextSocket())).toEqual({ events: "order.*", tags: "region:eu" });
+  });
+
+  it("clears the filter with an empty one, on the socket and for reconnects", async () => {
+    const h = start({ events: ["a"] });
+    const first = await connected(h);
+    const cleared = h.client.setFilter({});
+    expect(first.sentFrames()).toEqual([{ type: "filter" }]);
+    first.receive({ type: "filtered", events: [], tags: {} });
+    await cleared;
+    first.serverClose(1006);
+    expect(filterOf(await nextSocket())).toEqual({ events: null, tags: null });
+  });
+
+  it("rejects when the gateway refuses the filter, and keeps the one it had for reconnects", async () => {
+    const h = start({ events: ["a"] });
+    const first = await connected(h);
+    const refused = h.client.setFilter({ events: ["b"] });
+    first.receive({ type: "error", code: "rate_limited", message: "slow down" });
+    await expect(refused).rejects.toMatchObject({ code: "rate_limited" });
+    expect(h.errors).toEqual([]);
+    first.serverClose(1006);
+    expect(filterOf(await nextSocket()).events).toBe("a");
+  });
+
+  it("rejects a filter with bad syntax at once, sending nothing", async () => {
+    const h = start();
+    const socket = await connected(h);
+    await expect(h.client.setFilter({ tags: { region: [] } })).rejects.toMatchObject({ code: "invalid_filter" });
+    await expect(h.client.setFilter({ events: Array.from({ length: 17 }, (_, i) => `e${i}`) })).rejects.toMatchObject({
+      code: "invalid_filter",
+    });
+    expect(socket.sent).toHaveLength(0);
+  });
+
+  it("rejects with filter_timeout when no answer comes", async () => {
+    const h = start({ ackTimeoutMs: 1_000 });
+    await connected(h);
+    const settled = expect(h.client.setFilter({ events: ["a"] })).rejects.toMatchObject({ code: "filter_timeout" });
+    await clock.advance(1_000);
+    await settled;
+  });
+
+  it("while reconnecting, connects with the new filter and resolves on welcome", async () => {
+    const h = start();
+    (await connected(h)).serverClose(1006);
+    let done = false;
+    const changed = h.client.setFilter({ events: ["a"] }).then(() => (done = true));
+    const second = await nextSocket();
+    expect(filterOf(second).events).toBe("a");
+    expect(done).toBe(false);
+    second.welcome(0);
+    await changed;
+    expect(second.sent).toHaveLength(0);
+  });
+
+  it("settles a filter the dropped socket never answered with the reconnect's welcome", async () => {
+    const h = start();
+    const first = await connected(h);
+    const changed = h.client.setFilter({ events: ["a"] });
+    first.serverClose(1006);
+    const second = await nextSocket();
+    expect(filterOf(second).events).toBe("a");
+    second.welcome(0);
+    await expect(changed).resolves.toBeUndefined();
+  });
+
+  it("sends a filter asked for after the connect had started once welcomed, and resolves on its answer", async () => {
+    const h = start();
+    await flush();
+    const socket = FakeSocket.last();
+    const changed = h.client.setFilter({ events: ["late"] });
+    expect(filterOf(socket).events).toBeNull();
+    socket.welcome(0);
+    expect(socket.sentFrames()).toEqual([{ type: "filter", events: ["late"] }]);
+    socket.receive({ type: "filtered", events: ["late"], tags: {} });
+    await expect(changed).resolves.toBeUndefined();
+  });
+
+  it("remembers a filter set before connect() for the first connect", async () => {
+    const h = start({}, false);
+    await h.client.setFilter({ tags: { tier: ["gold"] } });
+    h.client.connect();
+    await flush();
+    expect(filterOf(FakeSocket.last()).tags).toBe("tier:gold");
+  });
+
+  it("rejects a waiting filter when the client is closed", async () => {
+    const h = start();
+    await flush();
+    const changed = h.client.setFilter({ events: ["a"] });
+    h.client.close();
+    await expect(changed).rejects.toMatchObject({ code: "closed" });
+  });
+
+  it("routes ref-less errors to the oldest unanswered refresh or filter, in the order they were sent", async () => {
+    const h = start();
+    const socket = await connected(h);
+    await clock.advance(3_540_000);
+    expect(socket.sentFrames().at(-1)?.type).toBe("refresh");
+    const changed = h.client.setFilter({ events: ["a"] });
+    socket.receive({ type: "error", code: "invalid_signature", message: "refresh refused" });
+    expect(h.errors.map((e) => e.code)).toEqual(["invalid_signature"]);
+    socket.receive({ type: "error", code: "rate_limited", message: "filter refused" });
+    await expect(changed).rejects.toMatchObject({ code: "rate_limited" });
+  });
+
+  it("reports a filtered frame nobody asked for", async () => {
+    const h = start();
+    const socket = await connected(h);
+    socket.receive({ type: "filtered", events: [], tags: {} });
+    expect(h.errors.map((e) => e.code)).toEqual(["invalid_frame"]);
   });
 });
 

@@ -139,16 +139,12 @@ export class FakeSocket implements WebSocketLike {
   }
 
   message(seq: number, payload: unknown = seq): void {
-    this.receive({
-      type: "message",
-      id: `m${seq}`,
-      seq,
-      room: "lobby",
-      event: "note",
-      payload,
-      sender: { kind: "api_key", id: "k1" },
-      ts: 1,
-    });
+    this.receive(messageFrame(seq, payload));
+  }
+
+  /** One `batch` frame holding these messages, in this order. */
+  batch(seqs: number[]): void {
+    this.receive({ type: "batch", messages: seqs.map((seq) => messageFrame(seq, seq)) });
   }
 
   serverClose(code: number, reason = ""): void {
@@ -156,6 +152,19 @@ export class FakeSocket implements WebSocketLike {
     for (const l of this.listeners.error) if (code === 1006) l(new Error("connection dropped"));
     for (const l of this.listeners.close) l({ code, reason });
   }
+}
+
+export function messageFrame(seq: number, payload: unknown = seq) {
+  return {
+    type: "message",
+    id: `m${seq}`,
+    seq,
+    room: "lobby",
+    event: "note",
+    payload,
+    sender: { kind: "api_key", id: "k1" },
+    ts: 1,
+  };
 }
 
 /** A `ws`-like socket: has `on('unexpected-response')`, which the client uses to read a refused upgrade. */

@@ -22,3 +22,14 @@ describe("BoundedQueue", () => {
     expect(() => new BoundedQueue(1.5)).toThrow(RangeError);
   });
 });
+
+describe("BoundedQueue.requeue", () => {
+  it("puts items back in front, in order, even past the capacity, and then refuses new ones", () => {
+    const q = new BoundedQueue<number>(2);
+    q.push(3);
+    q.requeue([1, 2]);
+    expect(q.size).toBe(3);
+    expect(q.push(4)).toBe(false);
+    expect(q.drain()).toEqual([1, 2, 3]);
+  });
+});

@@ -8,7 +8,15 @@ import {
   type WebSocketConstructorLike,
 } from "../../src/client/transport.ts";
 
-const base = { url: "https://gw.example.com", room: "lobby", token: "h.p.s", presence: false, since: undefined };
+const base = {
+  url: "https://gw.example.com",
+  room: "lobby",
+  token: "h.p.s",
+  presence: false,
+  since: undefined,
+  batch: false,
+  filter: {},
+};
 
 describe("connectRequest", () => {
   it("carries the token as a subprotocol beside broadcast.v1 by default, and the resume point as since.<seq>", () => {
@@ -31,6 +39,16 @@ describe("connectRequest", () => {
       protocols: ["broadcast.v1"],
       headers: { authorization: "Bearer h.p.s" },
     });
+  });
+
+  it("asks for batch frames and a filter in the query, percent-encoded", () => {
+    const filter = { events: ["order.*", "chat message"], tags: { region: ["eu", "us"] } };
+    const r = connectRequest({ ...base, carrier: "subprotocol", batch: true, filter });
+    const url = new URL(r.url);
+    expect(url.searchParams.get("batch")).toBe("1");
+    expect(url.searchParams.get("events")).toBe("order.*,chat message");
+    expect(url.searchParams.get("tags")).toBe("region:eu,region:us");
+    expect(r.url).not.toContain(" ");
   });
 
   it("leaves out since on a first connect", () => {
@@ -73,6 +91,22 @@ describe("parseServerFrame", () => {
       { type: "refreshed", exp: 2_000_000_000 },
       { type: "presence", action: "leave", user: "u", connectionId: "c" },
       { type: "pong" },
+      { type: "filtered", events: ["a.*"], tags: { region: ["eu"] } },
+      { type: "filtered", events: [], tags: {} },
+      {
+        type: "batch",
+        messages: [1, 2].map((seq) => ({
+          type: "message",
+          id: `m${seq}`,
+          seq,
+          room: "r",
+          event: "e",
+          tags: { region: "eu" },
+          payload: seq,
+          sender: { kind: "api_key", id: "k" },
+          ts: 1,
+        })),
+      },
     ];
     for (const f of frames) expect(parseServerFrame(JSON.stringify(f)), f.type).toEqual({ ok: true, frame: f });
   });
@@ -84,6 +118,26 @@ describe("parseServerFrame", () => {
     expect(parseServerFrame('{"type":"welcome","seq":"1"}')).toMatchObject({ ok: false });
     expect(parseServerFrame("[]")).toEqual({ ok: false, reason: "frame has no type" });
     expect(parseServerFrame('{"type":"from-the-future"}')).toEqual({ ok: "unknown" });
+    const message = {
+      type: "message",
+      id: "m",
+      seq: 1,
+      room: "r",
+      event: "e",
+      payload: 1,
+      sender: { kind: "user", id: "u" },
+      ts: 1,
+    };
+    for (const bad of [
+      { ...message, tags: { region: 1 } },
+      { ...message, tags: ["eu"] },
+      { type: "batch", messages: [message, { ...message, seq: "2" }] },
+      { type: "batch", messages: [message, { ...message, type: "presence" }] },
+      { type: "batch", messages: message },
+      { type: "filtered", events: "a", tags: {} },
+      { type: "filtered", events: [], tags: { region: "eu" } },
+    ])
+      expect(parseServerFrame(JSON.stringify(bad)), JSON.stringify(bad)).toMatchObject({ ok: false });
   });
 });
 

@@ -1,20 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { offeredSubprotocols, publisherCredentialFrom, upgradeCarriers } from "../../src/auth/credentials.ts";
 
-const url = (query = "") => new URL(`https://gateway.test/v1/rooms/r/ws${query}`);
+/** A decoded query string, as Hono's `c.req.query()` gives it. */
+const query = (q = "") => Object.fromEntries(new URLSearchParams(q));
 
 describe("upgradeCarriers", () => {
   it("finds nothing when no carrier is present", () => {
-    expect(upgradeCarriers(new Headers(), url()).token).toBeUndefined();
-    expect(upgradeCarriers(new Headers(), url("?access_token=")).token).toBeUndefined();
+    expect(upgradeCarriers(new Headers(), query()).token).toBeUndefined();
+    expect(upgradeCarriers(new Headers(), query("?access_token=")).token).toBeUndefined();
   });
 
   it("reads each carrier on its own", () => {
-    expect(upgradeCarriers(new Headers({ authorization: "Bearer h.h.h" }), url()).token).toBe("h.h.h");
-    expect(upgradeCarriers(new Headers({ "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s" }), url()).token).toBe(
-      "s.s.s",
-    );
-    expect(upgradeCarriers(new Headers(), url("?access_token=q.q.q")).token).toBe("q.q.q");
+    expect(upgradeCarriers(new Headers({ authorization: "Bearer h.h.h" }), query()).token).toBe("h.h.h");
+    expect(
+      upgradeCarriers(new Headers({ "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s" }), query()).token,
+    ).toBe("s.s.s");
+    expect(upgradeCarriers(new Headers(), query("?access_token=q.q.q")).token).toBe("q.q.q");
   });
 
   it("prefers the Authorization header over the subprotocol and the query string", () => {
@@ -22,18 +23,18 @@ describe("upgradeCarriers", () => {
       authorization: "Bearer h.h.h",
       "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s",
     });
-    expect(upgradeCarriers(headers, url("?access_token=q.q.q")).token).toBe("h.h.h");
+    expect(upgradeCarriers(headers, query("?access_token=q.q.q")).token).toBe("h.h.h");
   });
 
   it("prefers the subprotocol over the query string", () => {
     const headers = new Headers({ "sec-websocket-protocol": "broadcast.v1, bearer.s.s.s" });
-    expect(upgradeCarriers(headers, url("?access_token=q.q.q")).token).toBe("s.s.s");
+    expect(upgradeCarriers(headers, query("?access_token=q.q.q")).token).toBe("s.s.s");
   });
 
   it("accepts the Bearer scheme in any case, and ignores other schemes", () => {
-    expect(upgradeCarriers(new Headers({ authorization: "bearer h.h.h" }), url()).token).toBe("h.h.h");
+    expect(upgradeCarriers(new Headers({ authorization: "bearer h.h.h" }), query()).token).toBe("h.h.h");
     expect(
-      upgradeCarriers(new Headers({ authorization: "Basic dXNlcjpwYXNz" }), url("?access_token=q.q.q")).token,
+      upgradeCarriers(new Headers({ authorization: "Basic dXNlcjpwYXNz" }), query("?access_token=q.q.q")).token,
     ).toBe("q.q.q");
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { exceedsBytes, utf8ByteLength } from "../../src/utf8.ts";
-import { encodeMessageFrame, encodeWelcome, type MessageFrame } from "../../src/wire.ts";
+import {
+  type BatchFrame,
+  encodeBatchFrame,
+  encodeFiltered,
+  encodeMessageFrame,
+  encodeWelcome,
+  type MessageFrame,
+} from "../../src/wire.ts";
 
 describe("encodeMessageFrame", () => {
   const cases: { name: string; frame: MessageFrame }[] = [
@@ -44,6 +51,20 @@ describe("encodeMessageFrame", () => {
       },
     },
     {
+      name: "tags, in the order they were published, with quotes and unicode",
+      frame: {
+        type: "message",
+        id: "x",
+        seq: 8,
+        room: "r",
+        event: "order.paid",
+        tags: { tier: 'go"ld', region: "eu-😀" },
+        payload: { n: 1 },
+        sender: { kind: "api_key", id: "k" },
+        ts: 5,
+      },
+    },
+    {
       name: "a null payload",
       frame: {
         type: "message",
@@ -65,10 +86,50 @@ describe("encodeMessageFrame", () => {
     });
   }
 
+  it("leaves tags out when the message has none", () => {
+    const meta = { id: "x", seq: 1, room: "r", event: "e", sender: { kind: "user" as const, id: "u" }, ts: 1 };
+    expect(encodeMessageFrame({ ...meta, tags: undefined }, "1")).not.toContain('"tags"');
+  });
+
   it("encodes a welcome frame with its type first", () => {
     const json = encodeWelcome({ connectionId: "c", room: "r", user: "u", seq: 3 });
     expect(JSON.parse(json)).toEqual({ type: "welcome", connectionId: "c", room: "r", user: "u", seq: 3 });
     expect(json.startsWith('{"type":"welcome"')).toBe(true);
+  });
+});
+
+describe("encodeBatchFrame", () => {
+  const message = (seq: number, payload: unknown): MessageFrame => ({
+    type: "message",
+    id: `id-${seq}`,
+    seq,
+    room: "r",
+    event: "e",
+    payload,
+    sender: { kind: "user", id: "u" },
+    ts: seq,
+  });
+
+  it("splices encoded message frames into the same bytes as JSON.stringify of the batch, in order", () => {
+    const batch: BatchFrame = { type: "batch", messages: [message(1, { a: "é" }), message(2, null), message(3, [1])] };
+    const frames = batch.messages.map(({ type: _type, payload, ...meta }) =>
+      encodeMessageFrame(meta, JSON.stringify(payload)),
+    );
+    expect(encodeBatchFrame(frames)).toBe(JSON.stringify(batch));
+  });
+
+  it("encodes a batch of one", () => {
+    const batch: BatchFrame = { type: "batch", messages: [message(9, "x")] };
+    expect(encodeBatchFrame([JSON.stringify(message(9, "x"))])).toBe(JSON.stringify(batch));
+  });
+});
+
+describe("encodeFiltered", () => {
+  it("always carries both parts, empty when they do not constrain", () => {
+    expect(JSON.parse(encodeFiltered({ events: [], tags: {} }))).toEqual({ type: "filtered", events: [], tags: {} });
+    expect(encodeFiltered({ events: ["a.*"], tags: { r: ["eu"] } })).toBe(
+      '{"type":"filtered","events":["a.*"],"tags":{"r":["eu"]}}',
+    );
   });
 });
 

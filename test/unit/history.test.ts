@@ -1,9 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { canRecover, type Page, replayOf, takePage, type Viewer, visibleTo } from "../../src/room/history.ts";
+import {
+  canRecover,
+  type Page,
+  readableBy,
+  replayOf,
+  takePage,
+  type Viewer,
+  visibleTo,
+} from "../../src/room/history.ts";
 import type { StoredMessage } from "../../src/room/room-store.ts";
 import { encodeHistoryPage } from "../../src/wire.ts";
 
-const message = (audience?: string[]): StoredMessage => ({ seq: 1, frame: "{}", audience });
+const message = (audience?: string[]): StoredMessage => ({
+  seq: 1,
+  frame: "{}",
+  audience,
+  event: "e",
+  tags: undefined,
+});
 
 const alice: Viewer = { kind: "user", sub: "alice" };
 const bob: Viewer = { kind: "user", sub: "bob" };
@@ -34,6 +48,26 @@ describe("visibleTo", () => {
   });
 });
 
+describe("readableBy", () => {
+  const tagged = (event: string, audience?: string[]): StoredMessage => ({
+    ...message(audience),
+    event,
+    tags: { region: "eu" },
+  });
+
+  it("passes what the viewer may see when there is no filter", () => {
+    expect(readableBy(alice, undefined)(tagged("order.paid"))).toBe(true);
+    expect(readableBy(bob, undefined)(tagged("order.paid", ["alice"]))).toBe(false);
+  });
+
+  it("narrows what the viewer may see to what the filter matches", () => {
+    const orders = { events: { exact: [], prefixes: ["order."] }, tags: { region: ["eu"] } };
+    expect(readableBy(alice, orders)(tagged("order.paid"))).toBe(true);
+    expect(readableBy(alice, orders)(tagged("user.joined"))).toBe(false);
+    expect(readableBy(bob, orders)(tagged("order.paid", ["alice"]))).toBe(false);
+  });
+});
+
 describe("canRecover", () => {
   it("recovers a client that is already current, even with nothing retained", () => {
     expect(canRecover(7, 7, undefined)).toBe(true);
@@ -58,7 +92,7 @@ describe("canRecover", () => {
 });
 
 const rows = (sizes: number[], audience?: string[]): StoredMessage[] =>
-  sizes.map((n, i) => ({ seq: i + 1, frame: "x".repeat(n), audience }));
+  sizes.map((n, i) => ({ seq: i + 1, frame: "x".repeat(n), audience, event: "e", tags: undefined }));
 const all = () => true;
 const framesOf = (p: Page) => ({ frames: p.messages.map((m) => m.frame), next: p.next });
 
@@ -82,7 +116,7 @@ describe("takePage", () => {
   });
 
   it("skips what the viewer may not see and has no next when only such messages remain", () => {
-    const mixed = [...rows([1]), { seq: 2, frame: "y", audience: ["bob"] }];
+    const mixed = [...rows([1]), { seq: 2, frame: "y", audience: ["bob"], event: "e", tags: undefined }];
     expect(framesOf(takePage(mixed, (m) => visibleTo(m, alice), 1, 100))).toEqual({ frames: ["x"], next: undefined });
   });
 

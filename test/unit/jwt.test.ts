@@ -239,3 +239,47 @@ describe("verifyUserToken failures that are not the token's fault", () => {
     await expect(verifyUserToken(broken, await hs256(base), at(T))).rejects.toThrow(TypeError);
   });
 });
+
+describe("verifyUserToken with a token verified before", () => {
+  const config = parseConfig({ JWT_SECRET: SECRET });
+  /** Verifies, counting full verifications (each is preceded by the brake). */
+  async function verifyCounting(token: string, now: Date, counter: { full: number }) {
+    return verifyUserToken(config, token, now, async () => {
+      counter.full++;
+    });
+  }
+
+  it("answers a repeat from the cache: the brake and the full check run once", async () => {
+    const token = await hs256({ ...base, jti: "repeat" });
+    const counter = { full: 0 };
+    const first = await verifyCounting(token, at(T), counter);
+    const again = await verifyCounting(token, at(T + 10), counter);
+    expect(again).toEqual(first);
+    expect(counter.full).toBe(1);
+    expect(Object.isFrozen(again)).toBe(true);
+  });
+
+  it("checks a token in full again at its exp, and refuses it once past the tolerance", async () => {
+    const token = await hs256({ ...base, jti: "expiring" });
+    const counter = { full: 0 };
+    await verifyCounting(token, at(T), counter);
+    await verifyCounting(token, at(T + 600), counter);
+    expect(counter.full).toBe(2);
+    await expect(verifyCounting(token, at(T + 606), counter)).rejects.toMatchObject({ code: "token_expired" });
+  });
+
+  it("never lets a cached token vouch for another: a changed signature is checked and refused", async () => {
+    const token = await hs256({ ...base, jti: "tampered" });
+    await verifyUserToken(config, token, at(T));
+    const tampered = `${token.slice(0, -2)}${token.endsWith("AA") ? "BB" : "AA"}`;
+    expect(await codeOf(config, tampered)).toBe("invalid_signature");
+  });
+
+  it("refuses a bad token before caching anything, and does so every time", async () => {
+    const counter = { full: 0 };
+    const bad = await hs256(base, "another-secret-0123456789abcdefgh");
+    for (let i = 0; i < 2; i++)
+      await expect(verifyCounting(bad, at(T), counter)).rejects.toMatchObject({ code: "invalid_signature" });
+    expect(counter.full).toBe(2);
+  });
+});

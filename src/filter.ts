@@ -1,0 +1,150 @@
+// A subscriber's filter: its syntax (query string and frame), its normal form, and the one matcher
+// used for live delivery, resume replay and history. Zod-free and pure, so the client SDK checks and
+// writes the same syntax the gateway reads.
+import {
+  type FilterSpec,
+  isLabel,
+  MAX_EVENT_LENGTH,
+  MAX_FILTER_EVENTS,
+  MAX_FILTER_TAG_PAIRS,
+  MAX_TAG_VALUE_LENGTH,
+  TAG_KEY_PATTERN,
+  type Tags,
+} from "./wire.ts";
+
+/**
+ * A filter in normal form: sorted, without duplicates, so equal filters are equal values (and
+ * survive JSON, the socket attachment's structured clone and the upgrade header unchanged). A
+ * missing part does not constrain; a filter with neither part is no filter (undefined).
+ */
+export type Filter = {
+  /** Exact event names, and prefixes (`order.` from `order.*`) an event may begin with. */
+  events?: { exact: string[]; prefixes: string[] };
+  /** For each tag key, the values accepted; keys in order. */
+  tags?: Record<string, string[]>;
+};
+
+/** What a message offers a filter. */
+export type Filterable = { event: string; tags?: Tags | undefined };
+
+const PREFIX_SUFFIX = ".*";
+
+/**
+ * `__proto__` fits the key pattern but cannot be an own key of an object built by assignment (JSON
+ * and validators drop or misread it), so it is refused rather than silently lost.
+ */
+export const isTagKey = (k: string): boolean => TAG_KEY_PATTERN.test(k) && k !== "__proto__";
+export const isTagValue = (v: string): boolean => isLabel(v, MAX_TAG_VALUE_LENGTH);
+/** An event name, or `prefix.*`: either way a valid event name as written. */
+export const isEventEntry = (e: string): boolean => isLabel(e, MAX_EVENT_LENGTH);
+
+/** What is wrong with a filter as a client states it, or undefined when it is valid. */
+export function filterProblem(spec: FilterSpec): string | undefined {
+  const events = spec.events ?? [];
+  if (events.length > MAX_FILTER_EVENTS) return `at most ${MAX_FILTER_EVENTS} event entries`;
+  const badEvent = events.find((e) => !isEventEntry(e));
+  if (badEvent !== undefined) return `event entry ${JSON.stringify(badEvent)} must be 1-${MAX_EVENT_LENGTH} characters`;
+  let pairs = 0;
+  for (const [key, values] of Object.entries(spec.tags ?? {})) {
+    if (!isTagKey(key)) return `tag key ${JSON.stringify(key)} must be 1-32 of [a-z0-9_.-]`;
+    if (values.length === 0) return `tag key ${JSON.stringify(key)} needs at least one value`;
+    const badValue = values.find((v) => !isTagValue(v));
+    if (badValue !== undefined)
+      return `tag value ${JSON.stringify(badValue)} must be 1-${MAX_TAG_VALUE_LENGTH} characters without control characters`;
+    pairs += values.length;
+  }
+  if (pairs > MAX_FILTER_TAG_PAIRS) return `at most ${MAX_FILTER_TAG_PAIRS} tag pairs`;
+  return undefined;
+}
+
+const sortedUnique = (items: Iterable<string>): string[] => [...new Set(items)].sort();
+
+/** The normal form of a valid spec (see `filterProblem`); undefined when it constrains nothing. */
+export function filterOf(spec: FilterSpec): Filter | undefined {
+  const filter: Filter = {};
+  const events = spec.events ?? [];
+  if (events.length > 0) {
+    filter.events = {
+      exact: sortedUnique(events.filter((e) => !e.endsWith(PREFIX_SUFFIX))),
+      prefixes: sortedUnique(events.filter((e) => e.endsWith(PREFIX_SUFFIX)).map((e) => e.slice(0, -1))),
+    };
+  }
+  const keys = Object.keys(spec.tags ?? {}).sort();
+  if (keys.length > 0) {
+    const tags: Record<string, string[]> = {};
+    for (const key of keys) tags[key] = sortedUnique(spec.tags?.[key] ?? []);
+    filter.tags = tags;
+  }
+  return filter.events === undefined && filter.tags === undefined ? undefined : filter;
+}
+
+/** A filter as the `filtered` frame states it: prefixes written back as `prefix.*`, empty parts for none. */
+export function specOf(filter: Filter | undefined): { events: string[]; tags: Record<string, string[]> } {
+  const events = filter?.events;
+  return {
+    events: events === undefined ? [] : [...events.exact, ...events.prefixes.map((p) => `${p}*`)],
+    tags: filter?.tags ?? {},
+  };
+}
+
+/** The key that groups sockets with equal filters. */
+export const ALL_MESSAGES_KEY = "all";
+
+/** Equal filters give equal keys (the normal form is sorted); no filter gives `ALL_MESSAGES_KEY`. */
+export function canonicalFilterKey(filter: Filter | undefined): string {
+  return filter === undefined ? ALL_MESSAGES_KEY : JSON.stringify([filter.events ?? null, filter.tags ?? null]);
+}
+
+/** Whether a message passes: its event matches an entry (when events are named) and every named tag has an accepted value. */
+export function matchesFilter(filter: Filter | undefined, m: Filterable): boolean {
+  if (filter === undefined) return true;
+  const events = filter.events;
+  if (events !== undefined && !events.exact.includes(m.event) && !events.prefixes.some((p) => m.event.startsWith(p)))
+    return false;
+  for (const [key, accepted] of Object.entries(filter.tags ?? {})) {
+    const value = m.tags !== undefined && Object.hasOwn(m.tags, key) ? m.tags[key] : undefined;
+    if (value === undefined || !accepted.includes(value)) return false;
+  }
+  return true;
+}
+
+/**
+ * The query-string syntax: `events=a,order.*` and `tags=region:eu,region:us,tier:gold`. Returns the
+ * spec, or the problem as a string. Empty parameters constrain nothing (an empty list's spelling).
+ */
+export function parseFilterQuery(events: string | undefined, tags: string | undefined): FilterSpec | string {
+  const spec: FilterSpec = {};
+  if (events !== undefined && events !== "") spec.events = events.split(",");
+  if (tags !== undefined && tags !== "") {
+    const byKey: Record<string, string[]> = {};
+    for (const pair of tags.split(",")) {
+      const colon = pair.indexOf(":");
+      if (colon < 0) return `tag ${JSON.stringify(pair)} must be key:value`;
+      const key = pair.slice(0, colon);
+      if (!isTagKey(key)) return `tag key ${JSON.stringify(key)} must be 1-32 of [a-z0-9_.-]`;
+      byKey[key] = [...(byKey[key] ?? []), pair.slice(colon + 1)];
+    }
+    spec.tags = byKey;
+  }
+  return filterProblem(spec) ?? spec;
+}
+
+/** `filterProblem`, and what the query syntax cannot carry: a comma inside an event entry or a tag value. */
+export function queryFilterProblem(spec: FilterSpec): string | undefined {
+  const problem = filterProblem(spec);
+  if (problem !== undefined) return problem;
+  const texts = [...(spec.events ?? []), ...Object.values(spec.tags ?? {}).flat()];
+  const withComma = texts.find((t) => t.includes(","));
+  return withComma === undefined
+    ? undefined
+    : `${JSON.stringify(withComma)} has a comma, which the query syntax cannot carry`;
+}
+
+/** The query parameters for a spec `queryFilterProblem` accepts (the inverse of `parseFilterQuery`). */
+export function filterQuery(spec: FilterSpec): { events?: string; tags?: string } {
+  const query: { events?: string; tags?: string } = {};
+  if (spec.events !== undefined && spec.events.length > 0) query.events = spec.events.join(",");
+  const pairs = Object.entries(spec.tags ?? {}).flatMap(([key, values]) => values.map((v) => `${key}:${v}`));
+  if (pairs.length > 0) query.tags = pairs.join(",");
+  return query;
+}
