@@ -27,12 +27,14 @@ export default defineConfig(async () => {
           },
         },
         {
-          // The same gateway with rooms over 4 shards and a per-room cap of 40 (10 per shard).
+          // The same gateway with rooms over 4 shards, a per-room cap of 40 (10 per shard) and batch frames of at most 8.
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               remoteBindings: false,
-              miniflare: { bindings: { ...bindings, ROOM_SHARDS: "4", MAX_CONNECTIONS_PER_ROOM: "40" } },
+              miniflare: {
+                bindings: { ...bindings, ROOM_SHARDS: "4", MAX_CONNECTIONS_PER_ROOM: "40", BATCH_MAX_MESSAGES: "8" },
+              },
             }),
           ],
           test: {

@@ -125,6 +125,21 @@ export type BatchBody = z.infer<typeof batchBodySchema>;
 
 const refSchema = z.union([z.string().max(MAX_REF_LENGTH), z.number().int()]);
 
+/**
+ * `{"type":"filter","events"?,"tags"?}`: replaces a socket's filter (`filterOf` gives its normal
+ * form; neither part clears it).
+ */
+export const filterFrameSchema = z
+  .strictObject({
+    type: z.literal("filter"),
+    events: z.array(z.string()).max(MAX_FILTER_EVENTS).optional(),
+    tags: tagRecord(z.array(z.string())).optional(),
+  })
+  .superRefine((frame, ctx) => {
+    const problem = filterProblem(frame);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  }) satisfies z.ZodType<FilterFrame>;
+
 /** Frames a client may send. Strict: a forged `sender`, `seq` or `id` is an invalid message. */
 export const clientFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({
@@ -139,22 +154,9 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   }) satisfies z.ZodType<PublishFrame>,
   z.strictObject({ type: z.literal("ping") }),
   z.strictObject({ type: z.literal("refresh"), token: z.string().min(1).max(8192) }) satisfies z.ZodType<RefreshFrame>,
+  filterFrameSchema,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
-/**
- * `{"type":"filter","events"?,"tags"?}`: replaces a socket's filter (`filterOf` gives its normal
- * form; neither part clears it). Kept out of `clientFrameSchema` until the room answers it.
- */
-export const filterFrameSchema = z
-  .strictObject({
-    type: z.literal("filter"),
-    events: z.array(z.string()).max(MAX_FILTER_EVENTS).optional(),
-    tags: tagRecord(z.array(z.string())).optional(),
-  })
-  .superRefine((frame, ctx) => {
-    const problem = filterProblem(frame);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  }) satisfies z.ZodType<FilterFrame>;
 
 /** Reads a `ref` from a frame that failed validation, so its error can still be correlated. */
 export const looseRefSchema = z.looseObject({ ref: refSchema });

@@ -5,6 +5,7 @@
 import type { Config } from "../config.ts";
 import type { Env } from "../env.ts";
 import { errorFrame, GatewayError } from "../errors.ts";
+import { type Filter, filterOf, specOf } from "../filter.ts";
 import { log } from "../log.ts";
 import type {
   ClientFrame,
@@ -21,6 +22,7 @@ import { exceedsBytes } from "../utf8.ts";
 import {
   CloseCode,
   encodeAck,
+  encodeFiltered,
   encodeRefreshed,
   encodeWelcome,
   PONG_FRAME,
@@ -32,6 +34,7 @@ import type { AlarmClock } from "./alarm.ts";
 import { FrameBudgets } from "./budgets.ts";
 import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf } from "./connection.ts";
+import { Deliverer } from "./deliverer.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
 import { keyOwner, requestFingerprint } from "./idempotency.ts";
 import type { Replay } from "./ledger.ts";
@@ -40,10 +43,9 @@ import { refreshedState } from "./refresh.ts";
 import { SocketRegistry } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
 import { newConnectionId, type ShardRef, shardObjectName } from "./shards.ts";
-import { closeQuietly, deliver, send } from "./socket-errors.ts";
+import { closeQuietly, send } from "./socket-errors.ts";
 import { roomObjectName } from "./stub.ts";
 import { connectionTag, userTag } from "./tags.ts";
-import { type SocketLookup, selectRecipients } from "./targeting.ts";
 
 export type HostLinks = {
   /** The last seq this host's sockets were sent: a new socket's welcome `seq`. */
@@ -60,8 +62,11 @@ export type HostLinks = {
   watchersGone(state: ConnectionState): void;
 };
 
-/** Whom a message is for. */
-export type Delivery = { to?: PublishRequest["to"]; exclude?: PublishRequest["exclude"] };
+/**
+ * A batch frame stays within what workerd itself accepts as one incoming frame (about 1 MiB), so
+ * any peer, another Worker included, can read it; one larger message still goes, alone.
+ */
+const BATCH_MAX_BYTES = 1_048_576;
 
 /** The name the tenant pushes revocations to for this socket's host. */
 const hostObjectName = (s: ConnectionState) =>
@@ -72,8 +77,7 @@ export class SocketHost {
   private readonly admissions = new Admissions();
   private readonly gate: RevocationGate;
   private readonly budgets: FrameBudgets;
-  /** Sockets waiting for their replay: whatever else they are sent meanwhile waits here, in order. */
-  private readonly resuming = new Map<WebSocket, string[]>();
+  readonly deliveries: Deliverer;
   private readonly config: Config;
   private readonly alarm: AlarmClock;
   private readonly links: HostLinks;
@@ -85,6 +89,11 @@ export class SocketHost {
     this.sockets = new SocketRegistry(ctx);
     this.gate = new RevocationGate(env);
     this.budgets = new FrameBudgets(config);
+    this.deliveries = new Deliverer(
+      this.sockets,
+      { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
+      (fn) => setTimeout(fn, 0),
+    );
   }
 
   /** Sockets the tenant must keep pushing to, and the room must keep feeding: open ones and pending connects. */
@@ -129,50 +138,37 @@ export class SocketHost {
    * Accepts an admitted socket and welcomes it. Without a resume, or with a replay read here, the
    * welcome, the replay and the join go out with no await in between. A replay fetched from the
    * coordinator makes everything else for the socket wait until it is sent, so the seam has no gap
-   * and no duplicate either way.
+   * and no duplicate either way. Messages still waiting for their turn (coalescing) follow the
+   * welcome: its seq is the last message already sent.
    */
   async accept(ws: WebSocket, member: Member, shard: ShardRef | undefined, since: number | undefined): Promise<void> {
     const state: ConnectionState = { ...member, connectionId: newConnectionId(shard), connectedAt: Date.now(), shard };
     this.sockets.accept(ws, state);
+    this.deliveries.joined(ws, state);
     const scheduled = this.alarm.schedule(state.exp * 1000);
-    const seq = this.links.lastSeq(shard);
+    const seq = this.deliveries.welcomeSeq(this.links.lastSeq(shard));
     const welcome = { connectionId: state.connectionId, room: state.room, user: state.sub, seq };
     const join = presenceFrame("join", state);
     const replay = since === undefined ? undefined : this.links.replay(since, seq, state);
     if (!(replay instanceof Promise)) {
       send(ws, encodeWelcome(replay === undefined ? welcome : { ...welcome, recovered: replay.recovered }));
-      for (const frame of replay?.frames ?? []) send(ws, frame);
+      for (const frame of this.deliveries.replayFrames(ws, replay?.frames ?? [])) send(ws, frame);
       this.announce(join, ws, state);
       return scheduled;
     }
-    this.resuming.set(ws, []);
+    this.deliveries.hold(ws);
     this.announce(join, ws, state);
     try {
       const { recovered, frames } = await replay;
       send(ws, encodeWelcome({ ...welcome, recovered }));
-      for (const frame of frames) send(ws, frame);
-      for (const frame of this.resuming.get(ws) ?? []) send(ws, frame);
+      for (const frame of this.deliveries.replayFrames(ws, frames)) send(ws, frame);
     } catch (err) {
       this.end(ws, CloseCode.internalError, "resume failed");
       throw err;
     } finally {
-      this.resuming.delete(ws);
+      for (const frame of this.deliveries.release(ws)) send(ws, frame);
     }
     return scheduled;
-  }
-
-  /** The sockets a message is for: everyone, or its targets, less its exclusions. */
-  select(to: Delivery["to"], exclude: Delivery["exclude"]): WebSocket[] {
-    const lookup: SocketLookup<WebSocket> = (tag) => this.sockets.all(tag);
-    return selectRecipients(lookup, to, exclude);
-  }
-
-  /** Sends one encoded frame to `recipients`; returns how many were sent it (`delivered`). */
-  send(recipients: readonly WebSocket[], frame: string): number {
-    if (this.resuming.size === 0) return deliver(recipients, frame);
-    let delivered = 0;
-    for (const ws of recipients) if (this.sendOrHold(ws, frame)) delivered++;
-    return delivered;
   }
 
   /** Whether any socket here receives presence frames. */
@@ -180,25 +176,9 @@ export class SocketHost {
     return this.sockets.presenceWatchers(undefined).length > 0;
   }
 
-  /** Sends to sockets whose user may see a stored message (a gap being filled, not a live delivery). */
-  deliverStored(frame: string, audience: readonly string[] | undefined): number {
-    return this.send(
-      audience === undefined ? this.sockets.all() : audience.flatMap((u) => this.sockets.all(userTag(u))),
-      frame,
-    );
-  }
-
-  private sendOrHold(ws: WebSocket, frame: string): boolean {
-    if (ws.readyState !== WebSocket.OPEN) return false;
-    const held = this.resuming.get(ws);
-    if (held === undefined) return send(ws, frame);
-    held.push(frame);
-    return true;
-  }
-
   /** Presence news to this host's watchers but the socket it is about; relayed beyond when `from` is given. */
   announce(frame: string, except: WebSocket | undefined, from?: ConnectionState): void {
-    for (const ws of this.sockets.presenceWatchers(except)) this.sendOrHold(ws, frame);
+    for (const ws of this.sockets.presenceWatchers(except)) this.deliveries.sendTo(ws, frame);
     if (from !== undefined) this.links.relayPresence(frame, from);
   }
 
@@ -259,7 +239,16 @@ export class SocketHost {
   private async handle(ws: WebSocket, frame: ClientFrame): Promise<void> {
     if (frame.type === "ping") send(ws, PONG_FRAME);
     else if (frame.type === "refresh") await this.refresh(ws, frame.token);
+    else if (frame.type === "filter") this.refilter(ws, filterOf(frame));
     else await this.clientPublish(ws, frame);
+  }
+
+  /** Replaces the socket's filter; the attachment keeps it through hibernation. */
+  private refilter(ws: WebSocket, filter: Filter | undefined): void {
+    const next = { ...stateOf(ws), filter };
+    attach(ws, next);
+    this.deliveries.refiltered(ws, next);
+    send(ws, encodeFiltered(specOf(filter)));
   }
 
   private async clientPublish(ws: WebSocket, frame: PublishFrame): Promise<void> {
@@ -305,7 +294,8 @@ export class SocketHost {
       new Date(),
     );
     if (ws.readyState !== WebSocket.OPEN) return;
-    attach(ws, next);
+    // A filter frame may have changed the filter while the token was checked: keep the newer one.
+    attach(ws, { ...next, filter: stateOf(ws).filter });
     await this.alarm.schedule(next.exp * 1000);
     send(ws, encodeRefreshed(next.exp));
   }
@@ -319,7 +309,7 @@ export class SocketHost {
   depart(ws: WebSocket, code: number): void {
     const state = this.sockets.departure(ws);
     if (state === undefined) return;
-    this.resuming.delete(ws);
+    this.deliveries.left(ws);
     this.budgets.forget(state.connectionId);
     log("disconnect", {
       tenant: state.tenant,

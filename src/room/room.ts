@@ -25,6 +25,7 @@ import type { PushResult } from "../tenant/push.ts";
 import { PING_FRAME, PONG_FRAME, SUBPROTOCOL } from "../wire.ts";
 import { AlarmClock } from "./alarm.ts";
 import { type ConnectionState, stateOf } from "./connection.ts";
+import type { Outgoing } from "./deliverer.ts";
 import { Fanout, type ForwardResult } from "./fanout.ts";
 import type { Page, Viewer } from "./history.ts";
 import { SocketHost } from "./host.ts";
@@ -135,7 +136,13 @@ export class Room extends DurableObject<Env> {
   private publishHere(reqs: readonly PublishRequest[]): Promise<PublishResult[]> {
     const now = Date.now();
     this.ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs));
-    if (this.fanout.count === undefined) return Promise.resolve(reqs.map((req) => this.deliverHere(req, now)));
+    if (this.fanout.count === undefined) {
+      const recorded = reqs.map((req) => this.recordHere(req, now));
+      const delivered = this.host.deliveries.submit(recorded.map((r) => r.outgoing));
+      return Promise.resolve(delivered).then((counts) =>
+        recorded.map(({ outgoing, id }, i) => ({ id, seq: outgoing.seq, delivered: counts[i] ?? 0 })),
+      );
+    }
     return Promise.all(
       reqs.map((req) => {
         const audience = req.to === undefined ? undefined : [...(req.to.users ?? [])];
@@ -150,16 +157,16 @@ export class Room extends DurableObject<Env> {
     );
   }
 
-  /** Unsharded: the sockets are here. */
-  private deliverHere(req: PublishRequest, now: number): PublishResult {
-    const recipients = this.host.select(req.to, req.exclude);
+  /** Unsharded: the sockets are here, so a targeted message's audience is known at once. */
+  private recordHere(req: PublishRequest, now: number): { id: string; outgoing: Outgoing } {
+    const { event, tags, to, exclude } = req;
     // Targeted messages remember who they were for, so replay and history show them to no one else.
     const audience =
-      req.to === undefined
+      to === undefined
         ? undefined
-        : [...new Set(recipients.map((ws) => stateOf(ws).sub).concat(req.to.users ?? []))];
+        : [...new Set(subsOf(this.host.deliveries.select(to, exclude)).concat(to.users ?? []))];
     const { id, seq, frame } = this.ledger.record(req, audience, now);
-    return { id, seq, delivered: this.host.send(recipients, frame) };
+    return { id, outgoing: { seq, frame, event, tags, to, exclude } };
   }
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
@@ -230,24 +237,32 @@ export class Room extends DurableObject<Env> {
 
   // ---- The shard's role: what the room asks of it ----
 
-  /** One forwarded message, delivered after every earlier one; a gap is filled from history first. */
+  /**
+   * One forwarded message, handed to the sockets after every earlier one (a gap is filled from
+   * history first). Only the hand-over is serial: the delivery itself may wait for its turn with
+   * the next forwards, so a busy shard coalesces them.
+   */
   async feed(f: Forward): Promise<ForwardResult> {
-    return this.shard.serial(async () => {
+    const handed = await this.shard.serial(async () => {
       await this.attaching;
       const identity = this.shard.identity;
       if (identity === undefined || this.host.held === 0) {
         this.shard.detach();
-        return { delivered: 0, users: [], held: false };
+        return undefined;
       }
       const step = stepFor(this.shard.fed, f);
-      if (step.kind === "duplicate") return { delivered: 0, users: [], held: true };
-      if (step.kind === "fill") await this.fill(identity, step.after, step.before);
-      const recipients = this.host.select(f.to, f.exclude);
-      const delivered = this.host.send(recipients, f.frame);
-      this.shard.advance(f.seq);
-      const users = f.to?.connections === undefined ? [] : [...new Set(recipients.map((ws) => stateOf(ws).sub))];
-      return { delivered, users, held: true };
+      if (step.kind === "duplicate") return { delivered: [0], users: [] };
+      const missed = step.kind === "fill" ? await this.fill(identity, step.after, step.before) : [];
+      const { seq, frame, event, tags, to, exclude } = f;
+      // Who a connection-targeted message reaches goes back to the room for its audience.
+      const users = to?.connections === undefined ? [] : [...new Set(subsOf(this.host.deliveries.select(to, exclude)))];
+      const delivered = this.host.deliveries.submit([...missed, { seq, frame, event, tags, to, exclude }]);
+      this.shard.advance(seq);
+      return { delivered, users };
     });
+    if (handed === undefined) return { delivered: 0, users: [], held: false };
+    const counts = await handed.delivered;
+    return { delivered: counts.at(-1) ?? 0, users: handed.users, held: true };
   }
 
   async presenceFrom(frame: string): Promise<void> {
@@ -286,19 +301,18 @@ export class Room extends DurableObject<Env> {
     return this.attaching;
   }
 
-  /** Delivers what this shard missed between `after` and `before`, to whoever may still see it. */
-  private async fill(room: RoomIdentity, after: number, before: number): Promise<void> {
+  /** What this shard missed between `after` and `before`, for whoever may still see it. */
+  private async fill(room: RoomIdentity, after: number, before: number): Promise<Outgoing[]> {
+    const missed: Outgoing[] = [];
     let from: number | undefined = after;
     while (from !== undefined) {
       const page = await this.coordinatorOf(room).missed(from, before);
-      for (const m of page.messages) {
-        this.host.deliverStored(m.frame, m.audience);
-        this.shard.advance(m.seq);
-      }
+      for (const m of page.messages)
+        missed.push({ seq: m.seq, frame: m.frame, event: m.event, tags: m.tags, stored: { audience: m.audience } });
       from = page.next;
     }
-    // Whatever history no longer holds is gone for good; move past it.
-    this.shard.advance(before - 1);
+    // Whatever history no longer holds is gone for good: the forward moves the shard past it.
+    return missed;
   }
 
   private relayToRoom(frame: string, s: ConnectionState): void {
@@ -406,3 +420,5 @@ export class Room extends DurableObject<Env> {
       this.ctx.waitUntil(this.alarmClock.schedule(Date.now()));
   }
 }
+
+const subsOf = (sockets: readonly WebSocket[]) => sockets.map((ws) => stateOf(ws).sub);
