@@ -56,6 +56,11 @@ export class Deliverer {
     return this.outbox.submit(messages);
   }
 
+  /** Sends what waits for its turn now (see Outbox.flush). */
+  flush(): void {
+    this.outbox.flush();
+  }
+
   /**
    * The seq a new socket's welcome names: `recorded` (the last seq this object has), unless messages
    * still wait to go out; those go to the new socket too, so its welcome must precede them.

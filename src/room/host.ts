@@ -300,8 +300,12 @@ export class SocketHost {
     send(ws, encodeRefreshed(next.exp));
   }
 
-  /** Server-side close: the leave is announced now, not when the peer answers. */
+  /**
+   * Server-side close: the leave is announced now, not when the peer answers. Messages already
+   * accepted and waiting for their turn go out first, so the socket gets what was due before it.
+   */
   end(ws: WebSocket, code: number, reason: string): void {
+    this.deliveries.flush();
     closeQuietly(ws, code, reason);
     this.depart(ws, code);
   }

@@ -35,15 +35,24 @@ export class Outbox<M> {
     return new Promise((resolve, reject) => this.waiting.push({ messages, resolve, reject }));
   }
 
+  /** Delivers what waits now, before its turn: a socket about to be closed gets what it was due first. */
+  flush(): void {
+    if (this.waiting.length > 0) this.deliverWaiting();
+  }
+
   /** Delivers what waited, all at once, and stays busy for one more turn; with nothing waiting, goes idle. */
   private turn(): void {
-    const due = this.waiting;
-    if (due.length === 0) {
+    if (this.waiting.length === 0) {
       this.busy = false;
       return;
     }
-    this.waiting = [];
     this.defer(() => this.turn());
+    this.deliverWaiting();
+  }
+
+  private deliverWaiting(): void {
+    const due = this.waiting;
+    this.waiting = [];
     let delivered: number[];
     try {
       delivered = this.deliver(due.flatMap((w) => w.messages));

@@ -57,6 +57,17 @@ describe("Outbox", () => {
     expect(outbox.firstWaiting()).toBe(7);
   });
 
+  it("delivers what waits at once when flushed, and still goes idle on its turn", async () => {
+    const { outbox, deliveries, nextTurn, pendingTurns } = harness();
+    outbox.submit([1]);
+    const waiting = outbox.submit([2]);
+    outbox.flush();
+    expect(deliveries).toEqual([[1], [2]]);
+    expect(await waiting).toEqual([20]);
+    await nextTurn();
+    expect(pendingTurns()).toBe(0);
+  });
+
   it("rejects every waiting submission when a delivery throws", async () => {
     const turns: (() => void)[] = [];
     const outbox = new Outbox<number>(
