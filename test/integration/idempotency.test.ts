@@ -14,6 +14,7 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { tablesOf as tablesInStorage } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -42,15 +43,7 @@ const age = (room: string, ms: number) =>
     state.storage.sql.exec("UPDATE idempotency SET ts = ts - ?", ms);
   });
 
-const tablesOf = (room: string) =>
-  runInDurableObject(stubFor(room), (_i, state) =>
-    state.storage.sql
-      .exec<{ name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'",
-      )
-      .toArray()
-      .map((r) => r.name),
-  );
+const tablesOf = (room: string) => tablesInStorage(stubFor(room));
 
 describe("a repeated Idempotency-Key over HTTP", () => {
   it("answers with the first answer and Idempotent-Replayed: true, and delivers the message once", async () => {

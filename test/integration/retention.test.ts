@@ -3,6 +3,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connect, freshRoom, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { tablesOf as tablesInStorage } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -16,15 +17,7 @@ const age = (room: string, ms: number) =>
     state.storage.sql.exec("UPDATE messages SET ts = ts - ?", ms);
   });
 
-const tablesOf = (room: string) =>
-  runInDurableObject(stubFor(room), (_i, state) =>
-    state.storage.sql
-      .exec<{ name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'",
-      )
-      .toArray()
-      .map((r) => r.name),
-  );
+const tablesOf = (room: string) => tablesInStorage(stubFor(room));
 
 async function historyOf(room: string) {
   const res = await request(`/v1/rooms/${room}/messages`, { headers: { "x-api-key": apiKey("adminacme") } });

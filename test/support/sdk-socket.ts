@@ -1,27 +1,21 @@
 // The client SDK's WebSocket inside workerd: the upgrade goes to the Worker in-process, and a test
 // may cut the connection at a frame of its choice, as a network would, to force a reconnect.
 import { exports } from "cloudflare:workers";
-import type { SocketCloseEvent, SocketMessageEvent, WebSocketLike } from "../../src/client/transport.ts";
-
-type Listeners = {
-  open: (() => void)[];
-  message: ((e: SocketMessageEvent) => void)[];
-  close: ((e: SocketCloseEvent) => void)[];
-  error: ((e: unknown) => void)[];
-};
+import type { WebSocketLike } from "../../src/client/transport.ts";
+import { SocketListeners } from "./socket-listeners.ts";
 
 /** Decides, for each frame the gateway sends, whether the connection dies instead of delivering it. */
 export type Cut = (frame: string) => boolean;
 
-export class InProcessSocket implements WebSocketLike {
+export class InProcessSocket extends SocketListeners implements WebSocketLike {
   /** Set by a test; every socket opened from then on consults it. */
   static cut: Cut = () => false;
   static opened = 0;
   readyState = 0;
   private ws: WebSocket | undefined;
-  private readonly listeners: Listeners = { open: [], message: [], close: [], error: [] };
 
   constructor(url: string, protocols: string[]) {
+    super();
     InProcessSocket.opened++;
     const target = new URL(url);
     target.protocol = target.protocol === "wss:" ? "https:" : "http:";
@@ -41,7 +35,7 @@ export class InProcessSocket implements WebSocketLike {
     this.readyState = 1;
     ws.addEventListener("message", (e) => {
       if (this.readyState !== 1 || typeof e.data !== "string") return;
-      if (!InProcessSocket.cut(e.data)) for (const l of this.listeners.message) l({ data: e.data });
+      if (!InProcessSocket.cut(e.data)) this.emit("message", { data: e.data });
       else {
         // The frame is lost with the connection; the gateway sees the socket go away.
         ws.close(1011, "cut by the test");
@@ -49,21 +43,13 @@ export class InProcessSocket implements WebSocketLike {
       }
     });
     ws.addEventListener("close", (e) => this.ended(e.code, e.reason));
-    for (const l of this.listeners.open) l();
+    this.emit("open", undefined);
   }
 
   private ended(code: number, reason: string): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
-    for (const l of this.listeners.close) l({ code, reason });
-  }
-
-  addEventListener(type: "open", listener: () => void): void;
-  addEventListener(type: "message", listener: (event: SocketMessageEvent) => void): void;
-  addEventListener(type: "close", listener: (event: SocketCloseEvent) => void): void;
-  addEventListener(type: "error", listener: (event: unknown) => void): void;
-  addEventListener(type: keyof Listeners, listener: (event: never) => void): void {
-    (this.listeners[type] as ((event: never) => void)[]).push(listener);
+    this.emit("close", { code, reason });
   }
 
   send(data: string): void {

@@ -1,6 +1,7 @@
 // Fakes for the client SDK's unit tests: a manual clock with timers, and a WebSocket the test
 // drives frame by frame. No network, no real time.
-import type { SocketCloseEvent, SocketMessageEvent, WebSocketLike } from "../../src/client/transport.ts";
+import type { WebSocketLike } from "../../src/client/transport.ts";
+import { SocketListeners } from "../support/socket-listeners.ts";
 
 /** Lets pending promise callbacks (an async token provider, for instance) run. */
 export async function flush(): Promise<void> {
@@ -58,15 +59,8 @@ export class FakeClock {
   }
 }
 
-type Listeners = {
-  open: (() => void)[];
-  message: ((e: SocketMessageEvent) => void)[];
-  close: ((e: SocketCloseEvent) => void)[];
-  error: ((e: unknown) => void)[];
-};
-
 /** A socket whose server side is the test. Every instance is recorded in `FakeSocket.all`. */
-export class FakeSocket implements WebSocketLike {
+export class FakeSocket extends SocketListeners implements WebSocketLike {
   static all: FakeSocket[] = [];
   readonly url: string;
   readonly protocols: string[];
@@ -74,9 +68,9 @@ export class FakeSocket implements WebSocketLike {
   readyState = 0;
   readonly sent: string[] = [];
   closedByClient: { code?: number; reason?: string } | undefined;
-  private readonly listeners: Listeners = { open: [], message: [], close: [], error: [] };
 
   constructor(url: string, protocols: string[], options?: { headers: Record<string, string> }) {
+    super();
     this.url = url;
     this.protocols = protocols;
     this.headers = options?.headers;
@@ -91,14 +85,6 @@ export class FakeSocket implements WebSocketLike {
     const s = FakeSocket.all.at(-1);
     if (s === undefined) throw new Error("no socket was created");
     return s;
-  }
-
-  addEventListener(type: "open", listener: () => void): void;
-  addEventListener(type: "message", listener: (event: SocketMessageEvent) => void): void;
-  addEventListener(type: "close", listener: (event: SocketCloseEvent) => void): void;
-  addEventListener(type: "error", listener: (event: unknown) => void): void;
-  addEventListener(type: keyof Listeners, listener: (event: never) => void): void {
-    (this.listeners[type] as ((event: never) => void)[]).push(listener);
   }
 
   send(data: string): void {
@@ -118,12 +104,12 @@ export class FakeSocket implements WebSocketLike {
   // Server side.
   open(): void {
     this.readyState = 1;
-    for (const l of this.listeners.open) l();
+    this.emit("open", undefined);
   }
 
   receive(frame: unknown): void {
     const data = typeof frame === "string" ? frame : JSON.stringify(frame);
-    for (const l of this.listeners.message) l({ data });
+    this.emit("message", { data });
   }
 
   welcome(seq: number, extra: Record<string, unknown> = {}): void {
@@ -149,8 +135,8 @@ export class FakeSocket implements WebSocketLike {
 
   serverClose(code: number, reason = ""): void {
     this.readyState = 3;
-    for (const l of this.listeners.error) if (code === 1006) l(new Error("connection dropped"));
-    for (const l of this.listeners.close) l({ code, reason });
+    if (code === 1006) this.emit("error", new Error("connection dropped"));
+    this.emit("close", { code, reason });
   }
 }
 
