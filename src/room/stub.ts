@@ -1,7 +1,5 @@
 import type { Env } from "../env.ts";
-
-/** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
-export const roomObjectName = (tenant: string, room: string) => `${tenant}/${room}`;
+import { roomObjectName } from "./shards.ts";
 
 /** A room object by the name it was created with (the tenant's registry stores names). */
 export function roomStubByName(env: Env, name: string) {
