@@ -95,6 +95,7 @@ function pointRows(name: string, points: readonly ShardCostPoint[], fit: Fit | u
       `${fmt(p.connect.serverCpuMsPerConnectByRole[RUNTIME], 2)} / ${fmt(p.connect.serverCpuMsPerConnect, 2)}`,
       fmt((p.connect.jsHeapBytesPerSocket ?? Number.NaN) / 1024, 1),
       `${p.latency.lost + p.cost.lost} / ${p.latency.duplicates + p.cost.duplicates}`,
+      fmt(Math.max(p.latency.otherCores, p.cost.otherCores), 2),
     ];
   });
 }
@@ -113,6 +114,7 @@ export function renderShardCosts(results: readonly TargetResult[], model: ShardC
     "connect CPU ms runtime / tree",
     "JS heap KB/socket",
     "lost / dup",
+    "other processes, cores",
   ];
   const lines = [
     ...pointRows("K=1", single?.points ?? [], model.unsharded?.runtime),
