@@ -1,7 +1,7 @@
 // `--mode shard-costs`: the capacity model's inputs. On one gateway server (ROOM_SHARDS 1, or K),
 // each point is a fresh room with n subscribers placed evenly on `live` shards; it measures CPU per
-// connect while opening them, publish-to-receive latency at a low fixed rate (nothing queues), then
-// server CPU per publish with publishes saturated. Points: unsharded n = 1, N/2, N; sharded live =
+// connect while opening them, latency and CPU per publish at a low fixed rate (nothing queues or
+// overlaps), then CPU per publish with publishes saturated. Points: unsharded n = 1, N/2, N; sharded live =
 // 1, 2, 4 … K with n = live (one socket per shard: the forwards dominate) and n = N (deliveries do).
 // bench/shard-report.ts fits cost = a + b·live + c·n over them.
 
@@ -17,9 +17,12 @@ import { step } from "./progress.ts";
 import { closeAll } from "./sockets.ts";
 import type { RunningTarget } from "./targets.ts";
 
-/** Latency is read well below capacity (even 10/s × 500 sockets is a third of it), so nothing queues. */
+/**
+ * Latency is read well below capacity (even 10/s × 500 sockets is a third of it), so nothing
+ * queues; publishes do not overlap, so this phase's CPU is also a cost without batching under load.
+ */
 export const LATENCY_RATE = 10;
-const LATENCY_MESSAGES = 50;
+const LATENCY_MESSAGES = 100;
 /** After a point's sockets close, the server's own CPU must fall below this before the next point… */
 const IDLE_CORES = 0.05;
 /** …for one window of this length, waiting at most SETTLE_LIMIT_MS. */
@@ -33,10 +36,10 @@ export type ShardCostPoint = {
   connect: ConnectResult;
   /** Rate phase at LATENCY_RATE: latency with nothing queued. */
   latency: PhaseResult;
-  /** Saturated phase: the CPU figures. */
+  /** Saturated phase. */
   cost: PhaseResult;
-  /** Server CPU µs per publish in the saturated phase, by process role, and `total`. */
-  microsPerPublish: Record<string, number>;
+  /** Server CPU µs per publish by process role, and `total`: saturated, and at LATENCY_RATE. */
+  microsPerPublish: { saturated: Record<string, number>; atRate: Record<string, number> };
 };
 
 export type ShardCostsResult = {
@@ -105,7 +108,7 @@ async function measurePoint(
       connect: opened.result,
       latency,
       cost,
-      microsPerPublish: perPublish(cost),
+      microsPerPublish: { saturated: perPublish(cost), atRate: perPublish(latency) },
     };
   } finally {
     closeAll(opened.sockets);
