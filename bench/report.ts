@@ -42,7 +42,13 @@ export type BenchRecord = {
   shardCostModel?: ShardCostModel;
 };
 
-export type Row = { label: string; value: (r: TargetResult) => number | undefined; digits: number };
+export type Row = {
+  label: string;
+  value: (r: TargetResult) => number | undefined;
+  digits: number;
+  /** Noise gauges (the rest of the machine's CPU) are read, not compared: near 0 a ratio explodes. */
+  noRatio?: true;
+};
 
 const MB = 1024 * 1024;
 
@@ -74,7 +80,7 @@ function connectRows(title: string, pick: (r: TargetResult) => ConnectResult | u
       value: c((x) => (x.jsHeapBytesPerSocket ?? Number.NaN) / 1024),
       digits: 2,
     },
-    { label: `${title} other processes' CPU, cores`, value: c((x) => x.otherCores), digits: 2 },
+    { label: `${title} other processes' CPU, cores`, value: c((x) => x.otherCores), digits: 2, noRatio: true },
   ];
 }
 
@@ -102,7 +108,7 @@ function phaseRows(kind: "rate" | "saturate"): Row[] {
     { label: `${kind}: publishes/s sent`, value: p((x) => x.publish.perSecond), digits: 1 },
     { label: `${kind}: publish failures`, value: p((x) => x.publish.sent - x.publish.ok), digits: 0 },
     { label: `${kind}: load generator CPU %`, value: p((x) => (100 * x.clientCpuSeconds) / x.wallSeconds), digits: 0 },
-    { label: `${kind}: other processes' CPU, cores`, value: p((x) => x.otherCores), digits: 2 },
+    { label: `${kind}: other processes' CPU, cores`, value: p((x) => x.otherCores), digits: 2, noRatio: true },
   ];
 }
 
@@ -140,6 +146,7 @@ function figureOf(results: readonly TargetResult[], name: TargetName, row: Row):
 export function ratios(results: TargetResult[], rows: Row[]): BenchRecord["ratios"] {
   const out: BenchRecord["ratios"] = {};
   for (const row of rows) {
+    if (row.noRatio) continue;
     const gv = figureOf(results, "gateway", row);
     out[row.label] = {
       shardedOverGateway: ratio(figureOf(results, "gateway-sharded", row), gv),
