@@ -37,8 +37,9 @@ import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
 import { SocketRegistry } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
-import { newConnectionId, roomObjectName, type ShardRef, shardObjectName } from "./shards.ts";
+import { newConnectionId, type ShardRef, shardObjectName } from "./shards.ts";
 import { closeQuietly, deliver, send } from "./socket-errors.ts";
+import { roomObjectName } from "./stub.ts";
 import { connectionTag, userTag } from "./tags.ts";
 import { type SocketLookup, selectRecipients } from "./targeting.ts";
 

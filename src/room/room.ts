@@ -28,8 +28,9 @@ import { SocketHost } from "./host.ts";
 import { Ledger, type Replay } from "./ledger.ts";
 import { mergeSnapshots } from "./presence.ts";
 import { type Forward, type RoomIdentity, ShardFeed, stepFor } from "./shard-feed.ts";
-import { roomObjectName, type ShardRef, shardObjectName, shardOf } from "./shards.ts";
+import { type ShardRef, shardObjectName, shardOf } from "./shards.ts";
 import { closeQuietly } from "./socket-errors.ts";
+import { roomObjectName } from "./stub.ts";
 
 type Connect = ReturnType<typeof decodeRoomConnect>;
 /** A shard's attach: refused with the room's layout, or accepted with the seq it is fed from. */
