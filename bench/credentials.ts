@@ -22,32 +22,50 @@ export async function makeCredentials(): Promise<BenchCredentials> {
   const record: ApiKeyRecord = {
     id: API_KEY_ID,
     tenant: BENCH_TENANT,
-    scopes: ["publish"],
+    // admin: the bench reads a room's layout (GET /v1/admin/rooms/{room}) to check where sockets landed.
+    scopes: ["publish", "admin"],
     hash: await sha256Hex(apiKey),
   };
   return { jwtSecret, apiKey, secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]) } };
 }
 
+/** Who a subscriber connects as: its user (in a sharded room, the user decides the shard) and token. */
+export type Subscriber = { sub: string; token: string };
+
 /**
- * One subscribe-only HS256 token per subscriber, each with its own `sub`, as real clients would be
- * (the connect limiter and the user tags are per sub). Signed before any timing starts.
+ * One subscribe-only HS256 token per `sub`, as real clients would be (the connect limiter and the
+ * user tags are per sub). Signed before any timing starts.
  */
-export async function mintTokens(jwtSecret: string, count: number): Promise<string[]> {
+export async function mintSubscribers(jwtSecret: string, subs: readonly string[]): Promise<Subscriber[]> {
   const key = new TextEncoder().encode(jwtSecret);
   const now = Math.floor(Date.now() / 1000);
-  const tokens: string[] = [];
-  for (let k = 0; k < count; k++) {
-    tokens.push(
-      await new SignJWT({ tenant: BENCH_TENANT, scope: "subscribe" })
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject(`sub-${k}`)
-        .setIssuedAt(now)
-        .setExpirationTime(now + TOKEN_TTL_SECONDS)
-        .sign(key),
-    );
+  const out: Subscriber[] = [];
+  for (const sub of subs) {
+    const token = await new SignJWT({ tenant: BENCH_TENANT, scope: "subscribe" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(sub)
+      .setIssuedAt(now)
+      .setExpirationTime(now + TOKEN_TTL_SECONDS)
+      .sign(key);
+    out.push({ sub, token });
   }
-  return tokens;
+  return out;
 }
+
+/** Subscriber k of `list`, wrapping around (a list as long as the largest session never wraps). */
+export function cycling(list: readonly Subscriber[]): (k: number) => Subscriber {
+  return (k) => {
+    const s = list[k % list.length];
+    if (s === undefined) throw new Error("no subscribers minted");
+    return s;
+  };
+}
+
+/** The k-th bench user. */
+export const numberedSub = (k: number) => `sub-${k}`;
+
+/** Users `sub-0` … `sub-<count-1>`, one per subscriber index. */
+export const numberedSubs = (count: number) => Array.from({ length: count }, (_, k) => numberedSub(k));
 
 /** One dotenv line; single quotes keep JSON literal, so a value may hold neither `'` nor a newline. */
 export function dotenv(secrets: Record<string, string>): string {

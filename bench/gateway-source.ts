@@ -9,8 +9,11 @@ import { join, resolve } from "node:path";
 
 export type GatewaySource = { root: string; label: string; dispose(): Promise<void> };
 
-/** The files `wrangler dev --env bench` needs from a revision; dependencies come from this checkout. */
-const EXPORTED = ["src", "wrangler.toml", "package.json"];
+/**
+ * The files `wrangler dev --env bench` needs from a revision; dependencies come from this checkout.
+ * wrangler.toml's [build] runs `npm run build:console` first, which needs the scripts and the console.
+ */
+const EXPORTED = ["src", "wrangler.toml", "package.json", "tsconfig.json", "scripts", "console"];
 
 export async function gatewaySource(repoRoot: string, ref?: string, dir?: string): Promise<GatewaySource> {
   if (ref !== undefined && dir !== undefined) throw new Error("give --gateway-ref or --gateway-dir, not both");

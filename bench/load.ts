@@ -5,11 +5,12 @@ import type WebSocket from "ws";
 import { FrameSink } from "./deliveries.ts";
 import { isolateHeapUsed } from "./inspector.ts";
 import { foreignCores, markLoad } from "./machine-load.ts";
-import type { BenchOptions, Phase } from "./options.ts";
+import type { BenchOptions, FanoutPhase } from "./options.ts";
 import { type PhaseResult, type PublishPhase, runPhase } from "./phases.ts";
-import { rssGrowthByRole, sampleTree } from "./proc-tree.ts";
+import { cpuByRole, rssGrowthByRole, sampleTree } from "./proc-tree.ts";
 import { sleep } from "./processes.ts";
 import { connectFigure, phaseFigure, step } from "./progress.ts";
+import { layoutMismatch, type RoomLayout } from "./room-layout.ts";
 import { closeAll, connectSubscribers } from "./sockets.ts";
 import { type Summary, summarizeList } from "./stats.ts";
 import type { RunningTarget } from "./targets.ts";
@@ -26,6 +27,8 @@ export type ConnectResult = {
   /** Sockets opened per second over the whole connect phase. */
   perSecond: number;
   serverCpuMsPerConnect: number;
+  /** The same by process role: the runtime workerd (Worker and objects) against wrangler's dev-only processes. */
+  serverCpuMsPerConnectByRole: Record<string, number>;
   /** Tree RSS before the first socket and with every socket open. */
   rssBeforeBytes: number;
   rssOpenBytes: number;
@@ -43,6 +46,8 @@ export type ConnectResult = {
 
 export type FanoutResult = {
   connect: ConnectResult;
+  /** Gateway targets: the room's sockets per shard (one entry when unsharded), as the room reported them. */
+  shards?: RoomLayout["shards"];
   phases: PhaseResult[];
   otherFrames: number;
   /** Subscriber sockets that closed before the benchmark ended them, by close code and reason. */
@@ -56,7 +61,7 @@ async function heapUsed(target: RunningTarget): Promise<number | undefined> {
   return target.inspectorPort === undefined ? undefined : isolateHeapUsed(target.inspectorPort);
 }
 
-const room = () => `bench-${randomUUID()}`;
+export const room = () => `bench-${randomUUID()}`;
 
 /**
  * Wakes the isolate (config parsed, keys imported) with one socket in a throwaway room, so the
@@ -71,6 +76,9 @@ export async function warmIsolate(target: RunningTarget, options: BenchOptions):
   closeAll(sockets);
   await sleep(SETTLE_MS);
 }
+
+const perSocket = (byRole: Record<string, number>, factor: number) =>
+  Object.fromEntries(Object.entries(byRole).map(([role, v]) => [role, v * factor]));
 
 async function openMeasured(
   target: RunningTarget,
@@ -101,18 +109,34 @@ async function openMeasured(
       connectMs: summarizeList(c.connectMs),
       perSecond: opened / (c.wallMs / 1000),
       serverCpuMsPerConnect: ((afterConnect.cpuSeconds - cpuBefore.cpuSeconds) * 1000) / Math.max(1, opened),
+      serverCpuMsPerConnectByRole: perSocket(cpuByRole(cpuBefore, afterConnect), 1000 / Math.max(1, opened)),
       rssBeforeBytes: before.rssBytes,
       rssOpenBytes: open.rssBytes,
       bytesPerSocket: (open.rssBytes - before.rssBytes) / Math.max(1, opened),
-      bytesPerSocketByRole: Object.fromEntries(
-        Object.entries(rssGrowthByRole(before, open)).map(([role, b]) => [role, b / Math.max(1, opened)]),
-      ),
+      bytesPerSocketByRole: perSocket(rssGrowthByRole(before, open), 1 / Math.max(1, opened)),
       otherCores,
       ...(heapBefore !== undefined && heapOpen !== undefined
         ? { jsHeapBytesPerSocket: (heapOpen - heapBefore) / Math.max(1, opened) }
         : {}),
     },
   };
+}
+
+/** Opens `count` measured sockets to room `r`, with progress lines; `label` names the step. */
+export function openStep(
+  target: RunningTarget,
+  r: string,
+  count: number,
+  options: BenchOptions,
+  sink: FrameSink,
+  label = "",
+): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
+  return step(
+    target.name,
+    `${label}open ${count} sockets`,
+    () => openMeasured(target, r, count, options, sink),
+    (o) => connectFigure(o.result),
+  );
 }
 
 /** Wakes the isolate, then opens `count` measured sockets to room `r`, with progress lines. */
@@ -123,48 +147,86 @@ async function warmAndOpen(target: RunningTarget, r: string, count: number, opti
     () => warmIsolate(target, options),
     () => "server warmed up",
   );
-  return step(
-    target.name,
-    `open ${count} sockets`,
-    () => openMeasured(target, r, count, options, sink),
-    (o) => connectFigure(o.result),
-  );
+  return openStep(target, r, count, options, sink);
 }
 
-export async function runFanout(target: RunningTarget, options: BenchOptions, phases: Phase[]): Promise<FanoutResult> {
+/**
+ * Throws unless the gateway put room `r`'s sockets where its users hash to: the proof that a
+ * sharded target is sharded (a `--var` that did not apply would pass for a free hop).
+ */
+export async function checkLayout(target: RunningTarget, r: string, sockets: number): Promise<RoomLayout | undefined> {
+  if (target.rooms === undefined) return undefined;
+  const { rooms } = target;
+  const shards = new Set(Array.from({ length: sockets }, (_, k) => rooms.shardOf(k))).size;
+  const layout = await rooms.layout(r);
+  const why = layoutMismatch(layout, sockets, shards);
+  if (why !== undefined) throw new Error(`${target.name} (ROOM_SHARDS ${rooms.shards}): ${why}`);
+  return layout;
+}
+
+export type PhasePlan = { phase: PublishPhase; messages: number };
+
+/**
+ * Warm-up publishes, then each phase in order, to the `n` open sockets of room `r`. Each phase
+ * numbers its payloads from its own base, so late frames are never miscounted.
+ */
+export async function publishPhases(
+  target: RunningTarget,
+  r: string,
+  n: number,
+  plans: readonly PhasePlan[],
+  payloadBytes: number,
+  sink: FrameSink,
+  label = "",
+): Promise<PhaseResult[]> {
+  // Warm-up publishes in the measured room: the delivery path is JIT-compiled before timing.
+  await runPhase(target, r, n, WARMUP_MESSAGES, payloadBytes, { kind: "warmup", inFlight: 1 }, sink, 0);
+  const results: PhaseResult[] = [];
+  let base = 1_000_000;
+  for (const { phase, messages } of plans) {
+    const offered = phase.kind === "rate" ? `at ${phase.rate}/s` : `${phase.inFlight} in flight`;
+    results.push(
+      await step(
+        target.name,
+        `${label}${phase.kind} phase (${messages} publishes ${offered} to ${n} sockets)`,
+        () => runPhase(target, r, n, messages, payloadBytes, phase, sink, base),
+        phaseFigure,
+      ),
+    );
+    base += 1_000_000;
+  }
+  return results;
+}
+
+/** Whether anything was lost, duplicated, stray or closed by the server: then its log tail is kept. */
+export function anomalous(sink: FrameSink, phases: readonly PhaseResult[]): boolean {
+  return Object.keys(sink.closes).length > 0 || phases.some((p) => p.lost > 0 || p.duplicates > 0 || p.strays > 0);
+}
+
+export async function runFanout(
+  target: RunningTarget,
+  options: BenchOptions,
+  phases: readonly FanoutPhase[],
+): Promise<FanoutResult> {
   const sink = new FrameSink();
   const r = room();
   const opened = await warmAndOpen(target, r, options.subscribers, options, sink);
   try {
-    const n = options.subscribers;
-    // Warm-up publishes in the measured room: the delivery path is JIT-compiled before timing.
-    await runPhase(target, r, n, WARMUP_MESSAGES, options.payloadBytes, { kind: "warmup", inFlight: 1 }, sink, 0);
-    const results: PhaseResult[] = [];
-    let base = 1_000_000;
-    for (const kind of phases) {
-      if (kind === "connect") continue;
-      const phase: PublishPhase =
-        kind === "rate" ? { kind, rate: options.rate } : { kind, inFlight: options.saturateInFlight };
-      const offered = phase.kind === "rate" ? `at ${phase.rate}/s` : `${phase.inFlight} in flight`;
-      results.push(
-        await step(
-          target.name,
-          `${kind} phase (${options.messages} publishes ${offered} to ${n} sockets)`,
-          () => runPhase(target, r, n, options.messages, options.payloadBytes, phase, sink, base),
-          phaseFigure,
-        ),
-      );
-      // Each phase numbers its payloads from its own base, so late frames are never miscounted.
-      base += 1_000_000;
-    }
-    const anomalous =
-      Object.keys(sink.closes).length > 0 || results.some((p) => p.lost > 0 || p.duplicates > 0 || p.strays > 0);
+    const layout = await checkLayout(target, r, opened.sockets.length);
+    const plans = phases.map(
+      (kind): PhasePlan => ({
+        phase: kind === "rate" ? { kind, rate: options.rate } : { kind, inFlight: options.saturateInFlight },
+        messages: options.messages,
+      }),
+    );
+    const results = await publishPhases(target, r, opened.sockets.length, plans, options.payloadBytes, sink);
     return {
       connect: opened.result,
+      ...(layout === undefined ? {} : { shards: layout.shards }),
       phases: results,
       otherFrames: sink.otherFrames,
       unexpectedCloses: sink.closes,
-      ...(anomalous ? { serverLogTail: target.logs() } : {}),
+      ...(anomalous(sink, results) ? { serverLogTail: target.logs() } : {}),
     };
   } finally {
     closeAll(opened.sockets);

@@ -3,18 +3,29 @@
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { parseFlags, UsageError } from "../scripts/lib/cli.ts";
 
-export const MODES = ["rate", "saturate", "connect", "all"] as const;
+export const MODES = ["rate", "saturate", "connect", "all", "shard-costs"] as const;
 export type Mode = (typeof MODES)[number];
-export type Phase = "rate" | "saturate" | "connect";
+export type Phase = "rate" | "saturate" | "connect" | "shard-costs";
+/** The phases that publish to one room of N open sockets (one fan-out session). */
+export type FanoutPhase = "rate" | "saturate";
 const PHASES_OF: Record<Mode | "default", Phase[]> = {
   rate: ["rate"],
   saturate: ["saturate"],
   connect: ["connect"],
   all: ["rate", "saturate", "connect"],
+  "shard-costs": ["shard-costs"],
   default: ["rate", "saturate"],
 };
-export const TARGET_NAMES = ["gateway", "bare-do", "bare-ws"] as const;
+export const TARGET_NAMES = ["gateway", "gateway-sharded", "bare-do", "bare-ws"] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
+/** Shard costs are the gateway's alone: one server unsharded, one with K shards. */
+const SHARD_COST_TARGETS: TargetName[] = ["gateway", "gateway-sharded"];
+/** The shard-costs mode spreads subscribers over 1, 2, 4 … K live shards; more points, a better fit. */
+const SHARD_COSTS_DEFAULT_SHARDS = 16;
+
+export function fanoutPhases(phases: readonly Phase[]): FanoutPhase[] {
+  return phases.filter((p): p is FanoutPhase => p === "rate" || p === "saturate");
+}
 
 export type BenchOptions = {
   /** Subscriber sockets for rate and saturate. */
@@ -31,6 +42,8 @@ export type BenchOptions = {
   connectConcurrency: number;
   /** Publishes in flight at once in saturate mode. */
   saturateInFlight: number;
+  /** ROOM_SHARDS of the `gateway-sharded` target (K; `gateway` runs with 1). */
+  shards: number;
   /** What runs, in order; `--mode` picks it (default rate then saturate). */
   phases: Phase[];
   targets: TargetName[];
@@ -49,7 +62,9 @@ type Spec = { flag: string; env: string; min: number; max: number; fallback: num
 const NUMBERS = {
   subscribers: { flag: "subscribers", env: "BENCH_SUBSCRIBERS", min: 1, max: 5_000, fallback: 500, help: "N" },
   messages: { flag: "messages", env: "BENCH_MESSAGES", min: 1, max: 100_000, fallback: 200, help: "M" },
-  rate: { flag: "rate", env: "BENCH_RATE", min: 1, max: 10_000, fallback: 50, help: "R publishes/s" },
+  // R x N = 5,000 deliveries/s: a third of the gateway's capacity here or less, so rate-mode latency
+  // is the path's and not a queue's, and K shards can be held against one at the same offered load.
+  rate: { flag: "rate", env: "BENCH_RATE", min: 1, max: 10_000, fallback: 10, help: "R publishes/s" },
   payloadBytes: { flag: "payload", env: "BENCH_PAYLOAD", min: 32, max: 60_000, fallback: 256, help: "bytes" },
   connectSockets: {
     flag: "connect-sockets",
@@ -75,7 +90,22 @@ const NUMBERS = {
     fallback: 8,
     help: "saturate publishes in flight",
   },
-  timeoutSeconds: { flag: "timeout", env: "BENCH_TIMEOUT", min: 10, max: 3_600, fallback: 600, help: "hard limit, s" },
+  shards: {
+    flag: "shards",
+    env: "BENCH_SHARDS",
+    min: 2,
+    max: 64,
+    fallback: 4,
+    help: `K, ROOM_SHARDS of gateway-sharded (${SHARD_COSTS_DEFAULT_SHARDS} in shard-costs mode)`,
+  },
+  timeoutSeconds: {
+    flag: "timeout",
+    env: "BENCH_TIMEOUT",
+    min: 10,
+    max: 3_600,
+    fallback: 1_200,
+    help: "hard limit, s",
+  },
 } as const satisfies Record<string, Spec>;
 
 const usageLine = (flag: string, env: string, help: string) => `  ${flag.padEnd(28)}${env.padEnd(28)}${help}`;
@@ -85,7 +115,11 @@ export function usage(): string {
     "npm run bench -- [options]   (flags win over environment variables)",
     ...Object.values(NUMBERS).map((s) => usageLine(`--${s.flag} <n>`, s.env, `${s.help} (default ${s.fallback})`)),
     usageLine("--mode <mode>", "BENCH_MODE", `${MODES.join("|")} (default: rate, then saturate)`),
-    usageLine("--targets <a,b>", "BENCH_TARGETS", `${TARGET_NAMES.join(",")} (default: all three)`),
+    usageLine(
+      "--targets <a,b>",
+      "BENCH_TARGETS",
+      `${TARGET_NAMES.join(",")} (default: all; shard-costs: ${SHARD_COST_TARGETS.join(",")})`,
+    ),
     usageLine("--out <dir>", "BENCH_OUT", "JSON directory (default: bench/results)"),
     usageLine("--gateway-ref <rev>", "BENCH_GATEWAY_REF", "measure the gateway at a git revision (git archive)"),
     usageLine("--gateway-dir <dir>", "BENCH_GATEWAY_DIR", "measure the gateway in another directory"),
@@ -107,10 +141,15 @@ export const BENCH_FLAGS = {
 
 export type BenchFlags = { [K in keyof typeof BENCH_FLAGS]?: string | undefined };
 
-function numberOption(key: keyof typeof NUMBERS, flags: BenchFlags, env: NodeJS.ProcessEnv): number {
+function numberOption(
+  key: keyof typeof NUMBERS,
+  flags: BenchFlags,
+  env: NodeJS.ProcessEnv,
+  fallback: number = NUMBERS[key].fallback,
+): number {
   const spec: Spec = NUMBERS[key];
   const raw = flags[NUMBERS[key].flag] ?? env[spec.env];
-  if (raw === undefined || raw === "") return spec.fallback;
+  if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < spec.min || n > spec.max)
     throw new UsageError(`--${spec.flag} / ${spec.env} must be an integer ${spec.min}-${spec.max}, got ${raw}`);
@@ -138,7 +177,8 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
   if (mode === "") phases = PHASES_OF.default;
   else if (isMode(mode)) phases = PHASES_OF[mode];
   else throw new UsageError(`--mode / BENCH_MODE must be one of ${MODES.join(", ")}`);
-  const targetList = (flags.targets ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(","))
+  const defaultTargets = mode === "shard-costs" ? SHARD_COST_TARGETS : TARGET_NAMES;
+  const targetList = (flags.targets ?? env.BENCH_TARGETS ?? defaultTargets.join(","))
     .split(",")
     .map((t) => t.trim())
     .filter(Boolean);
@@ -146,6 +186,11 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
   if (targets.length === 0 || targets.length !== targetList.length)
     throw new UsageError(`--targets / BENCH_TARGETS must list some of ${TARGET_NAMES.join(", ")}`);
   const n = (key: keyof typeof NUMBERS) => numberOption(key, flags, env);
+  const shards = numberOption("shards", flags, env, mode === "shard-costs" ? SHARD_COSTS_DEFAULT_SHARDS : undefined);
+  if (mode === "shard-costs" && n("subscribers") < shards)
+    throw new UsageError(
+      `shard-costs puts a socket on each of ${shards} shards: --subscribers must be at least --shards`,
+    );
   return {
     subscribers: n("subscribers"),
     messages: n("messages"),
@@ -154,6 +199,7 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
     connectSockets: n("connectSockets"),
     connectConcurrency: n("connectConcurrency"),
     saturateInFlight: n("saturateInFlight"),
+    shards,
     phases,
     targets,
     timeoutSeconds: n("timeoutSeconds"),

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import type WebSocket from "ws";
 import { parseFlags } from "../scripts/lib/cli.ts";
 import { type FunctionTime, functionTimes, startCpuProfile } from "./cpu-profile.ts";
-import { makeCredentials, mintTokens } from "./credentials.ts";
+import { cycling, makeCredentials, mintSubscribers, numberedSubs } from "./credentials.ts";
 import { DeliveryLog, FrameSink } from "./deliveries.ts";
 import { compatibilityDate, gatewaySource } from "./gateway-source.ts";
 import { warmIsolate } from "./load.ts";
@@ -205,8 +205,11 @@ async function main(): Promise<void> {
           gatewayRoot: source.root,
           dir,
           credentials,
-          tokens: await mintTokens(credentials.jwtSecret, tokenCount ?? o.subscribers + 1),
+          subscriber: cycling(
+            await mintSubscribers(credentials.jwtSecret, numberedSubs(tokenCount ?? o.subscribers + 1)),
+          ),
           compatibilityDate: await compatibilityDate(source.root),
+          shards: o.shards,
         };
         const p = await profileTarget({ name, ctx, o, seconds, perf, outDir, what });
         results.push(p);

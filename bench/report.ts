@@ -2,13 +2,17 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConnectResult, FanoutResult } from "./load.ts";
-import type { BenchOptions, TargetName } from "./options.ts";
+import { type BenchOptions, fanoutPhases, TARGET_NAMES, type TargetName } from "./options.ts";
 import type { PhaseResult } from "./phases.ts";
+import type { ShardCostsResult } from "./shard-costs.ts";
+import type { ShardCostModel } from "./shard-report.ts";
+import type { ShardingVerdict } from "./sharding.ts";
 
 export type TargetResult = {
   name: TargetName;
   fanout?: FanoutResult;
   connect?: ConnectResult;
+  shardCosts?: ShardCostsResult;
   error?: string;
 };
 
@@ -31,14 +35,24 @@ export type BenchRecord = {
   git: { commit: string; dirtyPaths: string[] };
   parameters: BenchOptions;
   results: TargetResult[];
-  ratios: Record<string, { gatewayOverBareDo: number; gatewayOverBareWs: number }>;
+  ratios: Record<string, { shardedOverGateway: number; gatewayOverBareDo: number; gatewayOverBareWs: number }>;
+  /** K shards against one, from the default run's gateway and gateway-sharded columns. */
+  sharding?: ShardingVerdict;
+  /** `--mode shard-costs`: the fitted cost lines. */
+  shardCostModel?: ShardCostModel;
 };
 
-type Row = { label: string; value: (r: TargetResult) => number | undefined; digits: number };
+export type Row = {
+  label: string;
+  value: (r: TargetResult) => number | undefined;
+  digits: number;
+  /** Noise gauges (the rest of the machine's CPU) are read, not compared: near 0 a ratio explodes. */
+  noRatio?: true;
+};
 
 const MB = 1024 * 1024;
 
-function phaseOf(r: TargetResult, kind: PhaseResult["kind"]): PhaseResult | undefined {
+export function phaseOf(r: TargetResult, kind: PhaseResult["kind"]): PhaseResult | undefined {
   return r.fanout?.phases.find((p) => p.kind === kind);
 }
 
@@ -66,7 +80,7 @@ function connectRows(title: string, pick: (r: TargetResult) => ConnectResult | u
       value: c((x) => (x.jsHeapBytesPerSocket ?? Number.NaN) / 1024),
       digits: 2,
     },
-    { label: `${title} other processes' CPU, cores`, value: c((x) => x.otherCores), digits: 2 },
+    { label: `${title} other processes' CPU, cores`, value: c((x) => x.otherCores), digits: 2, noRatio: true },
   ];
 }
 
@@ -94,26 +108,27 @@ function phaseRows(kind: "rate" | "saturate"): Row[] {
     { label: `${kind}: publishes/s sent`, value: p((x) => x.publish.perSecond), digits: 1 },
     { label: `${kind}: publish failures`, value: p((x) => x.publish.sent - x.publish.ok), digits: 0 },
     { label: `${kind}: load generator CPU %`, value: p((x) => (100 * x.clientCpuSeconds) / x.wallSeconds), digits: 0 },
-    { label: `${kind}: other processes' CPU, cores`, value: p((x) => x.otherCores), digits: 2 },
+    { label: `${kind}: other processes' CPU, cores`, value: p((x) => x.otherCores), digits: 2, noRatio: true },
   ];
 }
 
 export function rowsFor(options: BenchOptions): Row[] {
   const rows: Row[] = [];
-  const fanout = options.phases.some((p) => p !== "connect");
-  if (fanout) {
-    rows.push(...connectRows(`N=${options.subscribers}:`, (r) => r.fanout?.connect));
+  const fanout = fanoutPhases(options.phases);
+  if (fanout.length > 0) {
+    const n = `N=${options.subscribers}:`;
+    rows.push({ label: `${n} shards holding sockets`, value: (r) => r.fanout?.shards?.length, digits: 0 });
+    rows.push(...connectRows(n, (r) => r.fanout?.connect));
     const closes = (r: TargetResult) => r.fanout && Object.values(r.fanout.unexpectedCloses).reduce((a, b) => a + b, 0);
-    rows.push({ label: `N=${options.subscribers}: sockets closed by the server`, value: closes, digits: 0 });
+    rows.push({ label: `${n} sockets closed by the server`, value: closes, digits: 0 });
   }
-  if (options.phases.includes("rate")) rows.push(...phaseRows("rate"));
-  if (options.phases.includes("saturate")) rows.push(...phaseRows("saturate"));
+  for (const kind of fanout) rows.push(...phaseRows(kind));
   if (options.phases.includes("connect"))
     rows.push(...connectRows(`connect N=${options.connectSockets}:`, (r) => r.connect));
   return rows;
 }
 
-const fmt = (v: number | undefined, digits: number) =>
+export const fmt = (v: number | undefined, digits: number) =>
   v === undefined || Number.isNaN(v)
     ? "-"
     : v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -122,17 +137,21 @@ function ratio(a: number | undefined, b: number | undefined): number {
   return a === undefined || b === undefined || b === 0 ? Number.NaN : a / b;
 }
 
+/** One row's figure for one target; undefined when the target did not run or has no such figure. */
+function figureOf(results: readonly TargetResult[], name: TargetName, row: Row): number | undefined {
+  const t = results.find((r) => r.name === name);
+  return t === undefined ? undefined : row.value(t);
+}
+
 export function ratios(results: TargetResult[], rows: Row[]): BenchRecord["ratios"] {
-  const by = (name: TargetName) => results.find((r) => r.name === name);
   const out: BenchRecord["ratios"] = {};
   for (const row of rows) {
-    const g = by("gateway");
-    const gv = g === undefined ? undefined : row.value(g);
-    const d = by("bare-do");
-    const w = by("bare-ws");
+    if (row.noRatio) continue;
+    const gv = figureOf(results, "gateway", row);
     out[row.label] = {
-      gatewayOverBareDo: ratio(gv, d === undefined ? undefined : row.value(d)),
-      gatewayOverBareWs: ratio(gv, w === undefined ? undefined : row.value(w)),
+      shardedOverGateway: ratio(figureOf(results, "gateway-sharded", row), gv),
+      gatewayOverBareDo: ratio(gv, figureOf(results, "bare-do", row)),
+      gatewayOverBareWs: ratio(gv, figureOf(results, "bare-ws", row)),
     };
   }
   return out;
@@ -158,24 +177,30 @@ export function warnings(results: TargetResult[]): string[] {
   return out;
 }
 
-export function renderTable(results: TargetResult[], rows: Row[]): string {
+/** Every target's column (a target that did not run shows "-"), then the ratios. */
+export function renderTable(results: TargetResult[], rows: Row[], shards: number): string {
   const r = ratios(results, rows);
-  const header = ["", "gateway", "bare DO", "bare ws", "gw/DO", "gw/ws"];
-  const by = (name: TargetName) => results.find((x) => x.name === name);
-  const cell = (name: TargetName, row: Row) => {
-    const t = by(name);
-    return fmt(t === undefined ? undefined : row.value(t), row.digits);
+  const title: Record<TargetName, string> = {
+    gateway: "gateway",
+    "gateway-sharded": `gateway K=${shards}`,
+    "bare-do": "bare DO",
+    "bare-ws": "bare ws",
   };
+  const header = ["", ...TARGET_NAMES.map((name) => title[name]), `K=${shards}/gw`, "gw/DO", "gw/ws"];
   const lines = rows.map((row) => [
     row.label,
-    cell("gateway", row),
-    cell("bare-do", row),
-    cell("bare-ws", row),
+    ...TARGET_NAMES.map((name) => fmt(figureOf(results, name, row), row.digits)),
+    fmt(r[row.label]?.shardedOverGateway, 2),
     fmt(r[row.label]?.gatewayOverBareDo, 2),
     fmt(r[row.label]?.gatewayOverBareWs, 2),
   ]);
+  return markdownTable(header, lines);
+}
+
+/** A Markdown table: the first column left-aligned (labels), the others right-aligned (figures). */
+export function markdownTable(header: readonly string[], lines: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(header), rule, ...lines.map(line)].join("\n");

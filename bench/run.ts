@@ -11,11 +11,12 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../scripts/lib/cli.ts";
-import { type BenchCredentials, makeCredentials, mintTokens } from "./credentials.ts";
+import { type BenchCredentials, cycling, makeCredentials, mintSubscribers, numberedSubs } from "./credentials.ts";
 import { compatibilityDate, type GatewaySource, gatewaySource } from "./gateway-source.ts";
 import { runConnect, runFanout } from "./load.ts";
 import { waitForQuiet } from "./machine-load.ts";
-import { type BenchOptions, parseOptions, type TargetName, usage } from "./options.ts";
+import { type BenchOptions, fanoutPhases, parseOptions, type TargetName, usage } from "./options.ts";
+import { ShardPlacement } from "./placement.ts";
 import { exeOf } from "./proc-tree.ts";
 import { killAllServers } from "./processes.ts";
 import { step } from "./progress.ts";
@@ -29,6 +30,9 @@ import {
   warnings,
   writeRecord,
 } from "./report.ts";
+import { runShardCosts } from "./shard-costs.ts";
+import { renderShardCosts, shardCostModel } from "./shard-report.ts";
+import { renderVerdict, shardingVerdict } from "./sharding.ts";
 import { type RunningTarget, startTarget, type TargetContext } from "./targets.ts";
 
 /** Sessions wait (at most QUIET_WAIT_MS) until other processes use less than this many cores. */
@@ -103,16 +107,22 @@ async function benchTarget(
   options: BenchOptions,
   base: Omit<TargetContext, "dir">,
   onStart: (t: RunningTarget) => void,
+  placement: ShardPlacement | undefined,
 ): Promise<TargetResult> {
   const result: TargetResult = { name };
   try {
-    if (options.phases.some((p) => p !== "connect")) {
-      console.error(`[bench] ${name}: fan-out (${options.phases.filter((p) => p !== "connect").join(", ")})`);
-      result.fanout = await withTarget(name, base, onStart, (t) => runFanout(t, options, options.phases));
+    const fanout = fanoutPhases(options.phases);
+    if (fanout.length > 0) {
+      console.error(`[bench] ${name}: fan-out (${fanout.join(", ")})`);
+      result.fanout = await withTarget(name, base, onStart, (t) => runFanout(t, options, fanout));
     }
     if (options.phases.includes("connect")) {
       console.error(`[bench] ${name}: connect ${options.connectSockets} sockets`);
       result.connect = await withTarget(name, base, onStart, (t) => runConnect(t, options));
+    }
+    if (placement !== undefined) {
+      console.error(`[bench] ${name}: shard costs`);
+      result.shardCosts = await withTarget(name, base, onStart, (t) => runShardCosts(t, options, placement));
     }
   } catch (err) {
     // One target failing still leaves the others' figures worth printing.
@@ -134,21 +144,36 @@ async function main(options: BenchOptions): Promise<void> {
 async function measure(options: BenchOptions, source: GatewaySource): Promise<void> {
   const started = new Date();
   const credentials: BenchCredentials = await makeCredentials();
-  const tokenCount = Math.max(options.subscribers, options.connectSockets) + 1;
+  // Shard costs place each point's subscribers on chosen shards; the other modes number them.
+  const placement = options.phases.includes("shard-costs")
+    ? await ShardPlacement.mint(credentials.jwtSecret, options.shards, options.subscribers)
+    : undefined;
+  const subscriber =
+    placement === undefined
+      ? cycling(
+          await mintSubscribers(
+            credentials.jwtSecret,
+            numberedSubs(Math.max(options.subscribers, options.connectSockets) + 1),
+          ),
+        )
+      : (k: number) => placement.subscriber(k);
   const base: Omit<TargetContext, "dir"> = {
     repoRoot: REPO_ROOT,
     gatewayRoot: source.root,
     credentials,
-    tokens: await mintTokens(credentials.jwtSecret, tokenCount),
+    subscriber,
     compatibilityDate: await compatibilityDate(source.root),
+    shards: options.shards,
   };
   let workerdExe: string | undefined;
   const onStart = (t: RunningTarget) => {
     workerdExe ??= exeOf(t.pid, "workerd-runtime", t.port);
   };
   const results: TargetResult[] = [];
-  for (const name of options.targets) results.push(await benchTarget(name, options, base, onStart));
+  for (const name of options.targets) results.push(await benchTarget(name, options, base, onStart, placement));
   const rows = rowsFor(options);
+  const sharding = shardingVerdict(results, options.shards);
+  const model = placement === undefined ? undefined : shardCostModel(results);
   const record: BenchRecord = {
     date: started.toISOString(),
     machine: await machineInfo(workerdExe),
@@ -160,15 +185,19 @@ async function measure(options: BenchOptions, source: GatewaySource): Promise<vo
     parameters: options,
     results,
     ratios: ratios(results, rows),
+    ...(sharding === undefined ? {} : { sharding }),
+    ...(model === undefined ? {} : { shardCostModel: model }),
   };
   const m = record.machine;
   console.log(
     `\n${m.cpuModel}, ${m.cores} cores, node ${m.node}, wrangler ${m.wrangler}, ${m.workerd}; ${record.date}\n` +
       `N=${options.subscribers} M=${options.messages} R=${options.rate}/s payload=${options.payloadBytes} B ` +
-      `in-flight=${options.saturateInFlight} connect N=${options.connectSockets} (concurrency ${options.connectConcurrency}); ` +
-      `gateway: ${source.label}\n`,
+      `in-flight=${options.saturateInFlight} connect N=${options.connectSockets} (concurrency ${options.connectConcurrency}) ` +
+      `K=${options.shards}; gateway: ${source.label}\n`,
   );
-  console.log(renderTable(results, rows));
+  if (rows.length > 0) console.log(renderTable(results, rows, options.shards));
+  if (sharding !== undefined) console.log(`\n${renderVerdict(sharding).join("\n")}`);
+  if (model !== undefined) console.log(renderShardCosts(results, model));
   for (const w of warnings(results)) console.log(`! ${w}`);
   const file = await writeRecord(options.outDir ?? join(REPO_ROOT, "bench", "results"), record);
   console.log(`\nJSON: ${file}`);

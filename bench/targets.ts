@@ -1,12 +1,15 @@
-// The three servers under test and how a client reaches each. All three take the same publish body
-// and broadcast it to every socket of a room; only the gateway authenticates, stamps and records.
+// The servers under test and how a client reaches each. All take the same publish body and
+// broadcast it to every socket of a room; only the gateway authenticates, stamps and records. The
+// gateway runs twice: as configured (ROOM_SHARDS 1) and with its rooms spread over K shards.
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { freePort } from "../scripts/lib/port.ts";
 import { isolatedWranglerEnv } from "../scripts/lib/wrangler.ts";
-import { type BenchCredentials, dotenv } from "./credentials.ts";
+import { shardOf } from "../src/room/shards.ts";
+import { BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
 import type { TargetName } from "./options.ts";
 import { HOST, ServerProcess } from "./processes.ts";
+import { fetchRoomLayout, type RoomLayout } from "./room-layout.ts";
 
 const READY_TIMEOUT_MS = 90_000;
 
@@ -22,6 +25,8 @@ export type RunningTarget = {
   publishHeaders: Record<string, string>;
   /** The runtime's V8 inspector (wrangler targets), for bench/profile.ts. */
   inspectorPort: number | undefined;
+  /** Gateway targets: ROOM_SHARDS, the shard subscriber k lands on, where a room's sockets are. */
+  rooms?: { shards: number; shardOf(k: number): number; layout(room: string): Promise<RoomLayout> };
   stop(): Promise<void>;
   logs(): string;
 };
@@ -33,10 +38,12 @@ export type TargetContext = {
   /** A fresh temp directory for this server: persistence, secrets file, wrangler logs. */
   dir: string;
   credentials: BenchCredentials;
-  /** One token per subscriber index, long enough for the largest session. */
-  tokens: readonly string[];
+  /** Who subscriber k connects as (gateway targets), read at each connect. */
+  subscriber(k: number): Subscriber;
   /** The gateway's compatibility date, given to the bare DO as well. */
   compatibilityDate: string;
+  /** ROOM_SHARDS for `gateway-sharded`. */
+  shards: number;
 };
 
 async function startWrangler(
@@ -85,11 +92,56 @@ async function startWrangler(
   });
 }
 
+/**
+ * `wrangler dev --env bench`; for K > 1 only ROOM_SHARDS differs, set with `--var` (which wrangler
+ * applies over the environment's vars), so both gateway targets run the same code and config.
+ */
+async function startGateway(
+  name: TargetName,
+  ctx: TargetContext,
+  port: number,
+  shards: number,
+): Promise<RunningTarget> {
+  const base = `${HOST}:${port}`;
+  const inspector = await freePort();
+  const config = join(ctx.gatewayRoot, "wrangler.toml");
+  const vars = shards === 1 ? [] : ["--var", `ROOM_SHARDS:${shards}`];
+  const server = await startWrangler(
+    ctx,
+    name,
+    port,
+    inspector,
+    config,
+    ["--env", "bench", ...vars],
+    ctx.credentials.secrets,
+  );
+  const adminHeaders = { authorization: `Bearer ${ctx.credentials.apiKey}` };
+  return {
+    ...running(
+      name,
+      server,
+      port,
+      {
+        socketUrl: (room) => `ws://${base}/v1/rooms/${room}/ws`,
+        socketHeaders: (k) => ({ authorization: `Bearer ${ctx.subscriber(k).token}` }),
+        publishUrl: (room) => `http://${base}/v1/rooms/${room}/messages`,
+        publishHeaders: { ...adminHeaders, "content-type": "application/json" },
+      },
+      inspector,
+    ),
+    rooms: {
+      shards,
+      shardOf: (k) => (shards === 1 ? 0 : shardOf(BENCH_TENANT, ctx.subscriber(k).sub, shards)),
+      layout: (room) => fetchRoomLayout(`http://${base}/v1/admin/rooms/${room}`, adminHeaders),
+    },
+  };
+}
+
 function running(
   name: TargetName,
   server: ServerProcess,
   port: number,
-  parts: Omit<RunningTarget, "name" | "pid" | "port" | "stop" | "logs" | "inspectorPort">,
+  parts: Omit<RunningTarget, "name" | "pid" | "port" | "stop" | "logs" | "inspectorPort" | "rooms">,
   inspectorPort?: number,
 ): RunningTarget {
   const stop = () => server.stop();
@@ -100,31 +152,10 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
   const port = await freePort();
   const base = `${HOST}:${port}`;
   switch (name) {
-    case "gateway": {
-      const inspector = await freePort();
-      const config = join(ctx.gatewayRoot, "wrangler.toml");
-      const server = await startWrangler(
-        ctx,
-        name,
-        port,
-        inspector,
-        config,
-        ["--env", "bench"],
-        ctx.credentials.secrets,
-      );
-      return running(
-        name,
-        server,
-        port,
-        {
-          socketUrl: (room) => `ws://${base}/v1/rooms/${room}/ws`,
-          socketHeaders: (k) => ({ authorization: `Bearer ${ctx.tokens[k % ctx.tokens.length] ?? ""}` }),
-          publishUrl: (room) => `http://${base}/v1/rooms/${room}/messages`,
-          publishHeaders: { authorization: `Bearer ${ctx.credentials.apiKey}`, "content-type": "application/json" },
-        },
-        inspector,
-      );
-    }
+    case "gateway":
+      return startGateway(name, ctx, port, 1);
+    case "gateway-sharded":
+      return startGateway(name, ctx, port, ctx.shards);
     case "bare-do": {
       const config = join(ctx.repoRoot, "bench", "baseline-do", "wrangler.toml");
       const args = ["--compatibility-date", ctx.compatibilityDate];

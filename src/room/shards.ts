@@ -1,6 +1,9 @@
 // Where a room's sockets live when it is sharded, as pure functions: which shard a user lands on,
-// the shard objects' names, and the shard a connection id names.
-import { roomObjectName } from "./stub.ts";
+// the room's and its shard objects' names, and the shard a connection id names. Free of Worker
+// types, so the Node-side benchmark places its users with the same code.
+
+/** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
+export const roomObjectName = (tenant: string, room: string) => `${tenant}/${room}`;
 
 /** A room's layout: `count` 1 means one object holds every socket (no shards). */
 export type Layout = { count: number };

@@ -1,7 +1,8 @@
 import type { Env } from "../env.ts";
+import { roomObjectName } from "./shards.ts";
 
-/** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
-export const roomObjectName = (tenant: string, room: string) => `${tenant}/${room}`;
+// The name lives with the shards' names (pure, free of Worker types); importers keep finding it here.
+export { roomObjectName };
 
 /** A room object by the name it was created with (the tenant's registry stores names). */
 export function roomStubByName(env: Env, name: string) {
