@@ -55,6 +55,8 @@ export class Room extends DurableObject<Env> {
   private attaching: Promise<AttachAnswer> | undefined;
   /** Shard role: whether any shard has presence watchers; unknown (so: relay) after eviction. */
   private roomWatched: boolean | undefined;
+  /** Shard role: whether this object life has looked for sockets on a forward yet. */
+  private holdingChecked = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -246,7 +248,11 @@ export class Room extends DurableObject<Env> {
     const handed = await this.shard.serial(async () => {
       await this.attaching;
       const identity = this.shard.identity;
-      if (identity === undefined || this.host.held === 0) {
+      // Sockets that vanished without a close (a deploy) leave a shard attached with nothing to
+      // feed; that can only be so when the object has just started, so one look per life suffices.
+      const vanished = !this.holdingChecked && this.host.held === 0;
+      this.holdingChecked = true;
+      if (identity === undefined || vanished) {
         this.shard.detach();
         return undefined;
       }

@@ -43,6 +43,7 @@ export class ShardFeed {
   private readonly sql: SqlStorage;
   private state: Row | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  private writing = false;
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
@@ -82,10 +83,19 @@ export class ShardFeed {
     this.state = { ...room, idx: ref.index, count: ref.count, fed };
   }
 
+  /**
+   * Moves `fed` on at once and stores it once per run of forwards: forwards handed over back to back
+   * (a busy shard) share one write, still inside the same event, so the output gate covers it.
+   */
   advance(seq: number): void {
     if (this.state === undefined || seq <= this.state.fed) return;
     this.state.fed = seq;
-    this.sql.exec("UPDATE shard_feed SET fed = ?", seq);
+    if (this.writing) return;
+    this.writing = true;
+    queueMicrotask(() => {
+      this.writing = false;
+      if (this.state !== undefined) this.sql.exec("UPDATE shard_feed SET fed = ?", this.state.fed);
+    });
   }
 
   /** Detached: the shard holds no socket and keeps nothing. */
