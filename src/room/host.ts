@@ -98,7 +98,7 @@ export class SocketHost {
 
   /** Sockets the tenant must keep pushing to, and the room must keep feeding: open ones and pending connects. */
   get held(): number {
-    return this.sockets.countOpen() + this.admissions.pending;
+    return this.sockets.count() + this.admissions.pending;
   }
 
   /**
@@ -114,7 +114,7 @@ export class SocketHost {
     const reserved = this.admissions.reserve(
       member.sub,
       this.sockets.countOpen(userTag(member.sub)),
-      this.sockets.countOpen(),
+      this.sockets.count(),
       caps,
     );
     if (reserved instanceof GatewayError) return reserved;

@@ -9,6 +9,11 @@ const DEPARTED_MEMORY = 10_000;
 export class SocketRegistry {
   private readonly ctx: DurableObjectState;
   private readonly departed = new Set<string>();
+  /**
+   * Sockets accepted and not yet departed: counted once per object life from the runtime's list,
+   * then kept, so a connect does not walk every socket of the room to check the room's cap.
+   */
+  private held: number | undefined;
 
   constructor(ctx: DurableObjectState) {
     this.ctx = ctx;
@@ -17,6 +22,17 @@ export class SocketRegistry {
   accept(ws: WebSocket, state: ConnectionState): void {
     this.ctx.acceptWebSocket(ws, tagsFor(state));
     attach(ws, state);
+    if (this.held !== undefined) this.held++;
+  }
+
+  /**
+   * Open sockets in the whole object, and those closing whose departure has not been reported yet
+   * (a peer's close on its way): a cap checked against it errs on the safe side.
+   */
+  count(): number {
+    // Closing sockets count until their departure is reported, which takes them out again.
+    this.held ??= this.all().length;
+    return this.held;
   }
 
   /** Every socket (or those with `tag`), including ones already closing. */
@@ -54,6 +70,7 @@ export class SocketRegistry {
     const state = stateOf(ws);
     if (this.departed.has(state.connectionId)) return undefined;
     this.departed.add(state.connectionId);
+    if (this.held !== undefined) this.held--;
     if (this.departed.size > DEPARTED_MEMORY) this.departed.delete(this.departed.values().next().value ?? "");
     return state;
   }
