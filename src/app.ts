@@ -83,8 +83,9 @@ for (const [path, room] of [
 ] as const) {
   app.post(path, roomFromPath(room), ...publisher(), limitBody, validJson(publishBodySchema), async (c) => {
     const key = idempotencyKeyOf(c.req.raw.headers);
-    const { config, principal } = c.var;
-    const { result, replayed } = await publishOne(c.env, config, principal, c.var.room, c.req.valid("json"), key);
+    const config = c.get("config");
+    const principal = c.get("principal");
+    const { result, replayed } = await publishOne(c.env, config, principal, c.get("room"), c.req.valid("json"), key);
     return c.json(result, 202, replayHeaders(replayed));
   });
 }
@@ -100,8 +101,9 @@ app.post(
     const { messages } = c.req.valid("json");
     // The publisher's limiter took one unit for the request; the batch counts as one per message.
     await takeMore(c, "PUBLISH_LIMITER", messages.length - 1);
-    const { config, principal } = c.var;
-    const { results, replayed } = await publishBatch(c.env, config, principal, c.var.room, messages, key);
+    const config = c.get("config");
+    const principal = c.get("principal");
+    const { results, replayed } = await publishBatch(c.env, config, principal, c.get("room"), messages, key);
     return c.json({ messages: results }, 202, replayHeaders(replayed));
   },
 );
@@ -112,9 +114,9 @@ app.get(
   ...credential("history", { api_key: ["presence", "admin"], user: ["subscribe"] }, "API_LIMITER"),
   validQuery(historyQuerySchema),
   async (c) => {
-    const p = c.var.principal;
+    const p = c.get("principal");
     const filter = filterOfQuery(c.req.query());
-    const page = await roomStub(c.env, p.tenant, c.var.room).history(c.req.valid("query"), viewerOf(p), filter);
+    const page = await roomStub(c.env, p.tenant, c.get("room")).history(c.req.valid("query"), viewerOf(p), filter);
     return c.body(page, 200, { "content-type": "application/json" });
   },
 );
@@ -123,7 +125,7 @@ app.get(
   "/v1/rooms/:room/presence",
   roomFromPath(),
   ...credential("presence", { api_key: ["presence"], user: ["presence"] }, "API_LIMITER"),
-  async (c) => c.json(await roomStub(c.env, c.var.principal.tenant, c.var.room).presence()),
+  async (c) => c.json(await roomStub(c.env, c.get("principal").tenant, c.get("room")).presence()),
 );
 
 app.post(
@@ -133,7 +135,9 @@ app.post(
   limitBody,
   validJson(disconnectBodySchema),
   async (c) => {
-    const disconnected = await roomStub(c.env, c.var.principal.tenant, c.var.room).disconnect(c.req.valid("json"));
+    const disconnected = await roomStub(c.env, c.get("principal").tenant, c.get("room")).disconnect(
+      c.req.valid("json"),
+    );
     return c.json({ disconnected });
   },
 );
@@ -144,11 +148,11 @@ app.post(
   limitBody,
   validJson(revocationBodySchema),
   async (c) => {
-    const { tenant } = c.var.principal;
+    const { tenant } = c.get("principal");
     const revocation = toRevocation(
       c.req.valid("json"),
       Math.floor(Date.now() / 1000),
-      c.var.config.maxTokenLifetimeSeconds,
+      c.get("config").maxTokenLifetimeSeconds,
     );
     const closed = await tenantStub(c.env, tenant).revoke(revocation);
     return c.json({ revocation, closed }, 201);
@@ -159,7 +163,8 @@ app.get(
   "/v1/admin/rooms/:room",
   roomFromPath(),
   ...credential("inspect", { api_key: ["admin"] }, "API_LIMITER"),
-  async (c) => c.json({ room: c.var.room, ...(await roomStub(c.env, c.var.principal.tenant, c.var.room).info()) }),
+  async (c) =>
+    c.json({ room: c.get("room"), ...(await roomStub(c.env, c.get("principal").tenant, c.get("room")).info()) }),
 );
 
 app.notFound(() => errorResponse(new GatewayError("not_found", "no such route")));

@@ -20,6 +20,7 @@ declare global {
 
 export type Env = Cloudflare.Env;
 
+/** Read with `c.get(name)`: Hono's `c.var` builds a new object from every variable on each access. */
 export type AppEnv = {
   Bindings: Env;
   Variables: { config: Config; principal: Principal; room: string; action: Action; upgrade: UpgradeRequest };

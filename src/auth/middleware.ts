@@ -30,7 +30,7 @@ export function authorize(principal: Principal, rule: ScopeRule, room: string | 
  * runs after the route's rate limiter, so a flood of revoked tokens never reaches the object.
  */
 export const rejectRevoked = createMiddleware<AppEnv>(async (c, next) => {
-  const p = c.var.principal;
+  const p = c.get("principal");
   if (p.kind === "user" && (await tenantStub(c.env, p.tenant).isRevoked({ sub: p.id, jti: p.jti, iat: p.iat })))
     throw new GatewayError("token_revoked", "token has been revoked");
   await next();
@@ -42,10 +42,10 @@ export const rejectRevoked = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const requireUser = (scope: Scope, brake: (c: Context<AppEnv>) => Promise<void>) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const token = c.var.upgrade.token;
+    const token = c.get("upgrade").token;
     if (token === undefined) throw new GatewayError("missing_token", "a token is required");
-    const principal = await verifyUserToken(c.var.config, token, new Date(), () => brake(c));
-    authorize(principal, { user: [scope] }, c.var.room);
+    const principal = await verifyUserToken(c.get("config"), token, new Date(), () => brake(c));
+    authorize(principal, { user: [scope] }, c.get("room"));
     c.set("principal", principal);
     await next();
   });
@@ -57,8 +57,8 @@ export const requireCredential = (rule: ScopeRule) =>
     if (credential === undefined) throw new GatewayError("missing_token", "an API key or token is required");
     const principal =
       credential.kind === "api_key"
-        ? await verifyApiKey(c.var.config, credential.key)
-        : await verifyUserToken(c.var.config, credential.token, new Date());
+        ? await verifyApiKey(c.get("config"), credential.key)
+        : await verifyUserToken(c.get("config"), credential.token, new Date());
     const room: string | undefined = c.get("room");
     authorize(principal, rule, room);
     c.set("principal", principal);

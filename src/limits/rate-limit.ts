@@ -32,7 +32,7 @@ async function enforce(limiter: Env[LimiterName], key: string, action: string): 
 /** Limits the route's action (see `action`) per credential. */
 export const rateLimit = (binding: LimiterName) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    await enforce(c.env[binding], limitKey(c.var.action, c.var.principal), c.var.action);
+    await enforce(c.env[binding], limitKey(c.get("action"), c.get("principal")), c.get("action"));
     await next();
   });
 
@@ -42,9 +42,9 @@ export const rateLimit = (binding: LimiterName) =>
  * unit a call), made in parallel.
  */
 export async function takeMore(c: Context<AppEnv>, binding: LimiterName, units: number): Promise<void> {
-  const key = limitKey(c.var.action, c.var.principal);
+  const key = limitKey(c.get("action"), c.get("principal"));
   const answers = await Promise.all(Array.from({ length: units }, () => c.env[binding].limit({ key })));
-  if (answers.some((a) => !a.success)) throw limited(c.var.action);
+  if (answers.some((a) => !a.success)) throw limited(c.get("action"));
 }
 
 /**

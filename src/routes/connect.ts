@@ -46,20 +46,20 @@ export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
-  const p = c.var.principal;
-  const { presence, batch, filter, since, subprotocol } = c.var.upgrade;
+  const p = c.get("principal");
+  const { presence, batch, filter, since, subprotocol } = c.get("upgrade");
   if (p.kind !== "user") throw new GatewayError("forbidden", "sockets are for user tokens");
   // Presence frames carry every member's user and connection ids, like GET …/presence.
   if (presence && !hasScope(p, "presence"))
     throw new GatewayError("forbidden", 'presence frames need scope "presence"');
-  const member = memberOf(p, c.var.room, { presence, batch, filter });
+  const member = memberOf(p, c.get("room"), { presence, batch, filter });
   // A sharded room: one user's sockets all land on one shard.
-  const count = c.var.config.roomShards;
+  const count = c.get("config").roomShards;
   const shard = count === 1 ? undefined : { index: shardOf(p.tenant, p.id, count), count };
   const target =
     shard === undefined
-      ? roomStub(c.env, p.tenant, c.var.room)
-      : roomStubByName(c.env, shardObjectName(p.tenant, c.var.room, shard.index));
+      ? roomStub(c.env, p.tenant, c.get("room"))
+      : roomStubByName(c.env, shardObjectName(p.tenant, c.get("room"), shard.index));
   // A fresh request: nothing the client sent (headers, cookies, query) reaches the room.
   const res = await target.fetch("https://room/connect", {
     headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect({ member, subprotocol, since, shard }) },

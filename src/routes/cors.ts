@@ -27,6 +27,6 @@ export const apiCors = createMiddleware<AppEnv>(async (c, next) => {
   // WebSocket upgrades are not subject to CORS (the Origin check guards them), and a 101's headers
   // are immutable: any header written here would break the upgrade.
   const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
-  if (origin === undefined || upgrade || !originAllowed(origin, c.var.config.allowedOrigins)) return next();
+  if (origin === undefined || upgrade || !originAllowed(origin, c.get("config").allowedOrigins)) return next();
   return allowListed(c, next);
 });

@@ -14,7 +14,7 @@ export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => 
   // A page of the gateway's own origin (its console) is ours: the request URL's origin is the one
   // the browser addressed, so it needs no ALLOWED_ORIGINS entry.
   const sameOrigin = origin === new URL(c.req.url).origin;
-  if (!sameOrigin && !originAllowed(origin, c.var.config.allowedOrigins))
+  if (!sameOrigin && !originAllowed(origin, c.get("config").allowedOrigins))
     throw new GatewayError("forbidden_origin", "this origin may not open sockets here");
   await next();
 });

@@ -39,7 +39,7 @@ function limitBodyOf(messages: number) {
     }
     return limit;
   };
-  return createMiddleware<AppEnv>(async (c, next) => limitFor(c.var.config)(c, next));
+  return createMiddleware<AppEnv>(async (c, next) => limitFor(c.get("config"))(c, next));
 }
 
 /** Refuses a body over the payload limit (plus envelope room) while it streams in. */
