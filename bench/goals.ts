@@ -7,7 +7,7 @@ import { fmt, markdownTable } from "./report.ts";
 export type Goal = { text: string; met: (value: number, ratio: number) => boolean };
 
 export const atLeast = (x: number, text = `≥ ${x}×`): Goal => ({ text, met: (_v, r) => r >= x });
-export const atMost = (x: number): Goal => ({ text: `≤ ${x}×`, met: (_v, r) => r <= x });
+export const atMost = (x: number, text = `≤ ${x}×`): Goal => ({ text, met: (_v, r) => r <= x });
 export const none: Goal = { text: "0", met: (v) => v === 0 };
 
 export type GoalRow = {

@@ -80,13 +80,13 @@ type Spec = { flag: string; env: string; min: number; max: number; fallback: num
 const NUMBERS = {
   subscribers: { flag: "subscribers", env: "BENCH_SUBSCRIBERS", min: 1, max: 5_000, fallback: 500, help: "N" },
   messages: { flag: "messages", env: "BENCH_MESSAGES", min: 1, max: 100_000, fallback: 200, help: "M" },
-  // 20 requests of 100: enough that the 8 in flight are not one burst, and 1M deliveries at N=500.
+  // 40 requests of 100: the 8 in flight are not one burst, and 2M deliveries at N=500 take ~7 s here.
   batchMessages: {
     flag: "batch-messages",
     env: "BENCH_BATCH_MESSAGES",
     min: 100,
     max: 20_000,
-    fallback: 2_000,
+    fallback: 4_000,
     help: "messages in the batch-publish phase",
   },
   // R x N = 5,000 deliveries/s: a third of the gateway's capacity here or less, so rate-mode latency
