@@ -7,7 +7,7 @@ import type { ConnectResult } from "./load.ts";
 import type { BenchOptions, FanoutPhase } from "./options.ts";
 import type { PhaseResult } from "./phases.ts";
 import { fanoutOf, messagesPerFrame, phaseOf, runtimeMicrosPerDelivery, type TargetResult } from "./report.ts";
-import { SOCKETS_TITLE, type SocketKind } from "./sessions.ts";
+import { socketsTitle } from "./sessions.ts";
 
 export const DELIVERY_GOALS = {
   single: 1.0,
@@ -98,11 +98,10 @@ export function deliveryGoals(results: readonly TargetResult[], options: BenchOp
       },
     );
   }
-  const n = (s: SocketKind) => `memory per socket KB, N=${options.subscribers}${SOCKETS_TITLE[s]}`;
   const bareMemory = fanoutOf(bare, "v1")?.connect;
   rows.push(
-    ...memoryRow(n("v1"), fanoutOf(gw, "v1")?.connect, bareMemory),
-    ...memoryRow(n("batch"), fanoutOf(gw, "batch")?.connect, bareMemory),
+    ...memoryRow(`memory per socket KB, ${socketsTitle("v1", options)}`, fanoutOf(gw, "v1")?.connect, bareMemory),
+    ...memoryRow(`memory per socket KB, ${socketsTitle("batch", options)}`, fanoutOf(gw, "batch")?.connect, bareMemory),
     ...memoryRow(`memory per socket KB, connect N=${options.connectSockets}`, c, bare.connect),
   );
   return rows.length === 0 ? undefined : judge(rows);

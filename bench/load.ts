@@ -13,7 +13,7 @@ import { sleep } from "./processes.ts";
 import { connectFigure, phaseFigure, step } from "./progress.ts";
 import { singlePublishes } from "./publish.ts";
 import { layoutMismatch, type RoomLayout } from "./room-layout.ts";
-import { planOf, type Session, type SocketKind, subscriberQuery } from "./sessions.ts";
+import { planOf, type Session, type SocketKind, subscriberQuery, subscribersOf } from "./sessions.ts";
 import { closeAll, connectSubscribers, type SubscriberQuery } from "./sockets.ts";
 import { type Summary, summarizeList } from "./stats.ts";
 import type { RunningTarget } from "./targets.ts";
@@ -239,7 +239,7 @@ export function anomalous(sink: FrameSink, phases: readonly PhaseResult[]): bool
 export async function runFanout(target: RunningTarget, options: BenchOptions, session: Session): Promise<FanoutResult> {
   const sink = new FrameSink();
   const r = room();
-  const opened = await warmAndOpen(target, r, options.subscribers, options, sink, session.sockets);
+  const opened = await warmAndOpen(target, r, subscribersOf(session.sockets, options), options, sink, session.sockets);
   try {
     const layout = await checkLayout(target, r, opened.sockets.length);
     const plans = session.phases.map((name) => planOf(name, options));

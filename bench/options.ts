@@ -6,23 +6,32 @@ import { parseFlags, UsageError } from "../scripts/lib/cli.ts";
 export const MODES = ["rate", "saturate", "connect", "all", "shard-costs", "delivery", "filter"] as const;
 export type Mode = (typeof MODES)[number];
 /**
- * The phases that publish to N open sockets of one room. `saturate-batch` and `batch-publish`
- * publish to `?batch=1` subscribers (singly, and 100 messages per request), `filter` to
- * subscribers in filter groups: bench/sessions.ts says which subscribers each phase needs.
+ * The phases that publish to the open sockets of one room. `saturate-batch` and `batch-publish`
+ * publish to `?batch=1` subscribers (singly, and 100 messages per request), `filter` to subscribers
+ * in filter groups, `filter-control` to N/5 unfiltered ones: bench/sessions.ts says which
+ * subscribers each phase needs.
  */
-export const FANOUT_PHASES = ["rate", "saturate", "saturate-batch", "batch-publish", "filter"] as const;
+export const FANOUT_PHASES = [
+  "rate",
+  "saturate",
+  "saturate-batch",
+  "batch-publish",
+  "filter",
+  "filter-control",
+] as const;
 export type FanoutPhase = (typeof FANOUT_PHASES)[number];
 export type Phase = FanoutPhase | "connect" | "shard-costs";
 const PHASES_OF: Record<Mode | "default", Phase[]> = {
   rate: ["rate"],
   saturate: ["saturate"],
   connect: ["connect"],
-  all: ["rate", "saturate", "saturate-batch", "batch-publish", "filter", "connect"],
+  all: ["rate", "saturate", "saturate-batch", "batch-publish", "filter", "filter-control", "connect"],
   "shard-costs": ["shard-costs"],
   // Issue 10's modes: each held against the bare DO's single saturated publishes (bench/delivery-report.ts).
   delivery: ["saturate", "saturate-batch", "batch-publish", "connect"],
-  // Issue 11: the filtered run against the unfiltered `saturate` phase (bench/filter-report.ts).
-  filter: ["saturate", "filter"],
+  // Issue 11: the filtered run against the unfiltered `saturate` phase, and against a control with
+  // its publishes and deliveries but no filter (bench/filter-report.ts).
+  filter: ["saturate", "filter", "filter-control"],
   default: ["rate", "saturate"],
 };
 export const TARGET_NAMES = ["gateway", "gateway-sharded", "bare-do", "bare-ws"] as const;

@@ -1,11 +1,12 @@
 // The side-by-side table (stdout) and the JSON record (bench/results/<timestamp>.json).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { FilterComparison } from "./filter-report.ts";
 import type { GoalLine } from "./goals.ts";
 import type { ConnectResult, FanoutResult } from "./load.ts";
 import { type BenchOptions, type FanoutPhase, fanoutPhases, TARGET_NAMES, type TargetName } from "./options.ts";
 import type { PhaseResult } from "./phases.ts";
-import { SOCKETS_TITLE, type SocketKind, sessionsFor } from "./sessions.ts";
+import { type SocketKind, sessionsFor, socketsTitle } from "./sessions.ts";
 import type { ShardCostsResult } from "./shard-costs.ts";
 import type { ShardCostModel } from "./shard-report.ts";
 import type { ShardingVerdict } from "./sharding.ts";
@@ -45,8 +46,8 @@ export type BenchRecord = {
   shardCostModel?: ShardCostModel;
   /** Issue 10: each delivery mode of the gateway against the bare DO, with its goal. */
   deliveryGoals?: GoalLine[];
-  /** Issue 11: the filtered run against the unfiltered one, with its goal. */
-  filterGoals?: GoalLine[];
+  /** Issue 11: the filtered run against the unfiltered one (with its goals) and against the control. */
+  filter?: FilterComparison;
 };
 
 export type Row = {
@@ -150,7 +151,7 @@ function phaseRows(kind: FanoutPhase, sockets: SocketKind): Row[] {
 export function rowsFor(options: BenchOptions): Row[] {
   const rows: Row[] = [];
   for (const { sockets, phases } of sessionsFor(fanoutPhases(options.phases), true)) {
-    const n = `N=${options.subscribers}${SOCKETS_TITLE[sockets]}:`;
+    const n = `${socketsTitle(sockets, options)}:`;
     const f = (r: TargetResult) => fanoutOf(r, sockets);
     rows.push({ label: `${n} shards holding sockets`, value: (r) => f(r)?.shards?.length, digits: 0 });
     rows.push(...connectRows(n, (r) => f(r)?.connect));

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "../scripts/lib/cli.ts";
 import { type BenchCredentials, cycling, makeCredentials, mintSubscribers, numberedSubs } from "./credentials.ts";
 import { deliveryGoals, renderDeliveryGoals } from "./delivery-report.ts";
-import { filterGoals, renderFilterGoals } from "./filter-report.ts";
+import { filterComparison, renderFilterComparison } from "./filter-report.ts";
 import { compatibilityDate, type GatewaySource, gatewaySource } from "./gateway-source.ts";
 import { runConnect, runFanout } from "./load.ts";
 import { waitForQuiet } from "./machine-load.ts";
@@ -178,7 +178,7 @@ async function measure(options: BenchOptions, source: GatewaySource): Promise<vo
   const sharding = shardingVerdict(results, options.shards);
   const model = placement === undefined ? undefined : shardCostModel(results);
   const delivery = deliveryGoals(results, options);
-  const filter = filterGoals(results);
+  const filter = filterComparison(results);
   const record: BenchRecord = {
     date: started.toISOString(),
     machine: await machineInfo(workerdExe),
@@ -193,7 +193,7 @@ async function measure(options: BenchOptions, source: GatewaySource): Promise<vo
     ...(sharding === undefined ? {} : { sharding }),
     ...(model === undefined ? {} : { shardCostModel: model }),
     ...(delivery === undefined ? {} : { deliveryGoals: delivery }),
-    ...(filter === undefined ? {} : { filterGoals: filter }),
+    ...(filter === undefined ? {} : { filter }),
   };
   const m = record.machine;
   console.log(
@@ -207,7 +207,7 @@ async function measure(options: BenchOptions, source: GatewaySource): Promise<vo
   if (sharding !== undefined) console.log(`\n${renderVerdict(sharding).join("\n")}`);
   if (model !== undefined) console.log(renderShardCosts(results, model));
   if (delivery !== undefined) console.log(`\n${renderDeliveryGoals(delivery, options)}`);
-  if (filter !== undefined) console.log(`\n${renderFilterGoals(filter, options)}`);
+  if (filter !== undefined) console.log(`\n${renderFilterComparison(filter, options)}`);
   for (const w of warnings(results)) console.log(`! ${w}`);
   const file = await writeRecord(options.outDir ?? join(REPO_ROOT, "bench", "results"), record);
   console.log(`\nJSON: ${file}`);

@@ -8,9 +8,12 @@ import type { PhasePlan } from "./phases.ts";
 import { singlePublishes } from "./publish.ts";
 import type { SubscriberQuery } from "./sockets.ts";
 
-/** v1: plain message frames; batch: `?batch=1`; filtered: `?events=g<k mod 5>`. */
-export type SocketKind = "v1" | "batch" | "filtered";
-export const SOCKET_KINDS: readonly SocketKind[] = ["v1", "batch", "filtered"];
+/**
+ * v1: plain message frames; batch: `?batch=1`; filtered: `?events=g<k mod 5>`; control: N/5
+ * plain subscribers, which the filtered phase's publishes reach as often as a filter group.
+ */
+export type SocketKind = "v1" | "batch" | "filtered" | "control";
+export const SOCKET_KINDS: readonly SocketKind[] = ["v1", "batch", "filtered", "control"];
 
 const SOCKETS_OF: Record<FanoutPhase, SocketKind> = {
   rate: "v1",
@@ -18,6 +21,7 @@ const SOCKETS_OF: Record<FanoutPhase, SocketKind> = {
   "saturate-batch": "batch",
   "batch-publish": "batch",
   filter: "filtered",
+  "filter-control": "control",
 };
 
 /** Issue 11: subscribers in five groups, each matching a fifth of the published events. */
@@ -25,16 +29,30 @@ export const FILTER_GROUPS = 5;
 const groupOf = (k: number) => k % FILTER_GROUPS;
 const groupEvent = (g: number) => `g${g}`;
 
-/** How the report names a session's subscribers. */
-export const SOCKETS_TITLE: Record<SocketKind, string> = {
-  v1: "",
-  batch: " ?batch=1",
-  filtered: ` in ${FILTER_GROUPS} filter groups`,
-};
+/** How many subscribers a session opens: N, or N/5 for the control. */
+export function subscribersOf(kind: SocketKind, options: BenchOptions): number {
+  return kind === "control" ? Math.max(1, Math.round(options.subscribers / FILTER_GROUPS)) : options.subscribers;
+}
+
+/** How the report names a session's subscribers: `N=500 ?batch=1`. */
+export function socketsTitle(kind: SocketKind, options: BenchOptions): string {
+  const n = `N=${subscribersOf(kind, options)}`;
+  switch (kind) {
+    case "v1":
+      return n;
+    case "batch":
+      return `${n} ?batch=1`;
+    case "filtered":
+      return `${n} in ${FILTER_GROUPS} filter groups`;
+    case "control":
+      return `${n} unfiltered (control)`;
+  }
+}
 
 export function subscriberQuery(kind: SocketKind): SubscriberQuery | undefined {
   switch (kind) {
     case "v1":
+    case "control":
       return undefined;
     case "batch":
       return () => "batch=1";
@@ -59,6 +77,12 @@ export function sessionsFor(phases: readonly FanoutPhase[], gateway: boolean): S
 export function planOf(name: FanoutPhase, options: BenchOptions): PhasePlan {
   const single = singlePublishes(options.payloadBytes);
   const saturate = { kind: "saturate", inFlight: options.saturateInFlight } as const;
+  const filtered: PhasePlan = {
+    name,
+    phase: saturate,
+    messages: options.messages * FILTER_GROUPS,
+    publication: { ...single, event: (k) => groupEvent(groupOf(k)) },
+  };
   switch (name) {
     case "rate":
       return { name, phase: { kind: "rate", rate: options.rate }, messages: options.messages, publication: single };
@@ -75,12 +99,9 @@ export function planOf(name: FanoutPhase, options: BenchOptions): PhasePlan {
     case "filter":
       // Five times the messages, each for a fifth of the sockets: every subscriber gets M, so the
       // phase delivers as many as `saturate` does to N unfiltered subscribers.
-      return {
-        name,
-        phase: saturate,
-        messages: options.messages * FILTER_GROUPS,
-        publication: { ...single, event: (k) => groupEvent(groupOf(k)) },
-        wants: (s, k) => groupOf(s) === groupOf(k),
-      };
+      return { ...filtered, wants: (s, k) => groupOf(s) === groupOf(k) };
+    case "filter-control":
+      // The same publishes to N/5 sockets that want them all: the same deliveries, no filter.
+      return { ...filtered, name };
   }
 }

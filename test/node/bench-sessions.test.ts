@@ -3,16 +3,19 @@
 // must deliver exactly as many messages as the unfiltered one it is held against.
 import { describe, expect, it } from "vitest";
 import { benchOptions } from "../../bench/options.ts";
-import { FILTER_GROUPS, planOf, sessionsFor, subscriberQuery } from "../../bench/sessions.ts";
+import { FILTER_GROUPS, planOf, sessionsFor, subscriberQuery, subscribersOf } from "../../bench/sessions.ts";
 
 const options = benchOptions({ mode: "all" }, {});
 
 describe("sessionsFor", () => {
   it("gives the gateway one session per kind of subscriber, in a fixed order", () => {
-    expect(sessionsFor(["filter", "batch-publish", "rate", "saturate-batch", "saturate"], true)).toEqual([
+    expect(
+      sessionsFor(["filter-control", "filter", "batch-publish", "rate", "saturate-batch", "saturate"], true),
+    ).toEqual([
       { sockets: "v1", phases: ["rate", "saturate"] },
       { sockets: "batch", phases: ["batch-publish", "saturate-batch"] },
       { sockets: "filtered", phases: ["filter"] },
+      { sockets: "control", phases: ["filter-control"] },
     ]);
   });
 
@@ -43,6 +46,16 @@ describe("planOf", () => {
       // The subscriber's filter names exactly the event of every message it wants.
       expect(new Set(wanted.map((k) => `events=${plan.publication.event(k)}`))).toEqual(new Set([query?.(s)]));
     }
+  });
+
+  it("gives the control a fifth of the subscribers, unfiltered, and the filtered phase's publishes", () => {
+    const control = planOf("filter-control", options);
+    expect(control.wants).toBeUndefined();
+    expect(control.messages).toBe(planOf("filter", options).messages);
+    expect(subscribersOf("control", options) * control.messages).toBe(
+      subscribersOf("v1", options) * planOf("saturate", options).messages,
+    );
+    expect(subscriberQuery("control")).toBeUndefined();
   });
 });
 
