@@ -38,8 +38,10 @@ export const TARGET_NAMES = ["gateway", "gateway-sharded", "bare-do", "bare-ws"]
 export type TargetName = (typeof TARGET_NAMES)[number];
 /** The targets with the gateway's features (batch frames and publishes, filters, room layouts). */
 export const GATEWAY_TARGETS: readonly TargetName[] = ["gateway", "gateway-sharded"];
-/** Targets a mode runs when none are named: shard costs and filters are the gateway's alone, and
- * issue 10's table holds the gateway against the bare DO only. */
+/**
+ * Targets a mode runs when none are named: shard costs and filters are the gateway's alone, and
+ * issue 10's table holds the gateway against the bare DO only.
+ */
 const DEFAULT_TARGETS: Partial<Record<Mode, readonly TargetName[]>> = {
   "shard-costs": GATEWAY_TARGETS,
   delivery: ["gateway", "bare-do"],
@@ -53,7 +55,7 @@ export function fanoutPhases(phases: readonly Phase[]): FanoutPhase[] {
 }
 
 export type BenchOptions = {
-  /** Subscriber sockets for rate and saturate. */
+  /** N: subscriber sockets of each fan-out session (the filter's control opens N/5). */
   subscribers: number;
   /** Publishes per measured phase (the filtered phase publishes this many per filter group). */
   messages: number;
