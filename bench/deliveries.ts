@@ -1,24 +1,59 @@
 // Per-phase delivery bookkeeping on the receive hot path. With 500 sockets and tens of thousands of
-// frames a second on two cores, the load generator must not parse JSON: it finds `"i":` in the raw
-// bytes (the payload puts `i` first, and no envelope key is `i`) and reads the digits.
+// deliveries a second on two cores, the load generator must not parse JSON: it finds each `"i":` in
+// the raw bytes (the payload puts `i` first, and no envelope key is `i`; a JSON string cannot hold
+// the four bytes `"i":` unescaped) and reads the digits. A gateway batch frame holds several message
+// frames, so one WebSocket frame can carry several `i`s: each is one delivery, timed at the frame's
+// receipt. The gateway's `"seq":` precedes each message's payload; bare targets send none.
 
 const I_KEY = Buffer.from('"i":');
+const SEQ_KEY = Buffer.from('"seq":');
+const BATCH_PREFIX = Buffer.from('{"type":"batch"');
 const ZERO = 48;
 const NINE = 57;
 
-/** The payload's `i`, or -1 when the frame has none (welcome, presence, anything else). */
-export function sequenceOf(frame: Buffer): number {
-  const at = frame.indexOf(I_KEY);
-  if (at < 0) return -1;
+/** The decimal digits at `from`, or -1 when there are none. */
+function digitsAt(frame: Buffer, from: number): number {
   let n = 0;
-  let j = at + I_KEY.length;
+  let j = from;
   for (; j < frame.length; j++) {
     const c = frame[j] ?? 0;
     if (c < ZERO || c > NINE) break;
     n = n * 10 + (c - ZERO);
   }
-  return j === at + I_KEY.length ? -1 : n;
+  return j === from ? -1 : n;
 }
+
+/** One message found in a frame: its payload `i` and, from the gateway, its `seq` (else -1). */
+export type FoundMessage = { i: number; seq: number };
+
+/**
+ * Every message in `frame`, in frame order: none for welcome, presence or anything else, one for
+ * a message frame, one per element of a batch frame. Calls `each` instead of building an array.
+ */
+export function scanMessages(frame: Buffer, each: (i: number, seq: number) => void): number {
+  let found = 0;
+  // This message's seq lies after the previous message's `i` (a tag named `i` is no message).
+  let messageStart = 0;
+  let pos = 0;
+  for (;;) {
+    const at = frame.indexOf(I_KEY, pos);
+    if (at < 0) return found;
+    pos = at + I_KEY.length;
+    const i = digitsAt(frame, pos);
+    if (i < 0) continue;
+    const s = frame.indexOf(SEQ_KEY, messageStart);
+    each(i, s >= 0 && s < at ? digitsAt(frame, s + SEQ_KEY.length) : -1);
+    found++;
+    messageStart = pos;
+  }
+}
+
+export const isBatchFrame = (frame: Buffer): boolean =>
+  frame.length >= BATCH_PREFIX.length &&
+  frame.compare(BATCH_PREFIX, 0, BATCH_PREFIX.length, 0, BATCH_PREFIX.length) === 0;
+
+/** Whether subscriber `s` should receive message `k`; a phase without one expects every pair. */
+export type Wants = (s: number, k: number) => boolean;
 
 /**
  * One phase's deliveries: which subscriber got which message, how often, and how long after it
@@ -28,35 +63,78 @@ export class DeliveryLog {
   readonly subscribers: number;
   readonly messages: number;
   readonly base: number;
+  /** Filtered phases: who should get what; a receipt outside it is a wrong delivery, not a delivery. */
+  readonly wants: Wants | undefined;
   /** counts[sub * messages + k]: receipts of message k by subscriber sub (saturates at 255). */
   private readonly counts: Uint8Array;
+  /** Each subscriber's highest seq so far in this phase, to catch a frame that goes back. */
+  private readonly lastSeq: Float64Array;
   /** performance.now() when message k's publish was sent; NaN until then. */
   readonly sendTimes: Float64Array;
   /** Publish-to-receive milliseconds of each first receipt. */
   readonly latencies: Float64Array;
+  readonly expected: number;
   received = 0;
   duplicates = 0;
+  /** Receipts of a message the subscriber's filter does not match. */
+  wrong = 0;
+  /** Receipts whose seq is below one the same subscriber already got in this phase. */
+  outOfOrder = 0;
+  /** Whether any frame carried a seq (gateway targets): otherwise order was not checked. */
+  seqSeen = false;
+  /** Frames that carried at least one of this phase's messages, and of those, batch frames. */
+  frames = 0;
+  batchFrames = 0;
+  /** Messages (this phase's or strays) that came inside batch frames. */
+  batchedMessages = 0;
   /** Frames with an `i` outside this phase (late arrivals from an earlier phase). */
   strays = 0;
   lastReceiveAt = Number.NaN;
 
-  constructor(subscribers: number, messages: number, base: number) {
+  constructor(subscribers: number, messages: number, base: number, wants?: Wants) {
     this.subscribers = subscribers;
     this.messages = messages;
     this.base = base;
+    this.wants = wants;
     this.counts = new Uint8Array(subscribers * messages);
+    this.lastSeq = new Float64Array(subscribers).fill(-1);
     this.sendTimes = new Float64Array(messages).fill(Number.NaN);
-    this.latencies = new Float64Array(subscribers * messages);
+    let expected = subscribers * messages;
+    if (wants !== undefined) {
+      expected = 0;
+      for (let s = 0; s < subscribers; s++) for (let k = 0; k < messages; k++) if (wants(s, k)) expected++;
+    }
+    this.expected = expected;
+    this.latencies = new Float64Array(expected);
   }
 
-  get expected(): number {
-    return this.subscribers * this.messages;
+  /** One frame's messages, all received at `now`. */
+  recordFrame(subscriber: number, frame: Buffer, now: number): number {
+    const found = scanMessages(frame, (i, seq) => this.record(subscriber, i, seq, now));
+    if (found > 0) {
+      this.frames++;
+      if (isBatchFrame(frame)) {
+        this.batchFrames++;
+        this.batchedMessages += found;
+      }
+    }
+    return found;
   }
 
-  record(subscriber: number, i: number, now: number): void {
+  record(subscriber: number, i: number, seq: number, now: number): void {
     const k = i - this.base;
     if (k < 0 || k >= this.messages || subscriber >= this.subscribers) {
       this.strays++;
+      return;
+    }
+    if (seq >= 0) {
+      this.seqSeen = true;
+      const last = this.lastSeq[subscriber] ?? -1;
+      if (seq < last) this.outOfOrder++;
+      else this.lastSeq[subscriber] = seq;
+    }
+    if (this.wants !== undefined && !this.wants(subscriber, k)) {
+      this.wrong++;
       return;
     }
     const slot = subscriber * this.messages + k;
@@ -70,10 +148,12 @@ export class DeliveryLog {
     this.lastReceiveAt = now;
   }
 
-  /** Messages some subscriber never received, counted per subscriber and message. */
+  /** Messages some subscriber should have received and never did, counted per subscriber and message. */
   lost(): number {
     let lost = 0;
-    for (const c of this.counts) if (c === 0) lost++;
+    for (let s = 0; s < this.subscribers; s++)
+      for (let k = 0; k < this.messages; k++)
+        if (this.counts[s * this.messages + k] === 0 && (this.wants === undefined || this.wants(s, k))) lost++;
     return lost;
   }
 }
@@ -92,11 +172,6 @@ export class FrameSink {
 
   onFrame(subscriber: number, frame: Buffer): void {
     const now = performance.now();
-    const i = sequenceOf(frame);
-    if (i < 0 || this.current === undefined) {
-      this.otherFrames++;
-      return;
-    }
-    this.current.record(subscriber, i, now);
+    if (this.current === undefined || this.current.recordFrame(subscriber, frame, now) === 0) this.otherFrames++;
   }
 }

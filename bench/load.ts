@@ -1,17 +1,20 @@
-// The load generator's two sessions against one running target: fan-out (open N sockets, then the
-// rate and/or saturate phases) and connect (open many sockets; connect rate and memory per socket).
+// The load generator's two sessions against one running target: fan-out (open N sockets of one kind,
+// then the phases that publish to them; bench/sessions.ts) and connect (open many sockets; connect
+// rate and memory per socket).
 import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import { FrameSink } from "./deliveries.ts";
 import { isolateHeapUsed } from "./inspector.ts";
 import { foreignCores, markLoad } from "./machine-load.ts";
-import type { BenchOptions, FanoutPhase } from "./options.ts";
-import { type PhaseResult, type PublishPhase, runPhase } from "./phases.ts";
+import type { BenchOptions } from "./options.ts";
+import { type PhasePlan, type PhaseResult, runPhase } from "./phases.ts";
 import { cpuByRole, rssGrowthByRole, sampleTree } from "./proc-tree.ts";
 import { sleep } from "./processes.ts";
 import { connectFigure, phaseFigure, step } from "./progress.ts";
+import { singlePublishes } from "./publish.ts";
 import { layoutMismatch, type RoomLayout } from "./room-layout.ts";
-import { closeAll, connectSubscribers } from "./sockets.ts";
+import { planOf, type Session, type SocketKind, subscriberQuery, subscribersOf } from "./sessions.ts";
+import { closeAll, connectSubscribers, type SubscriberQuery } from "./sockets.ts";
 import { type Summary, summarizeList } from "./stats.ts";
 import type { RunningTarget } from "./targets.ts";
 
@@ -45,6 +48,8 @@ export type ConnectResult = {
 };
 
 export type FanoutResult = {
+  /** How the session's subscribers connected (plain, `?batch=1`, filtered). */
+  sockets: SocketKind;
   connect: ConnectResult;
   /** Gateway targets: the room's sockets per shard (one entry when unsharded), as the room reported them. */
   shards?: RoomLayout["shards"];
@@ -72,7 +77,13 @@ export async function warmIsolate(target: RunningTarget, options: BenchOptions):
   const r = room();
   const { sockets, failures } = await connectSubscribers(target, r, 1, 1, sink);
   if (failures.length > 0) throw new Error(`${target.name}: warm-up connect failed: ${failures.join("; ")}`);
-  await runPhase(target, r, 1, 3, options.payloadBytes, { kind: "warmup", inFlight: 1 }, sink, 0);
+  const plan: PhasePlan = {
+    name: "warmup",
+    phase: { kind: "warmup", inFlight: 1 },
+    messages: 3,
+    publication: singlePublishes(options.payloadBytes),
+  };
+  await runPhase(target, r, 1, plan, sink, 0);
   closeAll(sockets);
   await sleep(SETTLE_MS);
 }
@@ -86,6 +97,7 @@ async function openMeasured(
   count: number,
   options: BenchOptions,
   sink: FrameSink,
+  query: SubscriberQuery | undefined,
 ): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
   const before = sampleTree(target.pid, target.port);
   // RSS first both times: the snapshot's GC would otherwise shrink only the "before" figure.
@@ -93,7 +105,7 @@ async function openMeasured(
   // CPU from after the snapshot, which costs the runtime CPU of its own.
   const cpuBefore = sampleTree(target.pid, target.port);
   const loadBefore = markLoad();
-  const c = await connectSubscribers(target, r, count, options.connectConcurrency, sink);
+  const c = await connectSubscribers(target, r, count, options.connectConcurrency, sink, query);
   const afterConnect = sampleTree(target.pid, target.port);
   const otherCores = foreignCores(loadBefore, markLoad());
   await sleep(SETTLE_MS);
@@ -130,24 +142,33 @@ export function openStep(
   options: BenchOptions,
   sink: FrameSink,
   label = "",
+  query?: SubscriberQuery,
 ): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
   return step(
     target.name,
     `${label}open ${count} sockets`,
-    () => openMeasured(target, r, count, options, sink),
+    () => openMeasured(target, r, count, options, sink, query),
     (o) => connectFigure(o.result),
   );
 }
 
 /** Wakes the isolate, then opens `count` measured sockets to room `r`, with progress lines. */
-async function warmAndOpen(target: RunningTarget, r: string, count: number, options: BenchOptions, sink: FrameSink) {
+async function warmAndOpen(
+  target: RunningTarget,
+  r: string,
+  count: number,
+  options: BenchOptions,
+  sink: FrameSink,
+  sockets: SocketKind = "v1",
+) {
   await step(
     target.name,
     "warm-up",
     () => warmIsolate(target, options),
     () => "server warmed up",
   );
-  return openStep(target, r, count, options, sink);
+  const label = sockets === "v1" ? "" : `${sockets} `;
+  return openStep(target, r, count, options, sink, label, subscriberQuery(sockets));
 }
 
 /**
@@ -164,32 +185,41 @@ export async function checkLayout(target: RunningTarget, r: string, sockets: num
   return layout;
 }
 
-export type PhasePlan = { phase: PublishPhase; messages: number };
-
 /**
  * Warm-up publishes, then each phase in order, to the `n` open sockets of room `r`. Each phase
- * numbers its payloads from its own base, so late frames are never miscounted.
+ * numbers its payloads from its own base (a million apart), so late frames are never miscounted.
  */
 export async function publishPhases(
   target: RunningTarget,
   r: string,
   n: number,
   plans: readonly PhasePlan[],
-  payloadBytes: number,
   sink: FrameSink,
   label = "",
 ): Promise<PhaseResult[]> {
-  // Warm-up publishes in the measured room: the delivery path is JIT-compiled before timing.
-  await runPhase(target, r, n, WARMUP_MESSAGES, payloadBytes, { kind: "warmup", inFlight: 1 }, sink, 0);
+  const first = plans[0];
+  if (first === undefined) return [];
+  // Warm-up publishes in the measured room, one at a time with the first phase's events (so
+  // filtered subscribers get theirs): the delivery path is JIT-compiled before timing.
+  const warmup: PhasePlan = {
+    ...first,
+    name: "warmup",
+    phase: { kind: "warmup", inFlight: 1 },
+    messages: WARMUP_MESSAGES,
+    publication: { ...first.publication, perRequest: 1 },
+  };
+  await runPhase(target, r, n, warmup, sink, 0);
   const results: PhaseResult[] = [];
   let base = 1_000_000;
-  for (const { phase, messages } of plans) {
-    const offered = phase.kind === "rate" ? `at ${phase.rate}/s` : `${phase.inFlight} in flight`;
+  for (const plan of plans) {
+    const { phase, messages, publication } = plan;
+    const offered = phase.kind === "rate" ? `at ${phase.rate}/s` : `${phase.inFlight} requests in flight`;
+    const per = publication.perRequest === 1 ? "" : `, ${publication.perRequest} per request`;
     results.push(
       await step(
         target.name,
-        `${label}${phase.kind} phase (${messages} publishes ${offered} to ${n} sockets)`,
-        () => runPhase(target, r, n, messages, payloadBytes, phase, sink, base),
+        `${label}${plan.name} phase (${messages} messages ${offered}${per} to ${n} sockets)`,
+        () => runPhase(target, r, n, plan, sink, base),
         phaseFigure,
       ),
     );
@@ -198,29 +228,24 @@ export async function publishPhases(
   return results;
 }
 
-/** Whether anything was lost, duplicated, stray or closed by the server: then its log tail is kept. */
+/** Whether anything was lost, duplicated, misdelivered, stray or closed: then the server's log tail is kept. */
 export function anomalous(sink: FrameSink, phases: readonly PhaseResult[]): boolean {
-  return Object.keys(sink.closes).length > 0 || phases.some((p) => p.lost > 0 || p.duplicates > 0 || p.strays > 0);
+  return (
+    Object.keys(sink.closes).length > 0 ||
+    phases.some((p) => p.lost > 0 || p.duplicates > 0 || p.wrong > 0 || (p.outOfOrder ?? 0) > 0 || p.strays > 0)
+  );
 }
 
-export async function runFanout(
-  target: RunningTarget,
-  options: BenchOptions,
-  phases: readonly FanoutPhase[],
-): Promise<FanoutResult> {
+export async function runFanout(target: RunningTarget, options: BenchOptions, session: Session): Promise<FanoutResult> {
   const sink = new FrameSink();
   const r = room();
-  const opened = await warmAndOpen(target, r, options.subscribers, options, sink);
+  const opened = await warmAndOpen(target, r, subscribersOf(session.sockets, options), options, sink, session.sockets);
   try {
     const layout = await checkLayout(target, r, opened.sockets.length);
-    const plans = phases.map(
-      (kind): PhasePlan => ({
-        phase: kind === "rate" ? { kind, rate: options.rate } : { kind, inFlight: options.saturateInFlight },
-        messages: options.messages,
-      }),
-    );
-    const results = await publishPhases(target, r, opened.sockets.length, plans, options.payloadBytes, sink);
+    const plans = session.phases.map((name) => planOf(name, options));
+    const results = await publishPhases(target, r, opened.sockets.length, plans, sink);
     return {
+      sockets: session.sockets,
       connect: opened.result,
       ...(layout === undefined ? {} : { shards: layout.shards }),
       phases: results,

@@ -3,35 +3,64 @@
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { parseFlags, UsageError } from "../scripts/lib/cli.ts";
 
-export const MODES = ["rate", "saturate", "connect", "all", "shard-costs"] as const;
+export const MODES = ["rate", "saturate", "connect", "all", "shard-costs", "delivery", "filter"] as const;
 export type Mode = (typeof MODES)[number];
-export type Phase = "rate" | "saturate" | "connect" | "shard-costs";
-/** The phases that publish to one room of N open sockets (one fan-out session). */
-export type FanoutPhase = "rate" | "saturate";
+/**
+ * The phases that publish to the open sockets of one room. `saturate-batch` and `batch-publish`
+ * publish to `?batch=1` subscribers (singly, and 100 messages per request), `filter` to subscribers
+ * in filter groups, `filter-control` to N/5 unfiltered ones: bench/sessions.ts says which
+ * subscribers each phase needs.
+ */
+export const FANOUT_PHASES = [
+  "rate",
+  "saturate",
+  "saturate-batch",
+  "batch-publish",
+  "filter",
+  "filter-control",
+] as const;
+export type FanoutPhase = (typeof FANOUT_PHASES)[number];
+export type Phase = FanoutPhase | "connect" | "shard-costs";
 const PHASES_OF: Record<Mode | "default", Phase[]> = {
   rate: ["rate"],
   saturate: ["saturate"],
   connect: ["connect"],
-  all: ["rate", "saturate", "connect"],
+  all: ["rate", "saturate", "saturate-batch", "batch-publish", "filter", "filter-control", "connect"],
   "shard-costs": ["shard-costs"],
+  // Issue 10's modes: each held against the bare DO's single saturated publishes (bench/delivery-report.ts).
+  delivery: ["saturate", "saturate-batch", "batch-publish", "connect"],
+  // Issue 11: the filtered run against the unfiltered `saturate` phase, and against a control with
+  // its publishes and deliveries but no filter (bench/filter-report.ts).
+  filter: ["saturate", "filter", "filter-control"],
   default: ["rate", "saturate"],
 };
 export const TARGET_NAMES = ["gateway", "gateway-sharded", "bare-do", "bare-ws"] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
-/** Shard costs are the gateway's alone: one server unsharded, one with K shards. */
-const SHARD_COST_TARGETS: TargetName[] = ["gateway", "gateway-sharded"];
+/** The targets with the gateway's features (batch frames and publishes, filters, room layouts). */
+export const GATEWAY_TARGETS: readonly TargetName[] = ["gateway", "gateway-sharded"];
+/**
+ * Targets a mode runs when none are named: shard costs and filters are the gateway's alone, and
+ * issue 10's table holds the gateway against the bare DO only.
+ */
+const DEFAULT_TARGETS: Partial<Record<Mode, readonly TargetName[]>> = {
+  "shard-costs": GATEWAY_TARGETS,
+  delivery: ["gateway", "bare-do"],
+  filter: ["gateway"],
+};
 /** The shard-costs mode spreads subscribers over 1, 2, 4 … K live shards; more points, a better fit. */
 const SHARD_COSTS_DEFAULT_SHARDS = 16;
 
 export function fanoutPhases(phases: readonly Phase[]): FanoutPhase[] {
-  return phases.filter((p): p is FanoutPhase => p === "rate" || p === "saturate");
+  return phases.filter((p): p is FanoutPhase => (FANOUT_PHASES as readonly string[]).includes(p));
 }
 
 export type BenchOptions = {
-  /** Subscriber sockets for rate and saturate. */
+  /** N: subscriber sockets of each fan-out session (the filter's control opens N/5). */
   subscribers: number;
-  /** Publishes per measured phase. */
+  /** Publishes per measured phase (the filtered phase publishes this many per filter group). */
   messages: number;
+  /** Messages in the batch-publish phase, sent 100 per request. */
+  batchMessages: number;
   /** Publishes per second in rate mode. */
   rate: number;
   /** Serialized size of `payload` in bytes. */
@@ -62,6 +91,15 @@ type Spec = { flag: string; env: string; min: number; max: number; fallback: num
 const NUMBERS = {
   subscribers: { flag: "subscribers", env: "BENCH_SUBSCRIBERS", min: 1, max: 5_000, fallback: 500, help: "N" },
   messages: { flag: "messages", env: "BENCH_MESSAGES", min: 1, max: 100_000, fallback: 200, help: "M" },
+  // 40 requests of 100: the 8 in flight are not one burst, and 2M deliveries at N=500 take ~7 s here.
+  batchMessages: {
+    flag: "batch-messages",
+    env: "BENCH_BATCH_MESSAGES",
+    min: 100,
+    max: 20_000,
+    fallback: 4_000,
+    help: "messages in the batch-publish phase",
+  },
   // R x N = 5,000 deliveries/s: a third of the gateway's capacity here or less, so rate-mode latency
   // is the path's and not a queue's, and K shards can be held against one at the same offered load.
   rate: { flag: "rate", env: "BENCH_RATE", min: 1, max: 10_000, fallback: 10, help: "R publishes/s" },
@@ -118,7 +156,9 @@ export function usage(): string {
     usageLine(
       "--targets <a,b>",
       "BENCH_TARGETS",
-      `${TARGET_NAMES.join(",")} (default: all; shard-costs: ${SHARD_COST_TARGETS.join(",")})`,
+      `${TARGET_NAMES.join(",")} (default: all; ${Object.entries(DEFAULT_TARGETS)
+        .map(([mode, targets]) => `${mode}: ${targets.join(",")}`)
+        .join("; ")})`,
     ),
     usageLine("--out <dir>", "BENCH_OUT", "JSON directory (default: bench/results)"),
     usageLine("--gateway-ref <rev>", "BENCH_GATEWAY_REF", "measure the gateway at a git revision (git archive)"),
@@ -177,7 +217,7 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
   if (mode === "") phases = PHASES_OF.default;
   else if (isMode(mode)) phases = PHASES_OF[mode];
   else throw new UsageError(`--mode / BENCH_MODE must be one of ${MODES.join(", ")}`);
-  const defaultTargets = mode === "shard-costs" ? SHARD_COST_TARGETS : TARGET_NAMES;
+  const defaultTargets = (isMode(mode) ? DEFAULT_TARGETS[mode] : undefined) ?? TARGET_NAMES;
   const targetList = (flags.targets ?? env.BENCH_TARGETS ?? defaultTargets.join(","))
     .split(",")
     .map((t) => t.trim())
@@ -194,6 +234,7 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
   return {
     subscribers: n("subscribers"),
     messages: n("messages"),
+    batchMessages: n("batchMessages"),
     rate: n("rate"),
     payloadBytes: n("payloadBytes"),
     connectSockets: n("connectSockets"),

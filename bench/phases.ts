@@ -1,10 +1,10 @@
 // One measured publish phase: publish M messages to N open sockets, wait for them to arrive, and
 // turn the bookkeeping and the /proc samples into figures.
-import { DeliveryLog, type FrameSink } from "./deliveries.ts";
+import { DeliveryLog, type FrameSink, type Wants } from "./deliveries.ts";
 import { foreignCores, markLoad } from "./machine-load.ts";
 import { cpuByRole, sampleTree } from "./proc-tree.ts";
 import { sleep } from "./processes.ts";
-import { type PublishStats, publishAtRate, publishSaturated } from "./publish.ts";
+import { type Publication, type PublishStats, publishAtRate, publishSaturated } from "./publish.ts";
 import { type Summary, summarize, summarizeList } from "./stats.ts";
 import type { RunningTarget } from "./targets.ts";
 
@@ -19,7 +19,20 @@ export type PublishPhase =
   /** Not reported: wakes the object and warms the JIT on the delivery path. */
   | { kind: "warmup"; inFlight: number };
 
+/**
+ * What one phase publishes: its name in the report (`rate`, `saturate`, `batch-publish` …), how
+ * it is paced, how many messages, what each request carries, and for a filtered phase who wants what.
+ */
+export type PhasePlan = {
+  name: string;
+  phase: PublishPhase;
+  messages: number;
+  publication: Publication;
+  wants?: Wants;
+};
+
 export type PhaseResult = {
+  name: string;
   kind: PublishPhase["kind"];
   /** Publishes per second asked for (rate mode only). */
   offeredPerSecond?: number;
@@ -29,9 +42,19 @@ export type PhaseResult = {
   received: number;
   lost: number;
   duplicates: number;
+  /** Receipts a subscriber's filter does not match (filtered phases). */
+  wrong: number;
+  /** Receipts whose seq went back for that subscriber; undefined when the target sends no seq. */
+  outOfOrder: number | undefined;
   strays: number;
+  /** WebSocket frames that carried this phase's messages, and how many of them were batch frames. */
+  frames: number;
+  batchFrames: number;
+  /** Messages per batch frame, on average (NaN without batch frames). */
+  messagesPerBatchFrame: number;
   deliveriesPerSecond: number;
   latencyMs: Summary;
+  /** `perSecond` counts messages (a batch request carries many). */
   publish: Omit<PublishStats, "responseMs"> & { responseMs: Summary; perSecond: number };
   serverCpuSeconds: number;
   serverCpuByRole: Record<string, number>;
@@ -60,21 +83,20 @@ export async function runPhase(
   target: RunningTarget,
   room: string,
   subscribers: number,
-  messages: number,
-  payloadBytes: number,
-  phase: PublishPhase,
+  plan: PhasePlan,
   sink: FrameSink,
   base: number,
 ): Promise<PhaseResult> {
-  const log = new DeliveryLog(subscribers, messages, base);
+  const { phase, messages, publication } = plan;
+  const log = new DeliveryLog(subscribers, messages, base, plan.wants);
   sink.current = log;
   const before = sampleTree(target.pid, target.port);
   const loadBefore = markLoad();
   const clientBefore = process.cpuUsage();
   const stats =
     phase.kind === "rate"
-      ? await publishAtRate(target, room, log, payloadBytes, phase.rate)
-      : await publishSaturated(target, room, log, payloadBytes, phase.inFlight);
+      ? await publishAtRate(target, room, log, publication, phase.rate)
+      : await publishSaturated(target, room, log, publication, phase.inFlight);
   const drainTimedOut = await drain(log);
   const after = sampleTree(target.pid, target.port);
   const otherCores = foreignCores(loadBefore, markLoad());
@@ -84,6 +106,7 @@ export async function runPhase(
   const deliverySeconds = (log.lastReceiveAt - firstSend) / 1000;
   const serverCpuSeconds = after.cpuSeconds - before.cpuSeconds;
   return {
+    name: plan.name,
     kind: phase.kind,
     ...(phase.kind === "rate" ? { offeredPerSecond: phase.rate } : {}),
     subscribers,
@@ -92,10 +115,19 @@ export async function runPhase(
     received: log.received,
     lost: log.lost(),
     duplicates: log.duplicates,
+    wrong: log.wrong,
+    outOfOrder: log.seqSeen ? log.outOfOrder : undefined,
     strays: log.strays,
+    frames: log.frames,
+    batchFrames: log.batchFrames,
+    messagesPerBatchFrame: log.batchFrames === 0 ? Number.NaN : log.batchedMessages / log.batchFrames,
     deliveriesPerSecond: log.received / deliverySeconds,
     latencyMs: summarize(log.latencies, log.received),
-    publish: { ...stats, responseMs: summarizeList(stats.responseMs), perSecond: stats.sent / (stats.wallMs / 1000) },
+    publish: {
+      ...stats,
+      responseMs: summarizeList(stats.responseMs),
+      perSecond: stats.messages / (stats.wallMs / 1000),
+    },
     serverCpuSeconds,
     serverCpuByRole: cpuByRole(before, after),
     serverCpuSecondsPer1000Deliveries: log.received === 0 ? Number.NaN : serverCpuSeconds / (log.received / 1000),

@@ -21,7 +21,7 @@ import { BENCH_FLAGS, type BenchOptions, benchOptions, type TargetName } from ".
 import { type PerfReport, recordPerf } from "./perf-profile.ts";
 import { cpuByRole, pidWithRole, sampleTree } from "./proc-tree.ts";
 import { killAllServers } from "./processes.ts";
-import { publishSaturated } from "./publish.ts";
+import { publishSaturated, singlePublishes } from "./publish.ts";
 import { closeAll, connectSubscribers } from "./sockets.ts";
 import { type RunningTarget, startTarget, type TargetContext } from "./targets.ts";
 
@@ -55,7 +55,7 @@ async function saturateFor(
   for (let base = 0; performance.now() < end; base += BATCH) {
     const log = new DeliveryLog(n, BATCH, base);
     sink.current = log;
-    await publishSaturated(t, room, log, o.payloadBytes, o.saturateInFlight);
+    await publishSaturated(t, room, log, singlePublishes(o.payloadBytes), o.saturateInFlight);
     units += log.received;
   }
   sink.current = undefined;

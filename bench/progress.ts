@@ -35,8 +35,10 @@ export function connectFigure(c: ConnectResult): string {
 
 export function phaseFigure(p: PhaseResult): string {
   const usPerDelivery = p.serverCpuSecondsPer1000Deliveries * 1000;
+  const faults = [`${p.lost} lost`, ...(p.wrong > 0 ? [`${p.wrong} wrongly delivered`] : [])].join(", ");
+  const batches = p.batchFrames > 0 ? `, ${p.messagesPerBatchFrame.toFixed(1)} messages per batch frame` : "";
   return (
-    `${round(p.received)}/${round(p.expected)} delivered (${p.lost} lost), ${round(p.deliveriesPerSecond)}/s, ` +
-    `p50 ${p.latencyMs.p50.toFixed(1)} ms, ${usPerDelivery.toFixed(1)} µs server CPU per delivery`
+    `${round(p.received)}/${round(p.expected)} delivered (${faults}), ${round(p.deliveriesPerSecond)}/s, ` +
+    `p50 ${p.latencyMs.p50.toFixed(1)} ms, ${usPerDelivery.toFixed(1)} µs server CPU per delivery${batches}`
   );
 }

@@ -1,16 +1,20 @@
 // The side-by-side table (stdout) and the JSON record (bench/results/<timestamp>.json).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { FilterComparison } from "./filter-report.ts";
+import type { GoalLine } from "./goals.ts";
 import type { ConnectResult, FanoutResult } from "./load.ts";
-import { type BenchOptions, fanoutPhases, TARGET_NAMES, type TargetName } from "./options.ts";
+import { type BenchOptions, type FanoutPhase, fanoutPhases, TARGET_NAMES, type TargetName } from "./options.ts";
 import type { PhaseResult } from "./phases.ts";
+import { type SocketKind, sessionsFor, socketsTitle } from "./sessions.ts";
 import type { ShardCostsResult } from "./shard-costs.ts";
 import type { ShardCostModel } from "./shard-report.ts";
 import type { ShardingVerdict } from "./sharding.ts";
 
 export type TargetResult = {
   name: TargetName;
-  fanout?: FanoutResult;
+  /** One fan-out session per kind of subscriber the phases needed (bench/sessions.ts). */
+  fanouts?: FanoutResult[];
   connect?: ConnectResult;
   shardCosts?: ShardCostsResult;
   error?: string;
@@ -40,6 +44,10 @@ export type BenchRecord = {
   sharding?: ShardingVerdict;
   /** `--mode shard-costs`: the fitted cost lines. */
   shardCostModel?: ShardCostModel;
+  /** Issue 10: each delivery mode of the gateway against the bare DO, with its goal. */
+  deliveryGoals?: GoalLine[];
+  /** Issue 11: the filtered run against the unfiltered one (with its goals) and against the control. */
+  filter?: FilterComparison;
 };
 
 export type Row = {
@@ -52,9 +60,25 @@ export type Row = {
 
 const MB = 1024 * 1024;
 
-export function phaseOf(r: TargetResult, kind: PhaseResult["kind"]): PhaseResult | undefined {
-  return r.fanout?.phases.find((p) => p.kind === kind);
+export function fanoutOf(r: TargetResult, sockets: SocketKind): FanoutResult | undefined {
+  return r.fanouts?.find((f) => f.sockets === sockets);
 }
+
+export function phaseOf(r: TargetResult, name: FanoutPhase): PhaseResult | undefined {
+  for (const f of r.fanouts ?? []) for (const p of f.phases) if (p.name === name) return p;
+  return undefined;
+}
+
+/** Every measured phase of a target, whichever session ran it. */
+export const phasesOf = (r: TargetResult): PhaseResult[] => (r.fanouts ?? []).flatMap((f) => f.phases);
+
+/** The runtime workerd's CPU (the Worker and the objects: what production pays) per delivery, in µs. */
+export const runtimeMicrosPerDelivery = (p: PhaseResult): number =>
+  (p.serverCpuByRole["workerd-runtime"] ?? Number.NaN) / (p.received / 1e6);
+
+/** Average messages per WebSocket frame that carried any: 1 for plain frames. */
+export const messagesPerFrame = (p: PhaseResult): number =>
+  p.frames === 0 ? Number.NaN : (p.received + p.duplicates + p.wrong) / p.frames;
 
 function connectRows(title: string, pick: (r: TargetResult) => ConnectResult | undefined): Row[] {
   const c = (f: (x: ConnectResult) => number) => (r: TargetResult) => {
@@ -84,8 +108,8 @@ function connectRows(title: string, pick: (r: TargetResult) => ConnectResult | u
   ];
 }
 
-function phaseRows(kind: "rate" | "saturate"): Row[] {
-  const p = (f: (x: PhaseResult) => number) => (r: TargetResult) => {
+function phaseRows(kind: FanoutPhase, sockets: SocketKind): Row[] {
+  const p = (f: (x: PhaseResult) => number | undefined) => (r: TargetResult) => {
     const x = phaseOf(r, kind);
     return x === undefined ? undefined : f(x);
   };
@@ -101,28 +125,43 @@ function phaseRows(kind: "rate" | "saturate"): Row[] {
     { label: `${kind}: latency max ms`, value: p((x) => x.latencyMs.max), digits: 2 },
     { label: `${kind}: lost deliveries`, value: p((x) => x.lost), digits: 0 },
     { label: `${kind}: duplicated deliveries`, value: p((x) => x.duplicates), digits: 0 },
+    ...(sockets === "filtered"
+      ? [{ label: `${kind}: wrongly delivered (filter not matched)`, value: p((x) => x.wrong), digits: 0 }]
+      : []),
+    // Only the gateway stamps a seq; "-" for targets whose order could not be checked.
+    { label: `${kind}: out of order (seq went back)`, value: p((x) => x.outOfOrder), digits: 0 },
+    ...(sockets === "batch"
+      ? [
+          { label: `${kind}: messages per batch frame`, value: p((x) => x.messagesPerBatchFrame), digits: 2 },
+          { label: `${kind}: messages per frame, all frames`, value: p(messagesPerFrame), digits: 2 },
+        ]
+      : []),
     { label: `${kind}: server CPU s/1k deliveries`, value: p((x) => x.serverCpuSecondsPer1000Deliveries), digits: 4 },
     { label: `${kind}:   workerd runtime s/1k`, value: p((x) => perK(x, "workerd-runtime")), digits: 4 },
     { label: `${kind}:   workerd proxy s/1k`, value: p((x) => perK(x, "workerd-proxy")), digits: 4 },
     { label: `${kind}:   node s/1k`, value: p((x) => perK(x, "node")), digits: 4 },
-    { label: `${kind}: publishes/s sent`, value: p((x) => x.publish.perSecond), digits: 1 },
-    { label: `${kind}: publish failures`, value: p((x) => x.publish.sent - x.publish.ok), digits: 0 },
+    { label: `${kind}: messages published/s`, value: p((x) => x.publish.perSecond), digits: 1 },
+    { label: `${kind}: publish requests failed`, value: p((x) => x.publish.sent - x.publish.ok), digits: 0 },
     { label: `${kind}: load generator CPU %`, value: p((x) => (100 * x.clientCpuSeconds) / x.wallSeconds), digits: 0 },
     { label: `${kind}: other processes' CPU, cores`, value: p((x) => x.otherCores), digits: 2, noRatio: true },
   ];
 }
 
+/** Each session's sockets, then its phases; connect mode last. */
 export function rowsFor(options: BenchOptions): Row[] {
   const rows: Row[] = [];
-  const fanout = fanoutPhases(options.phases);
-  if (fanout.length > 0) {
-    const n = `N=${options.subscribers}:`;
-    rows.push({ label: `${n} shards holding sockets`, value: (r) => r.fanout?.shards?.length, digits: 0 });
-    rows.push(...connectRows(n, (r) => r.fanout?.connect));
-    const closes = (r: TargetResult) => r.fanout && Object.values(r.fanout.unexpectedCloses).reduce((a, b) => a + b, 0);
+  for (const { sockets, phases } of sessionsFor(fanoutPhases(options.phases), true)) {
+    const n = `${socketsTitle(sockets, options)}:`;
+    const f = (r: TargetResult) => fanoutOf(r, sockets);
+    rows.push({ label: `${n} shards holding sockets`, value: (r) => f(r)?.shards?.length, digits: 0 });
+    rows.push(...connectRows(n, (r) => f(r)?.connect));
+    const closes = (r: TargetResult) => {
+      const x = f(r);
+      return x && Object.values(x.unexpectedCloses).reduce((a, b) => a + b, 0);
+    };
     rows.push({ label: `${n} sockets closed by the server`, value: closes, digits: 0 });
+    for (const kind of phases) rows.push(...phaseRows(kind, sockets));
   }
-  for (const kind of fanout) rows.push(...phaseRows(kind));
   if (options.phases.includes("connect"))
     rows.push(...connectRows(`connect N=${options.connectSockets}:`, (r) => r.connect));
   return rows;
@@ -157,7 +196,10 @@ export function ratios(results: TargetResult[], rows: Row[]): BenchRecord["ratio
   return out;
 }
 
-/** Rate-mode latency means something only while the server keeps up with the offered load. */
+/**
+ * Rate-mode latency means something only while the server keeps up with the offered load; and
+ * every delivery fault is named, since on the gateway it is a bug.
+ */
 export function warnings(results: TargetResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
@@ -168,11 +210,21 @@ export function warnings(results: TargetResult[]): string[] {
       rate.deliveriesPerSecond < 0.9 * rate.offeredPerSecond * rate.subscribers
     )
       out.push(`${r.name}: rate mode overloaded (delivered < 90% of R x N): its latencies are queueing; lower --rate`);
-    for (const p of r.fanout?.phases ?? [])
+    for (const p of phasesOf(r)) {
+      const faults = Object.entries({
+        lost: p.lost,
+        duplicated: p.duplicates,
+        "wrongly delivered": p.wrong,
+        "out of order": p.outOfOrder ?? 0,
+      }).filter(([, n]) => n > 0);
+      if (faults.length > 0) out.push(`${r.name} ${p.name}: ${faults.map(([what, n]) => `${n} ${what}`).join(", ")}`);
+      if (p.drainTimedOut)
+        out.push(`${r.name} ${p.name}: deliveries were still arriving when the drain limit ended it`);
       if (p.otherCores > 0.3)
         out.push(
-          `${r.name} ${p.kind}: other processes used ${p.otherCores.toFixed(2)} cores meanwhile: figures are noisy`,
+          `${r.name} ${p.name}: other processes used ${p.otherCores.toFixed(2)} cores meanwhile: figures are noisy`,
         );
+    }
   }
   return out;
 }

@@ -12,10 +12,12 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../scripts/lib/cli.ts";
 import { type BenchCredentials, cycling, makeCredentials, mintSubscribers, numberedSubs } from "./credentials.ts";
+import { deliveryGoals, renderDeliveryGoals } from "./delivery-report.ts";
+import { filterComparison, renderFilterComparison } from "./filter-report.ts";
 import { compatibilityDate, type GatewaySource, gatewaySource } from "./gateway-source.ts";
 import { runConnect, runFanout } from "./load.ts";
 import { waitForQuiet } from "./machine-load.ts";
-import { type BenchOptions, fanoutPhases, parseOptions, type TargetName, usage } from "./options.ts";
+import { type BenchOptions, fanoutPhases, GATEWAY_TARGETS, parseOptions, type TargetName, usage } from "./options.ts";
 import { ShardPlacement } from "./placement.ts";
 import { exeOf } from "./proc-tree.ts";
 import { killAllServers } from "./processes.ts";
@@ -30,6 +32,7 @@ import {
   warnings,
   writeRecord,
 } from "./report.ts";
+import { sessionsFor } from "./sessions.ts";
 import { runShardCosts } from "./shard-costs.ts";
 import { renderShardCosts, shardCostModel } from "./shard-report.ts";
 import { renderVerdict, shardingVerdict } from "./sharding.ts";
@@ -111,10 +114,10 @@ async function benchTarget(
 ): Promise<TargetResult> {
   const result: TargetResult = { name };
   try {
-    const fanout = fanoutPhases(options.phases);
-    if (fanout.length > 0) {
-      console.error(`[bench] ${name}: fan-out (${fanout.join(", ")})`);
-      result.fanout = await withTarget(name, base, onStart, (t) => runFanout(t, options, fanout));
+    for (const session of sessionsFor(fanoutPhases(options.phases), GATEWAY_TARGETS.includes(name))) {
+      console.error(`[bench] ${name}: fan-out, ${session.sockets} subscribers (${session.phases.join(", ")})`);
+      const fanout = await withTarget(name, base, onStart, (t) => runFanout(t, options, session));
+      result.fanouts = [...(result.fanouts ?? []), fanout];
     }
     if (options.phases.includes("connect")) {
       console.error(`[bench] ${name}: connect ${options.connectSockets} sockets`);
@@ -174,6 +177,8 @@ async function measure(options: BenchOptions, source: GatewaySource): Promise<vo
   const rows = rowsFor(options);
   const sharding = shardingVerdict(results, options.shards);
   const model = placement === undefined ? undefined : shardCostModel(results);
+  const delivery = deliveryGoals(results, options);
+  const filter = filterComparison(results);
   const record: BenchRecord = {
     date: started.toISOString(),
     machine: await machineInfo(workerdExe),
@@ -187,17 +192,22 @@ async function measure(options: BenchOptions, source: GatewaySource): Promise<vo
     ratios: ratios(results, rows),
     ...(sharding === undefined ? {} : { sharding }),
     ...(model === undefined ? {} : { shardCostModel: model }),
+    ...(delivery === undefined ? {} : { deliveryGoals: delivery }),
+    ...(filter === undefined ? {} : { filter }),
   };
   const m = record.machine;
   console.log(
     `\n${m.cpuModel}, ${m.cores} cores, node ${m.node}, wrangler ${m.wrangler}, ${m.workerd}; ${record.date}\n` +
       `N=${options.subscribers} M=${options.messages} R=${options.rate}/s payload=${options.payloadBytes} B ` +
-      `in-flight=${options.saturateInFlight} connect N=${options.connectSockets} (concurrency ${options.connectConcurrency}) ` +
+      `in-flight=${options.saturateInFlight} batch-publish=${options.batchMessages} ` +
+      `connect N=${options.connectSockets} (concurrency ${options.connectConcurrency}) ` +
       `K=${options.shards}; gateway: ${source.label}\n`,
   );
   if (rows.length > 0) console.log(renderTable(results, rows, options.shards));
   if (sharding !== undefined) console.log(`\n${renderVerdict(sharding).join("\n")}`);
   if (model !== undefined) console.log(renderShardCosts(results, model));
+  if (delivery !== undefined) console.log(`\n${renderDeliveryGoals(delivery, options)}`);
+  if (filter !== undefined) console.log(`\n${renderFilterComparison(filter, options)}`);
   for (const w of warnings(results)) console.log(`! ${w}`);
   const file = await writeRecord(options.outDir ?? join(REPO_ROOT, "bench", "results"), record);
   console.log(`\nJSON: ${file}`);

@@ -14,6 +14,7 @@ import { liveShardGrid, type ShardPlacement } from "./placement.ts";
 import { sampleTree } from "./proc-tree.ts";
 import { sleep } from "./processes.ts";
 import { step } from "./progress.ts";
+import { singlePublishes } from "./publish.ts";
 import { closeAll } from "./sockets.ts";
 import type { RunningTarget } from "./targets.ts";
 
@@ -85,6 +86,7 @@ async function measurePoint(
 ): Promise<ShardCostPoint> {
   const r = room();
   const label = `live shards ${live}, N=${n}: `;
+  const publication = singlePublishes(options.payloadBytes);
   const opened = await openStep(target, r, n, options, sink, label);
   try {
     if (opened.sockets.length !== n) throw new Error(`${label}only ${opened.sockets.length} of ${n} sockets opened`);
@@ -94,10 +96,14 @@ async function measurePoint(
       r,
       n,
       [
-        { phase: { kind: "rate", rate: LATENCY_RATE }, messages: LATENCY_MESSAGES },
-        { phase: { kind: "saturate", inFlight: options.saturateInFlight }, messages: options.messages },
+        { name: "rate", phase: { kind: "rate", rate: LATENCY_RATE }, messages: LATENCY_MESSAGES, publication },
+        {
+          name: "saturate",
+          phase: { kind: "saturate", inFlight: options.saturateInFlight },
+          messages: options.messages,
+          publication,
+        },
       ],
-      options.payloadBytes,
       sink,
       label,
     );

@@ -4,7 +4,7 @@
 // are the hop's price in CPU per delivery and in latency at the same offered load.
 
 import type { PhaseResult } from "./phases.ts";
-import { phaseOf, type TargetResult } from "./report.ts";
+import { phaseOf, phasesOf, type TargetResult } from "./report.ts";
 
 export const GOALS = { cpuPerDelivery: 1.15, p99: 1.3 } as const;
 
@@ -44,11 +44,11 @@ function cpuRatio(sharded: PhaseResult, single: PhaseResult): CpuRatio {
 export function shardingVerdict(results: readonly TargetResult[], shards: number): ShardingVerdict | undefined {
   const single = results.find((r) => r.name === "gateway");
   const sharded = results.find((r) => r.name === "gateway-sharded");
-  if (single?.fanout === undefined || sharded?.fanout === undefined) return undefined;
+  if (single?.fanouts === undefined || sharded?.fanouts === undefined) return undefined;
   const verdict: ShardingVerdict = {
     shards,
-    lost: sharded.fanout.phases.reduce((n, p) => n + p.lost, 0),
-    duplicated: sharded.fanout.phases.reduce((n, p) => n + p.duplicates, 0),
+    lost: phasesOf(sharded).reduce((n, p) => n + p.lost, 0),
+    duplicated: phasesOf(sharded).reduce((n, p) => n + p.duplicates, 0),
   };
   const [rs, r1] = [phaseOf(sharded, "rate"), phaseOf(single, "rate")];
   if (rs !== undefined && r1 !== undefined)

@@ -44,27 +44,29 @@ function open(url: string, headers: Record<string, string>, sink: FrameSink, sub
   });
 }
 
-/** Opens `count` sockets to `room`, at most `concurrency` upgrades at once. Subscriber k's index is `first + k`. */
+/** Subscriber k's connect query (`batch=1`, `events=g2`), or undefined for none. */
+export type SubscriberQuery = (k: number) => string | undefined;
+
+/** Opens sockets 0 … count-1 to `room`, at most `concurrency` upgrades at once. */
 export async function connectSubscribers(
   target: RunningTarget,
   room: string,
   count: number,
   concurrency: number,
   sink: FrameSink,
-  first = 0,
+  query?: SubscriberQuery,
 ): Promise<Connected> {
   const sockets: WebSocket[] = [];
   const connectMs: number[] = [];
   const failures: string[] = [];
   let next = 0;
-  const url = target.socketUrl(room);
   const started = performance.now();
   const worker = async () => {
     for (let k = next++; k < count; k = next++) {
-      const subscriber = first + k;
+      const url = target.socketUrl(room, query?.(k));
       const t0 = performance.now();
       try {
-        const ws = await open(url, target.socketHeaders(subscriber), sink, subscriber);
+        const ws = await open(url, target.socketHeaders(k), sink, k);
         connectMs.push(performance.now() - t0);
         sockets[k] = ws;
       } catch (err) {

@@ -18,10 +18,13 @@ export type RunningTarget = {
   /** Root of the server's process tree (its process group leader). */
   pid: number;
   port: number;
-  socketUrl(room: string): string;
+  /** `query` (`batch=1`, `events=g0`) asks the gateway for its features; bare targets ignore it. */
+  socketUrl(room: string, query?: string): string;
   /** Headers for subscriber `k`'s upgrade (its own token on the gateway). */
   socketHeaders(k: number): Record<string, string>;
   publishUrl(room: string): string;
+  /** The gateway's `POST …/messages/batch` (1-100 messages a request); bare targets have none. */
+  batchPublishUrl?(room: string): string;
   publishHeaders: Record<string, string>;
   /** The runtime's V8 inspector (wrangler targets), for bench/profile.ts. */
   inspectorPort: number | undefined;
@@ -122,9 +125,10 @@ async function startGateway(
       server,
       port,
       {
-        socketUrl: (room) => `ws://${base}/v1/rooms/${room}/ws`,
+        socketUrl: (room, query) => `ws://${base}/v1/rooms/${room}/ws${query ? `?${query}` : ""}`,
         socketHeaders: (k) => ({ authorization: `Bearer ${ctx.subscriber(k).token}` }),
         publishUrl: (room) => `http://${base}/v1/rooms/${room}/messages`,
+        batchPublishUrl: (room) => `http://${base}/v1/rooms/${room}/messages/batch`,
         publishHeaders: { ...adminHeaders, "content-type": "application/json" },
       },
       inspector,
