@@ -8,8 +8,11 @@ import type { Room } from "./room.ts";
 import type { Forward } from "./shard-feed.ts";
 import { shardObjectName, shardsFor } from "./shards.ts";
 
-/** What a shard answers a forward: sockets reached, their users (for audiences), and whether it still holds any. */
-export type ForwardResult = { delivered: number; users: string[]; held: boolean };
+/**
+ * What a shard answers a run of forwards: per message, the sockets reached and their users (for
+ * audiences); and whether it still holds any socket.
+ */
+export type ForwardResult = { delivered: number[]; users: string[][]; held: boolean };
 
 type LayoutRow = { tenant: string; room: string; count: number };
 
@@ -79,34 +82,43 @@ export class Fanout {
   }
 
   /**
-   * Forwards one message to the live shards it is for. Every call starts before any await, so
-   * forwards of consecutive messages leave in seq order. A forward that fails is sent once more on
-   * a fresh stub, naming no predecessor, so the shard checks its gap against history.
+   * Forwards a run of consecutive messages to the live shards each is for: one call per shard,
+   * carrying that shard's messages in seq order. Every call starts before any await, so runs leave
+   * in seq order. A call that fails is sent once more on a fresh stub, its first message naming no
+   * predecessor, so the shard checks its gap against history (and skips what it had delivered).
    */
-  async forward(f: Omit<Forward, "prev">): Promise<{ delivered: number; users: string[] }> {
+  async forward(run: readonly Omit<Forward, "prev">[]): Promise<{ delivered: number; users: string[] }[]> {
+    const totals = run.map(() => ({ delivered: 0, users: [] as string[] }));
     const layout = this.layoutRow;
-    if (layout === undefined) return { delivered: 0, users: [] };
-    const targets = shardsFor(f.to, layout.tenant, this.live, layout.count);
-    const results = await Promise.all(
-      targets.map(async (index) => {
-        const prev = this.sent.get(index);
+    if (layout === undefined) return totals;
+    const perShard = new Map<number, { at: number[]; forwards: Forward[] }>();
+    run.forEach((f, at) => {
+      for (const index of shardsFor(f.to, layout.tenant, this.live, layout.count)) {
+        const mine = perShard.get(index) ?? { at: [], forwards: [] };
+        perShard.set(index, mine);
+        mine.at.push(at);
+        mine.forwards.push({ ...f, prev: this.sent.get(index) });
         this.sent.set(index, f.seq);
-        return (
-          (await this.call(index, (stub) => stub.feed({ ...f, prev }))) ??
-          (await this.call(index, (stub) => stub.feed({ ...f, prev: undefined })))
-        );
+      }
+    });
+    await Promise.all(
+      [...perShard].map(async ([index, { at, forwards }]) => {
+        const first = forwards[0] as Forward;
+        const r =
+          (await this.call(index, (stub) => stub.feed(forwards))) ??
+          (await this.call(index, (stub) => stub.feed([{ ...first, prev: undefined }, ...forwards.slice(1)])));
+        if (r === undefined) return;
+        r.delivered.forEach((n, i) => {
+          const total = totals[at[i] as number];
+          if (total === undefined) return;
+          total.delivered += n;
+          total.users.push(...(r.users[i] ?? []));
+        });
+        // A shard whose sockets all went without a close (a deploy) tells us on its next forward.
+        if (!r.held) this.detach(index);
       }),
     );
-    let delivered = 0;
-    const users: string[] = [];
-    results.forEach((r, i) => {
-      if (r === undefined) return;
-      delivered += r.delivered;
-      users.push(...r.users);
-      // A shard whose sockets all went without a close (a deploy) tells us on its next forward.
-      if (!r.held) this.detach(targets[i] as number);
-    });
-    return { delivered, users };
+    return totals;
   }
 
   /** Presence news from one shard for the watchers on the others. */

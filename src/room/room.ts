@@ -145,16 +145,18 @@ export class Room extends DurableObject<Env> {
         recorded.map(({ outgoing, id }, i) => ({ id, seq: outgoing.seq, delivered: counts[i] ?? 0 })),
       );
     }
-    return Promise.all(
-      reqs.map((req) => {
-        const audience = req.to === undefined ? undefined : [...(req.to.users ?? [])];
-        const { id, seq, frame } = this.ledger.record(req, audience, now);
-        const { event, tags, to, exclude } = req;
-        return this.fanout.forward({ seq, frame, event, tags, to, exclude }).then(({ delivered, users }) => {
-          // Who a connection-targeted message reached is known only now.
-          if (to?.connections !== undefined) this.ledger.store.widenAudience(seq, users);
-          return { id, seq, delivered };
-        });
+    const recorded = reqs.map((req) => {
+      const audience = req.to === undefined ? undefined : [...(req.to.users ?? [])];
+      const { id, seq, frame } = this.ledger.record(req, audience, now);
+      const { event, tags, to, exclude } = req;
+      return { id, forward: { seq, frame, event, tags, to, exclude } };
+    });
+    return this.fanout.forward(recorded.map((r) => r.forward)).then((results) =>
+      recorded.map(({ id, forward }, i) => {
+        const { delivered, users } = results[i] ?? { delivered: 0, users: [] };
+        // Who a connection-targeted message reached is known only now.
+        if (forward.to?.connections !== undefined) this.ledger.store.widenAudience(forward.seq, users);
+        return { id, seq: forward.seq, delivered };
       }),
     );
   }
@@ -240,11 +242,11 @@ export class Room extends DurableObject<Env> {
   // ---- The shard's role: what the room asks of it ----
 
   /**
-   * One forwarded message, handed to the sockets after every earlier one (a gap is filled from
-   * history first). Only the hand-over is serial: the delivery itself may wait for its turn with
-   * the next forwards, so a busy shard coalesces them.
+   * A run of forwarded messages, handed to the sockets after every earlier run (a gap is filled
+   * from history first). Only the hand-over is serial: the delivery itself may wait for its turn
+   * with the next runs, so a busy shard coalesces them.
    */
-  async feed(f: Forward): Promise<ForwardResult> {
+  async feed(run: readonly Forward[]): Promise<ForwardResult> {
     const handed = await this.shard.serial(async () => {
       await this.attaching;
       const identity = this.shard.identity;
@@ -256,19 +258,37 @@ export class Room extends DurableObject<Env> {
         this.shard.detach();
         return undefined;
       }
-      const step = stepFor(this.shard.fed, f);
-      if (step.kind === "duplicate") return { delivered: [0], users: [] };
-      const missed = step.kind === "fill" ? await this.fill(identity, step.after, step.before) : [];
-      const { seq, frame, event, tags, to, exclude } = f;
-      // Who a connection-targeted message reaches goes back to the room for its audience.
-      const users = to?.connections === undefined ? [] : [...new Set(subsOf(this.host.deliveries.select(to, exclude)))];
-      const delivered = this.host.deliveries.submit([...missed, { seq, frame, event, tags, to, exclude }]);
-      this.shard.advance(seq);
-      return { delivered, users };
+      const outgoing: Outgoing[] = [];
+      /** Where each forward sits in `outgoing`; undefined for one delivered before (a retry). */
+      const at: (number | undefined)[] = [];
+      const users: string[][] = [];
+      let fed = this.shard.fed;
+      for (const f of run) {
+        const step = stepFor(fed, f);
+        if (step.kind === "fill") outgoing.push(...(await this.fill(identity, step.after, step.before)));
+        const { seq, frame, event, tags, to, exclude } = f;
+        // Who a connection-targeted message reaches goes back to the room for its audience.
+        users.push(
+          step.kind === "duplicate" || to?.connections === undefined
+            ? []
+            : [...new Set(subsOf(this.host.deliveries.select(to, exclude)))],
+        );
+        if (step.kind === "duplicate") {
+          at.push(undefined);
+          continue;
+        }
+        at.push(outgoing.length);
+        outgoing.push({ seq, frame, event, tags, to, exclude });
+        fed = seq;
+      }
+      const delivered = outgoing.length === 0 ? [] : this.host.deliveries.submit(outgoing);
+      this.shard.advance(fed);
+      return { at, delivered, users };
     });
-    if (handed === undefined) return { delivered: 0, users: [], held: false };
+    if (handed === undefined) return { delivered: run.map(() => 0), users: run.map(() => []), held: false };
     const counts = await handed.delivered;
-    return { delivered: counts.at(-1) ?? 0, users: handed.users, held: true };
+    const delivered = handed.at.map((i) => (i === undefined ? 0 : (counts[i] ?? 0)));
+    return { delivered, users: handed.users, held: true };
   }
 
   async presenceFrom(frame: string): Promise<void> {

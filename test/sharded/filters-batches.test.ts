@@ -116,4 +116,28 @@ describe("coalesced delivery across shards", () => {
     expect(plain.frames).toBe(20);
     expect(plain.messages.map((m) => m.seq)).toEqual(want);
   });
+
+  it("hands each shard a batch publish in one call, targeted messages only to their users' shards", async () => {
+    const room = freshRoom();
+    const everyone: TestSocket[] = [];
+    for (const sub of subsOnEveryShard("e")) everyone.push((await connect(room, await signToken({ sub }))).socket);
+    const target = subOnShard(3, "t");
+    const targeted = (await connect(room, await signToken({ sub: target }))).socket;
+    const calls: number[] = [];
+    const feed = Room.prototype.feed;
+    vi.spyOn(Room.prototype, "feed").mockImplementation(async function (this: Room, run) {
+      calls.push(run.length);
+      return feed.call(this, run);
+    });
+    const answers = await publishBatch(room, [
+      { event: "n", payload: 1 },
+      { event: "n", payload: 2, to: { users: [target] } },
+      { event: "n", payload: 3 },
+    ]);
+    // Four shards, one call each: shard 3 carries all three, the others the two broadcasts.
+    expect(calls.sort()).toEqual([2, 2, 2, 3]);
+    expect(answers.map((a) => a.delivered)).toEqual([5, 1, 5]);
+    for (const s of everyone) expect((await receive(s, 2)).messages.map((m) => m.payload)).toEqual([1, 3]);
+    expect((await receive(targeted, 3)).messages.map((m) => m.payload)).toEqual([1, 2, 3]);
+  });
 });
