@@ -1,7 +1,7 @@
 // Sending messages to one object's sockets: who each message is for (its targets, or for a stored
 // message its audience, then each socket's filter), coalescing (Outbox), batch frames for
 // `?batch=1` sockets (planFrames), and frames held for a socket whose replay is on its way.
-import { canonicalFilterKey, type Filter, matchesFilter } from "../filter.ts";
+import { canonicalFilterKey, type Filter, type Filterable, matchesFilter } from "../filter.ts";
 import type { Exclude, Tags, Target } from "../wire.ts";
 import { type ConnectionState, stateOf } from "./connection.ts";
 import { type BatchLimits, batchFrames, planFrames } from "./frame-plan.ts";
@@ -26,6 +26,8 @@ export type Outgoing = {
 
 /** What a socket's attachment says about how it receives: read once per socket and object life. */
 type Traits = { batch: boolean; filterKey: string; filter: Filter | undefined };
+/** The sockets sharing one filter (or none). */
+type Group = { filter: Filter | undefined; sockets: Set<WebSocket> };
 
 const traitsOf = (s: Pick<ConnectionState, "batch" | "filter">): Traits => ({
   batch: s.batch,
@@ -40,6 +42,8 @@ export class Deliverer {
   private readonly traits = new WeakMap<WebSocket, Traits>();
   /** Batch and filtering sockets; counted from the attachments once after a wake-up, then kept. */
   private counts: { batch: number; filtered: number } | undefined;
+  /** The counted sockets by filter key, so a message reaching everyone is matched once per group. */
+  private readonly groups = new Map<string, Group>();
   /** The sockets `counts` includes, so a socket is never taken out of them without having been in. */
   private readonly counted = new WeakSet<WebSocket>();
   /** Sockets waiting for their replay: whatever else they are sent meanwhile waits here, in order. */
@@ -141,6 +145,9 @@ export class Deliverer {
 
   /** Targets (or the stored audience) first; then each distinct filter is matched once. */
   private recipientsOf(m: Outgoing, filtering: boolean): WebSocket[] {
+    const everyone =
+      m.stored === undefined ? m.to === undefined && m.exclude === undefined : m.stored.audience === undefined;
+    if (filtering && everyone) return this.matchingGroups(m);
     const candidates =
       m.stored === undefined
         ? this.select(m.to, m.exclude)
@@ -158,6 +165,13 @@ export class Deliverer {
       }
       return yes;
     });
+  }
+
+  /** Every socket whose filter takes `m`: the cost grows with the distinct filters, not the sockets. */
+  private matchingGroups(m: Filterable): WebSocket[] {
+    const out: WebSocket[] = [];
+    for (const g of this.groups.values()) if (matchesFilter(g.filter, m)) for (const ws of g.sockets) out.push(ws);
+    return out;
   }
 
   private traitsOf(ws: WebSocket): Traits {
@@ -184,5 +198,10 @@ export class Deliverer {
     const t = this.traitsOf(ws);
     if (t.batch) this.counts.batch += by;
     if (t.filter !== undefined) this.counts.filtered += by;
+    const group = this.groups.get(t.filterKey) ?? { filter: t.filter, sockets: new Set() };
+    if (by === 1) group.sockets.add(ws);
+    else group.sockets.delete(ws);
+    if (group.sockets.size === 0) this.groups.delete(t.filterKey);
+    else this.groups.set(t.filterKey, group);
   }
 }

@@ -136,6 +136,28 @@ describe("live delivery by filter", () => {
     expect(await eventsUntilMarker(socket)).toEqual(["order.refunded"]);
   });
 
+  it("keeps sockets sharing a filter right as some change it, clear it or leave", async () => {
+    const room = freshRoom();
+    const watcher = await signToken({ sub: uniqueSub("w"), scope: "subscribe presence" });
+    const stays = (await connect(room, watcher, "?presence=1&events=order.paid,marker")).socket;
+    const [moves, clears, leaves] = await Promise.all(
+      [1, 2, 3].map(() => subscriber(room, "?events=order.paid,marker")),
+    );
+    // A delivery first, so the room has grouped the sockets before they change.
+    expect(await publishAll(room, [MARKER])).toEqual([4]);
+    for (const s of [stays, moves, clears, leaves]) expect(await eventsUntilMarker(s as TestSocket)).toEqual([]);
+    moves?.send({ type: "filter", events: ["order.refunded", "marker"] });
+    clears?.send({ type: "filter" });
+    for (const s of [moves, clears]) await s?.nextOfType("filtered");
+    leaves?.close();
+    await stays.next((f) => f.type === "presence" && f.action === "leave");
+    // Sent to: paid → stays, clears; refunded → moves, clears; the other three → clears.
+    expect(await publishAll(room, [...MIX, MARKER])).toEqual([2, 2, 1, 1, 1, 3]);
+    expect(await eventsUntilMarker(stays)).toEqual(["order.paid"]);
+    expect(await eventsUntilMarker(moves as TestSocket)).toEqual(["order.refunded"]);
+    expect(await eventsUntilMarker(clears as TestSocket)).toEqual(MIX.map((m) => m.event));
+  });
+
   it("applies both targeting and the target's filter", async () => {
     const room = freshRoom();
     const sub = uniqueSub("target");
