@@ -74,6 +74,8 @@ export function sessionsFor(phases: readonly FanoutPhase[], gateway: boolean): S
     .filter((s) => s.phases.length > 0);
 }
 
+const BATCH_REQUESTS_IN_FLIGHT = 8;
+
 export function planOf(name: FanoutPhase, options: BenchOptions): PhasePlan {
   const single = singlePublishes(options.payloadBytes);
   const saturate = { kind: "saturate", inFlight: options.saturateInFlight } as const;
@@ -92,7 +94,8 @@ export function planOf(name: FanoutPhase, options: BenchOptions): PhasePlan {
     case "batch-publish":
       return {
         name,
-        phase: saturate,
+        // 8 requests of 100 already hold 800 messages; more would only lengthen the queue.
+        phase: { kind: "saturate", inFlight: Math.min(options.saturateInFlight, BATCH_REQUESTS_IN_FLIGHT) },
         messages: options.batchMessages,
         publication: { ...single, perRequest: MAX_BATCH_PUBLISH },
       };
