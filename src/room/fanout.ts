@@ -7,6 +7,7 @@ import { log } from "../log.ts";
 import type { Room } from "./room.ts";
 import type { Forward } from "./shard-feed.ts";
 import { shardObjectName, shardsFor } from "./shards.ts";
+import { roomStubByName } from "./stub.ts";
 
 /**
  * What a shard answers a run of forwards: per message, the sockets reached and their users (for
@@ -164,7 +165,7 @@ export class Fanout {
     if (layout === undefined) return undefined;
     let stub = this.stubs.get(index);
     if (stub === undefined) {
-      stub = this.env.ROOMS.get(this.env.ROOMS.idFromName(shardObjectName(layout.tenant, layout.room, index)));
+      stub = roomStubByName(this.env, shardObjectName(layout.tenant, layout.room, index));
       this.stubs.set(index, stub);
     }
     try {

@@ -42,9 +42,8 @@ import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
 import { SocketRegistry } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
-import { newConnectionId, type ShardRef, shardObjectName } from "./shards.ts";
+import { hostObjectName, newConnectionId, type ShardRef } from "./shards.ts";
 import { closeQuietly, send } from "./socket-errors.ts";
-import { roomObjectName } from "./stub.ts";
 import { connectionTag, userTag } from "./tags.ts";
 
 export type HostLinks = {
@@ -67,10 +66,6 @@ export type HostLinks = {
  * any peer, another Worker included, can read it; one larger message still goes, alone.
  */
 const BATCH_MAX_BYTES = 1_048_576;
-
-/** The name the tenant pushes revocations to for this socket's host. */
-const hostObjectName = (s: ConnectionState) =>
-  s.shard === undefined ? roomObjectName(s.tenant, s.room) : shardObjectName(s.tenant, s.room, s.shard.index);
 
 export class SocketHost {
   readonly sockets: SocketRegistry;
@@ -118,10 +113,8 @@ export class SocketHost {
       caps,
     );
     if (reserved instanceof GatewayError) return reserved;
-    const object =
-      shard === undefined
-        ? roomObjectName(member.tenant, member.room)
-        : shardObjectName(member.tenant, member.room, shard.index);
+    // The name the tenant pushes revocations to.
+    const object = hostObjectName(member.tenant, member.room, shard);
     try {
       if (await this.gate.isRevoked(member.tenant, object, member)) {
         reserved();
@@ -285,7 +278,7 @@ export class SocketHost {
   /** Extends a connection's life with a new token for the same tenant and sub. */
   private async refresh(ws: WebSocket, token: string): Promise<void> {
     const state = stateOf(ws);
-    const object = hostObjectName(state);
+    const object = hostObjectName(state.tenant, state.room, state.shard);
     const next = await refreshedState(
       this.config,
       state,
@@ -326,7 +319,7 @@ export class SocketHost {
     this.announce(presenceFrame("leave", state), ws, state);
     if (state.presence && !this.watched) this.links.watchersGone(state);
     if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {
-      void this.gate.unregister(state.tenant, hostObjectName(state));
+      void this.gate.unregister(state.tenant, hostObjectName(state.tenant, state.room, state.shard));
       this.links.emptied(state);
     }
   }

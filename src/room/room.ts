@@ -32,9 +32,9 @@ import { SocketHost } from "./host.ts";
 import { Ledger, type Replay } from "./ledger.ts";
 import { mergeSnapshots } from "./presence.ts";
 import { type Forward, type RoomIdentity, ShardFeed, stepFor } from "./shard-feed.ts";
-import { type ShardRef, shardObjectName, shardOf } from "./shards.ts";
+import { hostObjectName, type ShardRef, shardOf } from "./shards.ts";
 import { closeQuietly } from "./socket-errors.ts";
-import { roomObjectName } from "./stub.ts";
+import { roomStub, roomStubByName } from "./stub.ts";
 
 type Connect = ReturnType<typeof decodeRoomConnect>;
 /** A shard's attach: refused with the room's layout, or accepted with the seq it is fed from. */
@@ -113,9 +113,7 @@ export class Room extends DurableObject<Env> {
     if (connect.hops >= 2) throw new GatewayError("internal", "the room's layout keeps changing");
     const { tenant, room, sub } = connect.member;
     const shard: ShardRef | undefined = count === 1 ? undefined : { index: shardOf(tenant, sub, count), count };
-    const name = shard === undefined ? roomObjectName(tenant, room) : shardObjectName(tenant, room, shard.index);
-    const target = this.env.ROOMS.get(this.env.ROOMS.idFromName(name));
-    return target.fetch("https://room/connect", {
+    return roomStubByName(this.env, hostObjectName(tenant, room, shard)).fetch("https://room/connect", {
       headers: {
         upgrade: "websocket",
         [IDENTITY_HEADER]: encodeRoomConnect({ ...connect, shard, hops: connect.hops + 1 }),
@@ -361,7 +359,7 @@ export class Room extends DurableObject<Env> {
 
   /** Shard role: the stub to this room's object, one for the object's life. */
   private coordinatorOf(s: RoomIdentity): DurableObjectStub<Room> {
-    this.coordinator ??= this.env.ROOMS.get(this.env.ROOMS.idFromName(roomObjectName(s.tenant, s.room)));
+    this.coordinator ??= roomStub(this.env, s.tenant, s.room);
     return this.coordinator;
   }
 

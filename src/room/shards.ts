@@ -5,8 +5,6 @@
 /** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
 export const roomObjectName = (tenant: string, room: string) => `${tenant}/${room}`;
 
-/** A room's layout: `count` 1 means one object holds every socket (no shards). */
-export type Layout = { count: number };
 /** A socket host inside a sharded room. */
 export type ShardRef = { index: number; count: number };
 
@@ -28,6 +26,10 @@ export function shardOf(tenant: string, sub: string, count: number): number {
 /** A shard object's name: the room's own name (the coordinator's) plus `#<index>`. */
 export const shardObjectName = (tenant: string, room: string, index: number) =>
   `${roomObjectName(tenant, room)}#${index}`;
+
+/** The object that holds a socket: the room's own object, or one of its shards. */
+export const hostObjectName = (tenant: string, room: string, shard: ShardRef | undefined) =>
+  shard === undefined ? roomObjectName(tenant, room) : shardObjectName(tenant, room, shard.index);
 
 /**
  * Connection ids in a sharded room start with their shard (`3.<uuid>`), so a message or kick aimed

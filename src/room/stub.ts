@@ -1,9 +1,6 @@
 import type { Env } from "../env.ts";
 import { roomObjectName } from "./shards.ts";
 
-// The name lives with the shards' names (pure, free of Worker types); importers keep finding it here.
-export { roomObjectName };
-
 /** A room object by the name it was created with (the tenant's registry stores names). */
 export function roomStubByName(env: Env, name: string) {
   return env.ROOMS.get(env.ROOMS.idFromName(name));

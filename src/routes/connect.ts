@@ -8,8 +8,8 @@ import { errorFromResponse, GatewayError } from "../errors.ts";
 import type { Filter } from "../filter.ts";
 import { connectQuerySchema, encodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
 import { memberOf } from "../room/connection.ts";
-import { shardObjectName, shardOf } from "../room/shards.ts";
-import { roomStub, roomStubByName } from "../room/stub.ts";
+import { hostObjectName, shardOf } from "../room/shards.ts";
+import { roomStubByName } from "../room/stub.ts";
 import { SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 import { filterOfQuery } from "./validate.ts";
 
@@ -56,10 +56,7 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   // A sharded room: one user's sockets all land on one shard.
   const count = c.get("config").roomShards;
   const shard = count === 1 ? undefined : { index: shardOf(p.tenant, p.id, count), count };
-  const target =
-    shard === undefined
-      ? roomStub(c.env, p.tenant, c.get("room"))
-      : roomStubByName(c.env, shardObjectName(p.tenant, c.get("room"), shard.index));
+  const target = roomStubByName(c.env, hostObjectName(p.tenant, c.get("room"), shard));
   // A fresh request: nothing the client sent (headers, cookies, query) reaches the room.
   const res = await target.fetch("https://room/connect", {
     headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect({ member, subprotocol, since, shard }) },

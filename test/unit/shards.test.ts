@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { stepFor } from "../../src/room/shard-feed.ts";
-import { newConnectionId, shardObjectName, shardOf, shardOfConnection, shardsFor } from "../../src/room/shards.ts";
+import {
+  hostObjectName,
+  newConnectionId,
+  shardObjectName,
+  shardOf,
+  shardOfConnection,
+  shardsFor,
+} from "../../src/room/shards.ts";
 
 describe("shardOf", () => {
   it("puts a user on the same shard every time, within the count", () => {
@@ -59,6 +66,8 @@ describe("shardsFor", () => {
 
   it("names shard objects after the room's object", () => {
     expect(shardObjectName("acme", "lobby", 3)).toBe("acme/lobby#3");
+    expect(hostObjectName("acme", "lobby", { index: 3, count: 4 })).toBe("acme/lobby#3");
+    expect(hostObjectName("acme", "lobby", undefined)).toBe("acme/lobby");
   });
 });
 
