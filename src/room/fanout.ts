@@ -7,6 +7,7 @@ import { log } from "../log.ts";
 import type { Room } from "./room.ts";
 import type { Forward } from "./shard-feed.ts";
 import { shardObjectName, shardsFor } from "./shards.ts";
+import { hasTable } from "./sql.ts";
 import { roomStubByName } from "./stub.ts";
 
 /**
@@ -29,8 +30,7 @@ export class Fanout {
   constructor(sql: SqlStorage, env: Env) {
     this.sql = sql;
     this.env = env;
-    const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fanout_layout'").toArray();
-    if (exists.length === 0) return;
+    if (!hasTable(sql, "fanout_layout")) return;
     this.layoutRow = sql.exec<LayoutRow>("SELECT tenant, room, count FROM fanout_layout").toArray()[0];
     for (const row of sql.exec<{ idx: number; watchers: number }>("SELECT idx, watchers FROM fanout_shards"))
       this.shards.set(row.idx, { watchers: row.watchers === 1 });

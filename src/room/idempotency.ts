@@ -10,6 +10,7 @@ import {
 } from "../protocol.ts";
 import { sha256HexSync } from "../sha256.ts";
 import type { Sender } from "../wire.ts";
+import { hasTable } from "./sql.ts";
 
 /** Who owns a key: `api_key:<id>` or `user:<sub>`. Two credentials may use the same key independently. */
 export const keyOwner = (sender: Sender): string => `${sender.kind}:${sender.id}`;
@@ -49,8 +50,7 @@ export class IdempotencyStore {
   constructor(sql: SqlStorage, maxAgeMs: number) {
     this.sql = sql;
     this.maxAgeMs = maxAgeMs;
-    this.hasSchema =
-      sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'idempotency'").toArray().length > 0;
+    this.hasSchema = hasTable(sql, "idempotency");
   }
 
   /**

@@ -4,6 +4,7 @@
 // room could forget.
 import type { Tags } from "../wire.ts";
 import { IdempotencyStore } from "./idempotency.ts";
+import { hasTable } from "./sql.ts";
 
 export type HistoryBounds = { maxMessages: number; maxAgeMs: number };
 
@@ -53,8 +54,7 @@ export class RoomStore {
     this.bounds = bounds;
     this.keys = new IdempotencyStore(this.sql, bounds.maxAgeMs);
     const sql = this.sql;
-    this.hasSchema =
-      sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray().length > 0;
+    this.hasSchema = hasTable(sql, "messages");
     if (!this.hasSchema) return;
     this.seq = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0]?.value ?? 0;
     if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)

@@ -5,6 +5,7 @@
 // message.
 import type { Tags } from "../wire.ts";
 import type { ShardRef } from "./shards.ts";
+import { hasTable } from "./sql.ts";
 
 /** A message as the coordinator forwards it to a shard. */
 export type Forward = {
@@ -47,11 +48,9 @@ export class ShardFeed {
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
-    const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shard_feed'").toArray();
-    this.state =
-      exists.length === 0
-        ? undefined
-        : sql.exec<Row>("SELECT tenant, room, idx, count, fed FROM shard_feed").toArray()[0];
+    this.state = hasTable(sql, "shard_feed")
+      ? sql.exec<Row>("SELECT tenant, room, idx, count, fed FROM shard_feed").toArray()[0]
+      : undefined;
   }
 
   /** The shard this object is while attached to its coordinator; undefined when detached. */
