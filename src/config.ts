@@ -1,5 +1,6 @@
 // Settings from [vars] and secrets, validated once per isolate; a bad value names its variable.
 import { z } from "zod";
+import { oncePer } from "./once-per.ts";
 import { type ApiKeyRecord, apiKeyRecordsSchema, tenantSchema } from "./protocol.ts";
 
 const int = (min: number, max: number, fallback: number) =>
@@ -185,13 +186,4 @@ export function parseConfig(env: ConfigVars): Config {
 }
 
 // The env object is stable for an isolate's life, so parsing happens once per isolate.
-const cache = new WeakMap<object, Config>();
-
-export function configFor(env: ConfigVars & object): Config {
-  let config = cache.get(env);
-  if (config === undefined) {
-    config = parseConfig(env);
-    cache.set(env, config);
-  }
-  return config;
-}
+export const configFor: (env: ConfigVars & object) => Config = oncePer(parseConfig);

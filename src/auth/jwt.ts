@@ -4,6 +4,7 @@
 import { errors, jwtVerify } from "jose";
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
+import { oncePer } from "../once-per.ts";
 import { type TokenClaims, tokenClaimsSchema } from "../protocol.ts";
 import { MAX_TOKEN_BYTES } from "../wire.ts";
 import type { UserPrincipal } from "./principal.ts";
@@ -13,16 +14,7 @@ import { verifierFor } from "./verifier.ts";
 /** Verified tokens kept per isolate: ~1 KB each at most, so a few MB of the isolate's 128 MB. */
 const VERIFIED_TOKENS = 4096;
 /** Per Config, like the keys: a new configuration (a deploy) starts with an empty cache. */
-const verified = new WeakMap<Config, VerifiedTokens>();
-
-function verifiedTokensFor(config: Config): VerifiedTokens {
-  let cache = verified.get(config);
-  if (cache === undefined) {
-    cache = new VerifiedTokens(VERIFIED_TOKENS);
-    verified.set(config, cache);
-  }
-  return cache;
-}
+const verifiedTokensFor = oncePer((_config: Config) => new VerifiedTokens(VERIFIED_TOKENS));
 
 /** The token's SHA-256 as a 32-character binary string: a compact map key that is not the token. */
 async function digestOf(token: string): Promise<string> {

@@ -4,6 +4,7 @@
 import { createLocalJWKSet, decodeJwt, errors, type JWTVerifyGetKey } from "jose";
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
+import { oncePer } from "../once-per.ts";
 
 type Verifier = {
   /** Picks, among the keys that may sign for the tenant `token` claims, the one it names. */
@@ -15,16 +16,7 @@ type Jwk = NonNullable<Config["jwks"]>["keys"][number];
 type JwkSet = ReturnType<typeof createLocalJWKSet>;
 const localSet = (keys: Jwk[]): JwkSet => createLocalJWKSet({ keys } as Parameters<typeof createLocalJWKSet>[0]);
 
-const verifiers = new WeakMap<Config, Promise<Verifier>>();
-
-export function verifierFor(config: Config): Promise<Verifier> {
-  let v = verifiers.get(config);
-  if (v === undefined) {
-    v = buildVerifier(config);
-    verifiers.set(config, v);
-  }
-  return v;
-}
+export const verifierFor: (config: Config) => Promise<Verifier> = oncePer(buildVerifier);
 
 /** The JWS algorithm a public JWK verifies, from its `alg` or, failing that, its key type. */
 function algOf(jwk: { kty: string; alg?: unknown; crv?: unknown }): string | undefined {

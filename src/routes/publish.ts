@@ -8,6 +8,7 @@ import { type Principal, senderOf } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
+import { oncePer } from "../once-per.ts";
 import {
   type IdempotencyRef,
   idempotencyKeySchema,
@@ -24,21 +25,15 @@ import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH }
 /** A body of up to `messages` maximal payloads (plus envelope room each), refused while it streams in. */
 function limitBodyOf(messages: number) {
   // Built once per config (per isolate), not per request.
-  const limits = new WeakMap<Config, MiddlewareHandler<AppEnv>>();
-  const limitFor = (config: Config) => {
-    let limit = limits.get(config);
-    if (limit === undefined) {
-      const max = config.maxPayloadBytes;
-      limit = bodyLimit({
-        maxSize: messages * (max + ENVELOPE_SLACK_BYTES),
-        onError: () => {
-          throw new GatewayError("payload_too_large", `body exceeds ${messages} × ${max} bytes`);
-        },
-      });
-      limits.set(config, limit);
-    }
-    return limit;
-  };
+  const limitFor = oncePer((config: Config): MiddlewareHandler<AppEnv> => {
+    const max = config.maxPayloadBytes;
+    return bodyLimit({
+      maxSize: messages * (max + ENVELOPE_SLACK_BYTES),
+      onError: () => {
+        throw new GatewayError("payload_too_large", `body exceeds ${messages} × ${max} bytes`);
+      },
+    });
+  });
   return createMiddleware<AppEnv>(async (c, next) => limitFor(c.get("config"))(c, next));
 }
 
