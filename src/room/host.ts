@@ -7,6 +7,7 @@ import type { Env } from "../env.ts";
 import { errorFrame, GatewayError } from "../errors.ts";
 import { type Filter, filterOf, specOf } from "../filter.ts";
 import { log } from "../log.ts";
+import { payloadJsonOf } from "../payload.ts";
 import type {
   ClientFrame,
   DisconnectBody,
@@ -18,7 +19,6 @@ import type {
   Revocation,
 } from "../protocol.ts";
 import { matches } from "../tenant/revocations.ts";
-import { exceedsBytes } from "../utf8.ts";
 import {
   CloseCode,
   encodeAck,
@@ -36,7 +36,7 @@ import { parseClientFrame } from "./client-frames.ts";
 import { attach, type ConnectionState, stateOf } from "./connection.ts";
 import { Deliverer } from "./deliverer.ts";
 import { earliestExpiryMs, isExpired } from "./expiry.ts";
-import { keyOwner, requestFingerprint } from "./idempotency.ts";
+import { idempotencyRefOf } from "./idempotency.ts";
 import type { Replay } from "./ledger.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
@@ -246,17 +246,13 @@ export class SocketHost {
 
   private async clientPublish(ws: WebSocket, frame: PublishFrame): Promise<void> {
     const state = stateOf(ws);
-    const payloadJson = JSON.stringify(frame.payload);
-    const max = this.config.maxPayloadBytes;
     if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
-    if (exceedsBytes(payloadJson, max)) throw new GatewayError("payload_too_large", `payload exceeds ${max} bytes`);
+    const payloadJson = payloadJsonOf(frame.payload, this.config.maxPayloadBytes);
     const sender = { kind: "user" as const, id: state.sub };
     const { event, tags, to, exclude, key } = frame;
     const req: PublishRequest = { room: state.room, sender, event, tags, payloadJson, to, exclude };
     // Synchronous, so the publish leaves this socket in the order its frames came.
-    const idempotency =
-      key === undefined ? undefined : { owner: keyOwner(sender), key, fingerprint: requestFingerprint([req]) };
-    const outcome = await this.links.publish(req, idempotency, state);
+    const outcome = await this.links.publish(req, idempotencyRefOf(sender, key, [req]), state);
     if (outcome.status === "key_reused")
       throw new GatewayError("idempotency_key_reused", "key was used for another publish");
     // One message published, or the record of one: its fingerprint names exactly one.

@@ -13,7 +13,7 @@ import type { Sender } from "../wire.ts";
 import { hasTable } from "./sql.ts";
 
 /** Who owns a key: `api_key:<id>` or `user:<sub>`. Two credentials may use the same key independently. */
-export const keyOwner = (sender: Sender): string => `${sender.kind}:${sender.id}`;
+const keyOwner = (sender: Sender): string => `${sender.kind}:${sender.id}`;
 
 /**
  * SHA-256 of the publish as validated: for each message its event, tags (sorted by key), payload as
@@ -21,7 +21,7 @@ export const keyOwner = (sender: Sender): string => `${sender.kind}:${sender.id}
  * and `exclude`. The route does not count: one message sent alone, in a batch of one or over the
  * WebSocket is the same request. The room and sender are left out: the key is scoped by both.
  */
-export function requestFingerprint(reqs: readonly PublishRequest[]): string {
+function requestFingerprint(reqs: readonly PublishRequest[]): string {
   const canonical = reqs.map((r) => [
     r.event,
     r.tags === undefined ? null : Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : 1)),
@@ -30,6 +30,15 @@ export function requestFingerprint(reqs: readonly PublishRequest[]): string {
     r.exclude?.connections ?? null,
   ]);
   return sha256HexSync(JSON.stringify(canonical));
+}
+
+/** The key of a publish as the room checks it: owned by its sender, bound to exactly these messages. */
+export function idempotencyRefOf(
+  sender: Sender,
+  key: string | undefined,
+  reqs: readonly PublishRequest[],
+): IdempotencyRef | undefined {
+  return key === undefined ? undefined : { owner: keyOwner(sender), key, fingerprint: requestFingerprint(reqs) };
 }
 
 type Row = { fingerprint: string; results: string };

@@ -9,17 +9,11 @@ import type { Config } from "../config.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { oncePer } from "../once-per.ts";
-import {
-  type IdempotencyRef,
-  idempotencyKeySchema,
-  type PublishBody,
-  type PublishRequest,
-  type PublishResult,
-} from "../protocol.ts";
+import { payloadJsonOf } from "../payload.ts";
+import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";
 import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
-import { keyOwner, requestFingerprint } from "../room/idempotency.ts";
+import { idempotencyRefOf } from "../room/idempotency.ts";
 import { roomStub } from "../room/stub.ts";
-import { exceedsBytes } from "../utf8.ts";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH } from "../wire.ts";
 
 /** A body of up to `messages` maximal payloads (plus envelope room each), refused while it streams in. */
@@ -79,16 +73,7 @@ function toRequest(
   body: PublishBody,
   index?: number,
 ): PublishRequest {
-  const payloadJson = JSON.stringify(body.payload);
-  const max = config.maxPayloadBytes;
-  if (exceedsBytes(payloadJson, max)) {
-    const which = index === undefined ? "payload" : `messages[${index}].payload`;
-    throw new GatewayError(
-      "payload_too_large",
-      `${which} exceeds ${max} bytes`,
-      index === undefined ? undefined : { index },
-    );
-  }
+  const payloadJson = payloadJsonOf(body.payload, config.maxPayloadBytes, index);
   const { event, tags, to, exclude } = body;
   return { room, sender: senderOf(principal), event, tags, payloadJson, to, exclude };
 }
@@ -106,9 +91,7 @@ async function publishAll(
   reqs: PublishRequest[],
   key: string | undefined,
 ): Promise<Published> {
-  const owner = keyOwner(senderOf(principal));
-  const idempotency: IdempotencyRef | undefined =
-    key === undefined ? undefined : { owner, key, fingerprint: requestFingerprint(reqs) };
+  const idempotency = idempotencyRefOf(senderOf(principal), key, reqs);
   const outcome = await roomStub(env, principal.tenant, room).publish(reqs, idempotency);
   if (outcome.status === "key_reused")
     throw new GatewayError("idempotency_key_reused", "Idempotency-Key was used for a different request");
