@@ -15,8 +15,8 @@ import {
   publishBodySchema,
   revocationBodySchema,
 } from "./protocol.ts";
-import type { Viewer } from "./room/history.ts";
-import { roomStub } from "./room/stub.ts";
+import { roomStub } from "./room/client.ts";
+import type { Viewer } from "./room/ledger/history.ts";
 import { accessLog } from "./routes/access-log.ts";
 import { type Action, action } from "./routes/action.ts";
 import { forwardUpgrade, readUpgrade } from "./routes/connect.ts";

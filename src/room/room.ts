@@ -24,17 +24,17 @@ import {
 import type { PushResult } from "../tenant/push.ts";
 import { PING_FRAME, PONG_FRAME, SUBPROTOCOL } from "../wire.ts";
 import { AlarmClock } from "./alarm.ts";
-import { type ConnectionState, stateOf } from "./connection.ts";
-import type { Outgoing } from "./deliverer.ts";
-import { Fanout, type ForwardResult } from "./fanout.ts";
-import type { Page, Viewer } from "./history.ts";
-import { SocketHost } from "./host.ts";
-import { Ledger, type Replay } from "./ledger.ts";
-import { mergeSnapshots } from "./presence.ts";
-import { type Forward, type RoomIdentity, ShardFeed, stepFor } from "./shard-feed.ts";
-import { hostObjectName, type ShardRef, shardOf } from "./shards.ts";
-import { closeQuietly } from "./socket-errors.ts";
-import { roomStub, roomStubByName } from "./stub.ts";
+import { roomStub, roomStubByName } from "./client.ts";
+import type { Outgoing } from "./delivery/deliverer.ts";
+import type { Page, Viewer } from "./ledger/history.ts";
+import { Ledger, type Replay } from "./ledger/ledger.ts";
+import { Fanout, type ForwardResult } from "./sharding/coordinator.ts";
+import { type Forward, type RoomIdentity, ShardFeed, stepFor } from "./sharding/feed.ts";
+import { hostObjectName, type ShardRef, shardOf } from "./sharding/placement.ts";
+import { type ConnectionState, stateOf } from "./sockets/attachment.ts";
+import { SocketHost } from "./sockets/host.ts";
+import { mergeSnapshots } from "./sockets/presence.ts";
+import { closeQuietly } from "./sockets/send.ts";
 
 type Connect = ReturnType<typeof decodeRoomConnect>;
 /** A shard's attach: refused with the room's layout, or accepted with the seq it is fed from. */

@@ -7,9 +7,9 @@ import type { AppEnv } from "../env.ts";
 import { errorFromResponse, GatewayError } from "../errors.ts";
 import type { Filter } from "../filter.ts";
 import { connectQuerySchema, encodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
-import { memberOf } from "../room/connection.ts";
-import { hostObjectName, shardOf } from "../room/shards.ts";
-import { roomStubByName } from "../room/stub.ts";
+import { roomStubByName } from "../room/client.ts";
+import { hostObjectName, shardOf } from "../room/sharding/placement.ts";
+import { memberOf } from "../room/sockets/attachment.ts";
 import { SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 import { filterOfQuery } from "./validate.ts";
 

@@ -11,9 +11,9 @@ import { GatewayError } from "../errors.ts";
 import { oncePer } from "../once-per.ts";
 import { payloadJsonOf } from "../payload.ts";
 import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";
-import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
-import { idempotencyRefOf } from "../room/idempotency.ts";
-import { roomStub } from "../room/stub.ts";
+import { roomStub } from "../room/client.ts";
+import { idempotencyRefOf } from "../room/ledger/idempotency.ts";
+import { ENVELOPE_SLACK_BYTES } from "../room/sockets/frame-parser.ts";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH } from "../wire.ts";
 
 /** A body of up to `messages` maximal payloads (plus envelope room each), refused while it streams in. */

@@ -4,8 +4,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
-import { REVOCATION_LEASE_MS } from "../room/revocation-cache.ts";
-import { roomStubByName } from "../room/stub.ts";
+import { roomStubByName } from "../room/client.ts";
+import { REVOCATION_LEASE_MS } from "../room/sockets/revocation-gate.ts";
 import { PUSH_RETRY_DELAYS_MS, type PushResult, sleep, withRetries } from "./push.ts";
 import { isRevoked, type TokenRef } from "./revocations.ts";
 

@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { RoomStore } from "../../src/room/ledger/message-store.ts";
 import type { Room } from "../../src/room/room.ts";
-import { RoomStore } from "../../src/room/room-store.ts";
 import { connect, type Frame, freshRoom, publishHttp, request } from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 

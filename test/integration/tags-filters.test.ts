@@ -5,8 +5,8 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ConnectionState } from "../../src/room/connection.ts";
-import { RoomStore } from "../../src/room/room-store.ts";
+import { RoomStore } from "../../src/room/ledger/message-store.ts";
+import type { ConnectionState } from "../../src/room/sockets/attachment.ts";
 import {
   connect,
   errorOf,

@@ -1,7 +1,7 @@
 // Helpers for the sharded project (ROOM_SHARDS=4, MAX_CONNECTIONS_PER_ROOM=40): users chosen to land
 // on a given shard, and stubs for a room's objects.
 import { env } from "cloudflare:workers";
-import { roomObjectName, shardObjectName, shardOf } from "../../src/room/shards.ts";
+import { roomObjectName, shardObjectName, shardOf } from "../../src/room/sharding/placement.ts";
 
 export const SHARDS = 4;
 

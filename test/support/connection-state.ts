@@ -1,5 +1,5 @@
 // A connection's state as a room keeps it, for the pure room helpers' tests.
-import type { ConnectionState } from "../../src/room/connection.ts";
+import type { ConnectionState } from "../../src/room/sockets/attachment.ts";
 
 export function connectionState(overrides: Partial<ConnectionState> = {}): ConnectionState {
   return {

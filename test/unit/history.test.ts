@@ -7,8 +7,8 @@ import {
   takePage,
   type Viewer,
   visibleTo,
-} from "../../src/room/history.ts";
-import type { StoredMessage } from "../../src/room/room-store.ts";
+} from "../../src/room/ledger/history.ts";
+import type { StoredMessage } from "../../src/room/ledger/message-store.ts";
 import { encodeHistoryPage } from "../../src/wire.ts";
 
 const message = (audience?: string[]): StoredMessage => ({

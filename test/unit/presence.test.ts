@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { presenceFrame, presenceSnapshot } from "../../src/room/presence.ts";
+import { presenceFrame, presenceSnapshot } from "../../src/room/sockets/presence.ts";
 import { connectionState } from "../support/connection-state.ts";
 
 describe("presenceSnapshot", () => {

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { configFor } from "../../src/config.ts";
-import { refreshedState } from "../../src/room/refresh.ts";
+import { refreshedState } from "../../src/room/sockets/refresh.ts";
 import { connectionState } from "../support/connection-state.ts";
 import { nowSeconds, signToken, type TokenOptions } from "../support/tokens.ts";
 

@@ -1,9 +1,8 @@
 // SocketRegistry over a minimal stand-in for the runtime: sockets that record what was sent and
 // keep an attachment, and a ctx that finds them by the tags acceptWebSocket recorded.
 import { describe, expect, it } from "vitest";
-import { attach, type ConnectionState } from "../../src/room/connection.ts";
-import { SocketRegistry } from "../../src/room/registry.ts";
-import { PRESENCE_TAG, userTag } from "../../src/room/tags.ts";
+import { attach, type ConnectionState } from "../../src/room/sockets/attachment.ts";
+import { PRESENCE_TAG, SocketRegistry, userTag } from "../../src/room/sockets/registry.ts";
 import { connectionState } from "../support/connection-state.ts";
 
 class FakeSocket {

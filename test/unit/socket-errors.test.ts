@@ -1,7 +1,7 @@
 // Which socket failures are benign is decided in one module; real WebSocketPairs show what workerd
 // actually throws.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { closeQuietly, deliver, isGoneError, replyCode, send } from "../../src/room/socket-errors.ts";
+import { closeQuietly, deliver, isGoneError, replyCode, send } from "../../src/room/sockets/send.ts";
 
 afterEach(() => vi.restoreAllMocks());
 

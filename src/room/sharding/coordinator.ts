@@ -2,13 +2,13 @@
 // coordinator still knows), the layout they were created under, and forwarding. Each shard is
 // reached through one long-lived stub, so forwards arrive in the order they were made; each forward
 // names the one sent before it, so a shard can tell a lost forward from a message meant elsewhere.
-import type { Env } from "../env.ts";
-import { log } from "../log.ts";
-import type { Room } from "./room.ts";
-import type { Forward } from "./shard-feed.ts";
-import { shardObjectName, shardsFor } from "./shards.ts";
-import { hasTable } from "./sql.ts";
-import { roomStubByName } from "./stub.ts";
+import type { Env } from "../../env.ts";
+import { log } from "../../log.ts";
+import { roomStubByName } from "../client.ts";
+import type { Room } from "../room.ts";
+import { hasTable } from "../storage.ts";
+import type { Forward } from "./feed.ts";
+import { shardObjectName, shardsFor } from "./placement.ts";
 
 /**
  * What a shard answers a run of forwards: per message, the sockets reached and their users (for

@@ -7,10 +7,10 @@ import {
   type PublishRequest,
   type PublishResult,
   publishResultsSchema,
-} from "../protocol.ts";
-import { sha256HexSync } from "../sha256.ts";
-import type { Sender } from "../wire.ts";
-import { hasTable } from "./sql.ts";
+} from "../../protocol.ts";
+import { sha256HexSync } from "../../sha256.ts";
+import type { Sender } from "../../wire.ts";
+import { hasTable } from "../storage.ts";
 
 /** Who owns a key: `api_key:<id>` or `user:<sub>`. Two credentials may use the same key independently. */
 const keyOwner = (sender: Sender): string => `${sender.kind}:${sender.id}`;

@@ -3,9 +3,9 @@
 // order the coordinator sent them. A forward that never arrived shows up as a gap, filled from the
 // coordinator's history before anything newer is delivered: a lost forward costs latency, never a
 // message.
-import type { Tags } from "../wire.ts";
-import type { ShardRef } from "./shards.ts";
-import { hasTable } from "./sql.ts";
+import type { Tags } from "../../wire.ts";
+import { hasTable } from "../storage.ts";
+import type { ShardRef } from "./placement.ts";
 
 /** A message as the coordinator forwards it to a shard. */
 export type Forward = {

@@ -1,12 +1,12 @@
 // The room's book, kept by the room object (the coordinator when sharded): it numbers, stamps and
 // records every message, and reads history back for pages, resumes and shards filling a gap. One
 // writer and no await, so `seq` increases by one per message and nothing interleaves.
-import type { Config } from "../config.ts";
-import type { Filter } from "../filter.ts";
-import type { HistoryQuery, PublishRequest } from "../protocol.ts";
-import { encodeHistoryPage, encodeMessageFrame } from "../wire.ts";
+import type { Config } from "../../config.ts";
+import type { Filter } from "../../filter.ts";
+import type { HistoryQuery, PublishRequest } from "../../protocol.ts";
+import { encodeHistoryPage, encodeMessageFrame } from "../../wire.ts";
 import { canRecover, type Page, readableBy, replayOf, takePage, type Viewer } from "./history.ts";
-import { RoomStore } from "./room-store.ts";
+import { RoomStore } from "./message-store.ts";
 
 const DEFAULT_HISTORY_LIMIT = 100;
 

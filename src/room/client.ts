@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import { roomObjectName } from "./shards.ts";
+import { roomObjectName } from "./sharding/placement.ts";
 
 /** A room object by the name it was created with (the tenant's registry stores names). */
 export function roomStubByName(env: Env, name: string) {

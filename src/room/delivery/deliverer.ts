@@ -1,14 +1,14 @@
 // Sending messages to one object's sockets: who each message is for (its targets, or for a stored
 // message its audience, then each socket's filter), coalescing (Outbox), batch frames for
 // `?batch=1` sockets (planFrames), and frames held for a socket whose replay is on its way.
-import { canonicalFilterKey, type Filter, type Filterable, matchesFilter } from "../filter.ts";
-import type { Exclude, Tags, Target } from "../wire.ts";
-import { type ConnectionState, stateOf } from "./connection.ts";
+import { canonicalFilterKey, type Filter, type Filterable, matchesFilter } from "../../filter.ts";
+import type { Exclude, Tags, Target } from "../../wire.ts";
+import { type ConnectionState, stateOf } from "../sockets/attachment.ts";
+import type { SocketRegistry } from "../sockets/registry.ts";
+import { userTag } from "../sockets/registry.ts";
+import { deliver, send } from "../sockets/send.ts";
 import { type BatchLimits, batchFrames, planFrames } from "./frame-plan.ts";
 import { type Defer, Outbox } from "./outbox.ts";
-import type { SocketRegistry } from "./registry.ts";
-import { deliver, send } from "./socket-errors.ts";
-import { userTag } from "./tags.ts";
 import { type SocketLookup, selectRecipients } from "./targeting.ts";
 
 /** A message on its way to this object's sockets, in seq order. */

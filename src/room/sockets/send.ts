@@ -1,7 +1,7 @@
 // Which socket failures are expected, decided in one place. A peer that left between our check and
 // our write is ordinary traffic; any other failure gets a log line and closes only that socket.
-import { log } from "../log.ts";
-import { CloseCode } from "../wire.ts";
+import { log } from "../../log.ts";
+import { CloseCode } from "../../wire.ts";
 
 /** workerd's answer to a send on a socket that has closed: the peer is gone, there is nothing to do. */
 export function isGoneError(err: unknown): boolean {

@@ -1,6 +1,6 @@
 // Connection caps, checked and reserved in one synchronous step: a connect that then waits for the
 // tenant holds its place, so concurrent connects can never overshoot a cap.
-import { GatewayError } from "../errors.ts";
+import { GatewayError } from "../../errors.ts";
 
 export type Caps = { perUser: number; perRoom: number };
 

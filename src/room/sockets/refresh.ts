@@ -1,11 +1,11 @@
 // A refresh token's checks, apart from the socket: same tenant and sub, still granted the room,
 // not revoked. Returns the connection's next state or throws the error to send.
-import { verifyUserToken } from "../auth/jwt.ts";
-import { hasScope, roomAllowed } from "../auth/principal.ts";
-import type { Config } from "../config.ts";
-import { GatewayError } from "../errors.ts";
-import type { TokenRef } from "../tenant/revocations.ts";
-import { type ConnectionState, memberOf } from "./connection.ts";
+import { verifyUserToken } from "../../auth/jwt.ts";
+import { hasScope, roomAllowed } from "../../auth/principal.ts";
+import type { Config } from "../../config.ts";
+import { GatewayError } from "../../errors.ts";
+import type { TokenRef } from "../../tenant/revocations.ts";
+import { type ConnectionState, memberOf } from "./attachment.ts";
 
 export async function refreshedState(
   config: Config,

@@ -1,6 +1,6 @@
 // Who receives a message. Generic over the socket type so it is tested without a runtime.
-import type { Exclude, Target } from "../wire.ts";
-import { connectionTag, userTag } from "./tags.ts";
+import type { Exclude, Target } from "../../wire.ts";
+import { connectionTag, userTag } from "../sockets/registry.ts";
 
 /** `byTag(undefined)` is every socket of the room. */
 export type SocketLookup<S> = (tag?: string) => S[];

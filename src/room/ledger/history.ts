@@ -1,8 +1,8 @@
 // Resume and history rules, pure: what a reader may see, how much one read may hold, and whether a
 // resume is complete.
-import { type Filter, matchesFilter } from "../filter.ts";
-import { utf8ByteLength } from "../utf8.ts";
-import type { StoredMessage } from "./room-store.ts";
+import { type Filter, matchesFilter } from "../../filter.ts";
+import { utf8ByteLength } from "../../utf8.ts";
+import type { StoredMessage } from "./message-store.ts";
 
 /**
  * Who reads history: a user sees broadcasts and messages targeted at them; an admin key sees the

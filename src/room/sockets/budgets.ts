@@ -1,11 +1,11 @@
 // What a client's frames cost it: every frame the room handles draws from its connection's bucket,
 // a publish also from its user's (kept across reconnects), a refresh also from its own few. Every
 // refusal is a strike, and too many strikes close the socket.
-import type { Config } from "../config.ts";
-import { GatewayError } from "../errors.ts";
-import { Buckets, ruleFor } from "../limits/token-bucket.ts";
-import type { ClientFrame } from "../protocol.ts";
-import type { ConnectionState } from "./connection.ts";
+import type { Config } from "../../config.ts";
+import { GatewayError } from "../../errors.ts";
+import { Buckets, ruleFor } from "../../limits/token-bucket.ts";
+import type { ClientFrame } from "../../protocol.ts";
+import type { ConnectionState } from "./attachment.ts";
 
 const ABUSE_WINDOW_MS = 10_000;
 /** Each refresh is a signature check: a connection gets a few a minute, far more than expiry needs. */

@@ -2,12 +2,12 @@
 // welcomes and resumes, delivers, announces presence, closes (kick, revocation, expiry), and turns
 // client frames into publishes. What differs between a room and a shard (where messages are
 // numbered, where history lives) comes in through `HostLinks`.
-import type { Config } from "../config.ts";
-import type { Env } from "../env.ts";
-import { errorFrame, GatewayError } from "../errors.ts";
-import { type Filter, filterOf, specOf } from "../filter.ts";
-import { log } from "../log.ts";
-import { payloadJsonOf } from "../payload.ts";
+import type { Config } from "../../config.ts";
+import type { Env } from "../../env.ts";
+import { errorFrame, GatewayError } from "../../errors.ts";
+import { type Filter, filterOf, specOf } from "../../filter.ts";
+import { log } from "../../log.ts";
+import { payloadJsonOf } from "../../payload.ts";
 import type {
   ClientFrame,
   DisconnectBody,
@@ -17,8 +17,8 @@ import type {
   PublishOutcome,
   PublishRequest,
   Revocation,
-} from "../protocol.ts";
-import { matches } from "../tenant/revocations.ts";
+} from "../../protocol.ts";
+import { matches } from "../../tenant/revocations.ts";
 import {
   CloseCode,
   encodeAck,
@@ -28,23 +28,21 @@ import {
   PONG_FRAME,
   type PublishFrame,
   type Ref,
-} from "../wire.ts";
+} from "../../wire.ts";
+import type { AlarmClock } from "../alarm.ts";
+import { Deliverer } from "../delivery/deliverer.ts";
+import { idempotencyRefOf } from "../ledger/idempotency.ts";
+import type { Replay } from "../ledger/ledger.ts";
+import { hostObjectName, newConnectionId, type ShardRef } from "../sharding/placement.ts";
 import { Admissions } from "./admissions.ts";
-import type { AlarmClock } from "./alarm.ts";
+import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
 import { FrameBudgets } from "./budgets.ts";
-import { parseClientFrame } from "./client-frames.ts";
-import { attach, type ConnectionState, stateOf } from "./connection.ts";
-import { Deliverer } from "./deliverer.ts";
-import { earliestExpiryMs, isExpired } from "./expiry.ts";
-import { idempotencyRefOf } from "./idempotency.ts";
-import type { Replay } from "./ledger.ts";
+import { parseClientFrame } from "./frame-parser.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { refreshedState } from "./refresh.ts";
-import { SocketRegistry } from "./registry.ts";
+import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
-import { hostObjectName, newConnectionId, type ShardRef } from "./shards.ts";
-import { closeQuietly, send } from "./socket-errors.ts";
-import { connectionTag, userTag } from "./tags.ts";
+import { closeQuietly, send } from "./send.ts";
 
 export type HostLinks = {
   /** The last seq this host's sockets were sent: a new socket's welcome `seq`. */

@@ -1,7 +1,7 @@
 // Presence as pure functions over connection states.
-import type { PresenceSnapshot } from "../protocol.ts";
-import { encodePresence, type PresenceFrame } from "../wire.ts";
-import type { ConnectionState } from "./connection.ts";
+import type { PresenceSnapshot } from "../../protocol.ts";
+import { encodePresence, type PresenceFrame } from "../../wire.ts";
+import type { ConnectionState } from "./attachment.ts";
 
 export function presenceSnapshot(states: Iterable<ConnectionState>): PresenceSnapshot {
   const perUser = new Map<string, number>();

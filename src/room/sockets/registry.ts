@@ -1,7 +1,19 @@
 // A narrow view of the room's hibernatable sockets: find them by tag, count the open ones, close
 // them, and report each departure exactly once however many ways the runtime reports it.
-import { attach, type ConnectionState, stateOf, tagsFor } from "./connection.ts";
-import { PRESENCE_TAG } from "./tags.ts";
+import { attach, type ConnectionState, stateOf } from "./attachment.ts";
+
+// Socket tags (not message tags) let the runtime find a user's or a connection's sockets without
+// scanning the object; they are fixed when a socket is accepted.
+export const userTag = (sub: string) => `u:${sub}`;
+export const connectionTag = (connectionId: string) => `c:${connectionId}`;
+/** Sockets that asked for presence frames. */
+export const PRESENCE_TAG = "p";
+
+function tagsFor(c: ConnectionState): string[] {
+  const tags = [userTag(c.sub), connectionTag(c.connectionId)];
+  if (c.presence) tags.push(PRESENCE_TAG);
+  return tags;
+}
 
 /** Duplicate close reports arrive within moments, so only recent departures need remembering. */
 const DEPARTED_MEMORY = 10_000;

@@ -1,8 +1,8 @@
 // What each socket is sent for a run of messages, as a pure function: a socket without `?batch=1`
 // gets every message frame on its own, byte for byte as v1; a batch socket gets its messages in
 // batch frames, each encoded once for every socket that receives exactly the same messages.
-import { utf8ByteLength } from "../utf8.ts";
-import { encodeBatchFrame } from "../wire.ts";
+import { utf8ByteLength } from "../../utf8.ts";
+import { encodeBatchFrame } from "../../wire.ts";
 
 export type BatchLimits = { maxMessages: number; maxBytes: number };
 

@@ -1,9 +1,8 @@
 // Who a socket belongs to: the member the Worker built from a verified token, plus what the room
 // adds at accept. It lives in the socket's attachment, so it survives hibernation.
-import type { UserPrincipal } from "../auth/principal.ts";
-import type { Member } from "../protocol.ts";
-import type { ShardRef } from "./shards.ts";
-import { connectionTag, PRESENCE_TAG, userTag } from "./tags.ts";
+import type { UserPrincipal } from "../../auth/principal.ts";
+import type { Member } from "../../protocol.ts";
+import type { ShardRef } from "../sharding/placement.ts";
 
 export type ConnectionState = Member & {
   connectionId: string;
@@ -33,12 +32,6 @@ export function memberOf(p: UserPrincipal, room: string, { presence, batch, filt
   };
 }
 
-export function tagsFor(c: ConnectionState): string[] {
-  const tags = [userTag(c.sub), connectionTag(c.connectionId)];
-  if (c.presence) tags.push(PRESENCE_TAG);
-  return tags;
-}
-
 /** The attachment is only ever written by `attach`, so its shape is known. */
 export function stateOf(ws: WebSocket): ConnectionState {
   return ws.deserializeAttachment() as ConnectionState;
@@ -46,4 +39,15 @@ export function stateOf(ws: WebSocket): ConnectionState {
 
 export function attach(ws: WebSocket, state: ConnectionState): void {
   ws.serializeAttachment(state);
+}
+
+/** Earliest token expiry among `states`, in epoch milliseconds, for the expiry alarm. */
+export function earliestExpiryMs(states: Iterable<ConnectionState>): number | undefined {
+  let earliest: number | undefined;
+  for (const s of states) if (earliest === undefined || s.exp < earliest) earliest = s.exp;
+  return earliest === undefined ? undefined : earliest * 1000;
+}
+
+export function isExpired(s: ConnectionState, nowMs: number): boolean {
+  return s.exp * 1000 <= nowMs;
 }

@@ -2,9 +2,9 @@
 // the idempotency records that expire with it. Synchronous: the runtime batches these writes and
 // holds outgoing messages until they are durable (output gate), so a client never sees a seq the
 // room could forget.
-import type { Tags } from "../wire.ts";
+import type { Tags } from "../../wire.ts";
+import { hasTable } from "../storage.ts";
 import { IdempotencyStore } from "./idempotency.ts";
-import { hasTable } from "./sql.ts";
 
 export type HistoryBounds = { maxMessages: number; maxAgeMs: number };
 
