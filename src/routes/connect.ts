@@ -6,10 +6,8 @@ import { hasScope } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { errorFromResponse, GatewayError } from "../errors.ts";
 import type { Filter } from "../filter.ts";
-import { connectQuerySchema, encodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
-import { roomStubByName } from "../room/client.ts";
-import { hostObjectName, shardOf } from "../room/sharding/placement.ts";
-import { memberOf } from "../room/sockets/attachment.ts";
+import { connectQuerySchema } from "../protocol.ts";
+import { connectToRoom, memberOf, placeSocket } from "../room/client.ts";
 import { SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 import { filterOfQuery } from "./validate.ts";
 
@@ -54,13 +52,8 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
     throw new GatewayError("forbidden", 'presence frames need scope "presence"');
   const member = memberOf(p, c.get("room"), { presence, batch, filter });
   // A sharded room: one user's sockets all land on one shard.
-  const count = c.get("config").roomShards;
-  const shard = count === 1 ? undefined : { index: shardOf(p.tenant, p.id, count), count };
-  const target = roomStubByName(c.env, hostObjectName(p.tenant, c.get("room"), shard));
-  // A fresh request: nothing the client sent (headers, cookies, query) reaches the room.
-  const res = await target.fetch("https://room/connect", {
-    headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect({ member, subprotocol, since, shard }) },
-  });
+  const shard = placeSocket(p.tenant, p.id, c.get("config").roomShards);
+  const res = await connectToRoom(c.env, { member, subprotocol, since, shard });
   // The room's refusals (caps, revocation) are thrown like the Worker's own, so they are logged with their code.
   if (res.status !== 101) throw await errorFromResponse(res);
   return res;

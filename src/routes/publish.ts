@@ -9,11 +9,9 @@ import type { Config } from "../config.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { oncePer } from "../once-per.ts";
-import { payloadJsonOf } from "../payload.ts";
 import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";
+import { ENVELOPE_SLACK_BYTES, idempotencyRefOf, publishRequestOf } from "../publish-request.ts";
 import { roomStub } from "../room/client.ts";
-import { idempotencyRefOf } from "../room/ledger/idempotency.ts";
-import { ENVELOPE_SLACK_BYTES } from "../room/sockets/frame-parser.ts";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH } from "../wire.ts";
 
 /** A body of up to `messages` maximal payloads (plus envelope room each), refused while it streams in. */
@@ -65,19 +63,6 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
 export const replayHeaders = (replayed: boolean): Record<string, string> =>
   replayed ? { [IDEMPOTENT_REPLAYED_HEADER]: "true" } : {};
 
-/** The request a room gets for one body; `index` names the element of a batch in a refusal. */
-function toRequest(
-  config: Config,
-  principal: Principal,
-  room: string,
-  body: PublishBody,
-  index?: number,
-): PublishRequest {
-  const payloadJson = payloadJsonOf(body.payload, config.maxPayloadBytes, index);
-  const { event, tags, to, exclude } = body;
-  return { room, sender: senderOf(principal), event, tags, payloadJson, to, exclude };
-}
-
 export type Published = { results: PublishResult[]; replayed: boolean };
 
 /**
@@ -106,7 +91,7 @@ export async function publishOne(
   body: PublishBody,
   key: string | undefined,
 ): Promise<{ result: PublishResult; replayed: boolean }> {
-  const req = toRequest(config, principal, room, body);
+  const req = publishRequestOf(senderOf(principal), room, body, config.maxPayloadBytes);
   const { results, replayed } = await publishAll(env, principal, room, [req], key);
   const [result] = results;
   if (result === undefined) throw new Error("publishOne: the room answered no result");
@@ -121,6 +106,8 @@ export async function publishBatch(
   bodies: readonly PublishBody[],
   key: string | undefined,
 ): Promise<Published> {
-  const reqs = bodies.map((body, index) => toRequest(config, principal, room, body, index));
+  const reqs = bodies.map((body, index) =>
+    publishRequestOf(senderOf(principal), room, body, config.maxPayloadBytes, index),
+  );
   return publishAll(env, principal, room, reqs, key);
 }

@@ -1,12 +1,12 @@
 // One Durable Object per tenant: the tenant's token revocations and the room objects that hold
-// sockets, so a revocation reaches every live connection within one round of RPCs.
+// sockets, so a revocation reaches every live connection within one round of RPCs. Rooms depend on
+// the tenant (they register here and check tokens), never the other way: the tenant reaches the
+// objects it registered by name, through the namespace.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
-import { roomStubByName } from "../room/client.ts";
-import { REVOCATION_LEASE_MS } from "../room/sockets/revocation-gate.ts";
-import { PUSH_RETRY_DELAYS_MS, type PushResult, sleep, withRetries } from "./push.ts";
+import { sleep, withRetries } from "../retry.ts";
 import { isRevoked, type TokenRef } from "./revocations.ts";
 
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
@@ -14,6 +14,15 @@ type RegistrationRow = { object: string; lease_until: number };
 
 /** The answer to a room that asks to admit a token: its revocations, unless this token is one. */
 export type Registration = { revoked: boolean; revocations: Revocation[] };
+
+/** What an object answers a pushed revocation: sockets it closed, and sockets (or connects) it still holds. */
+export type PushResult = { closed: number; open: number };
+
+/** How long a registration's answer is trusted; the tenant waits this long for a room it cannot reach. */
+export const REVOCATION_LEASE_MS = 5_000;
+
+/** Waits before the second and third push; a busy object usually answers the retry. */
+const PUSH_RETRY_DELAYS_MS = [50, 250] as const;
 
 /** A registration no admission has renewed for this long is checked for sockets by the alarm. */
 const SWEEP_AFTER_MS = 3_600_000;
@@ -83,7 +92,7 @@ export class Tenant extends DurableObject<Env> {
     const registrations = this.sql.exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
     const outcomes = await Promise.all(
       registrations.map((reg) =>
-        withRetries<PushResult>(() => roomStubByName(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
+        withRetries<PushResult>(() => holderStub(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
       ),
     );
     let closed = 0;
@@ -114,7 +123,7 @@ export class Tenant extends DurableObject<Env> {
       )
       .toArray();
     for (const reg of stale) {
-      const holds = await withRetries(() => roomStubByName(this.env, reg.object).holdsSockets(), [], sleep);
+      const holds = await withRetries(() => holderStub(this.env, reg.object).holdsSockets(), [], sleep);
       if (holds.ok && !holds.value) this.forget(reg);
     }
     const next = this.sql
@@ -153,6 +162,9 @@ export class Tenant extends DurableObject<Env> {
       );
   }
 }
+
+/** An object registered as holding sockets, by the name it registered with (a room's or a shard's). */
+const holderStub = (env: Env, object: string) => env.ROOMS.get(env.ROOMS.idFromName(object));
 
 export function tenantStub(env: Env, tenant: string) {
   return env.TENANTS.get(env.TENANTS.idFromName(tenant));

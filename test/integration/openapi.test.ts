@@ -11,7 +11,7 @@ import type {
   roomInfoSchema,
 } from "../../src/openapi/schemas.ts";
 import type { PresenceSnapshot, PublishResult, Revocation } from "../../src/protocol.ts";
-import type { RoomInfo } from "../../src/room/room.ts";
+import type { RoomInfo } from "../../src/room/rpc.ts";
 import type { MessageFrame } from "../../src/wire.ts";
 import { request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 

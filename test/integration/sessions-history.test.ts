@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RoomStore } from "../../src/room/ledger/message-store.ts";
+import { MessageStore } from "../../src/room/ledger/message-store.ts";
 import type { Room } from "../../src/room/room.ts";
 import { connect, type Frame, freshRoom, publishHttp, request } from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
@@ -35,7 +35,7 @@ async function messagesUntil(socket: Awaited<ReturnType<typeof connect>>["socket
 describe("history bounds", () => {
   it("keeps only the newest messages by count", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage, { maxMessages: 3, maxAgeMs: 60_000 });
+      const store = new MessageStore(state.storage, { maxMessages: 3, maxAgeMs: 60_000 });
       for (let i = 0; i < 5; i++) store.append(stored(store.nextSeq(), 1_000 + i, `{"n":${i}}`));
       expect([...store.scan(0, 1_010)].map((m) => m.seq)).toEqual([3, 4, 5]);
       expect(store.oldestSeq(1_010)).toBe(3);
@@ -44,7 +44,7 @@ describe("history bounds", () => {
 
   it("forgets messages older than the age bound, even before they are pruned", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage, { maxMessages: 100, maxAgeMs: 1_000 });
+      const store = new MessageStore(state.storage, { maxMessages: 100, maxAgeMs: 1_000 });
       store.append(stored(store.nextSeq(), 10_000, "{}"));
       store.append(stored(store.nextSeq(), 10_500, "{}"));
       store.append(stored(store.nextSeq(), 11_200, "{}"));
@@ -56,10 +56,10 @@ describe("history bounds", () => {
 
   it("keeps the sequence counter when history is pruned away", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 });
+      const store = new MessageStore(state.storage, { maxMessages: 1, maxAgeMs: 1 });
       store.append(stored(store.nextSeq(), 1, "{}"));
       store.append(stored(store.nextSeq(), 5_000, "{}"));
-      expect(new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 }).lastSeq()).toBe(2);
+      expect(new MessageStore(state.storage, { maxMessages: 1, maxAgeMs: 1 }).lastSeq()).toBe(2);
     });
   });
 });

@@ -5,7 +5,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RoomStore } from "../../src/room/ledger/message-store.ts";
+import { MessageStore } from "../../src/room/ledger/message-store.ts";
 import type { ConnectionState } from "../../src/room/sockets/attachment.ts";
 import {
   connect,
@@ -174,7 +174,7 @@ describe("rooms stored before filters", () => {
         Date.now(),
         '{"type":"message","seq":1,"event":"old.one"}',
       );
-      const store = new RoomStore(state.storage, { maxMessages: 100, maxAgeMs: 60_000 });
+      const store = new MessageStore(state.storage, { maxMessages: 100, maxAgeMs: 60_000 });
       expect([...store.scan(0, Date.now())]).toEqual([
         {
           seq: 1,

@@ -1,7 +1,7 @@
 // A deterministic corpus of hostile WebSocket frames and HTTP requests, each paired with the answer
 // the README documents (or, where the README is silent, the observed answer, named as such).
 // Pure: no I/O and no clock. A seeded PRNG makes every run send exactly the same bytes.
-import { ENVELOPE_SLACK_BYTES } from "../../src/room/sockets/frame-parser.ts";
+import { ENVELOPE_SLACK_BYTES } from "../../src/publish-request.ts";
 import type { ErrorCode, Ref } from "../../src/wire.ts";
 
 export const MAX_PAYLOAD_BYTES = 65_536;

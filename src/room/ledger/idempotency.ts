@@ -1,45 +1,9 @@
 // Idempotent publishes: a key, owned by one credential, remembers what its publish answered for as
 // long as history is kept (HISTORY_MAX_AGE_SECONDS). The room looks a key up, publishes and records
 // in one synchronous step, so two requests with the same key can never both deliver.
-import {
-  type IdempotencyRef,
-  type PublishOutcome,
-  type PublishRequest,
-  type PublishResult,
-  publishResultsSchema,
-} from "../../protocol.ts";
-import { sha256HexSync } from "../../sha256.ts";
-import type { Sender } from "../../wire.ts";
+import type { IdempotencyRef, PublishOutcome, PublishResult } from "../../protocol.ts";
+import { publishResultsSchema } from "../../protocol.ts";
 import { hasTable } from "../storage.ts";
-
-/** Who owns a key: `api_key:<id>` or `user:<sub>`. Two credentials may use the same key independently. */
-const keyOwner = (sender: Sender): string => `${sender.kind}:${sender.id}`;
-
-/**
- * SHA-256 of the publish as validated: for each message its event, tags (sorted by key), payload as
- * re-serialized JSON (so whitespace in the original body does not matter, key order does), `to`
- * and `exclude`. The route does not count: one message sent alone, in a batch of one or over the
- * WebSocket is the same request. The room and sender are left out: the key is scoped by both.
- */
-function requestFingerprint(reqs: readonly PublishRequest[]): string {
-  const canonical = reqs.map((r) => [
-    r.event,
-    r.tags === undefined ? null : Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : 1)),
-    r.payloadJson,
-    r.to === undefined ? null : [r.to.users ?? null, r.to.connections ?? null],
-    r.exclude?.connections ?? null,
-  ]);
-  return sha256HexSync(JSON.stringify(canonical));
-}
-
-/** The key of a publish as the room checks it: owned by its sender, bound to exactly these messages. */
-export function idempotencyRefOf(
-  sender: Sender,
-  key: string | undefined,
-  reqs: readonly PublishRequest[],
-): IdempotencyRef | undefined {
-  return key === undefined ? undefined : { owner: keyOwner(sender), key, fingerprint: requestFingerprint(reqs) };
-}
 
 type Row = { fingerprint: string; results: string };
 

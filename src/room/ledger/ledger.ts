@@ -1,12 +1,14 @@
 // The room's book, kept by the room object (the coordinator when sharded): it numbers, stamps and
-// records every message, and reads history back for pages, resumes and shards filling a gap. One
-// writer and no await, so `seq` increases by one per message and nothing interleaves.
+// records every message, answers keyed publishes once, and reads history back for pages, resumes
+// and shards filling a gap. One writer and no await, so `seq` increases by one per message and
+// nothing interleaves.
 import type { Config } from "../../config.ts";
 import type { Filter } from "../../filter.ts";
-import type { HistoryQuery, PublishRequest } from "../../protocol.ts";
+import type { HistoryQuery, IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../../protocol.ts";
 import { encodeHistoryPage, encodeMessageFrame } from "../../wire.ts";
 import { canRecover, type Page, readableBy, replayOf, takePage, type Viewer } from "./history.ts";
-import { RoomStore } from "./message-store.ts";
+import { IdempotencyStore } from "./idempotency.ts";
+import { MessageStore } from "./message-store.ts";
 
 const DEFAULT_HISTORY_LIMIT = 100;
 
@@ -16,37 +18,56 @@ export type Recorded = { id: string; seq: number; ts: number; frame: string };
 export type Replay = { recovered: boolean; frames: string[] };
 
 export class Ledger {
-  readonly store: RoomStore;
+  private readonly storage: DurableObjectStorage;
+  private readonly messages: MessageStore;
+  /** Answers of keyed publishes, kept for the history's age bound and pruned with it. */
+  private readonly keys: IdempotencyStore;
   private readonly pageBytes: number;
 
   constructor(storage: DurableObjectStorage, config: Config) {
-    this.store = new RoomStore(storage, { maxMessages: config.historyMaxMessages, maxAgeMs: config.historyMaxAgeMs });
+    this.storage = storage;
+    this.messages = new MessageStore(storage, {
+      maxMessages: config.historyMaxMessages,
+      maxAgeMs: config.historyMaxAgeMs,
+    });
+    this.keys = new IdempotencyStore(storage.sql, config.historyMaxAgeMs);
     this.pageBytes = config.historyPageMaxBytes;
   }
 
   lastSeq(): number {
-    return this.store.lastSeq();
+    return this.messages.lastSeq();
+  }
+
+  /** Runs `publish` once per idempotency key (see IdempotencyStore.once). */
+  once(ref: IdempotencyRef | undefined, now: number, publish: () => Promise<PublishResult[]>): Promise<PublishOutcome> {
+    return this.keys.once(ref, now, publish);
   }
 
   /**
-   * Numbers, stamps and records one message. `audience` is who a targeted message is for, as far as
-   * it is known now (undefined for a broadcast), so replay and history show it to no one else.
+   * Numbers, stamps and records one message: the one place a message enters the room's history.
+   * `audience` is who a targeted message is for, as far as it is known now (undefined for a
+   * broadcast), so replay and history show it to no one else.
    */
   record(req: PublishRequest, audience: string[] | undefined, now: number): Recorded {
-    const seq = this.store.nextSeq();
+    const seq = this.messages.nextSeq();
     const id = crypto.randomUUID();
     const { event, tags } = req;
     const frame = encodeMessageFrame(
       { id, seq, room: req.room, event, tags, sender: req.sender, ts: now },
       req.payloadJson,
     );
-    this.store.append({ seq, ts: now, frame, audience, event, tags });
+    this.messages.append({ seq, ts: now, frame, audience, event, tags });
     return { id, seq, ts: now, frame };
+  }
+
+  /** Adds users to a targeted message's audience once the shards have told who it reached. */
+  widenAudience(seq: number, subs: readonly string[]): void {
+    this.messages.widenAudience(seq, subs);
   }
 
   /** One page of history over HTTP, as JSON text, frames exactly as they were sent. */
   page(query: HistoryQuery, viewer: Viewer, filter: Filter | undefined, now: number): string {
-    const rows = this.store.scan(query.since ?? 0, now);
+    const rows = this.messages.scan(query.since ?? 0, now);
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
     const page = takePage(rows, readableBy(viewer, filter), limit, this.pageBytes);
     return encodeHistoryPage(
@@ -61,14 +82,37 @@ export class Ledger {
    * one history page is not sent at all: the client pages over HTTP instead.
    */
   replay(since: number, upTo: number, sub: string, filter: Filter | undefined, now: number): Replay {
-    if (!canRecover(since, upTo, this.store.oldestSeq(now))) return { recovered: false, frames: [] };
+    if (!canRecover(since, upTo, this.messages.oldestSeq(now))) return { recovered: false, frames: [] };
     const readable = readableBy({ kind: "user", sub }, filter);
-    const frames = replayOf(this.store.scan(since, now, upTo), readable, this.pageBytes);
+    const frames = replayOf(this.messages.scan(since, now, upTo), readable, this.pageBytes);
     return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
   }
 
   /** Messages with `after` < seq < `before`, a page at a time, for a shard filling a gap. */
   missed(after: number, before: number, now: number): Page {
-    return takePage(this.store.scan(after, now, before - 1), () => true, Number.POSITIVE_INFINITY, this.pageBytes);
+    return takePage(this.messages.scan(after, now, before - 1), () => true, Number.POSITIVE_INFINITY, this.pageBytes);
+  }
+
+  /** Deletes what the age bound no longer keeps at `now`: messages and idempotency records. */
+  expire(now: number): void {
+    this.messages.expire(now);
+    this.keys.expire(now);
+  }
+
+  /**
+   * When the oldest stored message or idempotency record falls out of the age bound, or undefined
+   * when neither is stored: then the room may delete its storage.
+   */
+  nextExpiry(): number | undefined {
+    const messages = this.messages.nextExpiry();
+    const keys = this.keys.nextExpiry();
+    return messages === undefined || keys === undefined ? (messages ?? keys) : Math.min(messages, keys);
+  }
+
+  /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
+  async clear(): Promise<void> {
+    await this.storage.deleteAll();
+    this.messages.forget();
+    this.keys.forget();
   }
 }

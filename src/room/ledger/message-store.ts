@@ -1,10 +1,8 @@
-// The room's durable state in the object's SQLite storage: the sequence counter, recent history and
-// the idempotency records that expire with it. Synchronous: the runtime batches these writes and
-// holds outgoing messages until they are durable (output gate), so a client never sees a seq the
-// room could forget.
+// The room's messages in the object's SQLite storage: the sequence counter and recent history.
+// Synchronous: the runtime batches these writes and holds outgoing messages until they are durable
+// (output gate), so a client never sees a seq the room could forget.
 import type { Tags } from "../../wire.ts";
 import { hasTable } from "../storage.ts";
-import { IdempotencyStore } from "./idempotency.ts";
 
 export type HistoryBounds = { maxMessages: number; maxAgeMs: number };
 
@@ -37,22 +35,17 @@ const ADD_FILTER_COLUMNS = `ALTER TABLE messages ADD COLUMN event TEXT;
   ALTER TABLE messages ADD COLUMN tags TEXT;
   UPDATE messages SET event = json_extract(frame, '$.event')`;
 
-export class RoomStore {
+export class MessageStore {
   private seq = 0;
   private lastAgePrune = 0;
   /** Tables are created by the first write, so reading a room that never had a message stores nothing. */
   private hasSchema: boolean;
-  private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
   private readonly bounds: HistoryBounds;
-  /** Answers of keyed publishes, kept for the history's age bound and pruned with it. */
-  readonly keys: IdempotencyStore;
 
   constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
-    this.storage = storage;
     this.sql = storage.sql;
     this.bounds = bounds;
-    this.keys = new IdempotencyStore(this.sql, bounds.maxAgeMs);
     const sql = this.sql;
     this.hasSchema = hasTable(sql, "messages");
     if (!this.hasSchema) return;
@@ -96,29 +89,21 @@ export class RoomStore {
     }
   }
 
-  /** Deletes what the age bound no longer keeps at `now`: messages and idempotency records. */
+  /** Deletes the messages the age bound no longer keeps at `now`. */
   expire(now: number): void {
     if (this.hasSchema) this.sql.exec("DELETE FROM messages WHERE ts < ?", now - this.bounds.maxAgeMs);
-    this.keys.expire(now);
   }
 
-  /**
-   * When the oldest stored message or idempotency record falls out of the age bound, or undefined
-   * when neither is stored: then the room may delete its storage.
-   */
+  /** When the oldest stored message falls out of the age bound, or undefined when none is stored. */
   nextExpiry(): number | undefined {
-    const keys = this.keys.nextExpiry();
-    if (!this.hasSchema) return keys;
+    if (!this.hasSchema) return undefined;
     const row = this.sql.exec<{ ts: number | null }>("SELECT min(ts) AS ts FROM messages").one();
-    const messages = row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
-    return messages === undefined || keys === undefined ? (messages ?? keys) : Math.min(messages, keys);
+    return row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
   }
 
-  /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
-  async clear(): Promise<void> {
-    await this.storage.deleteAll();
+  /** The object deleted its storage: the counter starts over, and the tables are gone. */
+  forget(): void {
     this.hasSchema = false;
-    this.keys.forget();
     this.seq = 0;
   }
 

@@ -1,85 +1,78 @@
-// The coordinator's side of a sharded room: which shards hold sockets (durable, so a hibernated
-// coordinator still knows), the layout they were created under, and forwarding. Each shard is
-// reached through one long-lived stub, so forwards arrive in the order they were made; each forward
-// names the one sent before it, so a shard can tell a lost forward from a message meant elsewhere.
+// The room object's side of a sharded room: it learns when a shard gains its first socket
+// (`attachShard`) or loses its last (`detachShard`), keeps the layout durable, and fans out:
+// forwards, presence relays, and questions every live shard answers. Each shard is reached through
+// one long-lived stub, so forwards arrive in the order they were made; each forward names the one
+// sent before it, so a shard can tell a lost forward from a message meant elsewhere.
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
+import type { DisconnectBody, PresenceSnapshot } from "../../protocol.ts";
 import { roomStubByName } from "../client.ts";
-import type { Room } from "../room.ts";
-import { hasTable } from "../storage.ts";
-import type { Forward } from "./feed.ts";
-import { shardObjectName, shardsFor } from "./placement.ts";
+import type { AttachAnswer, Forward, ShardRpc, StubFor } from "../rpc.ts";
+import { mergeSnapshots } from "../sockets/presence.ts";
+import { Layout } from "./layout.ts";
+import { type ShardRef, shardObjectName, shardsFor } from "./placement.ts";
 
-/**
- * What a shard answers a run of forwards: per message, the sockets reached and their users (for
- * audiences); and whether it still holds any socket.
- */
-export type ForwardResult = { delivered: number[]; users: string[][]; held: boolean };
+type ShardStub = StubFor<ShardRpc>;
 
-type LayoutRow = { tenant: string; room: string; count: number };
+/** What the coordinator needs of the rest of its object. */
+export type CoordinatorHost = {
+  /** The room's last seq: where a newly attached shard is fed from. */
+  lastSeq(): number;
+  /** Sockets the room's own object holds (an unsharded layout), pending connects included. */
+  held(): number;
+  /** The last shard left: the room may clean up. */
+  emptied(): void;
+};
 
-export class Fanout {
-  private readonly sql: SqlStorage;
+export class Coordinator {
+  private readonly layout: Layout;
   private readonly env: Env;
-  private layoutRow: LayoutRow | undefined;
-  private readonly shards = new Map<number, { watchers: boolean }>();
+  private readonly here: CoordinatorHost;
   /** Last seq forwarded to each shard in this object's life; unknown after eviction. */
   private readonly sent = new Map<number, number>();
-  private readonly stubs = new Map<number, DurableObjectStub<Room>>();
+  private readonly stubs = new Map<number, ShardStub>();
 
-  constructor(sql: SqlStorage, env: Env) {
-    this.sql = sql;
+  constructor(sql: SqlStorage, env: Env, here: CoordinatorHost) {
+    this.layout = new Layout(sql);
     this.env = env;
-    if (!hasTable(sql, "fanout_layout")) return;
-    this.layoutRow = sql.exec<LayoutRow>("SELECT tenant, room, count FROM fanout_layout").toArray()[0];
-    for (const row of sql.exec<{ idx: number; watchers: number }>("SELECT idx, watchers FROM fanout_shards"))
-      this.shards.set(row.idx, { watchers: row.watchers === 1 });
+    this.here = here;
   }
 
   /** The shard count of the room's live shards; undefined while no shard holds sockets. */
   get count(): number | undefined {
-    return this.shards.size === 0 ? undefined : this.layoutRow?.count;
+    return this.layout.count;
   }
 
-  get live(): ReadonlySet<number> {
-    return new Set(this.shards.keys());
+  /**
+   * A shard took its first socket. It joins the room's layout, or learns the layout it must use
+   * (the room keeps the count it started with until no socket is left anywhere).
+   */
+  attachShard(tenant: string, room: string, shard: ShardRef): AttachAnswer {
+    const layout = this.layout.count ?? (this.here.held() > 0 ? 1 : undefined);
+    if (layout !== undefined && layout !== shard.count) return { count: layout };
+    const fed = this.here.lastSeq();
+    this.layout.add(tenant, room, shard.index, shard.count);
+    this.sent.set(shard.index, fed);
+    return { fed, watched: this.layout.watched };
   }
 
-  /** Whether any shard has presence watchers. */
-  get watched(): boolean {
-    for (const s of this.shards.values()) if (s.watchers) return true;
-    return false;
+  /** A shard's last socket left: it is sent nothing until it attaches again. */
+  detachShard(index: number): void {
+    this.drop(index);
+    this.here.emptied();
   }
 
-  /** A shard took its first socket; the caller has checked that `count` is the room's layout. */
-  attach(tenant: string, room: string, index: number, count: number, fed: number): void {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS fanout_layout (tenant TEXT NOT NULL, room TEXT NOT NULL, count INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS fanout_shards (idx INTEGER PRIMARY KEY, watchers INTEGER NOT NULL)`);
-    if (this.shards.size === 0) {
-      this.sql.exec("DELETE FROM fanout_layout");
-      this.sql.exec("INSERT INTO fanout_layout (tenant, room, count) VALUES (?, ?, ?)", tenant, room, count);
-      this.layoutRow = { tenant, room, count };
-    }
-    this.sql.exec("INSERT OR IGNORE INTO fanout_shards (idx, watchers) VALUES (?, 0)", index);
-    if (!this.shards.has(index)) this.shards.set(index, { watchers: false });
-    this.sent.set(index, fed);
+  /** A shard gained its first presence watcher or lost its last; every shard learns when the room's state changed. */
+  async shardWatchers(index: number, has: boolean): Promise<void> {
+    if (!this.layout.setWatchers(index, has)) return;
+    const watched = this.layout.watched;
+    await Promise.all([...this.layout.live].map((i) => this.call(i, (stub) => stub.setWatched(watched))));
   }
 
-  /** A shard holds no socket any more: it is sent nothing until it attaches again. */
-  detach(index: number): void {
-    if (!this.shards.delete(index)) return;
-    this.sql.exec("DELETE FROM fanout_shards WHERE idx = ?", index);
-    this.sent.delete(index);
-  }
-
-  /** Records whether a shard has presence watchers; true when the room's watched state changed. */
-  setWatchers(index: number, has: boolean): boolean {
-    const shard = this.shards.get(index);
-    if (shard === undefined || shard.watchers === has) return false;
-    const before = this.watched;
-    shard.watchers = has;
-    this.sql.exec("UPDATE fanout_shards SET watchers = ? WHERE idx = ?", has ? 1 : 0, index);
-    return before !== this.watched;
+  /** Presence news from one shard for the watchers on the others; answers whether anyone watches. */
+  async relayPresence(from: number, frame: string): Promise<boolean> {
+    await Promise.all(this.layout.watchersBut(from).map((i) => this.call(i, (stub) => stub.presenceFrom(frame))));
+    return this.layout.watched;
   }
 
   /**
@@ -90,11 +83,12 @@ export class Fanout {
    */
   async forward(run: readonly Omit<Forward, "prev">[]): Promise<{ delivered: number; users: string[] }[]> {
     const totals = run.map(() => ({ delivered: 0, users: [] as string[] }));
-    const layout = this.layoutRow;
+    const layout = this.layout.room;
     if (layout === undefined) return totals;
     const perShard = new Map<number, { at: number[]; forwards: Forward[] }>();
+    const live = this.layout.live;
     run.forEach((f, at) => {
-      for (const index of shardsFor(f.to, layout.tenant, this.live, layout.count)) {
+      for (const index of shardsFor(f.to, layout.tenant, live, layout.count)) {
         const mine = perShard.get(index) ?? { at: [], forwards: [] };
         perShard.set(index, mine);
         mine.at.push(at);
@@ -116,27 +110,37 @@ export class Fanout {
           total.users.push(...(r.users[i] ?? []));
         });
         // A shard whose sockets all went without a close (a deploy) tells us on its next forward.
-        if (!r.held) this.detach(index);
+        if (!r.held) this.drop(index);
       }),
     );
     return totals;
   }
 
-  /** Presence news from one shard for the watchers on the others. */
-  async relay(from: number, frame: string): Promise<void> {
-    const targets = [...this.shards].filter(([i, s]) => i !== from && s.watchers).map(([i]) => i);
-    await Promise.all(targets.map((i) => this.call(i, (stub) => stub.presenceFrom(frame))));
+  /** The room's presence: the sum over its live shards (a user's sockets all live on one shard). */
+  async presence(): Promise<PresenceSnapshot> {
+    return mergeSnapshots((await this.each((shard) => shard.shardPresence())).map((a) => a.value));
   }
 
-  /** Tells every live shard whether the room is watched now. */
-  async broadcastWatched(): Promise<void> {
-    const watched = this.watched;
-    await Promise.all([...this.shards.keys()].map((i) => this.call(i, (stub) => stub.setWatched(watched))));
+  /** Closes the matching sockets on the shards that hold them; how many were open. */
+  async disconnect(body: DisconnectBody): Promise<number> {
+    const layout = this.layout.room;
+    if (layout === undefined) return 0;
+    const indexes = shardsFor(body, layout.tenant, this.layout.live, layout.count);
+    const answers = await Promise.all(indexes.map((i) => this.call(i, (shard) => shard.shardDisconnect(body))));
+    return answers.reduce<number>((n, a) => n + (a ?? 0), 0);
+  }
+
+  /** Open sockets on each live shard. */
+  async connections(): Promise<{ shard: number; connections: number }[]> {
+    return (await this.each((shard) => shard.shardConnections())).map((a) => ({
+      shard: a.index,
+      connections: a.value,
+    }));
   }
 
   /** Asks every live shard; a shard that does not answer is left out. */
-  async each<T>(ask: (stub: DurableObjectStub<Room>) => Promise<T>): Promise<{ index: number; value: T }[]> {
-    const indexes = [...this.shards.keys()];
+  private async each<T>(ask: (stub: ShardStub) => Promise<T>): Promise<{ index: number; value: T }[]> {
+    const indexes = [...this.layout.live];
     const answers = await Promise.all(indexes.map((i) => this.call(i, ask)));
     return indexes.flatMap((index, i) => {
       const value = answers[i];
@@ -144,24 +148,16 @@ export class Fanout {
     });
   }
 
-  /** Asks the shards holding `target` (users and connections); every live shard when it cannot tell. */
-  async some<T>(
-    target: { users?: string[] | undefined; connections?: string[] | undefined },
-    ask: (stub: DurableObjectStub<Room>) => Promise<T>,
-  ): Promise<T[]> {
-    const layout = this.layoutRow;
-    if (layout === undefined) return [];
-    const indexes = shardsFor(target, layout.tenant, this.live, layout.count);
-    const answers = await Promise.all(indexes.map((i) => this.call(i, ask)));
-    return answers.filter((a): a is Awaited<T> => a !== undefined);
+  private drop(index: number): void {
+    if (this.layout.remove(index)) this.sent.delete(index);
   }
 
   /**
    * One call through the shard's long-lived stub. A stub that failed is broken for good: drop it,
    * and forget what was sent, so the shard checks the next forward against history.
    */
-  private async call<T>(index: number, ask: (stub: DurableObjectStub<Room>) => Promise<T>): Promise<T | undefined> {
-    const layout = this.layoutRow;
+  private async call<T>(index: number, ask: (stub: ShardStub) => Promise<T>): Promise<T | undefined> {
+    const layout = this.layout.room;
     if (layout === undefined) return undefined;
     let stub = this.stubs.get(index);
     if (stub === undefined) {

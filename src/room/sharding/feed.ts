@@ -3,22 +3,9 @@
 // order the coordinator sent them. A forward that never arrived shows up as a gap, filled from the
 // coordinator's history before anything newer is delivered: a lost forward costs latency, never a
 // message.
-import type { Tags } from "../../wire.ts";
+import type { Forward } from "../rpc.ts";
 import { hasTable } from "../storage.ts";
 import type { ShardRef } from "./placement.ts";
-
-/** A message as the coordinator forwards it to a shard. */
-export type Forward = {
-  seq: number;
-  /** The last seq the coordinator sent this shard before this one; undefined when it does not know. */
-  prev: number | undefined;
-  frame: string;
-  /** What subscribers' filters match. */
-  event: string;
-  tags?: Tags | undefined;
-  to?: { users?: string[] | undefined; connections?: string[] | undefined } | undefined;
-  exclude?: { connections?: string[] | undefined } | undefined;
-};
 
 /** What a shard does with a forward, given the last seq it delivered. */
 export type Step = { kind: "duplicate" } | { kind: "deliver" } | { kind: "fill"; after: number; before: number };

@@ -1,6 +1,5 @@
 // Who a socket belongs to: the member the Worker built from a verified token, plus what the room
 // adds at accept. It lives in the socket's attachment, so it survives hibernation.
-import type { UserPrincipal } from "../../auth/principal.ts";
 import type { Member } from "../../protocol.ts";
 import type { ShardRef } from "../sharding/placement.ts";
 
@@ -11,26 +10,6 @@ export type ConnectionState = Member & {
   /** The shard holding the socket in a sharded room; absent when the room object holds it. */
   shard?: ShardRef | undefined;
 };
-
-/** What the client asked of its socket at connect; a refresh keeps it. */
-export type SocketOptions = Pick<Member, "presence" | "batch" | "filter">;
-
-/** The one place a token becomes a room member: at connect, and again at every refresh. */
-export function memberOf(p: UserPrincipal, room: string, { presence, batch, filter }: SocketOptions): Member {
-  return {
-    tenant: p.tenant,
-    room,
-    sub: p.id,
-    scopes: [...p.scopes],
-    exp: p.exp,
-    jti: p.jti,
-    iat: p.iat,
-    // Presence frames carry every member's ids: they need the scope for as long as they flow.
-    presence: presence && p.scopes.includes("presence"),
-    batch,
-    filter,
-  };
-}
 
 /** The attachment is only ever written by `attach`, so its shape is known. */
 export function stateOf(ws: WebSocket): ConnectionState {

@@ -1,11 +1,9 @@
 // Turns a raw WebSocket frame into a validated ClientFrame, or the error frame's code and ref.
 import { GatewayError } from "../../errors.ts";
 import { type ClientFrame, clientFrameSchema, looseRefSchema } from "../../protocol.ts";
+import { ENVELOPE_SLACK_BYTES } from "../../publish-request.ts";
 import { exceedsBytes } from "../../utf8.ts";
 import type { Ref } from "../../wire.ts";
-
-/** Room for the frame's own fields around a payload of the maximum size. */
-export const ENVELOPE_SLACK_BYTES = 16 * 1024;
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: GatewayError; ref?: Ref };
 

@@ -1,13 +1,13 @@
 // The sockets of one object: the room itself when it is not sharded, or one of its shards. Admits,
-// welcomes and resumes, delivers, announces presence, closes (kick, revocation, expiry), and turns
-// client frames into publishes. What differs between a room and a shard (where messages are
-// numbered, where history lives) comes in through `HostLinks`.
+// welcomes and resumes, delivers, announces presence and closes (kick, revocation, expiry). What
+// differs between a room and a shard (where messages are numbered, where history lives) comes in
+// through the socket's `Upstream`. A socket's life has three moments, each in one method: `admit`
+// (a place reserved, or the refusal), `accept` (it joins) and `depart` (it left, however it went).
 import type { Config } from "../../config.ts";
 import type { Env } from "../../env.ts";
 import { errorFrame, GatewayError } from "../../errors.ts";
-import { type Filter, filterOf, specOf } from "../../filter.ts";
+import { type Filter, specOf } from "../../filter.ts";
 import { log } from "../../log.ts";
-import { payloadJsonOf } from "../../payload.ts";
 import type {
   ClientFrame,
   DisconnectBody,
@@ -18,38 +18,36 @@ import type {
   PublishRequest,
   Revocation,
 } from "../../protocol.ts";
-import { matches } from "../../tenant/revocations.ts";
+import { matches, type TokenRef } from "../../tenant/revocations.ts";
+import type { PushResult } from "../../tenant/tenant.ts";
 import {
   CloseCode,
-  encodeAck,
+  type Exclude,
   encodeFiltered,
   encodeRefreshed,
   encodeWelcome,
-  PONG_FRAME,
-  type PublishFrame,
   type Ref,
+  type Target,
 } from "../../wire.ts";
 import type { AlarmClock } from "../alarm.ts";
-import { Deliverer } from "../delivery/deliverer.ts";
-import { idempotencyRefOf } from "../ledger/idempotency.ts";
+import { Deliverer, type Outgoing } from "../delivery/deliverer.ts";
 import type { Replay } from "../ledger/ledger.ts";
 import { hostObjectName, newConnectionId, type ShardRef } from "../sharding/placement.ts";
 import { Admissions } from "./admissions.ts";
 import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
 import { FrameBudgets } from "./budgets.ts";
-import { parseClientFrame } from "./frame-parser.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
-import { refreshedState } from "./refresh.ts";
 import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
 import { closeQuietly, send } from "./send.ts";
 
-export type HostLinks = {
+/** Where a socket's messages are numbered and its history kept: this object's ledger, or the coordinator. */
+export interface Upstream {
   /** The last seq this host's sockets were sent: a new socket's welcome `seq`. */
-  lastSeq(shard: ShardRef | undefined): number;
+  lastSeq(): number;
   /** What a member resuming from `since` missed, up to `upTo`. */
   replay(since: number, upTo: number, state: ConnectionState): Replay | Promise<Replay>;
-  /** A client's publish, numbered and delivered by the room (in this object, or the coordinator). */
+  /** A client's publish, numbered and delivered by the room. */
   publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, from: ConnectionState): Promise<PublishOutcome>;
   /** Presence news for watchers beyond this host (the other shards). */
   relayPresence(frame: string, from: ConnectionState): void;
@@ -57,7 +55,7 @@ export type HostLinks = {
   emptied(state: ConnectionState): void;
   /** The last presence watcher here left. */
   watchersGone(state: ConnectionState): void;
-};
+}
 
 /**
  * A batch frame stays within what workerd itself accepts as one incoming frame (about 1 MiB), so
@@ -66,19 +64,26 @@ export type HostLinks = {
 const BATCH_MAX_BYTES = 1_048_576;
 
 export class SocketHost {
-  readonly sockets: SocketRegistry;
+  private readonly sockets: SocketRegistry;
   private readonly admissions = new Admissions();
   private readonly gate: RevocationGate;
   private readonly budgets: FrameBudgets;
-  readonly deliveries: Deliverer;
-  private readonly config: Config;
+  private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
-  private readonly links: HostLinks;
+  private readonly config: Config;
+  /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
+  readonly upstreamOf: (shard: ShardRef | undefined) => Upstream;
 
-  constructor(ctx: DurableObjectState, env: Env, config: Config, alarm: AlarmClock, links: HostLinks) {
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    config: Config,
+    alarm: AlarmClock,
+    upstreamOf: (shard: ShardRef | undefined) => Upstream,
+  ) {
     this.config = config;
     this.alarm = alarm;
-    this.links = links;
+    this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
     this.gate = new RevocationGate(env);
     this.budgets = new FrameBudgets(config);
@@ -92,6 +97,15 @@ export class SocketHost {
   /** Sockets the tenant must keep pushing to, and the room must keep feeding: open ones and pending connects. */
   get held(): number {
     return this.sockets.count() + this.admissions.pending;
+  }
+
+  /** Whether any socket here receives presence frames. */
+  get watched(): boolean {
+    return this.sockets.presenceWatchers(undefined).length > 0;
+  }
+
+  connections(): number {
+    return this.sockets.countOpen();
   }
 
   /**
@@ -111,10 +125,8 @@ export class SocketHost {
       caps,
     );
     if (reserved instanceof GatewayError) return reserved;
-    // The name the tenant pushes revocations to.
-    const object = hostObjectName(member.tenant, member.room, shard);
     try {
-      if (await this.gate.isRevoked(member.tenant, object, member)) {
+      if (await this.isRevoked(member, shard, member)) {
         reserved();
         return new GatewayError("token_revoked", "token has been revoked");
       }
@@ -123,6 +135,11 @@ export class SocketHost {
       throw err;
     }
     return reserved;
+  }
+
+  /** Asks the tenant (or the cached list) under the name it pushes this object's revocations to. */
+  isRevoked(where: Pick<Member, "tenant" | "room">, shard: ShardRef | undefined, token: TokenRef): Promise<boolean> {
+    return this.gate.isRevoked(where.tenant, hostObjectName(where.tenant, where.room, shard), token);
   }
 
   /**
@@ -134,13 +151,14 @@ export class SocketHost {
    */
   async accept(ws: WebSocket, member: Member, shard: ShardRef | undefined, since: number | undefined): Promise<void> {
     const state: ConnectionState = { ...member, connectionId: newConnectionId(shard), connectedAt: Date.now(), shard };
+    const upstream = this.upstreamOf(shard);
     this.sockets.accept(ws, state);
     this.deliveries.joined(ws, state);
     const scheduled = this.alarm.schedule(state.exp * 1000);
-    const seq = this.deliveries.welcomeSeq(this.links.lastSeq(shard));
+    const seq = this.deliveries.welcomeSeq(upstream.lastSeq());
     const welcome = { connectionId: state.connectionId, room: state.room, user: state.sub, seq };
     const join = presenceFrame("join", state);
-    const replay = since === undefined ? undefined : this.links.replay(since, seq, state);
+    const replay = since === undefined ? undefined : upstream.replay(since, seq, state);
     if (!(replay instanceof Promise)) {
       send(ws, encodeWelcome(replay === undefined ? welcome : { ...welcome, recovered: replay.recovered }));
       for (const frame of this.deliveries.replayFrames(ws, replay?.frames ?? [])) send(ws, frame);
@@ -162,15 +180,20 @@ export class SocketHost {
     return scheduled;
   }
 
-  /** Whether any socket here receives presence frames. */
-  get watched(): boolean {
-    return this.sockets.presenceWatchers(undefined).length > 0;
+  /** Delivers messages in seq order: at once when idle, else with the next turn's others (coalescing). */
+  deliver(messages: readonly Outgoing[]): number[] | Promise<number[]> {
+    return this.deliveries.submit(messages);
+  }
+
+  /** The users of the sockets here that a targeted message reaches (filters aside), for its audience. */
+  audienceOf(to: Target | undefined, exclude: Exclude | undefined): string[] {
+    return this.deliveries.select(to, exclude).map((ws) => stateOf(ws).sub);
   }
 
   /** Presence news to this host's watchers but the socket it is about; relayed beyond when `from` is given. */
   announce(frame: string, except: WebSocket | undefined, from?: ConnectionState): void {
     for (const ws of this.sockets.presenceWatchers(except)) this.deliveries.sendTo(ws, frame);
-    if (from !== undefined) this.links.relayPresence(frame, from);
+    if (from !== undefined) this.upstreamOf(from.shard).relayPresence(frame, from);
   }
 
   presence(): PresenceSnapshot {
@@ -187,7 +210,7 @@ export class SocketHost {
   }
 
   /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
-  revoke(r: Revocation): { closed: number; open: number } {
+  revoke(r: Revocation): PushResult {
     this.gate.pushed(r);
     const targets = this.sockets.open().filter((ws) => matches(r, stateOf(ws)));
     for (const ws of targets) this.end(ws, CloseCode.tokenRevoked, "token_revoked");
@@ -208,80 +231,22 @@ export class SocketHost {
     return earliestExpiryMs(this.sockets.open().map(stateOf));
   }
 
-  async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
-    if (ws.readyState !== WebSocket.OPEN) return;
-    const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
-    if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
-    const frame = parsed.frame;
-    const ref = frame.type === "publish" ? frame.ref : undefined;
-    const refusal = this.budgets.refusal(stateOf(ws), frame, Date.now());
-    if (refusal !== undefined) return this.reject(ws, refusal, ref);
-    try {
-      await this.handle(ws, frame);
-    } catch (err) {
-      if (err instanceof GatewayError) return this.reject(ws, err, ref);
-      // Our failure, not the client's (the tenant or the coordinator unreachable): no strike.
-      log("internal_error", { via: "ws", frame: frame.type, error: String(err) });
-      if (ws.readyState === WebSocket.OPEN) send(ws, errorFrame(new GatewayError("internal", "internal error"), ref));
-    }
-  }
-
-  private async handle(ws: WebSocket, frame: ClientFrame): Promise<void> {
-    if (frame.type === "ping") send(ws, PONG_FRAME);
-    else if (frame.type === "refresh") await this.refresh(ws, frame.token);
-    else if (frame.type === "filter") this.refilter(ws, filterOf(frame));
-    else await this.clientPublish(ws, frame);
+  /** Takes what a client's frame costs, or says which budget refuses it. */
+  charge(ws: WebSocket, frame: ClientFrame, now: number): GatewayError | undefined {
+    return this.budgets.refusal(stateOf(ws), frame, now);
   }
 
   /** Replaces the socket's filter; the attachment keeps it through hibernation. */
-  private refilter(ws: WebSocket, filter: Filter | undefined): void {
+  refilter(ws: WebSocket, filter: Filter | undefined): void {
     const next = { ...stateOf(ws), filter };
     attach(ws, next);
     this.deliveries.refiltered(ws, next);
     send(ws, encodeFiltered(specOf(filter)));
   }
 
-  private async clientPublish(ws: WebSocket, frame: PublishFrame): Promise<void> {
-    const state = stateOf(ws);
-    if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
-    const payloadJson = payloadJsonOf(frame.payload, this.config.maxPayloadBytes);
-    const sender = { kind: "user" as const, id: state.sub };
-    const { event, tags, to, exclude, key } = frame;
-    const req: PublishRequest = { room: state.room, sender, event, tags, payloadJson, to, exclude };
-    // Synchronous, so the publish leaves this socket in the order its frames came.
-    const outcome = await this.links.publish(req, idempotencyRefOf(sender, key, [req]), state);
-    if (outcome.status === "key_reused")
-      throw new GatewayError("idempotency_key_reused", "key was used for another publish");
-    // One message published, or the record of one: its fingerprint names exactly one.
-    const [result] = outcome.results;
-    if (result === undefined) throw new Error("a publish of one message has no result");
-    if (frame.ref !== undefined && ws.readyState === WebSocket.OPEN) send(ws, encodeAck({ ref: frame.ref, ...result }));
-    log("publish", {
-      via: "ws",
-      tenant: state.tenant,
-      room: state.room,
-      sender: `user:${state.sub}`,
-      bytes: payloadJson.length,
-      delivered: result.delivered,
-      seq: result.seq,
-      replayed: outcome.status === "replayed" || undefined,
-    });
-  }
-
-  /** Extends a connection's life with a new token for the same tenant and sub. */
-  private async refresh(ws: WebSocket, token: string): Promise<void> {
-    const state = stateOf(ws);
-    const object = hostObjectName(state.tenant, state.room, state.shard);
-    const next = await refreshedState(
-      this.config,
-      state,
-      token,
-      (t) => this.gate.isRevoked(state.tenant, object, t),
-      new Date(),
-    );
+  /** A refresh's new state, checked; a filter frame may have changed the filter meanwhile: the newer one stays. */
+  async refreshed(ws: WebSocket, next: ConnectionState): Promise<void> {
     if (ws.readyState !== WebSocket.OPEN) return;
-    // A filter frame may have changed the filter while the token was checked: keep the newer one.
     attach(ws, { ...next, filter: stateOf(ws).filter });
     await this.alarm.schedule(next.exp * 1000);
     send(ws, encodeRefreshed(next.exp));
@@ -297,6 +262,7 @@ export class SocketHost {
     this.depart(ws, code);
   }
 
+  /** A socket left (closed by either side, or failed): reported once, however many times the runtime reports it. */
   depart(ws: WebSocket, code: number): void {
     const state = this.sockets.departure(ws);
     if (state === undefined) return;
@@ -311,10 +277,11 @@ export class SocketHost {
       durationMs: Date.now() - state.connectedAt,
     });
     this.announce(presenceFrame("leave", state), ws, state);
-    if (state.presence && !this.watched) this.links.watchersGone(state);
+    const upstream = this.upstreamOf(state.shard);
+    if (state.presence && !this.watched) upstream.watchersGone(state);
     if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {
       void this.gate.unregister(state.tenant, hostObjectName(state.tenant, state.room, state.shard));
-      this.links.emptied(state);
+      upstream.emptied(state);
     }
   }
 

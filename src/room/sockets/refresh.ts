@@ -5,7 +5,8 @@ import { hasScope, roomAllowed } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import { GatewayError } from "../../errors.ts";
 import type { TokenRef } from "../../tenant/revocations.ts";
-import { type ConnectionState, memberOf } from "./attachment.ts";
+import { memberOf } from "../client.ts";
+import type { ConnectionState } from "./attachment.ts";
 
 export async function refreshedState(
   config: Config,

@@ -7,10 +7,8 @@ import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { Revocation } from "../../protocol.ts";
 import { isRevoked, type TokenRef } from "../../tenant/revocations.ts";
-import { type Registration, tenantStub } from "../../tenant/tenant.ts";
+import { REVOCATION_LEASE_MS, type Registration, tenantStub } from "../../tenant/tenant.ts";
 
-/** How long a registration's answer is trusted; the tenant waits this long for a room it cannot reach. */
-export const REVOCATION_LEASE_MS = 5_000;
 /** The room stops trusting a little before the tenant's record of the lease ends: machines' clocks differ. */
 const LEASE_MARGIN_MS = 1_000;
 

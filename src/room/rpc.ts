@@ -1,0 +1,90 @@
+// Every call into the room's Durable Object class, typed in one place: what the Worker asks a room,
+// what the tenant asks any object holding sockets, what a shard asks its coordinator (the room's
+// own object) and what the coordinator asks its shards. `Room` implements all four; a caller sees
+// only its side through `StubFor`.
+import type { Filter } from "../filter.ts";
+import type {
+  DisconnectBody,
+  HistoryQuery,
+  IdempotencyRef,
+  PresenceSnapshot,
+  PublishOutcome,
+  PublishRequest,
+  Revocation,
+} from "../protocol.ts";
+import type { PushResult } from "../tenant/tenant.ts";
+import type { Exclude, Tags, Target } from "../wire.ts";
+import type { RoomStub } from "./client.ts";
+import type { Page, Viewer } from "./ledger/history.ts";
+import type { Replay } from "./ledger/ledger.ts";
+import type { ShardRef } from "./sharding/placement.ts";
+
+/** The operator's view of a room. */
+export type RoomInfo = { seq: number; connections: number; shards: { shard: number; connections: number }[] };
+
+/** Asked by the Worker of a room's own object. */
+export interface RoomRpc {
+  publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
+  history(query: HistoryQuery, viewer: Viewer, filter?: Filter): Promise<string>;
+  presence(): Promise<PresenceSnapshot>;
+  disconnect(body: DisconnectBody): Promise<number>;
+  info(): Promise<RoomInfo>;
+}
+
+/** Asked by the tenant of every object registered as holding sockets (a room's or a shard's). */
+export interface HolderRpc {
+  revoke(r: Revocation): Promise<PushResult>;
+  holdsSockets(): Promise<boolean>;
+}
+
+/** A message as the coordinator forwards it to a shard. */
+export type Forward = {
+  seq: number;
+  /** The last seq the coordinator sent this shard before this one; undefined when it does not know. */
+  prev: number | undefined;
+  frame: string;
+  /** What subscribers' filters match. */
+  event: string;
+  tags?: Tags | undefined;
+  to?: Target | undefined;
+  exclude?: Exclude | undefined;
+};
+
+/**
+ * What a shard answers a run of forwards: per message, the sockets reached and their users (for
+ * audiences); and whether it still holds any socket.
+ */
+export type ForwardResult = { delivered: number[]; users: string[][]; held: boolean };
+
+/** A shard's attach: refused with the room's layout, or accepted with the seq it is fed from. */
+export type AttachAnswer = { count: number } | { fed: number; watched: boolean };
+
+/** Asked by a shard of its coordinator (besides `publish`, which shards forward their clients' publishes to). */
+export interface CoordinatorRpc {
+  publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
+  /** The shard took its first socket. */
+  attachShard(tenant: string, room: string, shard: ShardRef): Promise<AttachAnswer>;
+  /** The shard's last socket left. */
+  detachShard(index: number): Promise<void>;
+  /** The shard gained its first presence watcher, or lost its last. */
+  shardWatchers(index: number, has: boolean): Promise<void>;
+  /** Presence news from one shard for the others' watchers; answers whether anyone watches. */
+  relayPresence(index: number, frame: string): Promise<boolean>;
+  /** A resume on a shard: what a member missed, from the room's history. */
+  replay(since: number, upTo: number, sub: string, filter: Filter | undefined): Promise<Replay>;
+  /** A gap in a shard's feed: messages with `after` < seq < `before`, a page at a time. */
+  missed(after: number, before: number): Promise<Page>;
+}
+
+/** Asked by the coordinator of each of its shards. */
+export interface ShardRpc {
+  feed(run: readonly Forward[]): Promise<ForwardResult>;
+  presenceFrom(frame: string): Promise<void>;
+  setWatched(watched: boolean): Promise<void>;
+  shardPresence(): Promise<PresenceSnapshot>;
+  shardDisconnect(body: DisconnectBody): Promise<number>;
+  shardConnections(): Promise<number>;
+}
+
+/** A stub that offers only one side's methods. */
+export type StubFor<Side> = Pick<RoomStub, keyof Side & keyof RoomStub>;
