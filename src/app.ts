@@ -1,9 +1,9 @@
 // The Hono app: middleware order, routes, and the one place errors become responses.
 import { Hono } from "hono";
 import { rejectRevoked, requireCredential, requireUser, type ScopeRule } from "./auth/middleware.ts";
-import { hasScope, type Principal } from "./auth/principal.ts";
+import { viewerOf } from "./auth/principal.ts";
 import { configFor } from "./config.ts";
-import type { AppEnv } from "./env.ts";
+import type { Action, AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { authFailIpLimit, connectIpBrake, type LimiterName, rateLimit, takeMore } from "./limits/rate-limit.ts";
 import { log, loggedPath } from "./log.ts";
@@ -16,9 +16,8 @@ import {
   revocationBodySchema,
 } from "./protocol.ts";
 import { roomStub } from "./room/client.ts";
-import type { Viewer } from "./room/ledger/history.ts";
 import { accessLog } from "./routes/access-log.ts";
-import { type Action, action } from "./routes/action.ts";
+import { action } from "./routes/action.ts";
 import { forwardUpgrade, readUpgrade } from "./routes/connect.ts";
 import { apiCors } from "./routes/cors.ts";
 import { requireAllowedOrigin } from "./routes/origin.ts";
@@ -68,12 +67,6 @@ app.get("/ws", roomFromPath(DEFAULT_ROOM), ...connect);
  */
 const credential = (name: Action, rule: ScopeRule, limiter: LimiterName) =>
   [action(name), requireCredential(rule), rateLimit(limiter), rejectRevoked] as const;
-
-/** A user sees what they could have received; an admin key the whole room; other keys broadcasts only. */
-function viewerOf(p: Principal): Viewer {
-  if (p.kind === "user") return { kind: "user", sub: p.id };
-  return hasScope(p, "admin") ? { kind: "admin" } : { kind: "broadcasts" };
-}
 
 const publisher = () => credential("publish", { api_key: ["publish"], user: ["publish"] }, "PUBLISH_LIMITER");
 

@@ -26,6 +26,17 @@ export function senderOf(p: Principal): Sender {
   return { kind: p.kind, id: p.id };
 }
 
+/**
+ * Who reads history: a user sees broadcasts and messages targeted at them; an admin key sees the
+ * whole room; any other key (scope `presence`) sees broadcasts only.
+ */
+export type Viewer = { kind: "user"; sub: string } | { kind: "admin" } | { kind: "broadcasts" };
+
+export function viewerOf(p: Principal): Viewer {
+  if (p.kind === "user") return { kind: "user", sub: p.id };
+  return hasScope(p, "admin") ? { kind: "admin" } : { kind: "broadcasts" };
+}
+
 export function hasScope(p: Principal, scope: Scope): boolean {
   const scopes: readonly Scope[] = p.scopes;
   return scopes.includes(scope);

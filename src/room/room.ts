@@ -4,26 +4,24 @@
 // coordinator feeds. This class only dispatches: runtime events and the calls of rpc.ts go to the
 // part that answers them.
 import { DurableObject } from "cloudflare:workers";
+import type { Viewer } from "../auth/principal.ts";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
-import { errorResponse, GatewayError } from "../errors.ts";
 import type { Filter } from "../filter.ts";
-import {
-  type DisconnectBody,
-  decodeRoomConnect,
-  type HistoryQuery,
-  IDENTITY_HEADER,
-  type IdempotencyRef,
-  type PresenceSnapshot,
-  type PublishOutcome,
-  type PublishRequest,
-  type Revocation,
+import type {
+  DisconnectBody,
+  HistoryQuery,
+  IdempotencyRef,
+  PresenceSnapshot,
+  PublishOutcome,
+  PublishRequest,
+  Revocation,
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/tenant.ts";
-import { PING_FRAME, PONG_FRAME, SUBPROTOCOL } from "../wire.ts";
+import { PING_FRAME, PONG_FRAME } from "../wire.ts";
 import { AlarmClock } from "./alarm.ts";
-import { connectToRoom, placeSocket } from "./client.ts";
-import type { Page, Viewer } from "./ledger/history.ts";
+import { openSocket } from "./connect.ts";
+import type { Page } from "./ledger/history.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
 import { Publisher } from "./publisher.ts";
 import type {
@@ -39,6 +37,7 @@ import type {
 import { Coordinator } from "./sharding/coordinator.ts";
 import type { ShardRef } from "./sharding/placement.ts";
 import { Shard } from "./sharding/shard.ts";
+import { FrameBudgets } from "./sockets/budgets.ts";
 import { SocketHost, type Upstream } from "./sockets/host.ts";
 import { Inbound } from "./sockets/inbound.ts";
 import { closeQuietly } from "./sockets/send.ts";
@@ -58,8 +57,9 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
     this.config = configFor(env);
     this.alarmClock = new AlarmClock(ctx.storage);
     this.ledger = new Ledger(ctx.storage, this.config);
-    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, (shard) => (shard ? this.shard : this.local));
-    this.inbound = new Inbound(this.host, this.config);
+    const budgets = new FrameBudgets(this.config);
+    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, (s) => (s ? this.shard : this.local));
+    this.inbound = new Inbound(this.host, budgets, this.config);
     this.shard = new Shard(ctx, env, this.host);
     this.coordinator = new Coordinator(ctx.storage.sql, env, {
       lastSeq: () => this.ledger.lastSeq(),
@@ -86,28 +86,8 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
 
   /** Accepts a WebSocket upgrade forwarded by the Worker (or passed on by another object of the room). */
   override async fetch(request: Request): Promise<Response> {
-    const connect = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
-    const { member, shard } = connect;
-    // The layout is the room's, not the Worker's: a room keeps the shard count it started with.
-    const layout = shard === undefined ? this.coordinator.count : this.shard.ref?.count;
-    const passOn = (count: number) => {
-      if (connect.hops >= 2) throw new GatewayError("internal", "the room's layout keeps changing");
-      const there = placeSocket(member.tenant, member.sub, count);
-      return connectToRoom(this.env, { ...connect, shard: there, hops: connect.hops + 1 });
-    };
-    if (layout !== undefined && layout !== (shard?.count ?? 1)) return passOn(layout);
-    const admitted = await this.host.admit(member, shard);
-    if (admitted instanceof GatewayError) return errorResponse(admitted);
-    try {
-      const refused = shard === undefined ? undefined : await this.shard.join(member, shard);
-      if (refused !== undefined) return passOn(refused);
-      const { 0: client, 1: server } = new WebSocketPair();
-      await this.host.accept(server, member, shard, connect.since);
-      const headers = connect.subprotocol ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
-      return new Response(null, { status: 101, webSocket: client, headers });
-    } finally {
-      admitted();
-    }
+    const { env, host, coordinator, shard } = this;
+    return openSocket(request, { env, host, coordinator, shard });
   }
 
   // ---- RoomRpc: the Worker asks the room ----

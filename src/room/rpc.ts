@@ -2,6 +2,8 @@
 // what the tenant asks any object holding sockets, what a shard asks its coordinator (the room's
 // own object) and what the coordinator asks its shards. `Room` implements all four; a caller sees
 // only its side through `StubFor`.
+
+import type { Viewer } from "../auth/principal.ts";
 import type { Filter } from "../filter.ts";
 import type {
   DisconnectBody,
@@ -15,7 +17,7 @@ import type {
 import type { PushResult } from "../tenant/tenant.ts";
 import type { Exclude, Tags, Target } from "../wire.ts";
 import type { RoomStub } from "./client.ts";
-import type { Page, Viewer } from "./ledger/history.ts";
+import type { Page } from "./ledger/history.ts";
 import type { Replay } from "./ledger/ledger.ts";
 import type { ShardRef } from "./sharding/placement.ts";
 

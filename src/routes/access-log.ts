@@ -3,10 +3,9 @@
 // 101 upgrades too.
 import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
-import type { AppEnv } from "../env.ts";
+import type { Action, AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { log, loggedPath } from "../log.ts";
-import type { Action } from "./action.ts";
 
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();

@@ -5,22 +5,10 @@ import { subprotocolValue, upgradeCarriers } from "../auth/credentials.ts";
 import { hasScope } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { errorFromResponse, GatewayError } from "../errors.ts";
-import type { Filter } from "../filter.ts";
 import { connectQuerySchema } from "../protocol.ts";
 import { connectToRoom, memberOf, placeSocket } from "../room/client.ts";
 import { SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 import { filterOfQuery } from "./validate.ts";
-
-/** What a client's upgrade asks for, read once before any token work. */
-export type UpgradeRequest = {
-  token: string | undefined;
-  /** The client offered `broadcast.v1`, so the answer names it. */
-  subprotocol: boolean;
-  since?: number | undefined;
-  presence: boolean;
-  batch: boolean;
-  filter: Filter | undefined;
-};
 
 /**
  * `?since=` (or `since.<seq>` in the subprotocol list, the browser's carrier), `?presence=`,

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  canRecover,
-  type Page,
-  readableBy,
-  replayOf,
-  takePage,
-  type Viewer,
-  visibleTo,
-} from "../../src/room/ledger/history.ts";
+import type { Viewer } from "../../src/auth/principal.ts";
+import { canRecover, type Page, readableBy, replayOf, takePage, visibleTo } from "../../src/room/ledger/history.ts";
 import type { StoredMessage } from "../../src/room/ledger/message-store.ts";
 import { encodeHistoryPage } from "../../src/wire.ts";
 

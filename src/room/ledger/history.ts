@@ -1,14 +1,9 @@
 // Resume and history rules, pure: what a reader may see, how much one read may hold, and whether a
 // resume is complete.
+import type { Viewer } from "../../auth/principal.ts";
 import { type Filter, matchesFilter } from "../../filter.ts";
 import { utf8ByteLength } from "../../utf8.ts";
 import type { StoredMessage } from "./message-store.ts";
-
-/**
- * Who reads history: a user sees broadcasts and messages targeted at them; an admin key sees the
- * whole room; any other key (scope `presence`) sees broadcasts only.
- */
-export type Viewer = { kind: "user"; sub: string } | { kind: "admin" } | { kind: "broadcasts" };
 
 export function visibleTo(m: StoredMessage, viewer: Viewer): boolean {
   if (m.audience === undefined || viewer.kind === "admin") return true;

@@ -2,11 +2,13 @@
 // records every message, answers keyed publishes once, and reads history back for pages, resumes
 // and shards filling a gap. One writer and no await, so `seq` increases by one per message and
 // nothing interleaves.
+
+import type { Viewer } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import type { Filter } from "../../filter.ts";
 import type { HistoryQuery, IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../../protocol.ts";
 import { encodeHistoryPage, encodeMessageFrame } from "../../wire.ts";
-import { canRecover, type Page, readableBy, replayOf, takePage, type Viewer } from "./history.ts";
+import { canRecover, type Page, readableBy, replayOf, takePage } from "./history.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { MessageStore } from "./message-store.ts";
 

@@ -5,11 +5,10 @@
 // (a place reserved, or the refusal), `accept` (it joins) and `depart` (it left, however it went).
 import type { Config } from "../../config.ts";
 import type { Env } from "../../env.ts";
-import { errorFrame, GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../errors.ts";
 import { type Filter, specOf } from "../../filter.ts";
 import { log } from "../../log.ts";
 import type {
-  ClientFrame,
   DisconnectBody,
   IdempotencyRef,
   Member,
@@ -20,22 +19,14 @@ import type {
 } from "../../protocol.ts";
 import { matches, type TokenRef } from "../../tenant/revocations.ts";
 import type { PushResult } from "../../tenant/tenant.ts";
-import {
-  CloseCode,
-  type Exclude,
-  encodeFiltered,
-  encodeRefreshed,
-  encodeWelcome,
-  type Ref,
-  type Target,
-} from "../../wire.ts";
+import { CloseCode, type Exclude, encodeFiltered, encodeRefreshed, encodeWelcome, type Target } from "../../wire.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { Deliverer, type Outgoing } from "../delivery/deliverer.ts";
 import type { Replay } from "../ledger/ledger.ts";
 import { hostObjectName, newConnectionId, type ShardRef } from "../sharding/placement.ts";
 import { Admissions } from "./admissions.ts";
 import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
-import { FrameBudgets } from "./budgets.ts";
+import type { FrameBudgets } from "./budgets.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
@@ -67,6 +58,7 @@ export class SocketHost {
   private readonly sockets: SocketRegistry;
   private readonly admissions = new Admissions();
   private readonly gate: RevocationGate;
+  /** Shared with the client frames' handler, which charges them; forgotten here when a socket departs. */
   private readonly budgets: FrameBudgets;
   private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
@@ -79,14 +71,15 @@ export class SocketHost {
     env: Env,
     config: Config,
     alarm: AlarmClock,
+    budgets: FrameBudgets,
     upstreamOf: (shard: ShardRef | undefined) => Upstream,
   ) {
     this.config = config;
     this.alarm = alarm;
+    this.budgets = budgets;
     this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
     this.gate = new RevocationGate(env);
-    this.budgets = new FrameBudgets(config);
     this.deliveries = new Deliverer(
       this.sockets,
       { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
@@ -231,11 +224,6 @@ export class SocketHost {
     return earliestExpiryMs(this.sockets.open().map(stateOf));
   }
 
-  /** Takes what a client's frame costs, or says which budget refuses it. */
-  charge(ws: WebSocket, frame: ClientFrame, now: number): GatewayError | undefined {
-    return this.budgets.refusal(stateOf(ws), frame, now);
-  }
-
   /** Replaces the socket's filter; the attachment keeps it through hibernation. */
   refilter(ws: WebSocket, filter: Filter | undefined): void {
     const next = { ...stateOf(ws), filter };
@@ -283,20 +271,5 @@ export class SocketHost {
       void this.gate.unregister(state.tenant, hostObjectName(state.tenant, state.room, state.shard));
       upstream.emptied(state);
     }
-  }
-
-  /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
-  reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
-    send(ws, errorFrame(error, ref));
-    const state = stateOf(ws);
-    log("rejected", {
-      via: "ws",
-      tenant: state.tenant,
-      room: state.room,
-      sender: `user:${state.sub}`,
-      code: error.code,
-    });
-    if (this.budgets.struckOut(state.connectionId, Date.now()))
-      this.end(ws, CloseCode.policyViolation, "too many invalid frames");
   }
 }

@@ -8,8 +8,9 @@ import { filterOf } from "../../filter.ts";
 import { log } from "../../log.ts";
 import type { ClientFrame } from "../../protocol.ts";
 import { idempotencyRefOf, publishRequestOf } from "../../publish-request.ts";
-import { encodeAck, PONG_FRAME, type PublishFrame } from "../../wire.ts";
+import { CloseCode, encodeAck, PONG_FRAME, type PublishFrame, type Ref } from "../../wire.ts";
 import { stateOf } from "./attachment.ts";
+import type { FrameBudgets } from "./budgets.ts";
 import { parseClientFrame } from "./frame-parser.ts";
 import type { SocketHost } from "./host.ts";
 import { refreshedState } from "./refresh.ts";
@@ -17,10 +18,12 @@ import { send } from "./send.ts";
 
 export class Inbound {
   private readonly host: SocketHost;
+  private readonly budgets: FrameBudgets;
   private readonly config: Config;
 
-  constructor(host: SocketHost, config: Config) {
+  constructor(host: SocketHost, budgets: FrameBudgets, config: Config) {
     this.host = host;
+    this.budgets = budgets;
     this.config = config;
   }
 
@@ -28,15 +31,15 @@ export class Inbound {
     // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
     if (ws.readyState !== WebSocket.OPEN) return;
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
-    if (!parsed.ok) return this.host.reject(ws, parsed.error, parsed.ref);
+    if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
     const ref = frame.type === "publish" ? frame.ref : undefined;
-    const refusal = this.host.charge(ws, frame, Date.now());
-    if (refusal !== undefined) return this.host.reject(ws, refusal, ref);
+    const refusal = this.budgets.refusal(stateOf(ws), frame, Date.now());
+    if (refusal !== undefined) return this.reject(ws, refusal, ref);
     try {
       await this.handle(ws, frame);
     } catch (err) {
-      if (err instanceof GatewayError) return this.host.reject(ws, err, ref);
+      if (err instanceof GatewayError) return this.reject(ws, err, ref);
       // Our failure, not the client's (the tenant or the coordinator unreachable): no strike.
       log("internal_error", { via: "ws", frame: frame.type, error: String(err) });
       if (ws.readyState === WebSocket.OPEN) send(ws, errorFrame(new GatewayError("internal", "internal error"), ref));
@@ -88,5 +91,20 @@ export class Inbound {
       new Date(),
     );
     await this.host.refreshed(ws, next);
+  }
+
+  /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
+  private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
+    send(ws, errorFrame(error, ref));
+    const state = stateOf(ws);
+    log("rejected", {
+      via: "ws",
+      tenant: state.tenant,
+      room: state.room,
+      sender: `user:${state.sub}`,
+      code: error.code,
+    });
+    if (this.budgets.struckOut(state.connectionId, Date.now()))
+      this.host.end(ws, CloseCode.policyViolation, "too many invalid frames");
   }
 }
