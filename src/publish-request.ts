@@ -1,6 +1,7 @@
 // A publish as the room receives it, built the same way from an HTTP body, a batch element and a
 // WebSocket frame: the sender stamped from the verified credential, the payload serialized once
 // within MAX_PAYLOAD_BYTES, and an idempotency key bound to its owner and to exactly these messages.
+import { identityLabel } from "./auth/principal.ts";
 import { GatewayError } from "./errors.ts";
 import type { IdempotencyRef, PublishRequest } from "./protocol.ts";
 import { sha256HexSync } from "./sha256.ts";
@@ -31,9 +32,6 @@ export function publishRequestOf(
   return { room, sender, event, tags, payloadJson, to, exclude };
 }
 
-/** Who owns a key: `api_key:<id>` or `user:<sub>`. Two credentials may use the same key independently. */
-const keyOwner = (sender: Sender): string => `${sender.kind}:${sender.id}`;
-
 /**
  * SHA-256 of the publish as validated: for each message its event, tags (sorted by key), payload as
  * re-serialized JSON (so whitespace in the original body does not matter, key order does), `to`
@@ -51,11 +49,14 @@ function requestFingerprint(reqs: readonly PublishRequest[]): string {
   return sha256HexSync(JSON.stringify(canonical));
 }
 
-/** The key of a publish as the room checks it: owned by its sender, bound to exactly these messages. */
+/**
+ * The key of a publish as the room checks it: owned by its sender (`api_key:<id>` or `user:<id>`, so
+ * two credentials may use the same key independently), bound to exactly these messages.
+ */
 export function idempotencyRefOf(
   sender: Sender,
   key: string | undefined,
   reqs: readonly PublishRequest[],
 ): IdempotencyRef | undefined {
-  return key === undefined ? undefined : { owner: keyOwner(sender), key, fingerprint: requestFingerprint(reqs) };
+  return key === undefined ? undefined : { owner: identityLabel(sender), key, fingerprint: requestFingerprint(reqs) };
 }

@@ -24,9 +24,10 @@ export type SocketOptions = Pick<Member, "presence" | "batch" | "filter">;
 /** The one place a token becomes a room member: at connect, and again at every refresh. */
 export function memberOf(p: UserPrincipal, room: string, { presence, batch, filter }: SocketOptions): Member {
   return {
+    kind: "user",
+    id: p.id,
     tenant: p.tenant,
     room,
-    sub: p.id,
     scopes: [...p.scopes],
     exp: p.exp,
     jti: p.jti,
@@ -39,8 +40,8 @@ export function memberOf(p: UserPrincipal, room: string, { presence, batch, filt
 }
 
 /** The shard a user's sockets live on under a layout of `count` objects; undefined is the room's own object. */
-export function placeSocket(tenant: string, sub: string, count: number): ShardRef | undefined {
-  return count === 1 ? undefined : { index: shardOf(tenant, sub, count), count };
+export function placeSocket(tenant: string, user: string, count: number): ShardRef | undefined {
+  return count === 1 ? undefined : { index: shardOf(tenant, user, count), count };
 }
 
 /**

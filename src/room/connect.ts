@@ -22,7 +22,7 @@ export async function openSocket(
   const { member, shard } = connect;
   const passOn = (count: number) => {
     if (connect.hops >= 2) throw new GatewayError("internal", "the room's layout keeps changing");
-    const there = placeSocket(member.tenant, member.sub, count);
+    const there = placeSocket(member.tenant, member.id, count);
     return connectToRoom(env, { ...connect, shard: there, hops: connect.hops + 1 });
   };
   const layout = shard === undefined ? coordinator.count : role.ref?.count;

@@ -4,7 +4,7 @@
 // coordinator feeds. This class only dispatches: runtime events and the calls of rpc.ts go to the
 // part that answers them.
 import { DurableObject } from "cloudflare:workers";
-import type { Viewer } from "../auth/principal.ts";
+import { type ReceivedViewer, receivedViewer } from "../auth/principal.ts";
 import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import type { Filter } from "../filter.ts";
@@ -24,15 +24,16 @@ import { openSocket } from "./connect.ts";
 import type { Page } from "./ledger/history.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
 import { Publisher } from "./publisher.ts";
-import type {
-  AttachAnswer,
-  CoordinatorRpc,
-  Forward,
-  ForwardResult,
-  HolderRpc,
-  RoomInfo,
-  RoomRpc,
-  ShardRpc,
+import {
+  type AttachAnswer,
+  type CoordinatorRpc,
+  type Forward,
+  type ForwardResult,
+  type HolderRpc,
+  type RoomInfo,
+  type RoomRpc,
+  rpcVersion,
+  type ShardRpc,
 } from "./rpc.ts";
 import { Coordinator } from "./sharding/coordinator.ts";
 import type { ShardRef } from "./sharding/placement.ts";
@@ -77,7 +78,7 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
   /** The upstream of the room object's own sockets (an unsharded room): this object's ledger. */
   private readonly local: Upstream = {
     lastSeq: () => this.ledger.lastSeq(),
-    replay: (since, upTo, s) => this.ledger.replay(since, upTo, s.sub, s.filter, Date.now()),
+    replay: (since, upTo, s) => this.ledger.replay(since, upTo, s.id, s.filter, Date.now()),
     publish: (req, idempotency) => this.publisher.publish([req], idempotency),
     relayPresence: () => {},
     emptied: () => this.scheduleCleanUp(),
@@ -90,15 +91,15 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
     return openSocket(request, { env, host, coordinator, shard });
   }
 
-  // ---- RoomRpc: the Worker asks the room ----
+  // ---- RoomRpc: the Worker asks the room (a shard forwards its clients' publishes here too) ----
 
-  async publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome> {
-    return this.publisher.publish(reqs, idempotency);
+  async publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef, v?: number): Promise<PublishOutcome> {
+    return this.rpc(v, () => this.publisher.publish(reqs, idempotency));
   }
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
-  async history(query: HistoryQuery, viewer: Viewer, filter?: Filter): Promise<string> {
-    return this.ledger.page(query, viewer, filter, Date.now());
+  async history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string> {
+    return this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
   }
 
   async presence(): Promise<PresenceSnapshot> {
@@ -120,46 +121,43 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
     return { seq, connections: shards.reduce((n, s) => n + s.connections, 0), shards };
   }
 
-  // ---- CoordinatorRpc: a shard asks the room ----
+  // ---- CoordinatorRpc: a shard asks the room; ShardRpc: the room asks a shard (see rpc.ts) ----
 
-  async attachShard(tenant: string, room: string, shard: ShardRef): Promise<AttachAnswer> {
-    return this.coordinator.attachShard(tenant, room, shard);
+  async attachShard(tenant: string, room: string, shard: ShardRef, v?: number): Promise<AttachAnswer> {
+    return this.rpc(v, () => this.coordinator.attachShard(tenant, room, shard));
   }
-  async detachShard(index: number): Promise<void> {
-    this.coordinator.detachShard(index);
+  async detachShard(index: number, v?: number): Promise<void> {
+    return this.rpc(v, () => this.coordinator.detachShard(index));
   }
-  async shardWatchers(index: number, has: boolean): Promise<void> {
-    await this.coordinator.shardWatchers(index, has);
+  async shardWatchers(index: number, has: boolean, v?: number): Promise<void> {
+    return this.rpc(v, () => this.coordinator.shardWatchers(index, has));
   }
-  async relayPresence(index: number, frame: string): Promise<boolean> {
-    return this.coordinator.relayPresence(index, frame);
+  async relayPresence(index: number, frame: string, v?: number): Promise<boolean> {
+    return this.rpc(v, () => this.coordinator.relayPresence(index, frame));
   }
-  async replay(since: number, upTo: number, sub: string, filter: Filter | undefined): Promise<Replay> {
-    return this.ledger.replay(since, upTo, sub, filter, Date.now());
+  async replay(since: number, upTo: number, user: string, filter: Filter | undefined, v?: number): Promise<Replay> {
+    return this.rpc(v, () => this.ledger.replay(since, upTo, user, filter, Date.now()));
   }
-  async missed(after: number, before: number): Promise<Page> {
-    return this.ledger.missed(after, before, Date.now());
+  async missed(after: number, before: number, v?: number): Promise<Page> {
+    return this.rpc(v, () => this.ledger.missed(after, before, Date.now()));
   }
-
-  // ---- ShardRpc: the room asks a shard ----
-
-  async feed(run: readonly Forward[]): Promise<ForwardResult> {
-    return this.shard.feed(run);
+  async feed(run: readonly Forward[], v?: number): Promise<ForwardResult> {
+    return this.rpc(v, () => this.shard.feed(run));
   }
-  async presenceFrom(frame: string): Promise<void> {
-    this.host.announce(frame, undefined);
+  async presenceFrom(frame: string, v?: number): Promise<void> {
+    return this.rpc(v, () => this.host.announce(frame, undefined));
   }
-  async setWatched(watched: boolean): Promise<void> {
-    this.shard.setWatched(watched);
+  async setWatched(watched: boolean, v?: number): Promise<void> {
+    return this.rpc(v, () => this.shard.setWatched(watched));
   }
-  async shardPresence(): Promise<PresenceSnapshot> {
-    return this.host.presence();
+  async shardPresence(v?: number): Promise<PresenceSnapshot> {
+    return this.rpc(v, () => this.host.presence());
   }
-  async shardDisconnect(body: DisconnectBody): Promise<number> {
-    return this.host.disconnect(body);
+  async shardDisconnect(body: DisconnectBody, v?: number): Promise<number> {
+    return this.rpc(v, () => this.host.disconnect(body));
   }
-  async shardConnections(): Promise<number> {
-    return this.host.connections();
+  async shardConnections(v?: number): Promise<number> {
+    return this.rpc(v, () => this.host.connections());
   }
 
   // ---- HolderRpc: the tenant asks any object holding sockets ----
@@ -204,6 +202,12 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.host.depart(ws, 1006);
+  }
+
+  /** Answers a call from another object of the room, unless it comes from a newer version. */
+  private rpc<T>(v: number | undefined, answer: () => T): T {
+    rpcVersion(v);
+    return answer();
   }
 
   private isEmpty(): boolean {

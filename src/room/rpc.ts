@@ -3,8 +3,9 @@
 // own object) and what the coordinator asks its shards. `Room` implements all four; a caller sees
 // only its side through `StubFor`.
 
-import type { Viewer } from "../auth/principal.ts";
+import type { ReceivedViewer } from "../auth/principal.ts";
 import type { Filter } from "../filter.ts";
+import { formatVersion } from "../format-version.ts";
 import type {
   DisconnectBody,
   HistoryQuery,
@@ -21,13 +22,21 @@ import type { Page } from "./ledger/history.ts";
 import type { Replay } from "./ledger/ledger.ts";
 import type { ShardRef } from "./sharding/placement.ts";
 
+/**
+ * The format of the calls between a room's coordinator and its shards. Each such call ends with the
+ * caller's version; a caller of the version before sends none, which reads as 1. A callee refuses
+ * a newer version (`NewerFormatError`: the caller logs it and treats the call as failed) and
+ * answers an older caller in that caller's format.
+ */
+export const RPC_VERSION = 1;
+
 /** The operator's view of a room. */
 export type RoomInfo = { seq: number; connections: number; shards: { shard: number; connections: number }[] };
 
 /** Asked by the Worker of a room's own object. */
 export interface RoomRpc {
   publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
-  history(query: HistoryQuery, viewer: Viewer, filter?: Filter): Promise<string>;
+  history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string>;
   presence(): Promise<PresenceSnapshot>;
   disconnect(body: DisconnectBody): Promise<number>;
   info(): Promise<RoomInfo>;
@@ -63,30 +72,34 @@ export type AttachAnswer = { count: number } | { fed: number; watched: boolean }
 
 /** Asked by a shard of its coordinator (besides `publish`, which shards forward their clients' publishes to). */
 export interface CoordinatorRpc {
-  publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
+  publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef, v?: number): Promise<PublishOutcome>;
   /** The shard took its first socket. */
-  attachShard(tenant: string, room: string, shard: ShardRef): Promise<AttachAnswer>;
+  attachShard(tenant: string, room: string, shard: ShardRef, v?: number): Promise<AttachAnswer>;
   /** The shard's last socket left. */
-  detachShard(index: number): Promise<void>;
+  detachShard(index: number, v?: number): Promise<void>;
   /** The shard gained its first presence watcher, or lost its last. */
-  shardWatchers(index: number, has: boolean): Promise<void>;
+  shardWatchers(index: number, has: boolean, v?: number): Promise<void>;
   /** Presence news from one shard for the others' watchers; answers whether anyone watches. */
-  relayPresence(index: number, frame: string): Promise<boolean>;
+  relayPresence(index: number, frame: string, v?: number): Promise<boolean>;
   /** A resume on a shard: what a member missed, from the room's history. */
-  replay(since: number, upTo: number, sub: string, filter: Filter | undefined): Promise<Replay>;
+  replay(since: number, upTo: number, user: string, filter: Filter | undefined, v?: number): Promise<Replay>;
   /** A gap in a shard's feed: messages with `after` < seq < `before`, a page at a time. */
-  missed(after: number, before: number): Promise<Page>;
+  missed(after: number, before: number, v?: number): Promise<Page>;
 }
 
 /** Asked by the coordinator of each of its shards. */
 export interface ShardRpc {
-  feed(run: readonly Forward[]): Promise<ForwardResult>;
-  presenceFrom(frame: string): Promise<void>;
-  setWatched(watched: boolean): Promise<void>;
-  shardPresence(): Promise<PresenceSnapshot>;
-  shardDisconnect(body: DisconnectBody): Promise<number>;
-  shardConnections(): Promise<number>;
+  feed(run: readonly Forward[], v?: number): Promise<ForwardResult>;
+  presenceFrom(frame: string, v?: number): Promise<void>;
+  setWatched(watched: boolean, v?: number): Promise<void>;
+  shardPresence(v?: number): Promise<PresenceSnapshot>;
+  shardDisconnect(body: DisconnectBody, v?: number): Promise<number>;
+  shardConnections(v?: number): Promise<number>;
 }
+
+/** The caller's version of a call between the room's objects, checked: a newer one throws NewerFormatError. */
+export const rpcVersion = (v: number | undefined): number =>
+  formatVersion("a call from another object of the room", v, RPC_VERSION);
 
 /** A stub that offers only one side's methods. */
 export type StubFor<Side> = Pick<RoomStub, keyof Side & keyof RoomStub>;

@@ -12,9 +12,9 @@ const message = (audience?: string[]): StoredMessage => ({
   tags: undefined,
 });
 
-const alice: Viewer = { kind: "user", sub: "alice" };
-const bob: Viewer = { kind: "user", sub: "bob" };
-const carol: Viewer = { kind: "user", sub: "carol" };
+const alice: Viewer = { kind: "user", id: "alice" };
+const bob: Viewer = { kind: "user", id: "bob" };
+const carol: Viewer = { kind: "user", id: "carol" };
 
 describe("visibleTo", () => {
   it("shows a broadcast to every viewer", () => {

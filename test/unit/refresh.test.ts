@@ -8,7 +8,7 @@ import { connectionState } from "../support/connection-state.ts";
 import { nowSeconds, signToken, type TokenOptions } from "../support/tokens.ts";
 
 const config = configFor(env);
-const state = connectionState({ tenant: "acme", sub: "alice", room: "team:red", presence: true });
+const state = connectionState({ tenant: "acme", id: "alice", room: "team:red", presence: true });
 
 /** Refreshes `state` with a token made from `options`; `revoked` stands for the room's revocation check. */
 async function refresh(options: TokenOptions, revoked: (jti: string | undefined) => boolean = () => false) {

@@ -7,7 +7,7 @@ import type { StoredMessage } from "./message-store.ts";
 
 export function visibleTo(m: StoredMessage, viewer: Viewer): boolean {
   if (m.audience === undefined || viewer.kind === "admin") return true;
-  return viewer.kind === "user" && m.audience.includes(viewer.sub);
+  return viewer.kind === "user" && m.audience.includes(viewer.id);
 }
 
 /** What a reader gets from history or a replay: what it may see, narrowed by its filter. */

@@ -37,11 +37,12 @@ export class Ledger {
   }
 
   lastSeq(): number {
-    return this.messages.lastSeq();
+    return this.open().lastSeq();
   }
 
   /** Runs `publish` once per idempotency key (see IdempotencyStore.once). */
   once(ref: IdempotencyRef | undefined, now: number, publish: () => Promise<PublishResult[]>): Promise<PublishOutcome> {
+    this.open();
     return this.keys.once(ref, now, publish);
   }
 
@@ -51,25 +52,25 @@ export class Ledger {
    * broadcast), so replay and history show it to no one else.
    */
   record(req: PublishRequest, audience: string[] | undefined, now: number): Recorded {
-    const seq = this.messages.nextSeq();
+    const seq = this.open().nextSeq();
     const id = crypto.randomUUID();
     const { event, tags } = req;
     const frame = encodeMessageFrame(
       { id, seq, room: req.room, event, tags, sender: req.sender, ts: now },
       req.payloadJson,
     );
-    this.messages.append({ seq, ts: now, frame, audience, event, tags });
+    this.open().append({ seq, ts: now, frame, audience, event, tags });
     return { id, seq, ts: now, frame };
   }
 
   /** Adds users to a targeted message's audience once the shards have told who it reached. */
   widenAudience(seq: number, subs: readonly string[]): void {
-    this.messages.widenAudience(seq, subs);
+    this.open().widenAudience(seq, subs);
   }
 
   /** One page of history over HTTP, as JSON text, frames exactly as they were sent. */
   page(query: HistoryQuery, viewer: Viewer, filter: Filter | undefined, now: number): string {
-    const rows = this.messages.scan(query.since ?? 0, now);
+    const rows = this.open().scan(query.since ?? 0, now);
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
     const page = takePage(rows, readableBy(viewer, filter), limit, this.pageBytes);
     return encodeHistoryPage(
@@ -83,21 +84,21 @@ export class Ledger {
    * A resume from `since` up to `upTo` (the seq the client's welcome names). A replay larger than
    * one history page is not sent at all: the client pages over HTTP instead.
    */
-  replay(since: number, upTo: number, sub: string, filter: Filter | undefined, now: number): Replay {
-    if (!canRecover(since, upTo, this.messages.oldestSeq(now))) return { recovered: false, frames: [] };
-    const readable = readableBy({ kind: "user", sub }, filter);
-    const frames = replayOf(this.messages.scan(since, now, upTo), readable, this.pageBytes);
+  replay(since: number, upTo: number, user: string, filter: Filter | undefined, now: number): Replay {
+    if (!canRecover(since, upTo, this.open().oldestSeq(now))) return { recovered: false, frames: [] };
+    const readable = readableBy({ kind: "user", id: user }, filter);
+    const frames = replayOf(this.open().scan(since, now, upTo), readable, this.pageBytes);
     return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
   }
 
   /** Messages with `after` < seq < `before`, a page at a time, for a shard filling a gap. */
   missed(after: number, before: number, now: number): Page {
-    return takePage(this.messages.scan(after, now, before - 1), () => true, Number.POSITIVE_INFINITY, this.pageBytes);
+    return takePage(this.open().scan(after, now, before - 1), () => true, Number.POSITIVE_INFINITY, this.pageBytes);
   }
 
   /** Deletes what the age bound no longer keeps at `now`: messages and idempotency records. */
   expire(now: number): void {
-    this.messages.expire(now);
+    this.open().expire(now);
     this.keys.expire(now);
   }
 
@@ -106,15 +107,22 @@ export class Ledger {
    * when neither is stored: then the room may delete its storage.
    */
   nextExpiry(): number | undefined {
-    const messages = this.messages.nextExpiry();
+    const messages = this.open().nextExpiry();
     const keys = this.keys.nextExpiry();
     return messages === undefined || keys === undefined ? (messages ?? keys) : Math.min(messages, keys);
   }
 
   /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
   async clear(): Promise<void> {
+    this.open();
     await this.storage.deleteAll();
     this.messages.forget();
     this.keys.forget();
+  }
+
+  /** The room's history, unless a newer gateway version wrote it: then every use is refused. */
+  private open(): MessageStore {
+    if (this.messages.newer !== undefined) throw this.messages.newer;
+    return this.messages;
   }
 }

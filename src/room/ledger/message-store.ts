@@ -1,6 +1,8 @@
 // The room's messages in the object's SQLite storage: the sequence counter and recent history.
 // Synchronous: the runtime batches these writes and holds outgoing messages until they are durable
 // (output gate), so a client never sees a seq the room could forget.
+
+import { type NewerFormatError, newerFormat } from "../../format-version.ts";
 import type { Tags } from "../../wire.ts";
 import { hasTable } from "../storage.ts";
 
@@ -24,9 +26,16 @@ const AGE_PRUNE_INTERVAL_MS = 1000;
 /** Count pruning runs every this many messages; reads filter by count exactly. */
 const COUNT_PRUNE_EVERY = 64;
 
+/**
+ * The format of the room's history tables (messages, meta, and the ledger's idempotency records),
+ * kept as `meta` row `version`. Rooms stored before formats were numbered have no such row: 1.
+ */
+export const HISTORY_FORMAT = 1;
+
 const SCHEMA = `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT,
-    event TEXT, tags TEXT)`;
+    event TEXT, tags TEXT);
+  INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ${HISTORY_FORMAT})`;
 /**
  * Rooms created before filters have no event and tags columns. Their frames hold the event, and no
  * frame of theirs has tags; the migration runs once, when such a room wakes up.
@@ -42,6 +51,8 @@ export class MessageStore {
   private hasSchema: boolean;
   private readonly sql: SqlStorage;
   private readonly bounds: HistoryBounds;
+  /** Set when a newer gateway version wrote the tables: then nothing here may read or write them. */
+  readonly newer: NewerFormatError | undefined;
 
   constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
     this.sql = storage.sql;
@@ -49,7 +60,15 @@ export class MessageStore {
     const sql = this.sql;
     this.hasSchema = hasTable(sql, "messages");
     if (!this.hasSchema) return;
-    this.seq = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'").toArray()[0]?.value ?? 0;
+    const meta = new Map(
+      sql
+        .exec<{ key: string; value: number }>("SELECT key, value FROM meta")
+        .toArray()
+        .map((r) => [r.key, r.value]),
+    );
+    this.newer = newerFormat("the room's history", meta.get("version"), HISTORY_FORMAT);
+    if (this.newer !== undefined) return;
+    this.seq = meta.get("seq") ?? 0;
     if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)
       sql.exec(ADD_FILTER_COLUMNS);
   }

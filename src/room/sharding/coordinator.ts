@@ -7,7 +7,7 @@ import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { DisconnectBody, PresenceSnapshot } from "../../protocol.ts";
 import { roomStubByName } from "../client.ts";
-import type { AttachAnswer, Forward, ShardRpc, StubFor } from "../rpc.ts";
+import { type AttachAnswer, type Forward, RPC_VERSION, type ShardRpc, type StubFor } from "../rpc.ts";
 import { mergeSnapshots } from "../sockets/presence.ts";
 import { Layout } from "./layout.ts";
 import { type ShardRef, shardObjectName, shardsFor } from "./placement.ts";
@@ -66,12 +66,14 @@ export class Coordinator {
   async shardWatchers(index: number, has: boolean): Promise<void> {
     if (!this.layout.setWatchers(index, has)) return;
     const watched = this.layout.watched;
-    await Promise.all([...this.layout.live].map((i) => this.call(i, (stub) => stub.setWatched(watched))));
+    await Promise.all([...this.layout.live].map((i) => this.call(i, (stub) => stub.setWatched(watched, RPC_VERSION))));
   }
 
   /** Presence news from one shard for the watchers on the others; answers whether anyone watches. */
   async relayPresence(from: number, frame: string): Promise<boolean> {
-    await Promise.all(this.layout.watchersBut(from).map((i) => this.call(i, (stub) => stub.presenceFrom(frame))));
+    await Promise.all(
+      this.layout.watchersBut(from).map((i) => this.call(i, (stub) => stub.presenceFrom(frame, RPC_VERSION))),
+    );
     return this.layout.watched;
   }
 
@@ -100,8 +102,10 @@ export class Coordinator {
       [...perShard].map(async ([index, { at, forwards }]) => {
         const first = forwards[0] as Forward;
         const r =
-          (await this.call(index, (stub) => stub.feed(forwards))) ??
-          (await this.call(index, (stub) => stub.feed([{ ...first, prev: undefined }, ...forwards.slice(1)])));
+          (await this.call(index, (stub) => stub.feed(forwards, RPC_VERSION))) ??
+          (await this.call(index, (stub) =>
+            stub.feed([{ ...first, prev: undefined }, ...forwards.slice(1)], RPC_VERSION),
+          ));
         if (r === undefined) return;
         r.delivered.forEach((n, i) => {
           const total = totals[at[i] as number];
@@ -118,7 +122,7 @@ export class Coordinator {
 
   /** The room's presence: the sum over its live shards (a user's sockets all live on one shard). */
   async presence(): Promise<PresenceSnapshot> {
-    return mergeSnapshots((await this.each((shard) => shard.shardPresence())).map((a) => a.value));
+    return mergeSnapshots((await this.each((shard) => shard.shardPresence(RPC_VERSION))).map((a) => a.value));
   }
 
   /** Closes the matching sockets on the shards that hold them; how many were open. */
@@ -126,13 +130,15 @@ export class Coordinator {
     const layout = this.layout.room;
     if (layout === undefined) return 0;
     const indexes = shardsFor(body, layout.tenant, this.layout.live, layout.count);
-    const answers = await Promise.all(indexes.map((i) => this.call(i, (shard) => shard.shardDisconnect(body))));
+    const answers = await Promise.all(
+      indexes.map((i) => this.call(i, (shard) => shard.shardDisconnect(body, RPC_VERSION))),
+    );
     return answers.reduce<number>((n, a) => n + (a ?? 0), 0);
   }
 
   /** Open sockets on each live shard. */
   async connections(): Promise<{ shard: number; connections: number }[]> {
-    return (await this.each((shard) => shard.shardConnections())).map((a) => ({
+    return (await this.each((shard) => shard.shardConnections(RPC_VERSION))).map((a) => ({
       shard: a.index,
       connections: a.value,
     }));

@@ -3,6 +3,8 @@
 // order the coordinator sent them. A forward that never arrived shows up as a gap, filled from the
 // coordinator's history before anything newer is delivered: a lost forward costs latency, never a
 // message.
+
+import { type NewerFormatError, newerFormat } from "../../format-version.ts";
 import type { Forward } from "../rpc.ts";
 import { hasTable } from "../storage.ts";
 import type { ShardRef } from "./placement.ts";
@@ -27,44 +29,56 @@ export type RoomIdentity = { tenant: string; room: string };
 
 type Row = RoomIdentity & { idx: number; count: number; fed: number };
 
+/**
+ * The format of the `shard_feed` row, in its `v` column. Rows written before formats were numbered
+ * have no such column: 1. The column defaults to 1, so the version before still writes its rows.
+ */
+export const SHARD_FEED_FORMAT = 1;
+
 export class ShardFeed {
   private readonly sql: SqlStorage;
   private state: Row | undefined;
+  /** Set when a newer gateway version wrote the row: then this shard neither reads nor writes it. */
+  private readonly newer: NewerFormatError | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private writing = false;
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
-    this.state = hasTable(sql, "shard_feed")
-      ? sql.exec<Row>("SELECT tenant, room, idx, count, fed FROM shard_feed").toArray()[0]
-      : undefined;
+    if (!hasTable(sql, "shard_feed")) return;
+    const row = sql.exec<Row & { v?: number }>("SELECT * FROM shard_feed").toArray()[0];
+    this.newer = newerFormat("the shard's feed", row?.v, SHARD_FEED_FORMAT);
+    if (this.newer === undefined) this.state = row;
   }
 
   /** The shard this object is while attached to its coordinator; undefined when detached. */
   get ref(): ShardRef | undefined {
-    return this.state === undefined ? undefined : { index: this.state.idx, count: this.state.count };
+    const state = this.current;
+    return state === undefined ? undefined : { index: state.idx, count: state.count };
   }
 
   get identity(): RoomIdentity | undefined {
-    return this.state === undefined ? undefined : { tenant: this.state.tenant, room: this.state.room };
+    const state = this.current;
+    return state === undefined ? undefined : { tenant: state.tenant, room: state.room };
   }
 
   /** The last seq delivered here (the welcome seq of a new socket). */
   get fed(): number {
-    return this.state?.fed ?? 0;
+    return this.current?.fed ?? 0;
   }
 
   /** Attached: the coordinator sends every message after `fed` from now on. */
   attach(room: RoomIdentity, ref: ShardRef, fed: number): void {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_feed (tenant TEXT NOT NULL, room TEXT NOT NULL, idx INTEGER NOT NULL,
-      count INTEGER NOT NULL, fed INTEGER NOT NULL); DELETE FROM shard_feed`);
+    this.sql.exec(`DROP TABLE IF EXISTS shard_feed; CREATE TABLE shard_feed (tenant TEXT NOT NULL, room TEXT NOT NULL,
+      idx INTEGER NOT NULL, count INTEGER NOT NULL, fed INTEGER NOT NULL, v INTEGER NOT NULL DEFAULT 1)`);
     this.sql.exec(
-      "INSERT INTO shard_feed (tenant, room, idx, count, fed) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO shard_feed (tenant, room, idx, count, fed, v) VALUES (?, ?, ?, ?, ?, ?)",
       room.tenant,
       room.room,
       ref.index,
       ref.count,
       fed,
+      SHARD_FEED_FORMAT,
     );
     this.state = { ...room, idx: ref.index, count: ref.count, fed };
   }
@@ -89,6 +103,12 @@ export class ShardFeed {
     if (this.state === undefined) return;
     this.state = undefined;
     this.sql.exec("DROP TABLE IF EXISTS shard_feed");
+  }
+
+  /** The row as read, unless a newer version wrote it: then every use is refused. */
+  private get current(): Row | undefined {
+    if (this.newer !== undefined) throw this.newer;
+    return this.state;
   }
 
   /** Runs `work` after every earlier delivery has finished, so deliveries never interleave. */

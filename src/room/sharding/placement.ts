@@ -1,6 +1,7 @@
 // Where a room's sockets live when it is sharded, as pure functions: which shard a user lands on,
 // the room's and its shard objects' names, and the shard a connection id names. Free of Worker
 // types, so the Node-side benchmark places its users with the same code.
+import type { Target } from "../../wire.ts";
 
 /** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
 export const roomObjectName = (tenant: string, room: string) => `${tenant}/${room}`;
@@ -53,7 +54,7 @@ export function shardOfConnection(connectionId: string, count: number): number |
  * be anywhere, so it reaches every live shard).
  */
 export function shardsFor(
-  target: { users?: readonly string[] | undefined; connections?: readonly string[] | undefined } | undefined,
+  target: Target | undefined,
   tenant: string,
   live: ReadonlySet<number>,
   count: number,

@@ -8,7 +8,14 @@ import type { IdempotencyRef, Member, PublishOutcome, PublishRequest } from "../
 import { roomStub } from "../client.ts";
 import type { Outgoing } from "../delivery/deliverer.ts";
 import type { Replay } from "../ledger/ledger.ts";
-import type { AttachAnswer, CoordinatorRpc, Forward, ForwardResult, StubFor } from "../rpc.ts";
+import {
+  type AttachAnswer,
+  type CoordinatorRpc,
+  type Forward,
+  type ForwardResult,
+  RPC_VERSION,
+  type StubFor,
+} from "../rpc.ts";
 import type { ConnectionState } from "../sockets/attachment.ts";
 import type { SocketHost, Upstream } from "../sockets/host.ts";
 import { type RoomIdentity, ShardFeed, stepFor } from "./feed.ts";
@@ -52,7 +59,8 @@ export class Shard implements Upstream {
       const answer = await this.attach(member.tenant, member.room, shard);
       if ("count" in answer) return answer.count;
     }
-    if (member.presence && !this.host.watched) await this.coordinatorOf(member).shardWatchers(shard.index, true);
+    if (member.presence && !this.host.watched)
+      await this.coordinatorOf(member).shardWatchers(shard.index, true, RPC_VERSION);
     return undefined;
   }
 
@@ -119,11 +127,11 @@ export class Shard implements Upstream {
 
   /** A native promise (an RPC result is only a thenable), so the host can tell it from a replay at hand. */
   async replay(since: number, upTo: number, s: ConnectionState): Promise<Replay> {
-    return await this.coordinatorOf(s).replay(since, upTo, s.sub, s.filter);
+    return await this.coordinatorOf(s).replay(since, upTo, s.id, s.filter, RPC_VERSION);
   }
 
   publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, s: ConnectionState): Promise<PublishOutcome> {
-    return this.coordinatorOf(s).publish([req], idempotency);
+    return this.coordinatorOf(s).publish([req], idempotency, RPC_VERSION);
   }
 
   relayPresence(frame: string, s: ConnectionState): void {
@@ -131,7 +139,7 @@ export class Shard implements Upstream {
     const index = s.shard.index;
     this.background(
       this.coordinatorOf(s)
-        .relayPresence(index, frame)
+        .relayPresence(index, frame, RPC_VERSION)
         .then((watched) => {
           this.roomWatched = watched;
         }),
@@ -144,18 +152,26 @@ export class Shard implements Upstream {
   emptied(s: ConnectionState): void {
     if (s.shard === undefined) return;
     this.state.detach();
-    this.background(this.coordinatorOf(s).detachShard(s.shard.index), "shard_detach_failed", s.shard.index);
+    this.background(
+      this.coordinatorOf(s).detachShard(s.shard.index, RPC_VERSION),
+      "shard_detach_failed",
+      s.shard.index,
+    );
   }
 
   /** The last presence watcher here left: the room stops relaying to this shard. */
   watchersGone(s: ConnectionState): void {
     if (s.shard === undefined) return;
-    this.background(this.coordinatorOf(s).shardWatchers(s.shard.index, false), "shard_watchers_failed", s.shard.index);
+    this.background(
+      this.coordinatorOf(s).shardWatchers(s.shard.index, false, RPC_VERSION),
+      "shard_watchers_failed",
+      s.shard.index,
+    );
   }
 
   private attach(tenant: string, room: string, shard: ShardRef): Promise<AttachAnswer> {
     this.attaching ??= this.coordinatorOf({ tenant, room })
-      .attachShard(tenant, room, shard)
+      .attachShard(tenant, room, shard, RPC_VERSION)
       .then((answer) => {
         if ("fed" in answer) {
           this.state.attach({ tenant, room }, shard, answer.fed);
@@ -174,7 +190,7 @@ export class Shard implements Upstream {
     const missed: Outgoing[] = [];
     let from: number | undefined = after;
     while (from !== undefined) {
-      const page = await this.coordinatorOf(room).missed(from, before);
+      const page = await this.coordinatorOf(room).missed(from, before, RPC_VERSION);
       for (const m of page.messages)
         missed.push({ seq: m.seq, frame: m.frame, event: m.event, tags: m.tags, stored: { audience: m.audience } });
       from = page.next;

@@ -31,7 +31,7 @@ export class FrameBudgets {
   refusal(state: ConnectionState, frame: ClientFrame, now: number): GatewayError | undefined {
     const allowed =
       this.frames.allow(state.connectionId, now) &&
-      (frame.type !== "publish" || this.userPublishes.allow(state.sub, now)) &&
+      (frame.type !== "publish" || this.userPublishes.allow(state.id, now)) &&
       (frame.type !== "refresh" || this.refreshes.allow(state.connectionId, now));
     return allowed ? undefined : new GatewayError("rate_limited", `${frame.type} rate exceeded`);
   }

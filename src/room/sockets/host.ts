@@ -3,6 +3,7 @@
 // differs between a room and a shard (where messages are numbered, where history lives) comes in
 // through the socket's `Upstream`. A socket's life has three moments, each in one method: `admit`
 // (a place reserved, or the refusal), `accept` (it joins) and `depart` (it left, however it went).
+import { identityLabel } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import type { Env } from "../../env.ts";
 import { GatewayError } from "../../errors.ts";
@@ -97,6 +98,11 @@ export class SocketHost {
     return this.sockets.presenceWatchers(undefined).length > 0;
   }
 
+  /** False for a socket a newer gateway version accepted (after a rollback): it is closed, and never read. */
+  readable(ws: WebSocket): boolean {
+    return this.sockets.readable(ws);
+  }
+
   connections(): number {
     return this.sockets.countOpen();
   }
@@ -112,8 +118,8 @@ export class SocketHost {
       perRoom: Math.ceil(this.config.maxConnectionsPerRoom / (shard?.count ?? 1)),
     };
     const reserved = this.admissions.reserve(
-      member.sub,
-      this.sockets.countOpen(userTag(member.sub)),
+      member.id,
+      this.sockets.countOpen(userTag(member.id)),
       this.sockets.count(),
       caps,
     );
@@ -145,11 +151,13 @@ export class SocketHost {
   async accept(ws: WebSocket, member: Member, shard: ShardRef | undefined, since: number | undefined): Promise<void> {
     const state: ConnectionState = { ...member, connectionId: newConnectionId(shard), connectedAt: Date.now(), shard };
     const upstream = this.upstreamOf(shard);
+    // Read before the socket is taken: a room this version cannot read refuses the connect here.
+    const recorded = upstream.lastSeq();
     this.sockets.accept(ws, state);
     this.deliveries.joined(ws, state);
     const scheduled = this.alarm.schedule(state.exp * 1000);
-    const seq = this.deliveries.welcomeSeq(upstream.lastSeq());
-    const welcome = { connectionId: state.connectionId, room: state.room, user: state.sub, seq };
+    const seq = this.deliveries.welcomeSeq(recorded);
+    const welcome = { connectionId: state.connectionId, room: state.room, user: state.id, seq };
     const join = presenceFrame("join", state);
     const replay = since === undefined ? undefined : upstream.replay(since, seq, state);
     if (!(replay instanceof Promise)) {
@@ -180,7 +188,7 @@ export class SocketHost {
 
   /** The users of the sockets here that a targeted message reaches (filters aside), for its audience. */
   audienceOf(to: Target | undefined, exclude: Exclude | undefined): string[] {
-    return this.deliveries.select(to, exclude).map((ws) => stateOf(ws).sub);
+    return this.deliveries.select(to, exclude).map((ws) => stateOf(ws).id);
   }
 
   /** Presence news to this host's watchers but the socket it is about; relayed beyond when `from` is given. */
@@ -259,7 +267,7 @@ export class SocketHost {
     log("disconnect", {
       tenant: state.tenant,
       room: state.room,
-      sender: `user:${state.sub}`,
+      sender: identityLabel(state),
       connectionId: state.connectionId,
       code,
       durationMs: Date.now() - state.connectedAt,

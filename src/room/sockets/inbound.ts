@@ -2,6 +2,7 @@
 // extends the connection's life, a filter frame replaces its filter, and a publish goes to the
 // socket's upstream (this object's ledger, or the coordinator) and is acknowledged. A refusal is
 // an error frame and a strike; an error of ours is an `internal` error frame and no strike.
+import { identityLabel, senderOf } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import { errorFrame, GatewayError } from "../../errors.ts";
 import { filterOf } from "../../filter.ts";
@@ -29,7 +30,7 @@ export class Inbound {
 
   async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
-    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.readyState !== WebSocket.OPEN || !this.host.readable(ws)) return;
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
@@ -56,7 +57,7 @@ export class Inbound {
   private async publish(ws: WebSocket, frame: PublishFrame): Promise<void> {
     const state = stateOf(ws);
     if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
-    const sender = { kind: "user" as const, id: state.sub };
+    const sender = senderOf(state);
     const req = publishRequestOf(sender, state.room, frame, this.config.maxPayloadBytes);
     // Synchronous, so the publish leaves this socket in the order its frames came.
     const outcome = await this.host
@@ -72,7 +73,7 @@ export class Inbound {
       via: "ws",
       tenant: state.tenant,
       room: state.room,
-      sender: `user:${state.sub}`,
+      sender: identityLabel(state),
       bytes: req.payloadJson.length,
       delivered: result.delivered,
       seq: result.seq,
@@ -101,7 +102,7 @@ export class Inbound {
       via: "ws",
       tenant: state.tenant,
       room: state.room,
-      sender: `user:${state.sub}`,
+      sender: identityLabel(state),
       code: error.code,
     });
     if (this.budgets.struckOut(state.connectionId, Date.now()))

@@ -8,7 +8,7 @@ export function presenceSnapshot(states: Iterable<ConnectionState>): PresenceSna
   let connections = 0;
   for (const s of states) {
     connections++;
-    perUser.set(s.sub, (perUser.get(s.sub) ?? 0) + 1);
+    perUser.set(s.id, (perUser.get(s.id) ?? 0) + 1);
   }
   return { connections, users: [...perUser].map(([id, n]) => ({ id, connections: n })) };
 }
@@ -22,5 +22,5 @@ export function mergeSnapshots(parts: readonly PresenceSnapshot[]): PresenceSnap
 }
 
 export function presenceFrame(action: PresenceFrame["action"], s: ConnectionState): string {
-  return encodePresence({ action, user: s.sub, connectionId: s.connectionId });
+  return encodePresence({ action, user: s.id, connectionId: s.connectionId });
 }

@@ -16,12 +16,11 @@ export async function refreshedState(
   now: Date,
 ): Promise<ConnectionState> {
   const p = await verifyUserToken(config, token, now);
-  if (p.tenant !== state.tenant || p.id !== state.sub)
+  if (p.tenant !== state.tenant || p.id !== state.id)
     throw new GatewayError("forbidden", "refresh token is for another user");
   if (!hasScope(p, "subscribe") || !roomAllowed(p.rooms, state.room))
     throw new GatewayError("forbidden", "refresh token does not grant this room");
-  if (await isRevoked({ sub: p.id, jti: p.jti, iat: p.iat }))
-    throw new GatewayError("token_revoked", "token has been revoked");
+  if (await isRevoked(p)) throw new GatewayError("token_revoked", "token has been revoked");
   // The socket keeps its id, age and options; the token decides everything else (a token without
   // scope `presence` stops presence frames).
   return { ...state, ...memberOf(p, state.room, state) };

@@ -1,6 +1,10 @@
 // A narrow view of the room's hibernatable sockets: find them by tag, count the open ones, close
 // them, and report each departure exactly once however many ways the runtime reports it.
-import { attach, type ConnectionState, stateOf } from "./attachment.ts";
+import { NewerFormatError } from "../../format-version.ts";
+import { log } from "../../log.ts";
+import { CloseCode } from "../../wire.ts";
+import { ATTACHMENT_VERSION, attach, type ConnectionState, readAttachment, stateOf } from "./attachment.ts";
+import { closeQuietly } from "./send.ts";
 
 // Socket tags (not message tags) let the runtime find a user's or a connection's sockets without
 // scanning the object; they are fixed when a socket is accepted.
@@ -10,7 +14,7 @@ export const connectionTag = (connectionId: string) => `c:${connectionId}`;
 export const PRESENCE_TAG = "p";
 
 function tagsFor(c: ConnectionState): string[] {
-  const tags = [userTag(c.sub), connectionTag(c.connectionId)];
+  const tags = [userTag(c.id), connectionTag(c.connectionId)];
   if (c.presence) tags.push(PRESENCE_TAG);
   return tags;
 }
@@ -26,6 +30,8 @@ export class SocketRegistry {
    * then kept, so a connect does not walk every socket of the room to check the room's cap.
    */
   private held: number | undefined;
+  /** Sockets whose attachment this version cannot read (see `scan`); unknown until the first look. */
+  private unreadable: Set<WebSocket> | undefined;
 
   constructor(ctx: DurableObjectState) {
     this.ctx = ctx;
@@ -47,9 +53,16 @@ export class SocketRegistry {
     return this.held;
   }
 
-  /** Every socket (or those with `tag`), including ones already closing. */
+  /** Every socket (or those with `tag`), including ones already closing, but those this version cannot read. */
   all(tag?: string): WebSocket[] {
-    return this.ctx.getWebSockets(tag);
+    const sockets = this.ctx.getWebSockets(tag);
+    const unreadable = this.unreadable ?? this.scan();
+    return unreadable.size === 0 ? sockets : sockets.filter((ws) => !unreadable.has(ws));
+  }
+
+  /** False for a socket whose attachment a newer gateway version wrote: it is being closed, and never read. */
+  readable(ws: WebSocket): boolean {
+    return !(this.unreadable ?? this.scan()).has(ws);
   }
 
   open(tag?: string): WebSocket[] {
@@ -79,11 +92,36 @@ export class SocketRegistry {
 
   /** The socket's state the first time its departure is reported; undefined on every repeat. */
   departure(ws: WebSocket): ConnectionState | undefined {
+    if (!this.readable(ws)) return undefined;
     const state = stateOf(ws);
     if (this.departed.has(state.connectionId)) return undefined;
     this.departed.add(state.connectionId);
     if (this.held !== undefined) this.held--;
     if (this.departed.size > DEPARTED_MEMORY) this.departed.delete(this.departed.values().next().value ?? "");
     return state;
+  }
+
+  /**
+   * Once per object life, the first time the sockets are looked at: the code may have changed since
+   * they were accepted (a deploy, or a rollback). An attachment of the version before is rewritten
+   * in this one's format; one a newer version wrote is not read at all: that socket is closed with
+   * 1001, and its client reconnects and resumes.
+   */
+  private scan(): Set<WebSocket> {
+    const unreadable = new Set<WebSocket>();
+    this.unreadable = unreadable;
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        const stored: Parameters<typeof readAttachment>[0] = ws.deserializeAttachment();
+        const state = readAttachment(stored);
+        if (!("v" in stored) || stored.v !== ATTACHMENT_VERSION) attach(ws, state);
+      } catch (err) {
+        if (!(err instanceof NewerFormatError)) throw err;
+        unreadable.add(ws);
+        log("socket_unreadable", { error: err.message });
+        closeQuietly(ws, CloseCode.goingAway, "gateway version changed");
+      }
+    }
+    return unreadable;
   }
 }

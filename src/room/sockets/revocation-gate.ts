@@ -6,7 +6,7 @@
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { Revocation } from "../../protocol.ts";
-import { isRevoked, type TokenRef } from "../../tenant/revocations.ts";
+import { isRevoked, type TokenRef, tokenRefOf } from "../../tenant/revocations.ts";
 import { REVOCATION_LEASE_MS, type Registration, tenantStub } from "../../tenant/tenant.ts";
 
 /** The room stops trusting a little before the tenant's record of the lease ends: machines' clocks differ. */
@@ -63,7 +63,7 @@ export class RevocationGate {
     if (!this.cache.fresh(sentAt)) {
       let answer: Registration;
       try {
-        answer = await this.stub(tenant).register(object, token);
+        answer = await this.stub(tenant).register(object, tokenRefOf(token));
       } catch (err) {
         // A stub that saw a network error stays broken: the next call makes a new one.
         this.tenant = undefined;
