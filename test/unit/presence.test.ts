@@ -4,11 +4,7 @@ import { connectionState } from "../support/connection-state.ts";
 
 describe("presenceSnapshot", () => {
   it("counts connections per user, in the order users first appear", () => {
-    const states = [
-      connectionState({ id: "alice" }),
-      connectionState({ id: "bob" }),
-      connectionState({ id: "alice" }),
-    ];
+    const states = [connectionState({ id: "alice" }), connectionState({ id: "bob" }), connectionState({ id: "alice" })];
     expect(presenceSnapshot(states)).toEqual({
       connections: 3,
       users: [
