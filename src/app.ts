@@ -15,7 +15,7 @@ import {
   publishBodySchema,
   revocationBodySchema,
 } from "./protocol.ts";
-import { roomStub } from "./room/client.ts";
+import { disconnectIn, roomStub } from "./room/client.ts";
 import { accessLog } from "./routes/access-log.ts";
 import { action } from "./routes/action.ts";
 import { forwardUpgrade, readUpgrade } from "./routes/connect.ts";
@@ -127,12 +127,7 @@ app.post(
   ...credential("disconnect", { api_key: ["admin"] }, "API_LIMITER"),
   limitBody,
   validJson(disconnectBodySchema),
-  async (c) => {
-    const disconnected = await roomStub(c.env, c.get("principal").tenant, c.get("room")).disconnect(
-      c.req.valid("json"),
-    );
-    return c.json({ disconnected });
-  },
+  async (c) => c.json(await disconnectIn(c.env, c.get("principal").tenant, c.get("room"), c.req.valid("json"))),
 );
 
 app.post(

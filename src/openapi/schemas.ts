@@ -47,12 +47,25 @@ export const historyPageSchema = z.object({
   next: seq.optional().meta({ description: "`since` of the next page; present only when more pages remain" }),
 });
 
+/** On an answer a sharded room gathered from its shards: present only when some shards did not answer. */
+const shardGaps = {
+  partial: z
+    .literal(true)
+    .optional()
+    .meta({ description: "present only when some shards did not answer: the rest counts the shards that did" }),
+  failedShards: z
+    .array(z.number().int().min(0))
+    .optional()
+    .meta({ description: "the shards that did not answer, present with `partial`" }),
+};
+
 export const presenceSnapshotSchema = z.object({
   connections: z.number().int().min(0),
   users: z.array(z.object({ id: z.string(), connections: z.number().int().min(1) })),
+  ...shardGaps,
 });
 
-export const disconnectResultSchema = z.object({ disconnected: z.number().int().min(0) });
+export const disconnectResultSchema = z.object({ disconnected: z.number().int().min(0), ...shardGaps });
 
 export const roomInfoSchema = z.object({
   room: z.string(),
@@ -61,6 +74,7 @@ export const roomInfoSchema = z.object({
   shards: z
     .array(z.object({ shard: z.number().int().min(0), connections: z.number().int().min(0) }))
     .meta({ description: "open sockets per live shard; an unsharded room reports one shard, 0" }),
+  ...shardGaps,
 });
 
 const keepUntil = z.number().int().meta({ description: "epoch seconds after which no token it matches can be valid" });

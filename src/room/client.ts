@@ -3,11 +3,9 @@
 // upgrade is handed to the object that will hold the socket. What the stubs answer is in rpc.ts.
 import type { UserPrincipal } from "../auth/principal.ts";
 import type { Env } from "../env.ts";
-import { encodeRoomConnect, IDENTITY_HEADER, type Member, type RoomConnect } from "../protocol.ts";
+import { type DisconnectBody, encodeRoomConnect, IDENTITY_HEADER, type Member, type RoomConnect } from "../protocol.ts";
+import { type Disconnected, type RoomStub, RPC_VERSION } from "./rpc.ts";
 import { hostObjectName, roomObjectName, type ShardRef, shardOf } from "./sharding/placement.ts";
-
-/** A stub to any object of the room class: a room's own, or one of its shards. */
-export type RoomStub = ReturnType<Env["ROOMS"]["get"]>;
 
 /** A room object by the name it was created with. */
 export function roomStubByName(env: Env, name: string): RoomStub {
@@ -54,4 +52,16 @@ export function connectToRoom(env: Env, connect: RoomConnect): Promise<Response>
   return roomStubByName(env, hostObjectName(tenant, room, connect.shard)).fetch("https://room/connect", {
     headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect(connect) },
   });
+}
+
+/** The operator's disconnect: closes a room's matching sockets and answers as the HTTP body says it. */
+export async function disconnectIn(
+  env: Env,
+  tenant: string,
+  room: string,
+  body: DisconnectBody,
+): Promise<Disconnected> {
+  const answer = await roomStub(env, tenant, room).disconnect(body, RPC_VERSION);
+  // A room object still running the version before (during a deploy) answers the count alone.
+  return typeof answer === "number" ? { disconnected: answer } : answer;
 }

@@ -1,11 +1,13 @@
 // A publish in the room's own object, from any path (HTTP, a batch, a client frame here or on a
 // shard): one idempotency check, then every message numbered and recorded by the ledger and handed
 // to delivery before the first await, to this object's sockets or to the shards that hold the
-// room's sockets. Nothing interleaves, so a publish's messages get consecutive seqs.
+// room's sockets. Nothing interleaves, so a publish's messages get consecutive seqs. The room
+// object's own sockets (an unsharded room) publish, and resume, right here.
 import type { IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../protocol.ts";
 import type { Ledger } from "./ledger/ledger.ts";
 import type { Coordinator } from "./sharding/coordinator.ts";
 import type { SocketHost } from "./sockets/host.ts";
+import type { Upstream } from "./upstream.ts";
 
 export class Publisher {
   private readonly ledger: Ledger;
@@ -69,4 +71,16 @@ export class Publisher {
       }),
     );
   }
+}
+
+/** The upstream of the room object's own sockets: numbered and kept by this object's ledger. */
+export function ownSockets(ledger: Ledger, publisher: Publisher, emptied: () => void): Upstream {
+  return {
+    lastSeq: () => ledger.lastSeq(),
+    replay: (since, upTo, s) => ledger.replay(since, upTo, s.id, s.filter, Date.now()),
+    publish: (req, idempotency) => publisher.publish([req], idempotency),
+    relayPresence: () => {},
+    emptied,
+    watchersGone: () => {},
+  };
 }

@@ -23,27 +23,20 @@ import { AlarmClock } from "./alarm.ts";
 import { openSocket } from "./connect.ts";
 import type { Page } from "./ledger/history.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
-import { Publisher } from "./publisher.ts";
-import {
-  type AttachAnswer,
-  type CoordinatorRpc,
-  type Forward,
-  type ForwardResult,
-  type HolderRpc,
-  type RoomInfo,
-  type RoomRpc,
-  rpcVersion,
-  type ShardRpc,
-} from "./rpc.ts";
+import { ownSockets, Publisher } from "./publisher.ts";
+import type * as Rpc from "./rpc.ts";
+import { rpcVersion } from "./rpc.ts";
 import { Coordinator } from "./sharding/coordinator.ts";
 import type { ShardRef } from "./sharding/placement.ts";
 import { Shard } from "./sharding/shard.ts";
 import { FrameBudgets } from "./sockets/budgets.ts";
-import { SocketHost, type Upstream } from "./sockets/host.ts";
+import { SocketHost } from "./sockets/host.ts";
 import { Inbound } from "./sockets/inbound.ts";
 import { closeQuietly } from "./sockets/send.ts";
+import { Upkeep } from "./upkeep.ts";
+import type { Upstream } from "./upstream.ts";
 
-export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, CoordinatorRpc, ShardRpc {
+export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderRpc, Rpc.CoordinatorRpc, Rpc.ShardRpc {
   private readonly config: Config;
   private readonly alarmClock: AlarmClock;
   private readonly ledger: Ledger;
@@ -52,6 +45,9 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
   private readonly coordinator: Coordinator;
   private readonly shard: Shard;
   private readonly publisher: Publisher;
+  private readonly upkeep: Upkeep;
+  /** The upstream of the room object's own sockets (an unsharded room). */
+  private readonly local: Upstream;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,25 +61,19 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
     this.coordinator = new Coordinator(ctx.storage.sql, env, {
       lastSeq: () => this.ledger.lastSeq(),
       held: () => this.host.held,
-      emptied: () => this.scheduleCleanUp(),
+      emptied: () => this.upkeep.emptied(),
     });
     this.publisher = new Publisher(this.ledger, this.host, this.coordinator, (now) =>
       ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs)),
     );
+    this.upkeep = new Upkeep(ctx, this.alarmClock, this.host, this.ledger, () => {
+      return this.coordinator.count !== undefined || this.shard.ref !== undefined;
+    });
+    this.local = ownSockets(this.ledger, this.publisher, () => this.upkeep.emptied());
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     void ctx.blockConcurrencyWhile(() => this.alarmClock.load());
   }
-
-  /** The upstream of the room object's own sockets (an unsharded room): this object's ledger. */
-  private readonly local: Upstream = {
-    lastSeq: () => this.ledger.lastSeq(),
-    replay: (since, upTo, s) => this.ledger.replay(since, upTo, s.id, s.filter, Date.now()),
-    publish: (req, idempotency) => this.publisher.publish([req], idempotency),
-    relayPresence: () => {},
-    emptied: () => this.scheduleCleanUp(),
-    watchersGone: () => {},
-  };
 
   /** Accepts a WebSocket upgrade forwarded by the Worker (or passed on by another object of the room). */
   override async fetch(request: Request): Promise<Response> {
@@ -102,28 +92,33 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
     return this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
   }
 
-  async presence(): Promise<PresenceSnapshot> {
+  async presence(): Promise<Rpc.PresenceAnswer> {
     return this.coordinator.count === undefined ? this.host.presence() : this.coordinator.presence();
   }
 
-  /** Closes the matching sockets with 4003 and tells how many were open. */
-  async disconnect(body: DisconnectBody): Promise<number> {
-    return this.coordinator.count === undefined ? this.host.disconnect(body) : this.coordinator.disconnect(body);
+  /** Closes the matching sockets with 4003: how many were open, and (sharded) the shards that did not answer. */
+  async disconnect(body: DisconnectBody, v?: number): Promise<Rpc.Disconnected | number> {
+    const version = rpcVersion(v);
+    const answer =
+      this.coordinator.count === undefined
+        ? { disconnected: this.host.disconnect(body) }
+        : await this.coordinator.disconnect(body);
+    return version === 1 ? answer.disconnected : answer;
   }
 
   /** The operator's view: the room's seq and where its sockets are. */
-  async info(): Promise<RoomInfo> {
+  async info(): Promise<Rpc.RoomInfo> {
     const seq = this.ledger.lastSeq();
-    const shards =
+    const { shards, ...gaps } =
       this.coordinator.count === undefined
-        ? [{ shard: 0, connections: this.host.connections() }]
+        ? { shards: [{ shard: 0, connections: this.host.connections() }] }
         : await this.coordinator.connections();
-    return { seq, connections: shards.reduce((n, s) => n + s.connections, 0), shards };
+    return { seq, connections: shards.reduce((n, s) => n + s.connections, 0), shards, ...gaps };
   }
 
   // ---- CoordinatorRpc: a shard asks the room; ShardRpc: the room asks a shard (see rpc.ts) ----
 
-  async attachShard(tenant: string, room: string, shard: ShardRef, v?: number): Promise<AttachAnswer> {
+  async attachShard(tenant: string, room: string, shard: ShardRef, v?: number): Promise<Rpc.AttachAnswer> {
     return this.rpc(v, () => this.coordinator.attachShard(tenant, room, shard));
   }
   async detachShard(index: number, v?: number): Promise<void> {
@@ -141,7 +136,7 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
   async missed(after: number, before: number, v?: number): Promise<Page> {
     return this.rpc(v, () => this.ledger.missed(after, before, Date.now()));
   }
-  async feed(run: readonly Forward[], v?: number): Promise<ForwardResult> {
+  async feed(run: readonly Rpc.Forward[], v?: number): Promise<Rpc.ForwardResult> {
     return this.rpc(v, () => this.shard.feed(run));
   }
   async presenceFrom(frame: string, v?: number): Promise<void> {
@@ -174,20 +169,8 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
 
   // ---- The runtime ----
 
-  /**
-   * Closes sockets whose token has expired and deletes expired history; an object left with
-   * neither sockets, shards nor history deletes its storage. Then re-arms for whatever comes next.
-   */
   override async alarm(): Promise<void> {
-    this.alarmClock.fired();
-    const now = Date.now();
-    const nextExpiry = this.host.expire(now);
-    this.ledger.expire(now);
-    const historyExpiry = this.ledger.nextExpiry();
-    if (this.isEmpty() && historyExpiry === undefined) return this.ledger.clear();
-    await this.alarmClock.schedule(
-      Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, historyExpiry ?? Number.POSITIVE_INFINITY),
-    );
+    return this.upkeep.run();
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -208,15 +191,5 @@ export class Room extends DurableObject<Env> implements RoomRpc, HolderRpc, Coor
   private rpc<T>(v: number | undefined, answer: () => T): T {
     rpcVersion(v);
     return answer();
-  }
-
-  private isEmpty(): boolean {
-    return this.host.held === 0 && this.coordinator.count === undefined && this.shard.ref === undefined;
-  }
-
-  /** Nothing holds this object any more: unless history remains, the alarm deletes its storage now. */
-  private scheduleCleanUp(): void {
-    if (this.isEmpty() && this.ledger.nextExpiry() === undefined)
-      this.ctx.waitUntil(this.alarmClock.schedule(Date.now()));
   }
 }

@@ -4,6 +4,7 @@
 // only its side through `StubFor`.
 
 import type { ReceivedViewer } from "../auth/principal.ts";
+import type { Env } from "../env.ts";
 import type { Filter } from "../filter.ts";
 import { formatVersion } from "../format-version.ts";
 import type {
@@ -17,28 +18,46 @@ import type {
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/tenant.ts";
 import type { Exclude, Tags, Target } from "../wire.ts";
-import type { RoomStub } from "./client.ts";
 import type { Page } from "./ledger/history.ts";
 import type { Replay } from "./ledger/ledger.ts";
 import type { ShardRef } from "./sharding/placement.ts";
 
 /**
- * The format of the calls between a room's coordinator and its shards. Each such call ends with the
- * caller's version; a caller of the version before sends none, which reads as 1. A callee refuses
- * a newer version (`NewerFormatError`: the caller logs it and treats the call as failed) and
- * answers an older caller in that caller's format.
+ * The format of the calls into the room class whose shape changed: every call between a room's
+ * coordinator and its shards ends with the caller's version, and so does the Worker's `disconnect`.
+ * A caller of the version before sends none, which reads as 1. A callee refuses a newer version
+ * (`NewerFormatError`: the caller logs it and treats the call as failed) and answers an older
+ * caller in that caller's format.
+ *
+ * 1: as first shipped. 2: `disconnect` answers `{ disconnected, partial?, failedShards? }`, not a count.
  */
-export const RPC_VERSION = 1;
+export const RPC_VERSION = 2;
+
+/** On an answer gathered from a sharded room's shards: set when some did not answer, naming them. */
+export type ShardGaps = { partial?: true; failedShards?: number[] };
+
+export const shardGaps = (failed: readonly number[]): ShardGaps =>
+  failed.length === 0 ? {} : { partial: true, failedShards: [...failed] };
+
+/** `T` with the gap fields, as one object type (what the HTTP answer documents). */
+type WithGaps<T> = { [K in keyof (T & ShardGaps)]: (T & ShardGaps)[K] };
 
 /** The operator's view of a room. */
-export type RoomInfo = { seq: number; connections: number; shards: { shard: number; connections: number }[] };
+export type RoomInfo = WithGaps<{ seq: number; connections: number; shards: { shard: number; connections: number }[] }>;
+
+/** Who is connected, as the HTTP answer says it. */
+export type PresenceAnswer = WithGaps<PresenceSnapshot>;
+
+/** What a disconnect closed (sockets open before it), as the HTTP answer says it. */
+export type Disconnected = WithGaps<{ disconnected: number }>;
 
 /** Asked by the Worker of a room's own object. */
 export interface RoomRpc {
   publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
   history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string>;
-  presence(): Promise<PresenceSnapshot>;
-  disconnect(body: DisconnectBody): Promise<number>;
+  presence(): Promise<PresenceAnswer>;
+  /** A caller of version 1 (no `v`) gets the count alone. */
+  disconnect(body: DisconnectBody, v?: number): Promise<Disconnected | number>;
   info(): Promise<RoomInfo>;
 }
 
@@ -100,6 +119,9 @@ export interface ShardRpc {
 /** The caller's version of a call between the room's objects, checked: a newer one throws NewerFormatError. */
 export const rpcVersion = (v: number | undefined): number =>
   formatVersion("a call from another object of the room", v, RPC_VERSION);
+
+/** A stub to any object of the room class: a room's own, or one of its shards. */
+export type RoomStub = ReturnType<Env["ROOMS"]["get"]>;
 
 /** A stub that offers only one side's methods. */
 export type StubFor<Side> = Pick<RoomStub, keyof Side & keyof RoomStub>;

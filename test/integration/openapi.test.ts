@@ -10,8 +10,8 @@ import type {
   revocationSchema,
   roomInfoSchema,
 } from "../../src/openapi/schemas.ts";
-import type { PresenceSnapshot, PublishResult, Revocation } from "../../src/protocol.ts";
-import type { RoomInfo } from "../../src/room/rpc.ts";
+import type { PublishResult, Revocation } from "../../src/protocol.ts";
+import type { PresenceAnswer, RoomInfo } from "../../src/room/rpc.ts";
 import type { MessageFrame } from "../../src/wire.ts";
 import { request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 
@@ -48,7 +48,7 @@ describe("the OpenAPI document", () => {
 
   it("describes response bodies whose types are the protocol's own", () => {
     expectTypeOf<z.infer<typeof publishResultSchema>>().toEqualTypeOf<PublishResult>();
-    expectTypeOf<z.infer<typeof presenceSnapshotSchema>>().toEqualTypeOf<PresenceSnapshot>();
+    expectTypeOf<z.infer<typeof presenceSnapshotSchema>>().toEqualTypeOf<PresenceAnswer>();
     expectTypeOf<Omit<z.infer<typeof roomInfoSchema>, "room">>().toEqualTypeOf<RoomInfo>();
     expectTypeOf<z.infer<typeof revocationSchema>>().toEqualTypeOf<Revocation>();
     expectTypeOf<z.infer<typeof historyPageSchema>["messages"][number]>().toEqualTypeOf<MessageFrame>();

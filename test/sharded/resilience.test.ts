@@ -83,9 +83,10 @@ describe("the room's layout", () => {
     shard?: { index: number; count: number },
   ) => {
     const member = {
+      kind: "user" as const,
+      id: sub,
       tenant: "acme",
       room,
-      sub,
       scopes: ["subscribe" as const],
       exp: Math.floor(Date.now() / 1000) + 600,
       presence: false,

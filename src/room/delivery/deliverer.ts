@@ -11,6 +11,12 @@ import { type BatchLimits, batchFrames, planFrames } from "./frame-plan.ts";
 import { type Defer, Outbox } from "./outbox.ts";
 import { type SocketLookup, selectRecipients } from "./targeting.ts";
 
+/**
+ * A batch frame stays within what workerd itself accepts as one incoming frame (about 1 MiB), so
+ * any peer, another Worker included, can read it; one larger message still goes, alone.
+ */
+export const BATCH_MAX_BYTES = 1_048_576;
+
 /** A message on its way to this object's sockets, in seq order. */
 export type Outgoing = {
   seq: number;

@@ -5,9 +5,19 @@
 // sent before it, so a shard can tell a lost forward from a message meant elsewhere.
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
-import type { DisconnectBody, PresenceSnapshot } from "../../protocol.ts";
+import type { DisconnectBody } from "../../protocol.ts";
 import { roomStubByName } from "../client.ts";
-import { type AttachAnswer, type Forward, RPC_VERSION, type ShardRpc, type StubFor } from "../rpc.ts";
+import {
+  type AttachAnswer,
+  type Disconnected,
+  type Forward,
+  type PresenceAnswer,
+  RPC_VERSION,
+  type ShardGaps,
+  type ShardRpc,
+  type StubFor,
+  shardGaps,
+} from "../rpc.ts";
 import { mergeSnapshots } from "../sockets/presence.ts";
 import { Layout } from "./layout.ts";
 import { type ShardRef, shardObjectName, shardsFor } from "./placement.ts";
@@ -121,37 +131,40 @@ export class Coordinator {
   }
 
   /** The room's presence: the sum over its live shards (a user's sockets all live on one shard). */
-  async presence(): Promise<PresenceSnapshot> {
-    return mergeSnapshots((await this.each((shard) => shard.shardPresence(RPC_VERSION))).map((a) => a.value));
+  async presence(): Promise<PresenceAnswer> {
+    const { answers, failed } = await this.ask([...this.layout.live], (shard) => shard.shardPresence(RPC_VERSION));
+    return { ...mergeSnapshots(answers.map((a) => a.value)), ...shardGaps(failed) };
   }
 
   /** Closes the matching sockets on the shards that hold them; how many were open. */
-  async disconnect(body: DisconnectBody): Promise<number> {
+  async disconnect(body: DisconnectBody): Promise<Disconnected> {
     const layout = this.layout.room;
-    if (layout === undefined) return 0;
+    if (layout === undefined) return { disconnected: 0 };
     const indexes = shardsFor(body, layout.tenant, this.layout.live, layout.count);
-    const answers = await Promise.all(
-      indexes.map((i) => this.call(i, (shard) => shard.shardDisconnect(body, RPC_VERSION))),
-    );
-    return answers.reduce<number>((n, a) => n + (a ?? 0), 0);
+    const { answers, failed } = await this.ask(indexes, (shard) => shard.shardDisconnect(body, RPC_VERSION));
+    return { disconnected: answers.reduce((n, a) => n + a.value, 0), ...shardGaps(failed) };
   }
 
   /** Open sockets on each live shard. */
-  async connections(): Promise<{ shard: number; connections: number }[]> {
-    return (await this.each((shard) => shard.shardConnections(RPC_VERSION))).map((a) => ({
-      shard: a.index,
-      connections: a.value,
-    }));
+  async connections(): Promise<{ shards: { shard: number; connections: number }[] } & ShardGaps> {
+    const { answers, failed } = await this.ask([...this.layout.live], (shard) => shard.shardConnections(RPC_VERSION));
+    return { shards: answers.map((a) => ({ shard: a.index, connections: a.value })), ...shardGaps(failed) };
   }
 
-  /** Asks every live shard; a shard that does not answer is left out. */
-  private async each<T>(ask: (stub: ShardStub) => Promise<T>): Promise<{ index: number; value: T }[]> {
-    const indexes = [...this.layout.live];
-    const answers = await Promise.all(indexes.map((i) => this.call(i, ask)));
-    return indexes.flatMap((index, i) => {
-      const value = answers[i];
-      return value === undefined ? [] : [{ index, value }];
+  /** Asks each of `indexes`: the answers, and the shards that did not answer (logged by `call`). */
+  private async ask<T>(
+    indexes: readonly number[],
+    question: (stub: ShardStub) => Promise<T>,
+  ): Promise<{ answers: { index: number; value: T }[]; failed: number[] }> {
+    const values = await Promise.all(indexes.map((i) => this.call(i, question)));
+    const answers: { index: number; value: T }[] = [];
+    const failed: number[] = [];
+    indexes.forEach((index, i) => {
+      const value = values[i];
+      if (value === undefined) failed.push(index);
+      else answers.push({ index, value });
     });
+    return { answers, failed: failed.sort((a, b) => a - b) };
   }
 
   private drop(index: number): void {

@@ -17,7 +17,8 @@ import {
   type StubFor,
 } from "../rpc.ts";
 import type { ConnectionState } from "../sockets/attachment.ts";
-import type { SocketHost, Upstream } from "../sockets/host.ts";
+import type { SocketHost } from "../sockets/host.ts";
+import type { Upstream } from "../upstream.ts";
 import { type RoomIdentity, ShardFeed, stepFor } from "./feed.ts";
 import type { ShardRef } from "./placement.ts";
 

@@ -6,25 +6,17 @@
 import { identityLabel } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import type { Env } from "../../env.ts";
-import { GatewayError } from "../../errors.ts";
+import type { GatewayError } from "../../errors.ts";
 import { type Filter, specOf } from "../../filter.ts";
 import { log } from "../../log.ts";
-import type {
-  DisconnectBody,
-  IdempotencyRef,
-  Member,
-  PresenceSnapshot,
-  PublishOutcome,
-  PublishRequest,
-  Revocation,
-} from "../../protocol.ts";
+import type { DisconnectBody, Member, PresenceSnapshot, Revocation } from "../../protocol.ts";
 import { matches, type TokenRef } from "../../tenant/revocations.ts";
 import type { PushResult } from "../../tenant/tenant.ts";
 import { CloseCode, type Exclude, encodeFiltered, encodeRefreshed, encodeWelcome, type Target } from "../../wire.ts";
 import type { AlarmClock } from "../alarm.ts";
-import { Deliverer, type Outgoing } from "../delivery/deliverer.ts";
-import type { Replay } from "../ledger/ledger.ts";
-import { hostObjectName, newConnectionId, type ShardRef } from "../sharding/placement.ts";
+import { BATCH_MAX_BYTES, Deliverer, type Outgoing } from "../delivery/deliverer.ts";
+import { newConnectionId, type ShardRef } from "../sharding/placement.ts";
+import type { Upstream } from "../upstream.ts";
 import { Admissions } from "./admissions.ts";
 import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
@@ -33,37 +25,14 @@ import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
 import { closeQuietly, send } from "./send.ts";
 
-/** Where a socket's messages are numbered and its history kept: this object's ledger, or the coordinator. */
-export interface Upstream {
-  /** The last seq this host's sockets were sent: a new socket's welcome `seq`. */
-  lastSeq(): number;
-  /** What a member resuming from `since` missed, up to `upTo`. */
-  replay(since: number, upTo: number, state: ConnectionState): Replay | Promise<Replay>;
-  /** A client's publish, numbered and delivered by the room. */
-  publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, from: ConnectionState): Promise<PublishOutcome>;
-  /** Presence news for watchers beyond this host (the other shards). */
-  relayPresence(frame: string, from: ConnectionState): void;
-  /** The host holds no socket and no pending connect any more. */
-  emptied(state: ConnectionState): void;
-  /** The last presence watcher here left. */
-  watchersGone(state: ConnectionState): void;
-}
-
-/**
- * A batch frame stays within what workerd itself accepts as one incoming frame (about 1 MiB), so
- * any peer, another Worker included, can read it; one larger message still goes, alone.
- */
-const BATCH_MAX_BYTES = 1_048_576;
-
 export class SocketHost {
   private readonly sockets: SocketRegistry;
-  private readonly admissions = new Admissions();
+  private readonly admissions: Admissions;
   private readonly gate: RevocationGate;
   /** Shared with the client frames' handler, which charges them; forgotten here when a socket departs. */
   private readonly budgets: FrameBudgets;
   private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
-  private readonly config: Config;
   /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
   readonly upstreamOf: (shard: ShardRef | undefined) => Upstream;
 
@@ -75,12 +44,12 @@ export class SocketHost {
     budgets: FrameBudgets,
     upstreamOf: (shard: ShardRef | undefined) => Upstream,
   ) {
-    this.config = config;
     this.alarm = alarm;
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
     this.gate = new RevocationGate(env);
+    this.admissions = new Admissions(config, this.sockets, this.gate);
     this.deliveries = new Deliverer(
       this.sockets,
       { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
@@ -107,38 +76,14 @@ export class SocketHost {
     return this.sockets.countOpen();
   }
 
-  /**
-   * Caps (a shard takes its even share of the room's), then revocations. The caps are checked and
-   * a place reserved before the one await (the tenant, when the cached list's lease has run out),
-   * so concurrent connects cannot overshoot. Returns the place's release, or the refusal.
-   */
-  async admit(member: Member, shard: ShardRef | undefined): Promise<GatewayError | (() => void)> {
-    const caps = {
-      perUser: this.config.maxConnectionsPerUser,
-      perRoom: Math.ceil(this.config.maxConnectionsPerRoom / (shard?.count ?? 1)),
-    };
-    const reserved = this.admissions.reserve(
-      member.id,
-      this.sockets.countOpen(userTag(member.id)),
-      this.sockets.count(),
-      caps,
-    );
-    if (reserved instanceof GatewayError) return reserved;
-    try {
-      if (await this.isRevoked(member, shard, member)) {
-        reserved();
-        return new GatewayError("token_revoked", "token has been revoked");
-      }
-    } catch (err) {
-      reserved();
-      throw err;
-    }
-    return reserved;
+  /** Whether `member` may open a socket here: its place's release, or the refusal (see Admissions). */
+  admit(member: Member, shard: ShardRef | undefined): Promise<GatewayError | (() => void)> {
+    return this.admissions.admit(member, shard);
   }
 
-  /** Asks the tenant (or the cached list) under the name it pushes this object's revocations to. */
-  isRevoked(where: Pick<Member, "tenant" | "room">, shard: ShardRef | undefined, token: TokenRef): Promise<boolean> {
-    return this.gate.isRevoked(where.tenant, hostObjectName(where.tenant, where.room, shard), token);
+  /** Whether a token (a refresh's) is revoked for a socket held here. */
+  isRevoked(state: ConnectionState, token: TokenRef): Promise<boolean> {
+    return this.gate.isRevoked(state, state.shard, token);
   }
 
   /**
@@ -276,7 +221,7 @@ export class SocketHost {
     const upstream = this.upstreamOf(state.shard);
     if (state.presence && !this.watched) upstream.watchersGone(state);
     if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {
-      void this.gate.unregister(state.tenant, hostObjectName(state.tenant, state.room, state.shard));
+      void this.gate.unregister(state, state.shard);
       upstream.emptied(state);
     }
   }

@@ -84,13 +84,7 @@ export class Inbound {
   /** Extends a connection's life with a new token for the same tenant and sub. */
   private async refresh(ws: WebSocket, token: string): Promise<void> {
     const state = stateOf(ws);
-    const next = await refreshedState(
-      this.config,
-      state,
-      token,
-      (t) => this.host.isRevoked(state, state.shard, t),
-      new Date(),
-    );
+    const next = await refreshedState(this.config, state, token, (t) => this.host.isRevoked(state, t), new Date());
     await this.host.refreshed(ws, next);
   }
 

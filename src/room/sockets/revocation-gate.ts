@@ -5,9 +5,10 @@
 // the answer of an older read can never erase it.
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
-import type { Revocation } from "../../protocol.ts";
+import type { Member, Revocation } from "../../protocol.ts";
 import { isRevoked, type TokenRef, tokenRefOf } from "../../tenant/revocations.ts";
 import { REVOCATION_LEASE_MS, type Registration, tenantStub } from "../../tenant/tenant.ts";
+import { hostObjectName, type ShardRef } from "../sharding/placement.ts";
 
 /** The room stops trusting a little before the tenant's record of the lease ends: machines' clocks differ. */
 const LEASE_MARGIN_MS = 1_000;
@@ -47,6 +48,9 @@ class RevocationCache {
   }
 }
 
+/** The room a socket is in. */
+type Where = Pick<Member, "tenant" | "room">;
+
 export class RevocationGate {
   private readonly cache = new RevocationCache();
   /** One stub for the object's life: calls through one stub arrive in order (unregister, then register). */
@@ -57,8 +61,13 @@ export class RevocationGate {
     this.env = env;
   }
 
-  /** `object` is the name the tenant pushes revocations to: the room's, or a shard's. */
-  async isRevoked(tenant: string, object: string, token: TokenRef): Promise<boolean> {
+  /**
+   * Whether `token` is revoked, for a socket of `where` held here (the room's object, or `shard`'s):
+   * the name the tenant pushes revocations to.
+   */
+  async isRevoked(where: Where, shard: ShardRef | undefined, token: TokenRef): Promise<boolean> {
+    const { tenant } = where;
+    const object = hostObjectName(tenant, where.room, shard);
     const sentAt = Date.now();
     if (!this.cache.fresh(sentAt)) {
       let answer: Registration;
@@ -86,9 +95,10 @@ export class RevocationGate {
   }
 
   /** The last socket left: the tenant stops pushing here. */
-  unregister(tenant: string, object: string): Promise<void> {
+  unregister(where: Where, shard: ShardRef | undefined): Promise<void> {
     this.released();
-    return this.stub(tenant)
+    const object = hostObjectName(where.tenant, where.room, shard);
+    return this.stub(where.tenant)
       .unregister(object)
       .catch((err: unknown) => {
         // The tenant's next push or sweep finds the object empty and forgets it then.
