@@ -4,6 +4,8 @@
 // (caps, revocations), joins the room (a shard's first socket attaches the shard) and is accepted.
 import type { Env } from "../env.ts";
 import { errorResponse, GatewayError } from "../errors.ts";
+import { NewerFormatError } from "../format-version.ts";
+import { log } from "../log.ts";
 import { decodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
 import { SUBPROTOCOL } from "../wire.ts";
 import { connectToRoom, placeSocket } from "./client.ts";
@@ -14,10 +16,18 @@ import type { SocketHost } from "./sockets/host.ts";
 /** The parts of the object an upgrade passes through. */
 export type ConnectParts = { env: Env; host: SocketHost; coordinator: Coordinator; shard: Shard };
 
-export async function openSocket(
-  request: Request,
-  { env, host, coordinator, shard: role }: ConnectParts,
-): Promise<Response> {
+export async function openSocket(request: Request, parts: ConnectParts): Promise<Response> {
+  try {
+    return await open(request, parts);
+  } catch (err) {
+    if (!(err instanceof NewerFormatError)) throw err;
+    // A deploy or a rollback in progress: the client retries (500), and the object stays as it was.
+    log("connect_refused", { error: err.message });
+    return errorResponse(new GatewayError("internal", "the gateway is being updated; try again"));
+  }
+}
+
+async function open(request: Request, { env, host, coordinator, shard: role }: ConnectParts): Promise<Response> {
   const connect = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
   const { member, shard } = connect;
   const passOn = (count: number) => {
