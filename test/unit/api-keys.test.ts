@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { apiKeyId, formatApiKey, looksLikeApiKey, sha256Hex } from "../../src/auth/api-key-format.ts";
+import { apiKeyId, formatApiKey, looksLikeApiKey } from "../../src/auth/api-key-format.ts";
 import { verifyApiKey } from "../../src/auth/api-keys.ts";
 import { parseConfig } from "../../src/config.ts";
 import { limitKey } from "../../src/limits/rate-limit.ts";
+import { sha256Hex } from "../../src/sha256.ts";
 
 const KEY = formatApiKey("key1", "s3cretS3cretS3cretS3cret");
 const REVOKED = formatApiKey("old", "s3cretS3cretS3cretS3cret");
