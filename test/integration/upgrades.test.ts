@@ -13,6 +13,7 @@ import {
   freshRoom,
   nextMessage,
   publishHttp,
+  refusal,
   request,
   TestSocket,
   WARM_UP_MS,
@@ -21,13 +22,6 @@ import {
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-/** The message a call was refused with; handled here, so no rejection is left unobserved. */
-const refusal = (call: Promise<unknown>) =>
-  call.then(
-    () => "answered",
-    (err: unknown) => String(err),
-  );
 
 const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 const admin = { "x-api-key": apiKey("adminacme") };

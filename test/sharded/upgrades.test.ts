@@ -9,6 +9,7 @@ import {
   freshRoom,
   nextMessage,
   publishHttp,
+  refusal,
   type TestSocket,
   WARM_UP_MS,
   warmUp,
@@ -17,13 +18,6 @@ import { apiKey, signToken } from "../support/tokens.ts";
 import { coordinatorStub, SHARDS, shardStub, subsOnEveryShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-/** The message a call was refused with; handled here, so no rejection is left unobserved. */
-const refusal = (call: Promise<unknown>) =>
-  call.then(
-    () => "answered",
-    (err: unknown) => String(err),
-  );
 
 const publish = async (room: string) =>
   expect((await publishHttp(room, apiKey("pubacme"), { event: "e", payload: 1 })).status).toBe(202);

@@ -110,3 +110,10 @@ export async function errorOf(res: Response): Promise<{ status: number; code: st
 export function nextMessage(socket: TestSocket, timeoutMs?: number): Promise<Frame> {
   return socket.nextOfType("message", timeoutMs);
 }
+
+/** What an RPC call was refused with (`"answered"` when it was not); no rejection is left unobserved. */
+export const refusal = (call: Promise<unknown>): Promise<string> =>
+  call.then(
+    () => "answered",
+    (err: unknown) => String(err),
+  );

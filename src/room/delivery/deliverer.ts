@@ -129,6 +129,7 @@ export class Deliverer {
     return frames.length > 1 && this.traitsOf(ws).batch ? batchFrames(frames, this.limits) : frames;
   }
 
+  /** Sends a turn's messages: the one place this object's deliveries happen and are counted, per message. */
   private deliverNow(messages: readonly Outgoing[]): number[] {
     const counts = this.currentCounts();
     const recipients = messages.map((m) => this.recipientsOf(m, counts.filtered > 0));

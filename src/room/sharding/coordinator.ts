@@ -54,8 +54,8 @@ export class Coordinator {
   }
 
   /**
-   * A shard took its first socket. It joins the room's layout, or learns the layout it must use
-   * (the room keeps the count it started with until no socket is left anywhere).
+   * A shard took its first socket: the one place a shard joins the room's layout, or learns the
+   * layout it must use (the room keeps the count it started with until no socket is left anywhere).
    */
   attachShard(tenant: string, room: string, shard: ShardRef): AttachAnswer {
     const layout = this.layout.count ?? (this.here.held() > 0 ? 1 : undefined);
@@ -167,6 +167,7 @@ export class Coordinator {
     return { answers, failed: failed.sort((a, b) => a - b) };
   }
 
+  /** The one place a shard leaves the layout (its last socket left, or it was found empty). */
   private drop(index: number): void {
     if (this.layout.remove(index)) this.sent.delete(index);
   }
