@@ -110,6 +110,7 @@ export class SocketRegistry {
   private scan(): Set<WebSocket> {
     const unreadable = new Set<WebSocket>();
     this.unreadable = unreadable;
+    let refusal: NewerFormatError | undefined;
     for (const ws of this.ctx.getWebSockets()) {
       try {
         const stored: Parameters<typeof readAttachment>[0] = ws.deserializeAttachment();
@@ -117,11 +118,12 @@ export class SocketRegistry {
         if (!("v" in stored) || stored.v !== ATTACHMENT_VERSION) attach(ws, state);
       } catch (err) {
         if (!(err instanceof NewerFormatError)) throw err;
+        refusal = err;
         unreadable.add(ws);
-        log("socket_unreadable", { error: err.message });
         closeQuietly(ws, CloseCode.goingAway, "gateway version changed");
       }
     }
+    if (refusal !== undefined) log("sockets_unreadable", { closed: unreadable.size, error: refusal.message });
     return unreadable;
   }
 }
