@@ -1,21 +1,46 @@
-// What a client's frame does: parsed and charged to its budgets, then a ping is answered, a refresh
-// extends the connection's life, a filter frame replaces its filter, and a publish goes to the
-// socket's upstream (this object's ledger, or the coordinator) and is acknowledged. A refusal is
-// an error frame and a strike; an error of ours is an `internal` error frame and no strike.
+// What a client's frame does: parsed (into a validated ClientFrame, or the error frame's code and
+// ref) and charged to its budgets, then a ping is answered, a refresh extends the connection's
+// life, a filter frame replaces its filter, and a publish goes to the socket's upstream (this
+// object's ledger, or the coordinator) and is acknowledged. A refusal is an error frame and a
+// strike; an error of ours is an `internal` error frame and no strike.
 import { identityLabel, senderOf } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import { errorFrame, GatewayError } from "../../errors.ts";
 import { filterOf } from "../../filter.ts";
 import { log } from "../../log.ts";
-import type { ClientFrame } from "../../protocol.ts";
-import { idempotencyRefOf, publishRequestOf } from "../../publish-request.ts";
+import { type ClientFrame, clientFrameSchema, looseRefSchema } from "../../protocol.ts";
+import { ENVELOPE_SLACK_BYTES, idempotencyRefOf, publishRequestOf } from "../../publish-request.ts";
+import { exceedsBytes } from "../../utf8.ts";
 import { CloseCode, encodeAck, PONG_FRAME, type PublishFrame, type Ref } from "../../wire.ts";
 import { stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
-import { parseClientFrame } from "./frame-parser.ts";
 import type { SocketHost } from "./host.ts";
 import { refreshedState } from "./refresh.ts";
 import { send } from "./send.ts";
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: GatewayError; ref?: Ref };
+
+export function parseClientFrame(message: string | ArrayBuffer, maxPayloadBytes: number): ParsedFrame {
+  if (typeof message !== "string")
+    return { ok: false, error: new GatewayError("unsupported", "binary frames are not supported") };
+  if (exceedsBytes(message, maxPayloadBytes + ENVELOPE_SLACK_BYTES))
+    return { ok: false, error: new GatewayError("payload_too_large", `frame exceeds ${maxPayloadBytes} bytes`) };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    return { ok: false, error: new GatewayError("invalid_json", "frame is not valid JSON") };
+  }
+  const parsed = clientFrameSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, frame: parsed.data };
+  const ref = looseRefSchema.safeParse(raw);
+  const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || i.message))];
+  return {
+    ok: false,
+    error: new GatewayError("invalid_message", `invalid frame: ${fields.join(", ")}`),
+    ...(ref.success ? { ref: ref.data.ref } : {}),
+  };
+}
 
 export class Inbound {
   private readonly host: SocketHost;
