@@ -1,69 +1,75 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { testBindings } from "./test/support/secrets.ts";
+import { pinnedBindings } from "./test/support/pinned-env.ts";
 
-export default defineConfig(async () => {
-  // One listed browser origin (overriding wrangler.toml's empty list) for the CORS and origin
-  // tests; it is not the test gateway's own origin, https://gateway.test.
-  const bindings = { ...(await testBindings()), ALLOWED_ORIGINS: "https://app.example" };
-  return {
-    test: {
-      // Structured log lines are asserted where they matter; elsewhere they only bury failures.
-      silent: "passed-only" as const,
-      projects: [
-        {
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              remoteBindings: false,
-              miniflare: { bindings },
+// One listed browser origin (overriding wrangler.toml's empty list) for the CORS and origin tests;
+// it is not the test gateway's own origin, https://gateway.test.
+const ALLOWED_ORIGINS = "https://app.example";
+
+/** A project inside workerd whose every gateway variable is pinned (test/support/pinned-env.ts). */
+const inWorkerd = (bindings: Record<string, string>) =>
+  cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, remoteBindings: false, miniflare: { bindings } });
+
+export default defineConfig(async () => ({
+  test: {
+    // Structured log lines are asserted where they matter; elsewhere they only bury failures.
+    silent: "passed-only" as const,
+    projects: [
+      {
+        test: {
+          // Pure logic: no workerd, so it starts in a moment (`npm run test:fast`).
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        plugins: [inWorkerd(await pinnedBindings({ ALLOWED_ORIGINS }))],
+        test: {
+          name: "workers",
+          include: ["test/integration/**/*.test.ts"],
+          // Generous: CI machines have two cores; waits inside tests have their own shorter bounds.
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // The same gateway with rooms over 4 shards, a per-room cap of 40 (10 per shard) and batch frames of at most 8.
+        plugins: [
+          inWorkerd(
+            await pinnedBindings({
+              ALLOWED_ORIGINS,
+              ROOM_SHARDS: "4",
+              MAX_CONNECTIONS_PER_ROOM: "40",
+              BATCH_MAX_MESSAGES: "8",
             }),
-          ],
-          test: {
-            name: "workers",
-            include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
-            // Generous: CI machines have two cores; waits inside tests have their own shorter bounds.
-            testTimeout: 20_000,
-          },
+          ),
+        ],
+        test: {
+          name: "sharded",
+          include: ["test/sharded/**/*.test.ts", "test/integration/isolation.test.ts"],
+          testTimeout: 20_000,
         },
-        {
-          // The same gateway with rooms over 4 shards, a per-room cap of 40 (10 per shard) and batch frames of at most 8.
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              remoteBindings: false,
-              miniflare: {
-                bindings: { ...bindings, ROOM_SHARDS: "4", MAX_CONNECTIONS_PER_ROOM: "40", BATCH_MAX_MESSAGES: "8" },
-              },
-            }),
-          ],
-          test: {
-            name: "sharded",
-            include: ["test/sharded/**/*.test.ts"],
-            testTimeout: 20_000,
-          },
+      },
+      {
+        test: {
+          // Node-side checks that need neither workerd nor a running gateway.
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
         },
-        {
-          test: {
-            // Node-side checks that need neither workerd nor a running gateway.
-            name: "node",
-            include: ["test/node/**/*.test.ts"],
-            environment: "node",
-            testTimeout: 30_000,
-          },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Each e2e file starts its own `wrangler dev`; two at once would fight for two cores.
+          fileParallelism: false,
         },
-        {
-          test: {
-            name: "e2e",
-            include: ["test/e2e/**/*.test.ts"],
-            environment: "node",
-            testTimeout: 60_000,
-            hookTimeout: 120_000,
-            // Each e2e file starts its own `wrangler dev`; two at once would fight for two cores.
-            fileParallelism: false,
-          },
-        },
-      ],
-    },
-  };
-});
+      },
+    ],
+  },
+}));
