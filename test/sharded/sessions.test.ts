@@ -8,7 +8,7 @@ import {
   type Frame,
   freshRoom,
   nextMessage,
-  publishHttp,
+  publishN,
   request,
   type TestSocket,
   upgrade,
@@ -19,15 +19,6 @@ import { apiKey, signToken } from "../support/tokens.ts";
 import { shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-const publishN = async (room: string, n: number, event = "e") => {
-  const seqs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await publishHttp(room, apiKey("pubacme"), { event, payload: i });
-    seqs.push(((await res.json()) as { seq: number }).seq);
-  }
-  return seqs;
-};
 
 async function messagesUntil(socket: TestSocket, lastSeq: number): Promise<number[]> {
   const seqs: number[] = [];
@@ -47,7 +38,7 @@ describe("resume on a shard", () => {
     // Keep every shard live, so the resuming socket's shard is fed while its replay is fetched.
     for (const sub of subsOnEveryShard("keeper")) await connect(room, await signToken({ sub }));
     await publishN(room, 5);
-    const racing = publishN(room, 20, "race");
+    const racing = publishN(room, 20, { event: "race" });
     const { socket, welcome } = await connect(room, await signToken({ sub: subOnShard(2, "resumer") }), "?since=2");
     await racing;
     expect(welcome.recovered).toBe(true);
