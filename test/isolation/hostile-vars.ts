@@ -1,7 +1,8 @@
 // A `.dev.vars` a developer might well have, made as hostile as it can be while staying valid: each
 // variable the gateway reads set to a value that changes behaviour (tiny limits, an issuer and
 // audience as .dev.vars.example suggests, other keys), plus a canary the run looks for.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { exportJWK, generateKeyPair } from "jose";
 import type { ConfigVarName } from "../../src/config.ts";
 
@@ -37,7 +38,18 @@ export async function hostileVars(): Promise<Record<ConfigVarName, string>> {
 }
 
 /** dotenv text, as wrangler reads it: single quotes keep JSON literally. */
-export const dotenv = (vars: Record<string, string>): string =>
+const dotenv = (vars: Record<string, string>): string =>
   Object.entries(vars)
     .map(([name, value]) => `${name}='${value}'\n`)
     .join("");
+
+/**
+ * Writes the hostile `.dev.vars` to `path` with a fresh canary (`BGW_DEV_VARS_CANARY`) and returns
+ * the canary; the in-workerd isolation test expects it in `BGW_EXPECT_DEV_VARS_CANARY`. Never
+ * overwrites a file: `wx` fails if one is there.
+ */
+export async function writeHostileDevVars(path: string): Promise<string> {
+  const canary = randomUUID();
+  writeFileSync(path, dotenv({ ...(await hostileVars()), BGW_DEV_VARS_CANARY: canary }), { mode: 0o600, flag: "wx" });
+  return canary;
+}

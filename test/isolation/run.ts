@@ -5,21 +5,11 @@
 // and the test that looks for the canary ran and passed in both projects: a run that did not read
 // the file fails that test, so it cannot pass by accident. Extra arguments go to vitest.
 import { execFileSync, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { NODE, REPO_ROOT } from "../e2e/support/wrangler-dev.ts";
-import { dotenv, hostileVars } from "./hostile-vars.ts";
+import { writeHostileDevVars } from "./hostile-vars.ts";
 
 const PROJECTS = ["workers", "sharded"];
 const CANARY_TEST = "sees a local .dev.vars exactly when the isolation run put one there (its canary)";
@@ -60,10 +50,7 @@ function canaryPasses(results: string): number {
 
 const dir = mkdtempSync(join(tmpdir(), "bgw-isolation-"));
 copyWorkingTree(dir);
-const canary = randomUUID();
-writeFileSync(join(dir, ".dev.vars"), dotenv({ ...(await hostileVars()), BGW_DEV_VARS_CANARY: canary }), {
-  mode: 0o600,
-});
+const canary = await writeHostileDevVars(join(dir, ".dev.vars"));
 console.log(`test:isolation: the in-workerd suites in ${dir}, beside a hostile .dev.vars`);
 const results = join(dir, "vitest-results.json");
 const code = await vitest(dir, canary, results);

@@ -15,6 +15,7 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { config } from "../support/limits.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 import { shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
 
@@ -143,9 +144,10 @@ describe("expiry and refresh on a shard", () => {
 });
 
 describe("the room's connection cap", () => {
-  it("gives each shard an even share (40 over 4 shards: 10 each)", async () => {
+  const perShard = config.maxConnectionsPerRoom / config.roomShards;
+  it(`gives each shard an even share (${config.maxConnectionsPerRoom} over ${config.roomShards} shards: ${perShard} each)`, async () => {
     const room = freshRoom();
-    for (let i = 0; i < 10; i++) await connect(room, await signToken({ sub: subOnShard(1, `u${i}`) }));
+    for (let i = 0; i < perShard; i++) await connect(room, await signToken({ sub: subOnShard(1, `u${i}`) }));
     const res = await upgrade(`/v1/rooms/${room}/ws`, {
       authorization: `Bearer ${await signToken({ sub: subOnShard(1, "eleventh") })}`,
     });
