@@ -2,7 +2,6 @@
 // variable and secret the gateway reads is pinned here, so nothing on the developer's machine — a
 // `.dev.vars`, a `.env`, a shell with CLOUDFLARE_INCLUDE_PROCESS_ENV — changes a result: bindings
 // given to the pool override whatever wrangler read beside wrangler.toml.
-import { unstable_readConfig } from "wrangler";
 import { CONFIG_VAR_NAMES } from "../../src/config.ts";
 import { testBindings } from "./secrets.ts";
 
@@ -18,7 +17,19 @@ export type RateLimitRule = { limit: number; period: number };
  * `TEST_RATE_LIMITS` (the `[[ratelimits]]` rules, so tests read limits instead of copying them) and
  * `TEST_EXPECT_DEV_VARS_CANARY` (set by `npm run test:isolation`, see test/isolation/run.ts).
  */
-export async function pinnedBindings(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+export function pinnedBindings(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+  // Once per run and override set: every test file then sees the same keys, and a run that selects
+  // no workerd project (`npm run test:fast`) never pays for wrangler or the key generation.
+  const key = JSON.stringify(overrides);
+  let bindings = built.get(key);
+  if (bindings === undefined) built.set(key, (bindings = build(overrides)));
+  return bindings;
+}
+
+const built = new Map<string, Promise<Record<string, string>>>();
+
+async function build(overrides: Record<string, string>): Promise<Record<string, string>> {
+  const { unstable_readConfig } = await import("wrangler");
   const config = unstable_readConfig({ config: CONFIG_PATH }, { hideWarnings: true });
   const secrets = await testBindings();
   const fromFile = { ...config.vars } as Record<string, unknown>;
