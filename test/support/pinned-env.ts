@@ -21,8 +21,10 @@ export function pinnedBindings(overrides: Record<string, string> = {}): Promise<
   // Once per run and override set: every test file then sees the same keys, and a run that selects
   // no workerd project (`npm run test:fast`) never pays for wrangler or the key generation.
   const key = JSON.stringify(overrides);
-  let bindings = built.get(key);
-  if (bindings === undefined) built.set(key, (bindings = build(overrides)));
+  const known = built.get(key);
+  if (known !== undefined) return known;
+  const bindings = build(overrides);
+  built.set(key, bindings);
   return bindings;
 }
 
