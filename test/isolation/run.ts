@@ -3,7 +3,8 @@
 // temporary directory, writes a hostile `.dev.vars` there (test/isolation/hostile-vars.ts) with a
 // fresh canary, and runs the in-workerd projects in the copy. It passes only if they are all green
 // and the test that looks for the canary ran and passed in both projects: a run that did not read
-// the file fails that test, so it cannot pass by accident. Extra arguments go to vitest.
+// the file fails that test, so it cannot pass by accident. Extra arguments go to vitest (with file
+// filters, the isolation test is added to them).
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { NODE, REPO_ROOT } from "../e2e/support/wrangler-dev.ts";
 import { writeHostileDevVars } from "./hostile-vars.ts";
 
 const PROJECTS = ["workers", "sharded"];
+const ISOLATION_TEST = "test/integration/isolation.test.ts";
 const CANARY_TEST = "sees a local .dev.vars exactly when the isolation run put one there (its canary)";
 
 function copyWorkingTree(to: string): void {
@@ -28,7 +30,10 @@ function copyWorkingTree(to: string): void {
 
 function vitest(cwd: string, canary: string, results: string): Promise<number> {
   const args = [join(cwd, "node_modules", "vitest", "vitest.mjs"), "run", ...PROJECTS.flatMap((p) => ["--project", p])];
-  args.push("--reporter=default", "--reporter=json", `--outputFile.json=${results}`, ...process.argv.slice(2));
+  const extra = process.argv.slice(2);
+  // File filters narrow the run; the canary test must stay in it.
+  if (extra.some((a) => !a.startsWith("-"))) extra.push(ISOLATION_TEST);
+  args.push("--reporter=default", "--reporter=json", `--outputFile.json=${results}`, ...extra);
   const child = spawn(NODE, args, {
     cwd,
     stdio: "inherit",
