@@ -151,6 +151,8 @@ export class ConfigError extends Error {
 
 /** The name of every variable and secret the gateway reads. */
 export type ConfigVarName = keyof z.input<typeof configSchema>;
+/** Every variable and secret the gateway reads, at run time (the tests pin each one). */
+export const CONFIG_VAR_NAMES = Object.keys(configSchema.shape) as ConfigVarName[];
 /** The variables and secrets the gateway reads: a Worker's env, or `.dev.vars` + `[vars]` in scripts. */
 export type ConfigVars = Partial<Record<ConfigVarName, unknown>>;
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../support/wait.ts";
 import { announceSkip, launchChromium, skipBrowser } from "./support/chromium.ts";
 import { freshRoom, publishHttp } from "./support/client.ts";
 import { type Operator, provisionSecrets } from "./support/operator.ts";
@@ -96,7 +97,7 @@ function startExample(args: string[], env: Record<string, string>) {
       while (!pattern.test(out)) {
         if (Date.now() > deadline || child.exitCode !== null)
           throw new Error(`no ${pattern} from ${args.join(" ")} within ${WAIT_MS} ms; it printed:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     },
   };

@@ -12,12 +12,13 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { config, rateLimit } from "../support/limits.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const LIMIT = 65_536; // MAX_PAYLOAD_BYTES in wrangler.toml
-const PUBLISH_LIMIT = 100; // PUBLISH_LIMITER: 100 per 10 s
+const LIMIT = config.maxPayloadBytes;
+const PUBLISH_LIMIT = rateLimit("PUBLISH_LIMITER").limit;
 const FLOOD_MS = 60_000;
 const publisher = () => signToken({ sub: uniqueSub("pub"), scope: "publish" });
 

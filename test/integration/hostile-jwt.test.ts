@@ -5,12 +5,13 @@ import { exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK, type JWTPa
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyUserToken } from "../../src/auth/jwt.ts";
 import { parseConfig } from "../../src/config.ts";
+import { MAX_TOKEN_BYTES } from "../../src/wire.ts";
 import { errorOf, freshRoom, publishHttp, TestSocket, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { claimsFor, forgeToken, nowSeconds, signToken, type TokenOptions, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const MAX_TOKEN_CHARS = 8192;
+const MAX_TOKEN_CHARS = MAX_TOKEN_BYTES;
 const enc = new TextEncoder();
 
 // ---- token makers --------------------------------------------------------------------------------

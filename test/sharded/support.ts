@@ -2,8 +2,9 @@
 // on a given shard, and stubs for a room's objects.
 import { env } from "cloudflare:workers";
 import { roomObjectName, shardObjectName, shardOf } from "../../src/room/sharding/placement.ts";
+import { config } from "../support/limits.ts";
 
-export const SHARDS = 4;
+export const SHARDS = config.roomShards;
 
 /** A fresh sub that lands on `shard`. */
 export function subOnShard(shard: number, prefix = "user", tenant = "acme"): string {

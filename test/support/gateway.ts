@@ -1,7 +1,7 @@
 // Drives the Worker in-process (inside workerd) and reads its sockets with timeouts, never sleeps.
 import { exports } from "cloudflare:workers";
 import { type Frame, FrameQueue } from "./frame-queue.ts";
-import { signToken } from "./tokens.ts";
+import { apiKey, signToken } from "./tokens.ts";
 
 const BASE = "https://gateway.test";
 
@@ -18,6 +18,30 @@ export function publishHttp(room: string, credential: string, body: unknown, hea
     },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/**
+ * Publishes `n` messages over HTTP, payloads 0 … n−1, one after the other (with the `pubacme` API key
+ * unless told), fails unless each is answered 202, and resolves with their seqs.
+ */
+export async function publishN(
+  room: string,
+  n: number,
+  {
+    credential = apiKey("pubacme"),
+    event = "e",
+  }: { credential?: string; event?: string | ((i: number) => string) } = {},
+): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await publishHttp(room, credential, {
+      event: typeof event === "string" ? event : event(i),
+      payload: i,
+    });
+    if (res.status !== 202) throw new Error(`publish ${i} of ${n} answered ${res.status}: ${await res.text()}`);
+    seqs.push(((await res.json()) as { seq: number }).seq);
+  }
+  return seqs;
 }
 
 /** A JSON POST with a Bearer credential and extra headers (an Idempotency-Key, say). */
