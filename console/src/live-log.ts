@@ -1,5 +1,6 @@
 // The live frames list: newest first and bounded, with Pause (new frames wait, counted, and are
 // shown on Resume), Clear, and a filter over each entry's text (event, sender, payload, state).
+import { countText, matchesFilter } from "./live-filter.ts";
 import { copyOnClick, MAX_LOG_ENTRIES, prependBounded } from "./view.ts";
 
 export type LiveLogUi = {
@@ -9,22 +10,6 @@ export type LiveLogUi = {
   filter: HTMLInputElement;
   count: HTMLElement;
 };
-
-/** Every whitespace-separated word of the query appears in the text, ignoring case. */
-export function matchesFilter(text: string, query: string): boolean {
-  const haystack = text.toLowerCase();
-  return query
-    .toLowerCase()
-    .split(/\s+/)
-    .every((word) => haystack.includes(word));
-}
-
-/** The line under the controls: what is held back or hidden, if anything. */
-export function countText(waiting: number | undefined, shown: number, total: number, filtering: boolean): string {
-  const held = waiting === undefined ? "" : `Paused: ${waiting} new frame(s) waiting. `;
-  const hidden = filtering ? `${shown} of ${total} frame(s) match the filter.` : "";
-  return `${held}${hidden}`.trim();
-}
 
 /** An entry's words, without its Copy button's label. */
 function entryText(entry: HTMLElement): string {
