@@ -10,6 +10,7 @@
 // cannot see a refused upgrade's status through `ws`. What is left (open a socket, listen) is small.
 import { queryFilterProblem } from "../filter.ts";
 import {
+  CloseCode,
   type ErrorFrame,
   type Exclude as ExcludeTarget,
   type FilterSpec,
@@ -276,8 +277,15 @@ export class BroadcastClient {
     socket.addEventListener("close", (e) => {
       if (this.isCurrent(generation)) this.onClose(e.code, e.reason);
     });
-    // An 'error' is always followed by 'close', which decides what happens; `ws` needs a listener.
-    socket.addEventListener("error", () => {});
+    // Once open, an 'error' is followed by 'close', which decides what happens. Before that it ends
+    // the attempt: Node's built-in WebSocket (undici) fires no 'close' after a refused upgrade.
+    let opened = false;
+    socket.addEventListener("open", () => {
+      opened = true;
+    });
+    socket.addEventListener("error", () => {
+      if (!opened && this.isCurrent(generation)) this.onClose(CloseCode.abnormal, "");
+    });
     this.setTimer(
       "connect",
       () => this.drop(new ClientError("connect_timeout", "no welcome in time")),

@@ -129,6 +129,25 @@ describe("a refused connect", () => {
     expect(h.states.at(-1)?.error).toMatchObject({ code: "unknown_error", gatewayCode: "brand_new_reason" });
   });
 
+  it("ends an attempt on an 'error' before open, which Node's built-in WebSocket sends without a 'close'", async () => {
+    const h = start({ backoff: { baseMs: 100, maxMs: 100 }, connectTimeoutMs: 10_000 });
+    (await firstSocket()).errorEvent();
+    expect(h.states.at(-1)).toMatchObject({ state: "reconnecting", delayMs: 50 });
+    // The close that browsers send after it belongs to the ended attempt and changes nothing.
+    FakeSocket.all[0]?.serverClose(1006);
+    expect(names(h)).toEqual(["connecting", "reconnecting"]);
+    await nextSocket();
+  });
+
+  it("waits for the close after an 'error' on an open socket: the close code decides", async () => {
+    const h = start();
+    const socket = await connected(h);
+    socket.errorEvent("boom");
+    expect(h.client.state).toBe("connected");
+    socket.serverClose(4003, "disconnected");
+    expect(h.states.at(-1)).toMatchObject({ state: "failed", error: { code: "disconnected" } });
+  });
+
   it("treats an error frame after the welcome as an error, not a refusal", async () => {
     const h = start();
     const socket = await connected(h);
