@@ -193,7 +193,9 @@ export class ConsoleSession {
     if (s.state !== "failed" || problem.fix === "none") return;
     const field = problem.fix === "token" ? ui.token : ui.room;
     field.setAttribute("aria-invalid", "true");
+    // Selected, so that a paste replaces the refused value.
     field.focus();
+    field.select();
   }
 
   private publish(e: SubmitEvent): void {

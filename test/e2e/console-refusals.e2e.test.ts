@@ -2,13 +2,11 @@
 // read the HTTP status of a refused upgrade, so the gateway accepts a `broadcast.v1` upgrade it
 // refuses, sends one `error` frame and closes with 4000 + the status (PROTOCOL.md). The console
 // then stops after one attempt and says what to do. Screenshots land in test-results/.
-import { randomUUID } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { secretKey, signToken } from "../../scripts/lib/signing-key.ts";
-import { buildClaims } from "../../scripts/lib/token-claims.ts";
 import { announceSkip, launchChromium, outputPath, SKIP_REASON, skipBrowser } from "./support/chromium.ts";
 import { freshRoom } from "./support/client.ts";
+import { expiredToken } from "./support/expired-token.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 
 announceSkip("console refusals e2e");
@@ -21,24 +19,6 @@ let browser: Browser | undefined;
 function gateway(): Gateway {
   if (gw === undefined) throw new Error("the gateway did not start");
   return gw;
-}
-
-/** A token signed with the gateway's secret that expired an hour ago. */
-async function expiredToken(sub: string): Promise<string> {
-  const hourAgo = Math.floor(Date.now() / 1000) - 3600;
-  const claims = buildClaims(
-    {
-      tenant: "acme",
-      sub,
-      scopes: ["subscribe"],
-      ttlSeconds: 600,
-      jti: randomUUID(),
-      issuer: undefined,
-      audience: undefined,
-    },
-    hourAgo,
-  );
-  return signToken(claims, secretKey(gateway().op.jwtSecret, "the test"));
 }
 
 /** Opens the console with this token and room at phone size, counting the WebSocket attempts it makes. */
@@ -66,7 +46,7 @@ describe.skipIf(skipBrowser)(`a refused connect in the console${skipBrowser ? ` 
 
   it("shows why an expired token is refused after one attempt, and connects once a new token is pasted", async () => {
     const room = freshRoom();
-    const { page, attempts } = await openConsole(await expiredToken("expired-user"), room);
+    const { page, attempts } = await openConsole(await expiredToken(gateway().op, "acme", "expired-user"), room);
     await waitState(page, "failed: token_expired");
     expect(await page.locator("#problem").textContent()).toBe("Token expired — paste a new token.");
     // The form is back, with the token marked and focused, ready for a new one.
@@ -79,7 +59,7 @@ describe.skipIf(skipBrowser)(`a refused connect in the console${skipBrowser ? ` 
 
     const fresh = await gateway().op.token({ tenant: "acme", sub: "expired-user", scope: "subscribe" });
     await page.locator("#token").fill(fresh);
-    await page.getByRole("button", { name: "Connect" }).click();
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
     await waitState(page, "connected");
     expect(await page.locator("#problem").isHidden()).toBe(true);
     expect(await page.locator("#token").getAttribute("aria-invalid")).toBeNull();
