@@ -15,45 +15,40 @@ const token =
   () => ({ text, fix: "token" });
 const badToken = (why: string): Explain =>
   token(`The gateway does not accept this token (${why}) — paste a new token.`);
+/** The gateway's own message says what is wrong with the token. */
+const tokenAsGatewaySays =
+  (then: string): Explain =>
+  (f) => ({ text: `The gateway does not accept this token: ${f.message} — ${then}`, fix: "token" });
+/** Nothing on this page can fix it: it is the gateway's configuration, an operator, or a wait. */
+const note =
+  (text: string | ((f: Failure, w: Where) => string)): Explain =>
+  (f, w) => ({ text: typeof text === "string" ? text : text(f, w), fix: "none" });
 
 const EXPLAIN: Partial<Record<ClientErrorCode, Explain>> = {
   token_expired: token("Token expired — paste a new token."),
   token_revoked: token("This token was revoked — paste a new token."),
-  token_not_yet_valid: badToken("it is not valid yet: check the clock of the machine that signed it"),
   missing_token: token("No token was sent — paste a token."),
-  invalid_token: (f) => ({
-    text: `The gateway does not accept this token: ${f.message} — paste a user JWT.`,
-    fix: "token",
-  }),
+  token_not_yet_valid: badToken("it is not valid yet: check the clock of the machine that signed it"),
   invalid_signature: badToken("its signature does not match this gateway's JWT_SECRET or keys"),
   invalid_algorithm: badToken("its signing algorithm is not accepted"),
   unknown_key: badToken("it names a signing key (kid) this gateway does not know"),
-  invalid_claims: (f) => ({
-    text: `The gateway does not accept this token: ${f.message} — paste a new token.`,
-    fix: "token",
-  }),
   unauthorized: badToken("refused without a reason"),
-  forbidden_origin: (_f, w) => ({
-    text: `This origin (${w.origin}) is not allowed: add it to ALLOWED_ORIGINS in the gateway's configuration.`,
-    fix: "none",
-  }),
+  invalid_token: tokenAsGatewaySays("paste a user JWT."),
+  invalid_claims: tokenAsGatewaySays("paste a new token."),
   forbidden: (_f, w) => ({
     text: `This token may not subscribe to room "${w.room}" (its scope or rooms claim does not allow it) — use another token or room.`,
     fix: "token",
   }),
   invalid_room: () => ({ text: "This room name is not valid: 1–128 of A–Z a–z 0–9 _ . : -", fix: "room" }),
-  disconnected: () => ({
-    text: "An operator disconnected this connection. Reconnect when you are ready.",
-    fix: "none",
-  }),
-  tenant_suspended: () => ({ text: "This tenant is suspended: the gateway refuses its connections.", fix: "none" }),
-  policy_violation: () => ({ text: "The gateway closed the connection after repeated invalid frames.", fix: "none" }),
-  rate_limited: () => ({ text: "Too many connection attempts — waiting before the next one.", fix: "none" }),
-  too_many_connections: (f) => ({
-    text: `The room or user is full (${f.message}) — waiting before retrying.`,
-    fix: "none",
-  }),
-  upgrade_required: () => ({ text: "The gateway did not see a WebSocket upgrade (a proxy in between?).", fix: "none" }),
+  forbidden_origin: note(
+    (_f, w) => `This origin (${w.origin}) is not allowed: add it to ALLOWED_ORIGINS in the gateway's configuration.`,
+  ),
+  disconnected: note("An operator disconnected this connection. Reconnect when you are ready."),
+  tenant_suspended: note("This tenant is suspended: the gateway refuses its connections."),
+  policy_violation: note("The gateway closed the connection after repeated invalid frames."),
+  rate_limited: note("Too many connection attempts — waiting before the next one."),
+  too_many_connections: note((f) => `The room or user is full (${f.message}) — waiting before retrying.`),
+  upgrade_required: note("The gateway did not see a WebSocket upgrade (a proxy in between?)."),
 };
 
 /** The plain-words reason for a failure (or a refused attempt that will be retried). */

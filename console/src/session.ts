@@ -1,23 +1,19 @@
 // One connection of the console: an SDK client for one room and token, wired to the page. A new
 // Connect disposes of the old session and starts another.
-import { BroadcastClient, type ClientState, type StateChange } from "../../src/client/index.ts";
+import { BroadcastClient, type StateChange } from "../../src/client/index.ts";
 import { ApiError, nextSince, RoomApi } from "./api.ts";
 import { type Droppable, droppableWebSocket } from "./droppable.ts";
 import type { LiveLog } from "./live-log.ts";
-import { explain } from "./reasons.ts";
+import type { Where } from "./reasons.ts";
 import { tokenFacts } from "./scopes.ts";
+import { ACTIVE, type StatusUi, showState } from "./status.ts";
 import { h, messageEntry, noteEntry, showResult } from "./view.ts";
 
 const HISTORY_PAGE_SIZE = 50;
 /** Presence frames come in bursts (a page of tabs opening): one snapshot per burst is enough. */
 const PRESENCE_REFRESH_DELAY_MS = 250;
 
-export type Ui = {
-  state: HTMLElement;
-  problem: HTMLElement;
-  connectSection: HTMLElement;
-  token: HTMLTextAreaElement;
-  room: HTMLInputElement;
+export type Ui = StatusUi & {
   session: HTMLElement;
   sessionRoom: HTMLElement;
   user: HTMLElement;
@@ -42,15 +38,7 @@ export type Ui = {
   history: HTMLOListElement;
 };
 
-export type Target = { origin: string; room: string; token: string };
-
-const ACTIVE: readonly ClientState[] = ["connecting", "connected", "reconnecting"];
-
-function stateText(s: StateChange): string {
-  if (s.state === "reconnecting") return `reconnecting in ${s.delayMs ?? 0} ms (attempt ${s.attempt ?? 1})`;
-  if (s.state === "failed") return `failed: ${s.error?.code ?? "unknown"}`;
-  return s.state;
-}
+export type Target = Where & { token: string };
 
 export class ConsoleSession {
   private readonly client: BroadcastClient;
@@ -171,31 +159,10 @@ export class ConsoleSession {
   }
 
   private onState(s: StateChange): void {
-    const text = stateText(s);
-    const active = ACTIVE.includes(s.state);
-    this.ui.state.textContent = text;
-    this.ui.toggle.textContent = active ? "Disconnect" : "Reconnect";
+    const text = showState(this.ui, s, this.target);
+    this.ui.toggle.textContent = ACTIVE.includes(s.state) ? "Disconnect" : "Reconnect";
     this.ui.drop.disabled = s.state !== "connected";
-    // While a connection is wanted the form only takes room; it comes back to take a new token or room.
-    this.ui.connectSection.hidden = active;
-    this.showProblem(s);
     this.log(noteEntry("state", "state", text, { state: s.state }));
-  }
-
-  /** Says why the client failed or waits, until it connects or is closed; points at the field to fix. */
-  private showProblem(s: StateChange): void {
-    const ui = this.ui;
-    if (s.state === "connected" || s.state === "closed") ui.problem.hidden = true;
-    if (s.error === undefined || (s.state !== "failed" && s.state !== "reconnecting")) return;
-    const problem = explain(s.error, this.target);
-    ui.problem.textContent = problem.text;
-    ui.problem.hidden = false;
-    if (s.state !== "failed" || problem.fix === "none") return;
-    const field = problem.fix === "token" ? ui.token : ui.room;
-    field.setAttribute("aria-invalid", "true");
-    // Selected, so that a paste replaces the refused value.
-    field.focus();
-    field.select();
   }
 
   private publish(e: SubmitEvent): void {
