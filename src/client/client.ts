@@ -3,7 +3,7 @@
 // and every state change made by `setState`.
 //
 // Why not partysocket: its reconnect loop restarts on every close unless `close()` is called, so
-// terminal codes (4002/4003, 4001 after a failed refresh, HTTP 401/403) would race its own retry;
+// terminal codes (4002/4003, a refused connect's 44xx, 4001 without a new token) would race its own retry;
 // its delay grows geometrically from one random minimum per page, not with full jitter per attempt;
 // its send buffer drops overflow silently and replays raw frames on `open`, before `welcome`, where
 // a publish needs a ref, an ack and a clear rejection; and it takes the global WebSocket, so Node

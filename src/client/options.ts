@@ -35,7 +35,7 @@ export type ClientOptions = {
   tags?: Record<string, string[]>;
   /** Resume from this seq on the first connect (e.g. one saved by the app); later connects use the last seen seq. */
   since?: number;
-  /** A WebSocket class, e.g. `WebSocket` from `ws` in Node (needed for the header carrier and for 401/403 detection). */
+  /** A WebSocket class, e.g. `WebSocket` from `ws` in Node (needed for the header carrier; it also reads a proxy's HTTP refusal). */
   WebSocket?: WebSocketConstructorLike;
   backoff?: Partial<BackoffOptions>;
   /** A connection that lasted this long resets the backoff. Default 5 s. */

@@ -1,6 +1,6 @@
 // The socket seen through the narrowest interface both the browser's WebSocket and Node's `ws`
 // satisfy, the URL and subprotocols of a connect, and the one Node-only extra: `ws` can show a
-// failed upgrade's HTTP status, which browsers hide behind close 1006.
+// failed upgrade's HTTP status (a proxy's, or an older gateway's), which browsers hide behind close 1006.
 import { filterQuery } from "../filter.ts";
 import { BEARER_SUBPROTOCOL_PREFIX, type FilterSpec, SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 import type { Refusal } from "./codes.ts";
