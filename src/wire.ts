@@ -171,7 +171,8 @@ export type BatchFrame = { type: "batch"; messages: MessageFrame[] };
 /** The socket's filter now in force, normalized; empty lists mean no constraint. */
 export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]> };
 export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
-export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref };
+/** `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After. */
+export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref; retryAfter?: number };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
 export type PresenceFrame = { type: "presence"; action: "join" | "leave"; user: string; connectionId: string };
 export type PongFrame = { type: "pong" };
