@@ -48,7 +48,7 @@ app.use("*", apiCors);
 app.use("*", authFailIpLimit);
 
 app.get("/health", (c) => c.json({ ok: true }));
-app.get("/v1/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
+app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
 
 // No middleware on these routes may touch response headers: a 101's headers are immutable.
 const connect = [

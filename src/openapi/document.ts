@@ -117,6 +117,9 @@ function build(): Json {
         "The WebSocket protocol (frames, close codes, resume) is in PROTOCOL.md.",
       license: { name: "MIT", identifier: "MIT" },
     },
+    // Relative: resolved against wherever the document was fetched from. Never built from the
+    // request's Host header, which a client (or a cache in front) controls.
+    servers: [{ url: "/" }],
     tags: [
       { name: "rooms", description: "Sockets, publishing, history and presence of one room" },
       { name: "admin", description: "Operator calls with an admin API key" },
@@ -145,8 +148,7 @@ function build(): Json {
 
 let cached: Json | undefined;
 
-/** The document, with `servers` naming the origin it was fetched from. */
-export function openApiDocument(origin?: string): Json {
+export function openApiDocument(): Json {
   cached ??= build();
-  return origin === undefined ? cached : { ...cached, servers: [{ url: origin }] };
+  return cached;
 }
