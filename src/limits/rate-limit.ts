@@ -64,14 +64,21 @@ export async function connectIpBrake(c: Context<AppEnv>): Promise<void> {
 }
 
 /**
- * Every refused credential (401, wherever it was decided: the Worker, or a room that found the
- * token revoked) counts against its client IP; past the limit the answer becomes 429. Valid
- * credentials draw nothing, so a shared address is only slowed by its own failures.
+ * Refusals that count against a client IP: every refused credential (401, wherever it was decided:
+ * the Worker, or a room that found the token revoked), and every malformed upgrade (400), which
+ * costs the Worker its parsing before any identity can be limited.
+ */
+const countsAsFailure = (c: Context<AppEnv>): boolean =>
+  c.res.status === 401 || (c.res.status === 400 && c.req.header("upgrade")?.toLowerCase() === "websocket");
+
+/**
+ * Every failure (see `countsAsFailure`) counts against its client IP; past the limit the answer
+ * becomes 429. Valid requests draw nothing, so a shared address is only slowed by its own failures.
  */
 export const authFailIpLimit = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const ip = clientIp(c.req.raw.headers);
-  if (ip === undefined || c.res.status !== 401) return;
+  if (ip === undefined || !countsAsFailure(c)) return;
   const { success } = await c.env.AUTH_FAIL_IP_LIMITER.limit({ key: `auth-fail:${ip}` });
   if (success) return;
   const error = limited("failed authentication");

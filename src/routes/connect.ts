@@ -5,7 +5,6 @@ import { subprotocolValue, upgradeCarriers } from "../auth/credentials.ts";
 import { hasScope } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
 import { errorFromResponse, GatewayError } from "../errors.ts";
-import type { Filter } from "../filter.ts";
 import { connectQuerySchema, encodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
 import { memberOf } from "../room/connection.ts";
 import { hostObjectName, shardOf } from "../room/shards.ts";
@@ -13,7 +12,7 @@ import { roomStubByName } from "../room/stub.ts";
 import { SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
 import { filterOfQuery } from "./validate.ts";
 
-/** What a client's upgrade asks for, read once before any token work. */
+/** What a client's upgrade asks for, read once before any token work: only what costs nothing to read. */
 export type UpgradeRequest = {
   token: string | undefined;
   /** The client offered `broadcast.v1`, so the answer names it. */
@@ -21,12 +20,11 @@ export type UpgradeRequest = {
   since?: number | undefined;
   presence: boolean;
   batch: boolean;
-  filter: Filter | undefined;
 };
 
 /**
- * `?since=` (or `since.<seq>` in the subprotocol list, the browser's carrier), `?presence=`,
- * `?batch=`, and the filter (`?events=`, `?tags=`).
+ * `?since=` (or `since.<seq>` in the subprotocol list, the browser's carrier), `?presence=` and
+ * `?batch=`: fixed-size values. The filter waits for `forwardUpgrade`, after the token and the limiters.
  */
 export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
@@ -40,19 +38,18 @@ export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
   });
   if (!parsed.success)
     throw new GatewayError("invalid_query", "since must be a sequence number; presence and batch 1 or 0");
-  const filter = filterOfQuery(query);
-  c.set("upgrade", { token, subprotocol: offered.includes(SUBPROTOCOL), ...parsed.data, filter });
+  c.set("upgrade", { token, subprotocol: offered.includes(SUBPROTOCOL), ...parsed.data });
   await next();
 });
 
 export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   const p = c.get("principal");
-  const { presence, batch, filter, since, subprotocol } = c.get("upgrade");
+  const { presence, batch, since, subprotocol } = c.get("upgrade");
   if (p.kind !== "user") throw new GatewayError("forbidden", "sockets are for user tokens");
   // Presence frames carry every member's user and connection ids, like GET …/presence.
   if (presence && !hasScope(p, "presence"))
     throw new GatewayError("forbidden", 'presence frames need scope "presence"');
-  const member = memberOf(p, c.get("room"), { presence, batch, filter });
+  const member = memberOf(p, c.get("room"), { presence, batch, filter: filterOfQuery(c.req.query()) });
   // A sharded room: one user's sockets all land on one shard.
   const count = c.get("config").roomShards;
   const shard = count === 1 ? undefined : { index: shardOf(p.tenant, p.id, count), count };

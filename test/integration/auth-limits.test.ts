@@ -74,6 +74,26 @@ describe("failed authentications per IP", () => {
     },
     FLOOD_MS,
   );
+
+  it(
+    "count an upgrade refused with 400 like a 401",
+    async () => {
+      const ip = randomIp();
+      // A fresh identity each time, so only the per-IP failure limit can answer 429.
+      const { before, limited } = await untilLimited(AUTH_FAIL_LIMIT, async () =>
+        request(`/v1/rooms/${freshRoom()}/ws?tags=NOT-A-TAG`, {
+          headers: {
+            upgrade: "websocket",
+            authorization: `Bearer ${await signToken({ sub: uniqueSub("bad-filter") })}`,
+            "cf-connecting-ip": ip,
+          },
+        }),
+      );
+      expect(new Set(before)).toEqual(new Set([400]));
+      expect(limited).toMatchObject({ status: 429, code: "rate_limited" });
+    },
+    FLOOD_MS,
+  );
 });
 
 describe("limiters come before Durable Objects", () => {

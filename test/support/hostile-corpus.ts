@@ -599,6 +599,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   invalid_body: 400,
   invalid_room: 400,
   invalid_query: 400,
+  invalid_filter: 400,
   not_found: 404,
   payload_too_large: 413,
 };
@@ -862,6 +863,27 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
     upgrade: true,
     contentType: null,
   });
+  // Filters that cost per entry: refused by their count once the 17th entry is seen, whatever follows.
+  const sixteenPairs = Array.from({ length: 16 }, (_, i) => `k:v${i}`).join(",");
+  // biome-ignore format: a table of hostile values reads better packed
+  const badFilters = [
+    `tags=${"a:b,".repeat(16_000)}a:b`, `tags=${sixteenPairs},NOT-A-PAIR`, `tags=${sixteenPairs},BAD%20KEY:v`,
+    `events=${"e,".repeat(16_000)}e`, `events=${"e,".repeat(16)}%07`, `tags=${",".repeat(20_000)}`,
+    `tags=${"k:".repeat(20_000)}`, `tags=a:${"v".repeat(60_000)}`, `events=${"x".repeat(60_000)}`,
+  ];
+  for (const query of badFilters) {
+    error("query", `connect ${query.slice(0, 40)}`, undefined, "invalid_filter", {
+      method: "GET",
+      path: `/v1/rooms/{room}/ws?${query}`,
+      upgrade: true,
+      contentType: null,
+    });
+    error("query", `history ${query.slice(0, 40)}`, undefined, "invalid_filter", {
+      method: "GET",
+      path: `${MESSAGES}?${query}`,
+      contentType: null,
+    });
+  }
   return cases;
 }
 

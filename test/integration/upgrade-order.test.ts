@@ -1,0 +1,31 @@
+// What an upgrade's query costs a client who has not proven anything: nothing. The filter
+// (`?events=`, `?tags=`) is read only after the token is verified and the connect limiters passed.
+import { beforeAll, describe, expect, it } from "vitest";
+import { errorOf, freshRoom, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { signToken, uniqueSub } from "../support/tokens.ts";
+
+beforeAll(warmUp, WARM_UP_MS);
+
+/** CONNECT_LIMITER in wrangler.toml: connects per identity per 10 s. */
+const CONNECT_LIMIT = 30;
+const BAD_FILTER = `?tags=${"a:b,".repeat(2_000)}a:b`;
+
+describe("an upgrade's filter", () => {
+  it("is not read before the token: without one the answer is 401 missing_token", async () => {
+    const res = await upgrade(`/v1/rooms/${freshRoom()}/ws${BAD_FILTER}`);
+    expect(await errorOf(res)).toMatchObject({ status: 401, code: "missing_token" });
+  });
+
+  it("is not read before the identity's connect limiter: a flood of bad filters ends in 429", async () => {
+    const token = await signToken({ sub: uniqueSub("filter-flood") });
+    const statuses: number[] = [];
+    for (let i = 0; i <= CONNECT_LIMIT; i++) {
+      const res = await upgrade(`/v1/rooms/${freshRoom()}/ws${BAD_FILTER}`, { authorization: `Bearer ${token}` });
+      const { status, code } = await errorOf(res);
+      statuses.push(status);
+      if (i < CONNECT_LIMIT) expect({ status, code }).toEqual({ status: 400, code: "invalid_filter" });
+      else expect({ status, code }).toEqual({ status: 429, code: "rate_limited" });
+    }
+    expect(statuses).toHaveLength(CONNECT_LIMIT + 1);
+  });
+});
