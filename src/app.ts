@@ -5,7 +5,14 @@ import { hasScope, type Principal } from "./auth/principal.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
-import { authFailIpLimit, connectIpBrake, type LimiterName, rateLimit, takeMore } from "./limits/rate-limit.ts";
+import {
+  authFailIpLimit,
+  connectIpBrake,
+  type LimiterName,
+  rateLimit,
+  refuseFailingIp,
+  takeMore,
+} from "./limits/rate-limit.ts";
 import { log, loggedPath } from "./log.ts";
 import { openApiDocument } from "./openapi/document.ts";
 import {
@@ -53,6 +60,7 @@ app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
 // No middleware on these routes may touch response headers: a 101's headers are immutable.
 const connect = [
   action("connect"),
+  refuseFailingIp,
   requireAllowedOrigin,
   readUpgrade,
   requireUser("subscribe", connectIpBrake),
@@ -67,7 +75,7 @@ app.get("/ws", roomFromPath(DEFAULT_ROOM), ...connect);
  * tenant's revocation check: no request reaches a Durable Object before its limiter.
  */
 const credential = (name: Action, rule: ScopeRule, limiter: LimiterName) =>
-  [action(name), requireCredential(rule), rateLimit(limiter), rejectRevoked] as const;
+  [action(name), refuseFailingIp, requireCredential(rule), rateLimit(limiter), rejectRevoked] as const;
 
 /** A user sees what they could have received; an admin key the whole room; other keys broadcasts only. */
 function viewerOf(p: Principal): Viewer {

@@ -59,6 +59,26 @@ describe("failed authentications per IP", () => {
   );
 
   it(
+    "refuse an address over its limit before any token work, so even a valid token from it waits",
+    async () => {
+      const ip = randomIp();
+      const { limited } = await untilLimited(AUTH_FAIL_LIMIT, () => publishFrom(ip, "not-a-token"));
+      expect(limited).toMatchObject({ status: 429, code: "rate_limited" });
+      const valid = await signToken({ sub: uniqueSub("shared-address"), scope: "publish" });
+      const refused = await errorOf(await publishFrom(ip, valid));
+      expect(refused).toMatchObject({ status: 429, code: "rate_limited" });
+      expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+      const socket = await request(`/v1/rooms/${freshRoom()}/ws`, {
+        headers: { upgrade: "websocket", authorization: `Bearer ${valid}`, "cf-connecting-ip": ip },
+      });
+      expect(await errorOf(socket)).toMatchObject({ status: 429, code: "rate_limited" });
+      // Other addresses are served as before.
+      expect((await publishFrom(randomIp(), valid)).status).toBe(202);
+    },
+    FLOOD_MS,
+  );
+
+  it(
     "count bad API keys and refused upgrades alike",
     async () => {
       const ip = randomIp();
