@@ -33,6 +33,7 @@ import {
   batchErrorDetails,
   idempotencyKeyOf,
   limitBatchBody,
+  limitBatchToCount,
   limitBody,
   publishBatch,
   publishOne,
@@ -107,6 +108,7 @@ app.post(
   async (c) => {
     const key = idempotencyKeyOf(c.req.raw.headers);
     const { messages } = c.req.valid("json");
+    await limitBatchToCount(c, messages.length);
     // The publisher's limiter took one unit for the request; the batch counts as one per message.
     await takeMore(c, "PUBLISH_LIMITER", messages.length - 1);
     const config = c.get("config");

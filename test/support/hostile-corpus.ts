@@ -739,6 +739,34 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
   invalid("huge", "event of 10,000 characters", [["event", q("e".repeat(10_000))]]);
   invalid("huge", "unknown field of 60,000 characters", [["junk", q("j".repeat(60_000))]]);
 
+  // A batch takes what its own messages may take, and each element what the single route would.
+  const BATCH = `${MESSAGES}/batch`;
+  const longTo = q({ users: Array.from({ length: 1000 }, (_, i) => `${i}`.padStart(150, "u")) });
+  const element = publish(BASE_EVENT, BASE_PAYLOAD);
+  const batchOf = (...elements: string[]) => `{"messages":[${elements.join(",")}]}`;
+  const batchCases: [string, string, boolean?][] = [
+    ["a one-message batch padded to 200 kB", `${batchOf(element)}${" ".repeat(200_000)}`],
+    [
+      "a two-message batch padded past two messages' worth",
+      `${batchOf(element, element)}${" ".repeat(2 * MAX_FRAME_BYTES)}`,
+    ],
+    [
+      "a one-message batch whose to list the single route would cut off",
+      batchOf(publishText([["to", longTo]], undefined, false)),
+    ],
+    [
+      "a to list over the limit beside small elements",
+      batchOf(element, publishText([["to", longTo]], undefined, false), element),
+    ],
+    [
+      "a batch body over 100 messages' worth, streamed",
+      `{"messages":[${element}${" ".repeat(100 * MAX_FRAME_BYTES)}]}`,
+      true,
+    ],
+  ];
+  for (const [name, body, stream] of batchCases)
+    error("huge", name, body, "payload_too_large", { path: BATCH, stream: stream === true });
+
   for (const event of [...BAD_EVENTS, undefined])
     invalid("wrong-type", `event ${event ?? "missing"}`, [["event", event]]);
   invalid("wrong-type", "payload missing", [["payload", undefined]]);
