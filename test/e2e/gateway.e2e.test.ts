@@ -254,6 +254,17 @@ describe("client publish over the WebSocket", () => {
     expect(await alice.socket.nextOfType("ack")).toMatchObject({ ref: 7, seq: 1, delivered: 1 });
   });
 
+  // The runtime hands a hibernatable socket frames of up to 32 MiB (a larger one closes it with
+  // 1009): the room's own limit is what refuses them (SECURITY.md, "WebSocket frame size").
+  it("lets a 2 MB frame reach the room, which refuses it by its own limit and keeps the socket", async () => {
+    const room = freshRoom();
+    const alice = await join(room, tokens.alice);
+    alice.socket.send(`{"type":"publish","event":"big","ref":1,"payload":"${"x".repeat(2_000_000)}"}`);
+    expect(await alice.socket.nextOfType("error")).toMatchObject({ code: "payload_too_large" });
+    alice.socket.send({ type: "publish", event: "after-big", payload: 1, ref: 2 });
+    expect(await alice.socket.nextOfType("ack")).toMatchObject({ ref: 2, seq: 1 });
+  });
+
   it("refuses a publish from a subscribe-only token with forbidden and delivers nothing", async () => {
     const room = freshRoom();
     const viewer = await join(room, tokens.viewer);
