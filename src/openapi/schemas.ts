@@ -80,6 +80,3 @@ export const errorBodySchema = z.object({
     details: z.unknown().optional().meta({ description: "validation errors: zod's flattened issues" }),
   }),
 });
-
-/** Path parameter text, shared by every `{room}` route. */
-export const ROOM_DESCRIPTION = "1-128 characters of [A-Za-z0-9_.:-]; the alias routes use room `default`";

@@ -1,5 +1,6 @@
 // WebSocket upgrade: the Worker reads the request once, verifies and limits; the room object
 // accepts the socket.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { subprotocolValue, upgradeCarriers } from "../auth/credentials.ts";
 import { hasScope } from "../auth/principal.ts";
@@ -42,7 +43,8 @@ export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
+/** Hands a verified, limited upgrade to the object that will hold the socket. */
+export async function forwardUpgrade(c: Context<AppEnv>): Promise<Response> {
   const p = c.get("principal");
   const { presence, batch, since, subprotocol } = c.get("upgrade");
   if (p.kind !== "user") throw new GatewayError("forbidden", "sockets are for user tokens");
@@ -61,4 +63,4 @@ export const forwardUpgrade = createMiddleware<AppEnv>(async (c) => {
   // The room's refusals (caps, revocation) are thrown like the Worker's own, so they are logged with their code.
   if (res.status !== 101) throw await errorFromResponse(res);
   return res;
-});
+}
