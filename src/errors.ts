@@ -28,6 +28,7 @@ const STATUS = {
   invalid_message: 400,
   unsupported: 400,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   idempotency_key_reused: 422,
   upgrade_required: 426,
   rate_limited: 429,

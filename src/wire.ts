@@ -110,6 +110,7 @@ export const ERROR_CODES = [
   "invalid_message",
   "unsupported",
   "payload_too_large",
+  "unsupported_media_type",
   "idempotency_key_reused",
   "upgrade_required",
   "rate_limited",

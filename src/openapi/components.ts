@@ -8,6 +8,7 @@ import {
   errorBodySchema,
   healthSchema,
   historyPageSchema,
+  indexSchema,
   messageFrameSchema,
   presenceSnapshotSchema,
   publishResultSchema,
@@ -21,6 +22,7 @@ export const DisconnectBody = component("DisconnectBody", disconnectBodySchema);
 export const RevocationBody = component("RevocationBody", revocationBodySchema);
 
 export const Health = component("Health", healthSchema);
+export const Index = component("Index", indexSchema);
 export const PublishResult = component("PublishResult", publishResultSchema);
 export const BatchResult = component("BatchResult", batchResultSchema);
 export const HistoryPage = component("HistoryPage", historyPageSchema);

@@ -27,7 +27,9 @@ function errorsOf(route: Route): ErrorCode[] {
   const codes: (ErrorCode | undefined)[] = [
     ...params,
     ...route.access.errors,
-    ...(route.body === undefined ? [] : (["invalid_json", "invalid_body", "payload_too_large"] as const)),
+    ...(route.body === undefined
+      ? []
+      : (["unsupported_media_type", "invalid_json", "invalid_body", "payload_too_large"] as const)),
     ...(route.query === undefined ? [] : (["invalid_query"] as const)),
     ...route.errors,
   ];
@@ -74,11 +76,11 @@ function parameters(route: Route): Json[] {
 
 function responses(route: Route): Json {
   const s = route.success;
+  const content: Json = s.body === undefined ? {} : json(s.body, s.example);
+  if (s.html !== undefined) content["text/html"] = { schema: { type: "string", description: s.html } };
   const out: Json = {
     [s.status]:
-      s.body === undefined
-        ? { description: s.description }
-        : { description: s.description, content: json(s.body, s.example) },
+      Object.keys(content).length === 0 ? { description: s.description } : { description: s.description, content },
   };
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of errorsOf(route)) {

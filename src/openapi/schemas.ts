@@ -29,6 +29,14 @@ export const messageFrameSchema = z
 
 export const healthSchema = z.object({ ok: z.literal(true) });
 
+export const indexSchema = z.object({
+  name: z.literal("broadcast-gateway"),
+  description: z.string(),
+  links: z
+    .object({ console: z.string(), openapi: z.string(), health: z.string() })
+    .meta({ description: "paths relative to this gateway" }),
+});
+
 export const publishResultSchema = z.object({
   id: z.string(),
   seq,

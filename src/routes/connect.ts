@@ -2,6 +2,7 @@
 // accepts the socket.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { looksLikeApiKey } from "../auth/api-key-format.ts";
 import { subprotocolValue, upgradeCarriers } from "../auth/credentials.ts";
 import { hasScope } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
@@ -32,6 +33,11 @@ export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
     throw new GatewayError("upgrade_required", "this route needs a WebSocket upgrade");
   const query = c.req.query();
   const { token, offered } = upgradeCarriers(c.req.raw.headers, query);
+  if (c.req.header("x-api-key") !== undefined || (token !== undefined && looksLikeApiKey(token)))
+    throw new GatewayError(
+      "invalid_token",
+      "API keys cannot open sockets: subscribe with a user JWT (scope subscribe); API keys publish and read over HTTP",
+    );
   const parsed = connectQuerySchema.safeParse({
     since: query.since ?? subprotocolValue(offered, SINCE_SUBPROTOCOL_PREFIX),
     presence: query.presence,

@@ -10,7 +10,7 @@ import type { Config } from "../config.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { oncePer } from "../once-per.ts";
-import { payloadJsonOf } from "../payload.ts";
+import { payloadJsonOf, sizeInWords } from "../payload.ts";
 import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";
 import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
 import { idempotencyRefOf } from "../room/idempotency.ts";
@@ -20,13 +20,6 @@ import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH }
 
 /** What one message may take on either route: its payload limit, plus room for its other fields. */
 const messageLimitOf = (config: Config): number => config.maxPayloadBytes + ENVELOPE_SLACK_BYTES;
-
-/** `65536` → `64 KiB`: limits read better in the units they were chosen in. */
-export function sizeInWords(bytes: number): string {
-  if (bytes % 1_048_576 === 0) return `${bytes / 1_048_576} MiB`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
-}
 
 /** A body of up to `messages` maximal messages, refused while it streams in. */
 function limitBodyOf(messages: number, what: string) {

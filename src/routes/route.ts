@@ -20,7 +20,7 @@ export type ParamDoc = { name: string; description: string };
 export const TAGS = {
   rooms: "Sockets, publishing, history and presence of one room",
   admin: "Operator calls with an admin API key",
-  meta: "Health and this document",
+  meta: "The index, health and this document",
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -70,6 +70,8 @@ export type Success = {
   description: string;
   body?: Component;
   example?: unknown;
+  /** The same answer as a `text/html` page, for a browser that asks for one. */
+  html?: string;
 };
 
 /** One route as written in the table; `defineRoute` checks it and erases its types. */

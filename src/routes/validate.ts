@@ -16,19 +16,28 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const isJson = (contentType: string | undefined): boolean =>
   contentType !== undefined && JSON_MEDIA_TYPE.test(contentType.split(";")[0]?.trim() ?? "");
 
-/** The body, checked against `schema`. A body not declared as JSON is read as `{}`. */
+/**
+ * The body, checked against `schema`. A body not declared as JSON is refused for its header: read
+ * as anything else it would fail the schema and blame fields that are there.
+ */
 export async function readJsonBody<T extends ZodType>(
   c: Context<AppEnv>,
   schema: T,
   details: Details = z.flattenError,
 ): Promise<z.output<T>> {
-  let raw: unknown = {};
-  if (isJson(c.req.header("content-type"))) {
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new GatewayError("invalid_json", "request body is not valid JSON");
-    }
+  const contentType = c.req.header("content-type");
+  if (!isJson(contentType))
+    throw new GatewayError(
+      "unsupported_media_type",
+      contentType === undefined
+        ? "send the body as JSON with the header content-type: application/json"
+        : `content-type must be application/json, not ${JSON.stringify(contentType.slice(0, 100))}`,
+    );
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new GatewayError("invalid_json", "request body is not valid JSON");
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success)

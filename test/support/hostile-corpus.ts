@@ -602,6 +602,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   invalid_filter: 400,
   not_found: 404,
   payload_too_large: 413,
+  unsupported_media_type: 415,
 };
 const MESSAGES = "/v1/rooms/{room}/messages";
 
@@ -819,7 +820,7 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
   for (const event of ["😀".repeat(65), `${"a".repeat(64)}😀`, "\uD800".repeat(65)])
     invalid("unicode", `event of ${[...event].length} code points`, [["event", q(event)]]);
 
-  // The body is only read as JSON when the request says it is JSON; otherwise it validates as {}.
+  // The body is only read as JSON when the request says it is JSON; otherwise the header is refused.
   const valid = publish(BASE_EVENT, BASE_PAYLOAD);
   for (const type of [
     "text/plain",
@@ -828,8 +829,8 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
     "application/jsonx",
     "json",
   ])
-    error("content-type", `content-type ${type}`, valid, "invalid_body", { contentType: type });
-  error("content-type", "no content-type", valid, "invalid_body", { contentType: null });
+    error("content-type", `content-type ${type}`, valid, "unsupported_media_type", { contentType: type });
+  error("content-type", "no content-type", valid, "unsupported_media_type", { contentType: null });
   error("content-type", "no body at all", undefined, "invalid_json");
 
   // Room names: 1-128 of [A-Za-z0-9_.:-], after percent-decoding; checked before any credential.

@@ -95,7 +95,7 @@ describe("a route from the table", () => {
     expect(Object.keys(ops ?? {})).toEqual(["patch", "delete"]);
     const patch = ops?.patch as { parameters: { name: string; in: string }[]; responses: Record<string, unknown> };
     expect(patch.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(["path:tenant", "path:id", "query:dry"]);
-    expect(Object.keys(patch.responses).sort()).toEqual(["200", "400", "413"]);
+    expect(Object.keys(patch.responses).sort()).toEqual(["200", "400", "413", "415"]);
   });
 });
 
