@@ -33,7 +33,8 @@ export const readUpgrade = createMiddleware<AppEnv>(async (c, next) => {
     throw new GatewayError("upgrade_required", "this route needs a WebSocket upgrade");
   const query = c.req.query();
   const { token, offered } = upgradeCarriers(c.req.raw.headers, query);
-  if (c.req.header("x-api-key") !== undefined || (token !== undefined && looksLikeApiKey(token)))
+  // An API key where a token belongs, or as the only credential: say so, not "token is malformed".
+  if (token === undefined ? c.req.header("x-api-key") !== undefined : looksLikeApiKey(token))
     throw new GatewayError(
       "invalid_token",
       "API keys cannot open sockets: subscribe with a user JWT (scope subscribe); API keys publish and read over HTTP",
