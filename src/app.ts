@@ -7,11 +7,13 @@ import { authFailIpLimit } from "./limits/rate-limit.ts";
 import { log, loggedPath } from "./log.ts";
 import { accessLog } from "./routes/access-log.ts";
 import { apiCors } from "./routes/cors.ts";
+import { closeRefusedUpgrades } from "./routes/refused-upgrade.ts";
 import { registerRoutes } from "./routes/register.ts";
 import { ROUTES } from "./routes/table.ts";
 
 export const app = new Hono<AppEnv>();
 
+app.use("*", closeRefusedUpgrades);
 app.use("*", async (c, next) => {
   c.set("config", configFor(c.env));
   await next();

@@ -29,7 +29,9 @@ const SOCKET = {
     "WebSocket upgrade. Token carriers, best first: `Authorization: Bearer <jwt>`; the subprotocol list " +
     "`broadcast.v1, bearer.<jwt>` (browsers; the gateway answers `broadcast.v1`, and `since.<seq>` there " +
     "resumes); `?access_token=<jwt>`. Browsers must come from the gateway's own origin or one in " +
-    "ALLOWED_ORIGINS. Frames, close codes and resume: PROTOCOL.md.",
+    "ALLOWED_ORIGINS. A client that offered `broadcast.v1` receives a refusal in the socket instead of " +
+    "as HTTP: one `error` frame, then close 4000 + the status listed here. Frames, close codes and " +
+    "resume: PROTOCOL.md.",
   tag: "rooms",
   action: "connect",
   access: userSocket("subscribe"),
