@@ -117,10 +117,12 @@ describe("what a refusal still does behind the socket", () => {
   it("counts against the per-IP failure limit, which then closes with 4429", async () => {
     const ip = `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
     const codes: number[] = [];
-    for (let i = 0; i <= AUTH_FAIL_LIMIT && !codes.includes(4429); i++)
+    // The limiter's window is fixed: one that rolls over mid-loop takes more attempts (bounded).
+    for (let i = 0; i <= 2 * AUTH_FAIL_LIMIT && !codes.includes(4429); i++)
       codes.push((await refusedSocket(room(), { "cf-connecting-ip": ip }, ["bearer.junk"])).code);
-    expect(codes.slice(0, AUTH_FAIL_LIMIT)).toEqual(Array(AUTH_FAIL_LIMIT).fill(4401));
     expect(codes.at(-1)).toBe(4429);
+    expect(new Set(codes.slice(0, -1))).toEqual(new Set([4401]));
+    expect(codes.length).toBeGreaterThan(AUTH_FAIL_LIMIT);
   });
 });
 
