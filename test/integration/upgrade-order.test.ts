@@ -18,14 +18,15 @@ describe("an upgrade's filter", () => {
 
   it("is not read before the identity's connect limiter: a flood of bad filters ends in 429", async () => {
     const token = await signToken({ sub: uniqueSub("filter-flood") });
-    const statuses: number[] = [];
-    for (let i = 0; i <= CONNECT_LIMIT; i++) {
+    const answers: string[] = [];
+    // The limiter's window is fixed: one that rolls over mid-loop takes more attempts (bounded).
+    for (let i = 0; i <= 2 * CONNECT_LIMIT && !answers.includes("429 rate_limited"); i++) {
       const res = await upgrade(`/v1/rooms/${freshRoom()}/ws${BAD_FILTER}`, { authorization: `Bearer ${token}` });
       const { status, code } = await errorOf(res);
-      statuses.push(status);
-      if (i < CONNECT_LIMIT) expect({ status, code }).toEqual({ status: 400, code: "invalid_filter" });
-      else expect({ status, code }).toEqual({ status: 429, code: "rate_limited" });
+      answers.push(`${status} ${code}`);
     }
-    expect(statuses).toHaveLength(CONNECT_LIMIT + 1);
+    expect(answers.at(-1)).toBe("429 rate_limited");
+    expect(new Set(answers.slice(0, -1))).toEqual(new Set(["400 invalid_filter"]));
+    expect(answers.length).toBeGreaterThan(CONNECT_LIMIT);
   });
 });
