@@ -7,10 +7,11 @@ import { action } from "./action.ts";
 import { honoPath, paramNamesOf, type Route } from "./route.ts";
 import { readJsonBody, readQuery } from "./validate.ts";
 
-/** Checks and binds every `{name}` of the path, in order; the values for the handler. */
-const paramsOf = (route: Route) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    for (const name of paramNamesOf(route.path)) {
+/** Checks and binds every `{name}` of the path, in order. */
+function paramsOf(route: Route) {
+  const names = paramNamesOf(route.path);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    for (const name of names) {
       const spec = route.params[name];
       if (spec === undefined) throw new Error(`${route.operationId}: no PathParam for {${name}}`);
       const value = c.req.param(name) ?? "";
@@ -20,16 +21,19 @@ const paramsOf = (route: Route) =>
     if (route.fixedRoom !== undefined) c.set("room", route.fixedRoom);
     await next();
   });
+}
 
-const handlerOf =
-  (route: Route): MiddlewareHandler<AppEnv> =>
-  async (c) => {
-    const params = Object.fromEntries(paramNamesOf(route.path).map((name) => [name, c.req.param(name) ?? ""]));
+/** Reads the body and query with the route's schemas, then runs its handler. */
+function handlerOf(route: Route): MiddlewareHandler<AppEnv> {
+  const names = paramNamesOf(route.path);
+  return async (c) => {
+    const params = Object.fromEntries(names.map((name) => [name, c.req.param(name) ?? ""]));
     const body =
       route.body === undefined ? undefined : await readJsonBody(c, route.body.component.schema, route.body.details);
     const query = route.query === undefined ? undefined : readQuery(c, route.query);
     return route.handle(c, { params, body, query });
   };
+}
 
 /** The middleware chain of one route, in the order it runs. */
 export function chainOf(route: Route): [MiddlewareHandler<AppEnv>, ...MiddlewareHandler<AppEnv>[]] {
