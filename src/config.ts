@@ -56,8 +56,11 @@ const originList = z
     ),
   );
 
-/** Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material. */
-const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
+/**
+ * Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material.
+ * `oth` holds a multi-prime RSA key's further primes and their exponents (RFC 7518 6.3.2.7).
+ */
+const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 
 /**
  * jose refuses RSA moduli under 2048 bits with a TypeError on every token they sign; refuse them

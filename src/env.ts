@@ -1,6 +1,5 @@
 import type { Principal } from "./auth/principal.ts";
 import type { Config } from "./config.ts";
-import type { Filter } from "./filter.ts";
 
 // Bindings and [vars] are typed by `wrangler types` from wrangler.toml (worker-configuration.d.ts:
 // run `npm run cf-typegen` after editing wrangler.toml; CI fails when it is stale). Vars are plain
@@ -30,7 +29,6 @@ export type UpgradeRequest = {
   since?: number | undefined;
   presence: boolean;
   batch: boolean;
-  filter: Filter | undefined;
 };
 
 /** Read with `c.get(name)`: Hono's `c.var` builds a new object from every variable on each access. */

@@ -319,4 +319,6 @@ export type Revocation =
 export type PresenceSnapshot = { connections: number; users: { id: string; connections: number }[] };
 
 /** An error body another service (a room, through the Worker) answered with. */
-export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

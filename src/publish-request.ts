@@ -5,7 +5,7 @@ import { identityLabel } from "./auth/principal.ts";
 import { GatewayError } from "./errors.ts";
 import type { IdempotencyRef, PublishRequest } from "./protocol.ts";
 import { sha256HexSync } from "./sha256.ts";
-import { exceedsBytes } from "./utf8.ts";
+import { exceedsBytes, sizeInWords } from "./utf8.ts";
 import type { PublishFrame, Sender } from "./wire.ts";
 
 /** Room for a frame's or a body's own fields around a payload of the maximum size. */
@@ -15,8 +15,9 @@ export const ENVELOPE_SLACK_BYTES = 16 * 1024;
 export function payloadJsonOf(payload: unknown, maxBytes: number, index?: number): string {
   const payloadJson = JSON.stringify(payload);
   if (!exceedsBytes(payloadJson, maxBytes)) return payloadJson;
-  if (index === undefined) throw new GatewayError("payload_too_large", `payload exceeds ${maxBytes} bytes`);
-  throw new GatewayError("payload_too_large", `messages[${index}].payload exceeds ${maxBytes} bytes`, { index });
+  const what = index === undefined ? "payload" : `messages[${index}].payload`;
+  const message = `${what} is larger than the ${sizeInWords(maxBytes)} a message may carry (serialized as JSON)`;
+  throw new GatewayError("payload_too_large", message, index === undefined ? undefined : { index });
 }
 
 /** The request a room gets for one body or frame from `sender`; `index` names the element of a batch in a refusal. */

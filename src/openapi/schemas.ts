@@ -29,6 +29,14 @@ export const messageFrameSchema = z
 
 export const healthSchema = z.object({ ok: z.literal(true) });
 
+export const indexSchema = z.object({
+  name: z.literal("broadcast-gateway"),
+  description: z.string(),
+  links: z
+    .object({ console: z.string(), openapi: z.string(), health: z.string() })
+    .meta({ description: "paths relative to this gateway" }),
+});
+
 export const publishResultSchema = z.object({
   id: z.string(),
   seq,
@@ -94,6 +102,3 @@ export const errorBodySchema = z.object({
     details: z.unknown().optional().meta({ description: "validation errors: zod's flattened issues" }),
   }),
 });
-
-/** Path parameter text, shared by every `{room}` route. */
-export const ROOM_DESCRIPTION = "1-128 characters of [A-Za-z0-9_.:-]; the alias routes use room `default`";

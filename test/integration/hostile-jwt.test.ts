@@ -6,7 +6,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { verifyUserToken } from "../../src/auth/jwt.ts";
 import { parseConfig } from "../../src/config.ts";
 import { MAX_TOKEN_BYTES } from "../../src/wire.ts";
-import { errorOf, freshRoom, publishHttp, TestSocket, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import {
+  errorOf,
+  freshRoom,
+  publishHttp,
+  TestSocket,
+  upgrade,
+  upgradeOutcome,
+  WARM_UP_MS,
+  warmUp,
+} from "../support/gateway.ts";
 import { claimsFor, forgeToken, nowSeconds, signToken, type TokenOptions, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -101,14 +110,8 @@ function present(token: string, via: Carrier, room: string): Promise<Response> {
 async function outcomes(token: string, carriers: readonly Carrier[] = ALL_CARRIERS) {
   return Promise.all(
     carriers.map(async (via) => {
-      const res = await present(token, via, freshRoom());
-      if (res.webSocket !== null) {
-        const socket = new TestSocket(res.webSocket);
-        const welcome = await socket.nextOfType("welcome").catch(() => undefined);
-        socket.close();
-        return `${via}: ${res.status} ${welcome === undefined ? "no welcome" : "welcome"}`;
-      }
-      const { status, code } = await errorOf(res);
+      // The subprotocol carrier offers broadcast.v1, so its refusals arrive in the socket.
+      const { status, code } = await upgradeOutcome(await present(token, via, freshRoom()));
       return `${via}: ${status} ${code}`;
     }),
   );

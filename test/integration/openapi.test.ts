@@ -1,5 +1,6 @@
 // GET /v1/openapi.json: served by the Worker, and complete: every route of the Hono app is in it
 // and nothing else is. The response schemas' types are checked against protocol.ts at typecheck.
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
 import { app } from "../../src/app.ts";
@@ -27,10 +28,16 @@ async function served(): Promise<Document> {
 }
 
 describe("the OpenAPI document", () => {
-  it("is OpenAPI 3.1 and names the origin it was fetched from as its server", async () => {
+  it("is OpenAPI 3.1 with a relative server, never one taken from the request's Host", async () => {
     const doc = await served();
     expect(doc.openapi).toBe("3.1.0");
-    expect(doc.servers).toEqual([{ url: "https://gateway.test" }]);
+    expect(doc.servers).toEqual([{ url: "/" }]);
+    // Behind a proxy the Host header is whatever the client sent: echoing it would let anyone who
+    // can poison a cache point "Try it" clients at their own server.
+    const forged = await exports.default.fetch(
+      new Request("https://attacker.example/v1/openapi.json", { headers: { host: "attacker.example" } }),
+    );
+    expect(((await forged.json()) as Document).servers).toEqual([{ url: "/" }]);
   });
 
   it("documents exactly the routes the app serves", async () => {

@@ -130,6 +130,29 @@ export async function errorOf(res: Response): Promise<{ status: number; code: st
   return { status: res.status, code, retryAfter: res.headers.get("retry-after") };
 }
 
+/**
+ * What an upgrade (or any request) came to, as its client meets it: `101 welcome`; an HTTP error;
+ * or, when the client offered `broadcast.v1`, a refusal delivered in the socket (one `error` frame,
+ * then close 4000 + the HTTP status: PROTOCOL.md, "Refused upgrades"), read back as the same
+ * status, code and Retry-After.
+ */
+export async function upgradeOutcome(
+  res: Response,
+): Promise<{ status: number; code: string; retryAfter: string | null }> {
+  if (res.webSocket === null) return errorOf(res);
+  const socket = new TestSocket(res.webSocket);
+  const first = await socket.next().catch(() => undefined);
+  if (first?.type === "welcome") {
+    socket.close();
+    return { status: 101, code: "welcome", retryAfter: null };
+  }
+  const closed = await socket.waitClosed().catch(() => undefined);
+  if (first?.type !== "error" || closed === undefined || closed.code < 4400 || closed.reason !== first.code)
+    return { status: res.status, code: `<${JSON.stringify(first)} then ${JSON.stringify(closed)}>`, retryAfter: null };
+  const retryAfter = first.retryAfter === undefined ? null : String(first.retryAfter);
+  return { status: closed.code - 4000, code: closed.reason, retryAfter };
+}
+
 /** The next `message` frame. Messages arrive in seq order, so this also proves none came before it. */
 export function nextMessage(socket: TestSocket, timeoutMs?: number): Promise<Frame> {
   return socket.nextOfType("message", timeoutMs);
