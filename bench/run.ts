@@ -11,32 +11,39 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../scripts/lib/cli.ts";
-import { type BenchCredentials, cycling, makeCredentials, mintSubscribers, numberedSubs } from "./credentials.ts";
-import { deliveryGoals, renderDeliveryGoals } from "./delivery-report.ts";
-import { filterComparison, renderFilterComparison } from "./filter-report.ts";
-import { compatibilityDate, type GatewaySource, gatewaySource } from "./gateway-source.ts";
-import { runConnect, runFanout } from "./load.ts";
-import { waitForQuiet } from "./machine-load.ts";
-import { type BenchOptions, fanoutPhases, GATEWAY_TARGETS, parseOptions, type TargetName, usage } from "./options.ts";
-import { ShardPlacement } from "./placement.ts";
-import { exeOf } from "./proc-tree.ts";
-import { killAllServers } from "./processes.ts";
-import { step } from "./progress.ts";
 import {
-  type BenchRecord,
-  type MachineInfo,
-  ratios,
-  renderTable,
-  rowsFor,
-  type TargetResult,
-  warnings,
-  writeRecord,
-} from "./report.ts";
-import { sessionsFor } from "./sessions.ts";
-import { runShardCosts } from "./shard-costs.ts";
-import { renderShardCosts, shardCostModel } from "./shard-report.ts";
-import { renderVerdict, shardingVerdict } from "./sharding.ts";
-import { type RunningTarget, startTarget, type TargetContext } from "./targets.ts";
+  type BenchCredentials,
+  cycling,
+  makeCredentials,
+  mintSubscribers,
+  numberedSubs,
+} from "./harness/credentials.ts";
+import { compatibilityDate, type GatewaySource, gatewaySource } from "./harness/gateway-source.ts";
+import { waitForQuiet } from "./harness/machine-load.ts";
+import {
+  type BenchOptions,
+  fanoutPhases,
+  GATEWAY_TARGETS,
+  parseOptions,
+  type TargetName,
+  usage,
+} from "./harness/options.ts";
+import { exeOf } from "./harness/proc-tree.ts";
+import { killAllServers } from "./harness/processes.ts";
+import { step } from "./harness/progress.ts";
+import { type RunningTarget, startTarget, type TargetContext } from "./harness/targets.ts";
+import { runConnect } from "./load/connect.ts";
+import { runFanout } from "./load/fanout.ts";
+import { ShardPlacement } from "./load/placement.ts";
+import { sessionsFor } from "./load/sessions.ts";
+import { runShardCosts } from "./load/shard-costs.ts";
+import { filterComparison, renderFilterComparison } from "./report/filter-cost.ts";
+import { deliveryGoals, renderDeliveryGoals } from "./report/gateway-vs-bare.ts";
+import { ratios, renderTable, rowsFor, warnings } from "./report/main-table.ts";
+import { type BenchRecord, type MachineInfo, writeRecord } from "./report/record.ts";
+import type { TargetResult } from "./report/results.ts";
+import { renderShardCosts, shardCostModel } from "./report/shard-cost-model.ts";
+import { renderVerdict, shardingVerdict } from "./report/shard-hop.ts";
 
 /** Sessions wait (at most QUIET_WAIT_MS) until other processes use less than this many cores. */
 const QUIET_CORES = 0.2;

@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { summarizeList } from "../../bench/stats.ts";
+import { summarizeList } from "../../scripts/lib/percentiles.ts";
 import { freshRoom, publishHttp } from "./support/client.ts";
 import { LoadSocket, openSockets, terminateAll, waitUntil } from "./support/load-clients.ts";
 import {

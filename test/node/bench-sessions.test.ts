@@ -1,9 +1,9 @@
-// Which subscribers each bench phase gets and what it publishes (bench/sessions.ts, options.ts):
+// Which subscribers each bench phase gets and what it publishes (bench/load/sessions.ts, options.ts):
 // issue 10's modes must reach `?batch=1` sockets on the gateway only, and issue 11's filtered run
 // must deliver exactly as many messages as the unfiltered one it is held against.
 import { describe, expect, it } from "vitest";
-import { benchOptions } from "../../bench/options.ts";
-import { FILTER_GROUPS, planOf, sessionsFor, subscriberQuery, subscribersOf } from "../../bench/sessions.ts";
+import { benchOptions } from "../../bench/harness/options.ts";
+import { FILTER_GROUPS, planOf, sessionsFor, subscriberQuery, subscribersOf } from "../../bench/load/sessions.ts";
 
 const options = benchOptions({ mode: "all" }, {});
 

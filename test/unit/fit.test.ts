@@ -1,6 +1,6 @@
-// The least-squares fit behind the shard-cost model (bench/fit.ts).
+// The least-squares fit behind the shard-cost model (bench/report/fit.ts).
 import { describe, expect, it } from "vitest";
-import { invert, leastSquares } from "../../bench/fit.ts";
+import { invert, leastSquares } from "../../bench/report/fit.ts";
 
 const grid = [1, 2, 4, 8, 16].flatMap((shards) => [
   [1, shards, shards],

@@ -3,8 +3,8 @@
 // every object runs on one workerd thread, so sharding cannot raise throughput here; the figures
 // are the hop's price in CPU per delivery and in latency at the same offered load.
 
-import type { PhaseResult } from "./phases.ts";
-import { phaseOf, phasesOf, type TargetResult } from "./report.ts";
+import type { PhaseResult } from "../load/phases.ts";
+import { phaseOf, phasesOf, type TargetResult } from "./results.ts";
 
 export const GOALS = { cpuPerDelivery: 1.15, p99: 1.3 } as const;
 

@@ -3,9 +3,9 @@
 // gateway runs twice: as configured (ROOM_SHARDS 1) and with its rooms spread over K shards.
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { freePort } from "../scripts/lib/port.ts";
-import { isolatedWranglerEnv } from "../scripts/lib/wrangler.ts";
-import { shardOf } from "../src/room/shards.ts";
+import { freePort } from "../../scripts/lib/port.ts";
+import { isolatedWranglerEnv } from "../../scripts/lib/wrangler.ts";
+import { shardOf } from "../../src/room/shards.ts";
 import { BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
 import type { TargetName } from "./options.ts";
 import { HOST, ServerProcess } from "./processes.ts";
@@ -161,7 +161,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
     case "gateway-sharded":
       return startGateway(name, ctx, port, ctx.shards);
     case "bare-do": {
-      const config = join(ctx.repoRoot, "bench", "baseline-do", "wrangler.toml");
+      const config = join(ctx.repoRoot, "bench", "baselines", "bare-do", "wrangler.toml");
       const args = ["--compatibility-date", ctx.compatibilityDate];
       const inspector = await freePort();
       const server = await startWrangler(ctx, name, port, inspector, config, args, {});
@@ -181,7 +181,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
     case "bare-ws": {
       const server = await ServerProcess.start({
         label: name,
-        args: [join(ctx.repoRoot, "bench", "baseline-ws.ts"), "--port", String(port)],
+        args: [join(ctx.repoRoot, "bench", "baselines", "bare-ws.ts"), "--port", String(port)],
         cwd: ctx.repoRoot,
         env: process.env,
         healthUrl: `http://${base}/health`,

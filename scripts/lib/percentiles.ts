@@ -1,4 +1,5 @@
-// Percentiles over a filled prefix of a typed array (nearest-rank, so every figure is a real sample).
+// Percentiles over a filled prefix of a typed array (nearest-rank, so every figure is a real sample),
+// shared by the benchmark (bench/) and the e2e load tests, which must not import from bench/.
 
 export type Summary = { count: number; p50: number; p95: number; p99: number; max: number };
 

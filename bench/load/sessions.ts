@@ -2,8 +2,8 @@
 // publish to them. How the subscribers connect decides what a phase measures (plain message
 // frames, batch frames, filters), so each kind is its own session on its own fresh server, like
 // connect mode: no session inherits another's sockets, memory or history.
-import { MAX_BATCH_PUBLISH } from "../src/wire.ts";
-import type { BenchOptions, FanoutPhase } from "./options.ts";
+import { MAX_BATCH_PUBLISH } from "../../src/wire.ts";
+import type { BenchOptions, FanoutPhase } from "../harness/options.ts";
 import type { PhasePlan } from "./phases.ts";
 import { singlePublishes } from "./publish.ts";
 import type { SubscriberQuery } from "./sockets.ts";

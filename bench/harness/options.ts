@@ -1,7 +1,7 @@
 // Benchmark parameters from flags (`--subscribers 500`) or environment (`BENCH_SUBSCRIBERS=500`);
 // flags win. Checked once, with a message naming the bad setting.
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
-import { parseFlags, UsageError } from "../scripts/lib/cli.ts";
+import { parseFlags, UsageError } from "../../scripts/lib/cli.ts";
 
 export const MODES = ["rate", "saturate", "connect", "all", "shard-costs", "delivery", "filter"] as const;
 export type Mode = (typeof MODES)[number];

@@ -1,26 +1,22 @@
-// The load generator's two sessions against one running target: fan-out (open N sockets of one kind,
-// then the phases that publish to them; bench/sessions.ts) and connect (open many sockets; connect
-// rate and memory per socket).
+// Opening many measured sockets: connect latency and rate, server CPU per connect, and the memory
+// each open socket costs (tree RSS by process, and the isolate's JS heap after a full GC).
 import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
+import { type Summary, summarizeList } from "../../scripts/lib/percentiles.ts";
+import { isolateHeapUsed } from "../harness/inspector.ts";
+import { foreignCores, markLoad } from "../harness/machine-load.ts";
+import type { BenchOptions } from "../harness/options.ts";
+import { cpuByRole, rssGrowthByRole, sampleTree } from "../harness/proc-tree.ts";
+import { sleep } from "../harness/processes.ts";
+import { count as round, step } from "../harness/progress.ts";
+import type { RunningTarget } from "../harness/targets.ts";
 import { FrameSink } from "./deliveries.ts";
-import { isolateHeapUsed } from "./inspector.ts";
-import { foreignCores, markLoad } from "./machine-load.ts";
-import type { BenchOptions } from "./options.ts";
-import { type PhasePlan, type PhaseResult, runPhase } from "./phases.ts";
-import { cpuByRole, rssGrowthByRole, sampleTree } from "./proc-tree.ts";
-import { sleep } from "./processes.ts";
-import { connectFigure, phaseFigure, step } from "./progress.ts";
+import { type PhasePlan, runPhase } from "./phases.ts";
 import { singlePublishes } from "./publish.ts";
-import { layoutMismatch, type RoomLayout } from "./room-layout.ts";
-import { planOf, type Session, type SocketKind, subscriberQuery, subscribersOf } from "./sessions.ts";
 import { closeAll, connectSubscribers, type SubscriberQuery } from "./sockets.ts";
-import { type Summary, summarizeList } from "./stats.ts";
-import type { RunningTarget } from "./targets.ts";
 
 /** Lets the server finish accepting before memory is read. */
-const SETTLE_MS = 1_000;
-const WARMUP_MESSAGES = 20;
+export const SETTLE_MS = 1_000;
 
 export type ConnectResult = {
   sockets: number;
@@ -45,20 +41,6 @@ export type ConnectResult = {
    * garbage the connect path left behind and memory outside V8; this is what the sockets retain.
    */
   jsHeapBytesPerSocket?: number;
-};
-
-export type FanoutResult = {
-  /** How the session's subscribers connected (plain, `?batch=1`, filtered). */
-  sockets: SocketKind;
-  connect: ConnectResult;
-  /** Gateway targets: the room's sockets per shard (one entry when unsharded), as the room reported them. */
-  shards?: RoomLayout["shards"];
-  phases: PhaseResult[];
-  otherFrames: number;
-  /** Subscriber sockets that closed before the benchmark ended them, by close code and reason. */
-  unexpectedCloses: Record<string, number>;
-  /** The server's last log lines, kept when something was lost, duplicated or closed. */
-  serverLogTail?: string;
 };
 
 /** Read after RSS, with no load running: an attached inspector slows the isolate. */
@@ -153,109 +135,27 @@ export function openStep(
 }
 
 /** Wakes the isolate, then opens `count` measured sockets to room `r`, with progress lines. */
-async function warmAndOpen(
+export async function warmAndOpen(
   target: RunningTarget,
   r: string,
   count: number,
   options: BenchOptions,
   sink: FrameSink,
-  sockets: SocketKind = "v1",
-) {
+  label = "",
+  query?: SubscriberQuery,
+): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
   await step(
     target.name,
     "warm-up",
     () => warmIsolate(target, options),
     () => "server warmed up",
   );
-  const label = sockets === "v1" ? "" : `${sockets} `;
-  return openStep(target, r, count, options, sink, label, subscriberQuery(sockets));
+  return openStep(target, r, count, options, sink, label, query);
 }
 
-/**
- * Throws unless the gateway put room `r`'s sockets where its users hash to: the proof that a
- * sharded target is sharded (a `--var` that did not apply would pass for a free hop).
- */
-export async function checkLayout(target: RunningTarget, r: string, sockets: number): Promise<RoomLayout | undefined> {
-  if (target.rooms === undefined) return undefined;
-  const { rooms } = target;
-  const shards = new Set(Array.from({ length: sockets }, (_, k) => rooms.shardOf(k))).size;
-  const layout = await rooms.layout(r);
-  const why = layoutMismatch(layout, sockets, shards);
-  if (why !== undefined) throw new Error(`${target.name} (ROOM_SHARDS ${rooms.shards}): ${why}`);
-  return layout;
-}
-
-/**
- * Warm-up publishes, then each phase in order, to the `n` open sockets of room `r`. Each phase
- * numbers its payloads from its own base (a million apart), so late frames are never miscounted.
- */
-export async function publishPhases(
-  target: RunningTarget,
-  r: string,
-  n: number,
-  plans: readonly PhasePlan[],
-  sink: FrameSink,
-  label = "",
-): Promise<PhaseResult[]> {
-  const first = plans[0];
-  if (first === undefined) return [];
-  // Warm-up publishes in the measured room, one at a time with the first phase's events (so
-  // filtered subscribers get theirs): the delivery path is JIT-compiled before timing.
-  const warmup: PhasePlan = {
-    ...first,
-    name: "warmup",
-    phase: { kind: "warmup", inFlight: 1 },
-    messages: WARMUP_MESSAGES,
-    publication: { ...first.publication, perRequest: 1 },
-  };
-  await runPhase(target, r, n, warmup, sink, 0);
-  const results: PhaseResult[] = [];
-  let base = 1_000_000;
-  for (const plan of plans) {
-    const { phase, messages, publication } = plan;
-    const offered = phase.kind === "rate" ? `at ${phase.rate}/s` : `${phase.inFlight} requests in flight`;
-    const per = publication.perRequest === 1 ? "" : `, ${publication.perRequest} per request`;
-    results.push(
-      await step(
-        target.name,
-        `${label}${plan.name} phase (${messages} messages ${offered}${per} to ${n} sockets)`,
-        () => runPhase(target, r, n, plan, sink, base),
-        phaseFigure,
-      ),
-    );
-    base += 1_000_000;
-  }
-  return results;
-}
-
-/** Whether anything was lost, duplicated, misdelivered, stray or closed: then the server's log tail is kept. */
-export function anomalous(sink: FrameSink, phases: readonly PhaseResult[]): boolean {
-  return (
-    Object.keys(sink.closes).length > 0 ||
-    phases.some((p) => p.lost > 0 || p.duplicates > 0 || p.wrong > 0 || (p.outOfOrder ?? 0) > 0 || p.strays > 0)
-  );
-}
-
-export async function runFanout(target: RunningTarget, options: BenchOptions, session: Session): Promise<FanoutResult> {
-  const sink = new FrameSink();
-  const r = room();
-  const opened = await warmAndOpen(target, r, subscribersOf(session.sockets, options), options, sink, session.sockets);
-  try {
-    const layout = await checkLayout(target, r, opened.sockets.length);
-    const plans = session.phases.map((name) => planOf(name, options));
-    const results = await publishPhases(target, r, opened.sockets.length, plans, sink);
-    return {
-      sockets: session.sockets,
-      connect: opened.result,
-      ...(layout === undefined ? {} : { shards: layout.shards }),
-      phases: results,
-      otherFrames: sink.otherFrames,
-      unexpectedCloses: sink.closes,
-      ...(anomalous(sink, results) ? { serverLogTail: target.logs() } : {}),
-    };
-  } finally {
-    closeAll(opened.sockets);
-  }
+export function connectFigure(c: ConnectResult): string {
+  const kb = (c.bytesPerSocket / 1024).toFixed(1);
+  return `${round(c.sockets)} open, ${c.failures} failed, ${round(c.perSecond)}/s, ${kb} KB RSS per socket`;
 }
 
 export async function runConnect(target: RunningTarget, options: BenchOptions): Promise<ConnectResult> {

@@ -1,8 +1,8 @@
 // Subscribers placed on chosen shards, for the shard-costs mode: before each point the session says
 // "the first n subscribers, evenly over shards 0 … live-1", and subscriber k's user is picked (by
 // the gateway's own shardOf) to land there. One K-shard server then measures every live-shard count.
-import { shardOf } from "../src/room/shards.ts";
-import { BENCH_TENANT, mintSubscribers, numberedSub, type Subscriber } from "./credentials.ts";
+import { shardOf } from "../../src/room/shards.ts";
+import { BENCH_TENANT, mintSubscribers, numberedSub, type Subscriber } from "../harness/credentials.ts";
 
 /** Live-shard counts measured: 1, 2, 4 … below K, and K itself. */
 export function liveShardGrid(shards: number): number[] {

@@ -1,12 +1,12 @@
 // The bare Node baseline: `ws` sockets on /ws, and every POST /publish body sent as a text frame to
-// every socket. No auth, no envelope, no storage. `node bench/baseline-ws.ts --port <n>`.
+// every socket. No auth, no envelope, no storage. `node bench/baselines/bare-ws.ts --port <n>`.
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
 
 const portArg = process.argv.indexOf("--port");
 const port = Number(process.argv[portArg + 1]);
 if (portArg < 0 || !Number.isInteger(port) || port <= 0) {
-  console.error("usage: node bench/baseline-ws.ts --port <n>");
+  console.error("usage: node bench/baselines/bare-ws.ts --port <n>");
   process.exit(2);
 }
 

@@ -2,12 +2,13 @@
 // DO's single publishes, saturated. The bare DO has no batch frames or batch publishes, so every
 // gateway mode is held against that one figure. Memory per socket is each session's against the
 // bare DO's at the same N (connect mode's against its connect mode).
+
+import type { BenchOptions, FanoutPhase } from "../harness/options.ts";
+import type { ConnectResult } from "../load/connect.ts";
+import type { PhaseResult } from "../load/phases.ts";
+import { socketsTitle } from "../load/sessions.ts";
 import { atLeast, atMost, type GoalLine, type GoalRow, judge, none, renderGoals } from "./goals.ts";
-import type { ConnectResult } from "./load.ts";
-import type { BenchOptions, FanoutPhase } from "./options.ts";
-import type { PhaseResult } from "./phases.ts";
-import { fanoutOf, messagesPerFrame, phaseOf, runtimeMicrosPerDelivery, type TargetResult } from "./report.ts";
-import { socketsTitle } from "./sessions.ts";
+import { fanoutOf, messagesPerFrame, phaseOf, runtimeMicrosPerDelivery, type TargetResult } from "./results.ts";
 
 export const DELIVERY_GOALS = {
   single: 1.0,

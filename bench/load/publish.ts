@@ -2,9 +2,10 @@
 // a fixed number in flight allows (saturate), one message per request or (the gateway's
 // `POST …/messages/batch`) up to 100. Each publish records its send time before the request; every
 // message of a batch request has that request's send time.
+
+import { sleep } from "../harness/processes.ts";
+import type { RunningTarget } from "../harness/targets.ts";
 import type { DeliveryLog } from "./deliveries.ts";
-import { sleep } from "./processes.ts";
-import type { RunningTarget } from "./targets.ts";
 
 const PUBLISH_TIMEOUT_MS = 30_000;
 /** Rate mode is open-loop; this only bounds memory and sockets if the server stalls. */

@@ -1,7 +1,7 @@
 // Opening subscriber sockets with bounded concurrency, timing each upgrade.
 import WebSocket from "ws";
+import type { RunningTarget } from "../harness/targets.ts";
 import type { FrameSink } from "./deliveries.ts";
-import type { RunningTarget } from "./targets.ts";
 
 const CONNECT_TIMEOUT_MS = 20_000;
 

@@ -1,12 +1,14 @@
 // One measured publish phase: publish M messages to N open sockets, wait for them to arrive, and
 // turn the bookkeeping and the /proc samples into figures.
+
+import { type Summary, summarize, summarizeList } from "../../scripts/lib/percentiles.ts";
+import { foreignCores, markLoad } from "../harness/machine-load.ts";
+import { cpuByRole, sampleTree } from "../harness/proc-tree.ts";
+import { sleep } from "../harness/processes.ts";
+import { count as round } from "../harness/progress.ts";
+import type { RunningTarget } from "../harness/targets.ts";
 import { DeliveryLog, type FrameSink, type Wants } from "./deliveries.ts";
-import { foreignCores, markLoad } from "./machine-load.ts";
-import { cpuByRole, sampleTree } from "./proc-tree.ts";
-import { sleep } from "./processes.ts";
 import { type Publication, type PublishStats, publishAtRate, publishSaturated } from "./publish.ts";
-import { type Summary, summarize, summarizeList } from "./stats.ts";
-import type { RunningTarget } from "./targets.ts";
 
 /** A phase ends this long after its last delivery once every publish is answered. */
 const QUIET_MS = 2_000;
@@ -136,4 +138,14 @@ export async function runPhase(
     otherCores,
     drainTimedOut,
   };
+}
+
+export function phaseFigure(p: PhaseResult): string {
+  const usPerDelivery = p.serverCpuSecondsPer1000Deliveries * 1000;
+  const faults = [`${p.lost} lost`, ...(p.wrong > 0 ? [`${p.wrong} wrongly delivered`] : [])].join(", ");
+  const batches = p.batchFrames > 0 ? `, ${p.messagesPerBatchFrame.toFixed(1)} messages per batch frame` : "";
+  return (
+    `${round(p.received)}/${round(p.expected)} delivered (${faults}), ${round(p.deliveriesPerSecond)}/s, ` +
+    `p50 ${p.latencyMs.p50.toFixed(1)} ms, ${usPerDelivery.toFixed(1)} µs server CPU per delivery${batches}`
+  );
 }

@@ -4,11 +4,12 @@
 // auth, seq, history, the log line). A second table holds the filtered phase against the control
 // (`filter-control`: N/5 unfiltered subscribers, the same 5·M publishes and N·M deliveries), which
 // differs from it only by the filter: what matching costs, apart from publishing more.
+
+import type { BenchOptions } from "../harness/options.ts";
+import type { PhaseResult } from "../load/phases.ts";
+import { FILTER_GROUPS, socketsTitle } from "../load/sessions.ts";
 import { atLeast, atMost, type GoalLine, type GoalRow, judge, none, renderGoals } from "./goals.ts";
-import type { BenchOptions } from "./options.ts";
-import type { PhaseResult } from "./phases.ts";
-import { phaseOf, runtimeMicrosPerDelivery, type TargetResult } from "./report.ts";
-import { FILTER_GROUPS, socketsTitle } from "./sessions.ts";
+import { phaseOf, runtimeMicrosPerDelivery, type TargetResult } from "./results.ts";
 
 export const FILTER_GOALS = { deliveries: 0.9, cpuPerDelivery: 1.1 } as const;
 

@@ -3,20 +3,20 @@
 // connect while opening them, latency and CPU per publish at a low fixed rate (nothing queues or
 // overlaps), then CPU per publish with publishes saturated. Points: unsharded n = 1, N/2, N; sharded live =
 // 1, 2, 4 … K with n = live (one socket per shard: the forwards dominate) and n = N (deliveries do).
-// bench/shard-report.ts fits cost = a + b·live + c·n over them.
+// report/shard-cost-model.ts fits cost = a + b·live + c·n over them.
 
+import type { BenchOptions } from "../harness/options.ts";
+import { sampleTree } from "../harness/proc-tree.ts";
+import { sleep } from "../harness/processes.ts";
+import { step } from "../harness/progress.ts";
+import type { RunningTarget } from "../harness/targets.ts";
+import { type ConnectResult, openStep, room, warmIsolate } from "./connect.ts";
 import { FrameSink } from "./deliveries.ts";
-import type { ConnectResult } from "./load.ts";
-import { anomalous, checkLayout, openStep, publishPhases, room, warmIsolate } from "./load.ts";
-import type { BenchOptions } from "./options.ts";
+import { anomalous, checkLayout, publishPhases } from "./fanout.ts";
 import type { PhaseResult } from "./phases.ts";
 import { liveShardGrid, type ShardPlacement } from "./placement.ts";
-import { sampleTree } from "./proc-tree.ts";
-import { sleep } from "./processes.ts";
-import { step } from "./progress.ts";
 import { singlePublishes } from "./publish.ts";
 import { closeAll } from "./sockets.ts";
-import type { RunningTarget } from "./targets.ts";
 
 /**
  * Latency is read well below capacity (even 10/s × 500 sockets is a third of it), so nothing

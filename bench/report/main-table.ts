@@ -1,54 +1,22 @@
-// The side-by-side table (stdout) and the JSON record (bench/results/<timestamp>.json).
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { FilterComparison } from "./filter-report.ts";
-import type { GoalLine } from "./goals.ts";
-import type { ConnectResult, FanoutResult } from "./load.ts";
-import { type BenchOptions, type FanoutPhase, fanoutPhases, TARGET_NAMES, type TargetName } from "./options.ts";
-import type { PhaseResult } from "./phases.ts";
-import { type SocketKind, sessionsFor, socketsTitle } from "./sessions.ts";
-import type { ShardCostsResult } from "./shard-costs.ts";
-import type { ShardCostModel } from "./shard-report.ts";
-import type { ShardingVerdict } from "./sharding.ts";
+// The side-by-side table (stdout): every target's column, then the ratios between them.
 
-export type TargetResult = {
-  name: TargetName;
-  /** One fan-out session per kind of subscriber the phases needed (bench/sessions.ts). */
-  fanouts?: FanoutResult[];
-  connect?: ConnectResult;
-  shardCosts?: ShardCostsResult;
-  error?: string;
-};
+import {
+  type BenchOptions,
+  type FanoutPhase,
+  fanoutPhases,
+  TARGET_NAMES,
+  type TargetName,
+} from "../harness/options.ts";
+import type { ConnectResult } from "../load/connect.ts";
+import type { PhaseResult } from "../load/phases.ts";
+import { type SocketKind, sessionsFor, socketsTitle } from "../load/sessions.ts";
+import { fanoutOf, messagesPerFrame, phaseOf, phasesOf, type TargetResult } from "./results.ts";
+import { fmt, markdownTable } from "./table.ts";
 
-export type MachineInfo = {
-  cpuModel: string;
-  cores: number;
-  memoryBytes: number;
-  os: string;
-  node: string;
-  wrangler: string;
-  workerd: string;
-  loadAverageAtStart: number[];
-};
-
-export type BenchRecord = {
-  date: string;
-  machine: MachineInfo;
-  /** Which gateway code ran: the working tree, a commit, or a directory. */
-  gateway: string;
-  git: { commit: string; dirtyPaths: string[] };
-  parameters: BenchOptions;
-  results: TargetResult[];
-  ratios: Record<string, { shardedOverGateway: number; gatewayOverBareDo: number; gatewayOverBareWs: number }>;
-  /** K shards against one, from the default run's gateway and gateway-sharded columns. */
-  sharding?: ShardingVerdict;
-  /** `--mode shard-costs`: the fitted cost lines. */
-  shardCostModel?: ShardCostModel;
-  /** Issue 10: each delivery mode of the gateway against the bare DO, with its goal. */
-  deliveryGoals?: GoalLine[];
-  /** Issue 11: the filtered run against the unfiltered one (with its goals) and against the control. */
-  filter?: FilterComparison;
-};
+export type Ratios = Record<
+  string,
+  { shardedOverGateway: number; gatewayOverBareDo: number; gatewayOverBareWs: number }
+>;
 
 export type Row = {
   label: string;
@@ -59,26 +27,6 @@ export type Row = {
 };
 
 const MB = 1024 * 1024;
-
-export function fanoutOf(r: TargetResult, sockets: SocketKind): FanoutResult | undefined {
-  return r.fanouts?.find((f) => f.sockets === sockets);
-}
-
-export function phaseOf(r: TargetResult, name: FanoutPhase): PhaseResult | undefined {
-  for (const f of r.fanouts ?? []) for (const p of f.phases) if (p.name === name) return p;
-  return undefined;
-}
-
-/** Every measured phase of a target, whichever session ran it. */
-export const phasesOf = (r: TargetResult): PhaseResult[] => (r.fanouts ?? []).flatMap((f) => f.phases);
-
-/** The runtime workerd's CPU (the Worker and the objects: what production pays) per delivery, in µs. */
-export const runtimeMicrosPerDelivery = (p: PhaseResult): number =>
-  (p.serverCpuByRole["workerd-runtime"] ?? Number.NaN) / (p.received / 1e6);
-
-/** Average messages per WebSocket frame that carried any: 1 for plain frames. */
-export const messagesPerFrame = (p: PhaseResult): number =>
-  p.frames === 0 ? Number.NaN : (p.received + p.duplicates + p.wrong) / p.frames;
 
 function connectRows(title: string, pick: (r: TargetResult) => ConnectResult | undefined): Row[] {
   const c = (f: (x: ConnectResult) => number) => (r: TargetResult) => {
@@ -167,11 +115,6 @@ export function rowsFor(options: BenchOptions): Row[] {
   return rows;
 }
 
-export const fmt = (v: number | undefined, digits: number) =>
-  v === undefined || Number.isNaN(v)
-    ? "-"
-    : v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
 function ratio(a: number | undefined, b: number | undefined): number {
   return a === undefined || b === undefined || b === 0 ? Number.NaN : a / b;
 }
@@ -182,8 +125,8 @@ function figureOf(results: readonly TargetResult[], name: TargetName, row: Row):
   return t === undefined ? undefined : row.value(t);
 }
 
-export function ratios(results: TargetResult[], rows: Row[]): BenchRecord["ratios"] {
-  const out: BenchRecord["ratios"] = {};
+export function ratios(results: TargetResult[], rows: Row[]): Ratios {
+  const out: Ratios = {};
   for (const row of rows) {
     if (row.noRatio) continue;
     const gv = figureOf(results, "gateway", row);
@@ -247,22 +190,4 @@ export function renderTable(results: TargetResult[], rows: Row[], shards: number
     fmt(r[row.label]?.gatewayOverBareWs, 2),
   ]);
   return markdownTable(header, lines);
-}
-
-/** A Markdown table: the first column left-aligned (labels), the others right-aligned (figures). */
-export function markdownTable(header: readonly string[], lines: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
-  return [line(header), rule, ...lines.map(line)].join("\n");
-}
-
-export async function writeRecord(dir: string, record: BenchRecord): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${record.date.replace(/[:.]/g, "-")}.json`);
-  // NaN is not JSON: a figure that could not be measured is written as null.
-  const text = JSON.stringify(record, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2);
-  await writeFile(file, `${text}\n`);
-  return file;
 }

@@ -1,7 +1,7 @@
 // An issue's goals as one table: a figure, the figure it is held against, their ratio, the goal
 // and whether this run met it. Figures, not assertions: a goal not met never fails the run, and a
 // figure that could not be measured is not judged.
-import { fmt, markdownTable } from "./report.ts";
+import { fmt, markdownTable } from "./table.ts";
 
 /** `met` sees the figure and its ratio to the one it is held against. */
 export type Goal = { text: string; met: (value: number, ratio: number) => boolean };

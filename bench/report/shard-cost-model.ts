@@ -4,9 +4,11 @@
 // publishes saturated and at a low rate; latency at the low rate with one socket per shard =
 // α + β·live shards. Runtime workerd figures are the Worker and the objects; the whole tree adds
 // wrangler's dev-only node process and proxy workerd.
+
+import { LATENCY_RATE, type ShardCostPoint } from "../load/shard-costs.ts";
 import { type Fit, leastSquares } from "./fit.ts";
-import { fmt, markdownTable, type TargetResult } from "./report.ts";
-import { LATENCY_RATE, type ShardCostPoint } from "./shard-costs.ts";
+import type { TargetResult } from "./results.ts";
+import { fmt, markdownTable } from "./table.ts";
 
 const RUNTIME = "workerd-runtime";
 
