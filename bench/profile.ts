@@ -15,17 +15,19 @@ import { parseFlags } from "../scripts/lib/cli.ts";
 import { type FunctionTime, functionTimes, startCpuProfile } from "./harness/cpu-profile.ts";
 import { cycling, makeCredentials, mintSubscribers, numberedSubs } from "./harness/credentials.ts";
 import { compatibilityDate, gatewaySource } from "./harness/gateway-source.ts";
-import { BENCH_FLAGS, type BenchOptions, benchOptions, type TargetName } from "./harness/options.ts";
+import { BENCH_FLAGS, type BenchOptions, benchOptions } from "./harness/options.ts";
 import { type PerfReport, recordPerf } from "./harness/perf-profile.ts";
 import { cpuByRole, pidWithRole, sampleTree } from "./harness/proc-tree.ts";
 import { killAllServers } from "./harness/processes.ts";
+import type { TargetName } from "./harness/target-specs.ts";
 import { type RunningTarget, startTarget, type TargetContext } from "./harness/targets.ts";
 import { warmIsolate } from "./load/connect.ts";
 import { DeliveryLog, FrameSink } from "./load/deliveries.ts";
-import { publishSaturated, singlePublishes } from "./load/publish.ts";
+import { httpChannel, publishSaturated, singlePublishes } from "./load/publish.ts";
 import { closeAll, connectSubscribers } from "./load/sockets.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const clientOf = (o: BenchOptions) => ({ deflate: o.clientDeflate, concurrency: o.connectConcurrency });
 const BATCH = 100;
 
 type Window = { units: number; seconds: number; microsPerUnit: Record<string, number> };
@@ -55,7 +57,7 @@ async function saturateFor(
   for (let base = 0; performance.now() < end; base += BATCH) {
     const log = new DeliveryLog(n, BATCH, base);
     sink.current = log;
-    await publishSaturated(t, room, log, singlePublishes(o.payloadBytes), o.saturateInFlight);
+    await publishSaturated(httpChannel(t, room, 1), log, singlePublishes(o.payloadBytes), o.saturateInFlight);
     units += log.received;
   }
   sink.current = undefined;
@@ -74,7 +76,7 @@ async function connectWindow(
   sink: FrameSink,
 ): Promise<{ w: Window; sockets: WebSocket[] }> {
   const before = sampleTree(t.pid, t.port);
-  const { sockets } = await connectSubscribers(t, `profile-${crypto.randomUUID()}`, n, o.connectConcurrency, sink);
+  const { sockets } = await connectSubscribers(t, `profile-${crypto.randomUUID()}`, n, clientOf(o), sink);
   const after = sampleTree(t.pid, t.port);
   const micros = Object.fromEntries(
     Object.entries(cpuByRole(before, after)).map(([r, s]) => [r, (s * 1e6) / sockets.length]),
@@ -106,7 +108,7 @@ async function profileTarget(p: Plan): Promise<TargetProfile> {
     const room = `profile-${crypto.randomUUID()}`;
     let plain: Window;
     if (p.what === "publish") {
-      const { sockets } = await connectSubscribers(t, room, o.subscribers, o.connectConcurrency, sink);
+      const { sockets } = await connectSubscribers(t, room, o.subscribers, clientOf(o), sink);
       open.push(...sockets);
       await saturateFor(t, room, sockets.length, 2, o, sink);
       plain = await saturateFor(t, room, sockets.length, p.seconds, o, sink);

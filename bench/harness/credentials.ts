@@ -8,10 +8,14 @@ import type { ApiKeyRecord } from "../../src/protocol.ts";
 export const BENCH_TENANT = "bench";
 const API_KEY_ID = "bench";
 const TOKEN_TTL_SECONDS = 3_600;
+/** The user of the socket that publishes over WebSocket; no subscriber is called this. */
+const PUBLISHER = "publisher";
 
 export type BenchCredentials = {
   jwtSecret: string;
   apiKey: string;
+  /** A user token with scope `subscribe publish`, for the socket that publishes over WebSocket. */
+  publisherToken: string;
   /** The gateway's secrets, as wrangler reads them from `--env-file`. */
   secrets: Record<string, string>;
 };
@@ -26,7 +30,12 @@ export async function makeCredentials(): Promise<BenchCredentials> {
     scopes: ["publish", "admin"],
     hash: await sha256Hex(apiKey),
   };
-  return { jwtSecret, apiKey, secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]) } };
+  return {
+    jwtSecret,
+    apiKey,
+    publisherToken: await signToken(jwtSecret, PUBLISHER, "subscribe publish"),
+    secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]) },
+  };
 }
 
 /** Who a subscriber connects as: its user (in a sharded room, the user decides the shard) and token. */
@@ -37,19 +46,19 @@ export type Subscriber = { sub: string; token: string };
  * user tags are per sub). Signed before any timing starts.
  */
 export async function mintSubscribers(jwtSecret: string, subs: readonly string[]): Promise<Subscriber[]> {
-  const key = new TextEncoder().encode(jwtSecret);
-  const now = Math.floor(Date.now() / 1000);
   const out: Subscriber[] = [];
-  for (const sub of subs) {
-    const token = await new SignJWT({ tenant: BENCH_TENANT, scope: "subscribe" })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(sub)
-      .setIssuedAt(now)
-      .setExpirationTime(now + TOKEN_TTL_SECONDS)
-      .sign(key);
-    out.push({ sub, token });
-  }
+  for (const sub of subs) out.push({ sub, token: await signToken(jwtSecret, sub, "subscribe") });
   return out;
+}
+
+function signToken(jwtSecret: string, sub: string, scope: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tenant: BENCH_TENANT, scope })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + TOKEN_TTL_SECONDS)
+    .sign(new TextEncoder().encode(jwtSecret));
 }
 
 /** Subscriber k of `list`, wrapping around (a list as long as the largest session never wraps). */

@@ -1,58 +1,11 @@
 // Benchmark parameters from flags (`--subscribers 500`) or environment (`BENCH_SUBSCRIBERS=500`);
-// flags win. Checked once, with a message naming the bad setting.
+// flags win. Checked once, with a message naming the bad setting. What each mode runs is
+// harness/modes.ts; which servers exist is harness/target-specs.ts.
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { parseFlags, UsageError } from "../../scripts/lib/cli.ts";
-
-export const MODES = ["rate", "saturate", "connect", "all", "shard-costs", "delivery", "filter"] as const;
-export type Mode = (typeof MODES)[number];
-/**
- * The phases that publish to the open sockets of one room. `saturate-batch` and `batch-publish`
- * publish to `?batch=1` subscribers (singly, and 100 messages per request), `filter` to subscribers
- * in filter groups, `filter-control` to N/5 unfiltered ones: bench/sessions.ts says which
- * subscribers each phase needs.
- */
-export const FANOUT_PHASES = [
-  "rate",
-  "saturate",
-  "saturate-batch",
-  "batch-publish",
-  "filter",
-  "filter-control",
-] as const;
-export type FanoutPhase = (typeof FANOUT_PHASES)[number];
-export type Phase = FanoutPhase | "connect" | "shard-costs";
-const PHASES_OF: Record<Mode | "default", Phase[]> = {
-  rate: ["rate"],
-  saturate: ["saturate"],
-  connect: ["connect"],
-  all: ["rate", "saturate", "saturate-batch", "batch-publish", "filter", "filter-control", "connect"],
-  "shard-costs": ["shard-costs"],
-  // Issue 10's modes: each held against the bare DO's single saturated publishes (bench/delivery-report.ts).
-  delivery: ["saturate", "saturate-batch", "batch-publish", "connect"],
-  // Issue 11: the filtered run against the unfiltered `saturate` phase, and against a control with
-  // its publishes and deliveries but no filter (bench/filter-report.ts).
-  filter: ["saturate", "filter", "filter-control"],
-  default: ["rate", "saturate"],
-};
-export const TARGET_NAMES = ["gateway", "gateway-sharded", "bare-do", "bare-ws"] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
-/** The targets with the gateway's features (batch frames and publishes, filters, room layouts). */
-export const GATEWAY_TARGETS: readonly TargetName[] = ["gateway", "gateway-sharded"];
-/**
- * Targets a mode runs when none are named: shard costs and filters are the gateway's alone, and
- * issue 10's table holds the gateway against the bare DO only.
- */
-const DEFAULT_TARGETS: Partial<Record<Mode, readonly TargetName[]>> = {
-  "shard-costs": GATEWAY_TARGETS,
-  delivery: ["gateway", "bare-do"],
-  filter: ["gateway"],
-};
-/** The shard-costs mode spreads subscribers over 1, 2, 4 … K live shards; more points, a better fit. */
-const SHARD_COSTS_DEFAULT_SHARDS = 16;
-
-export function fanoutPhases(phases: readonly Phase[]): FanoutPhase[] {
-  return phases.filter((p): p is FanoutPhase => (FANOUT_PHASES as readonly string[]).includes(p));
-}
+import { isMode, MODE_SPECS, MODES, type Mode, type Phase } from "./modes.ts";
+import { NUMBERS, type NumberSpec } from "./number-flags.ts";
+import { isTargetName, TARGET_NAMES, type TargetName } from "./target-specs.ts";
 
 export type BenchOptions = {
   /** N: subscriber sockets of each fan-out session (the filter's control opens N/5). */
@@ -71,11 +24,23 @@ export type BenchOptions = {
   connectConcurrency: number;
   /** Publishes in flight at once in saturate mode. */
   saturateInFlight: number;
+  /** Publishes in flight in the light phases (`saturate-light`, `http-light`, `ws-light`). */
+  lightInFlight: number;
+  /** Sockets the reconnect storm drops and reconnects. */
+  stormSockets: number;
+  /** Reconnects in flight at once during the storm. */
+  stormConcurrency: number;
+  /** Publishes per second through the storm (before, during and after it). */
+  stormRate: number;
   /** ROOM_SHARDS of the `gateway-sharded` target (K; `gateway` runs with 1). */
   shards: number;
-  /** What runs, in order; `--mode` picks it (default rate then saturate). */
+  /** `--mode`, or "default" (rate, then saturate). */
+  mode: Mode | "default";
+  /** What runs, in order; the mode picks it. */
   phases: Phase[];
   targets: TargetName[];
+  /** Whether the clients offer permessage-deflate (browsers always do; the compression mode's clients too). */
+  clientDeflate: boolean;
   /** Whole run, servers included; the run is killed past it. */
   timeoutSeconds: number;
   /** Where the JSON goes; `bench/results/` by default. */
@@ -86,82 +51,16 @@ export type BenchOptions = {
   gatewayDir: string | undefined;
 };
 
-type Spec = { flag: string; env: string; min: number; max: number; fallback: number; help: string };
-
-const NUMBERS = {
-  subscribers: { flag: "subscribers", env: "BENCH_SUBSCRIBERS", min: 1, max: 5_000, fallback: 500, help: "N" },
-  messages: { flag: "messages", env: "BENCH_MESSAGES", min: 1, max: 100_000, fallback: 200, help: "M" },
-  // 40 requests of 100: the 8 in flight are not one burst, and 2M deliveries at N=500 take ~7 s here.
-  batchMessages: {
-    flag: "batch-messages",
-    env: "BENCH_BATCH_MESSAGES",
-    min: 100,
-    max: 20_000,
-    fallback: 4_000,
-    help: "messages in the batch-publish phase",
-  },
-  // R x N = 5,000 deliveries/s: a third of the gateway's capacity here or less, so rate-mode latency
-  // is the path's and not a queue's, and K shards can be held against one at the same offered load.
-  rate: { flag: "rate", env: "BENCH_RATE", min: 1, max: 10_000, fallback: 10, help: "R publishes/s" },
-  payloadBytes: { flag: "payload", env: "BENCH_PAYLOAD", min: 32, max: 60_000, fallback: 256, help: "bytes" },
-  connectSockets: {
-    flag: "connect-sockets",
-    env: "BENCH_CONNECT_SOCKETS",
-    min: 1,
-    max: 8_000,
-    fallback: 2_000,
-    help: "N",
-  },
-  connectConcurrency: {
-    flag: "connect-concurrency",
-    env: "BENCH_CONNECT_CONCURRENCY",
-    min: 1,
-    max: 256,
-    fallback: 16,
-    help: "upgrades in flight",
-  },
-  // 32: enough that every target is the bottleneck, not the publishers. At 8 the bare DO gave ~9%
-  // fewer deliveries/s here than at 32, so 8 measured the publishers' round trips as much as the server.
-  saturateInFlight: {
-    flag: "in-flight",
-    env: "BENCH_IN_FLIGHT",
-    min: 1,
-    max: 64,
-    fallback: 32,
-    help: "saturate publishes in flight",
-  },
-  shards: {
-    flag: "shards",
-    env: "BENCH_SHARDS",
-    min: 2,
-    max: 64,
-    fallback: 4,
-    help: `K, ROOM_SHARDS of gateway-sharded (${SHARD_COSTS_DEFAULT_SHARDS} in shard-costs mode)`,
-  },
-  timeoutSeconds: {
-    flag: "timeout",
-    env: "BENCH_TIMEOUT",
-    min: 10,
-    max: 3_600,
-    fallback: 1_200,
-    help: "hard limit, s",
-  },
-} as const satisfies Record<string, Spec>;
-
 const usageLine = (flag: string, env: string, help: string) => `  ${flag.padEnd(28)}${env.padEnd(28)}${help}`;
 
 export function usage(): string {
+  const defaults = MODES.map((mode) => `${mode}: ${MODE_SPECS[mode].targets.join(",")}`).join("; ");
   return [
     "npm run bench -- [options]   (flags win over environment variables)",
     ...Object.values(NUMBERS).map((s) => usageLine(`--${s.flag} <n>`, s.env, `${s.help} (default ${s.fallback})`)),
     usageLine("--mode <mode>", "BENCH_MODE", `${MODES.join("|")} (default: rate, then saturate)`),
-    usageLine(
-      "--targets <a,b>",
-      "BENCH_TARGETS",
-      `${TARGET_NAMES.join(",")} (default: all; ${Object.entries(DEFAULT_TARGETS)
-        .map(([mode, targets]) => `${mode}: ${targets.join(",")}`)
-        .join("; ")})`,
-    ),
+    usageLine("--targets <a,b>", "BENCH_TARGETS", `${TARGET_NAMES.join(",")} (default by mode: ${defaults})`),
+    usageLine("--client-deflate on|off", "BENCH_CLIENT_DEFLATE", "clients offer permessage-deflate (compression: on)"),
     usageLine("--out <dir>", "BENCH_OUT", "JSON directory (default: bench/results)"),
     usageLine("--gateway-ref <rev>", "BENCH_GATEWAY_REF", "measure the gateway at a git revision (git archive)"),
     usageLine("--gateway-dir <dir>", "BENCH_GATEWAY_DIR", "measure the gateway in another directory"),
@@ -176,6 +75,7 @@ export const BENCH_FLAGS = {
   >),
   mode: { type: "string" },
   targets: { type: "string" },
+  "client-deflate": { type: "string" },
   out: { type: "string" },
   "gateway-ref": { type: "string" },
   "gateway-dir": { type: "string" },
@@ -189,7 +89,7 @@ function numberOption(
   env: NodeJS.ProcessEnv,
   fallback: number = NUMBERS[key].fallback,
 ): number {
-  const spec: Spec = NUMBERS[key];
+  const spec: NumberSpec = NUMBERS[key];
   const raw = flags[NUMBERS[key].flag] ?? env[spec.env];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -198,12 +98,21 @@ function numberOption(
   return n;
 }
 
-function isMode(s: string): s is Mode {
-  return (MODES as readonly string[]).includes(s);
+function switchOption(raw: string | undefined, fallback: boolean, name: string): boolean {
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "on" || raw === "off") return raw === "on";
+  throw new UsageError(`${name} must be on or off, got ${raw}`);
 }
 
-function isTarget(s: string): s is TargetName {
-  return (TARGET_NAMES as readonly string[]).includes(s);
+function targetsOption(raw: string | undefined, fallback: readonly TargetName[]): TargetName[] {
+  const list = (raw ?? fallback.join(","))
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const targets = list.filter(isTargetName);
+  if (targets.length === 0 || targets.length !== list.length)
+    throw new UsageError(`--targets / BENCH_TARGETS must list some of ${TARGET_NAMES.join(", ")}`);
+  return targets;
 }
 
 /** Parses the bench's own flags (unknown ones and stray arguments are usage errors). */
@@ -212,23 +121,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   return benchOptions(values, env);
 }
 
-/** BenchOptions from parsed flags, falling back to BENCH_* variables, then to the defaults. */
+/** BenchOptions from parsed flags, falling back to BENCH_* variables, then to the mode's defaults. */
 export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOptions {
-  const mode = flags.mode ?? env.BENCH_MODE ?? "";
-  let phases: Phase[];
-  if (mode === "") phases = PHASES_OF.default;
-  else if (isMode(mode)) phases = PHASES_OF[mode];
-  else throw new UsageError(`--mode / BENCH_MODE must be one of ${MODES.join(", ")}`);
-  const defaultTargets = (isMode(mode) ? DEFAULT_TARGETS[mode] : undefined) ?? TARGET_NAMES;
-  const targetList = (flags.targets ?? env.BENCH_TARGETS ?? defaultTargets.join(","))
-    .split(",")
-    .map((t) => t.trim())
-    .filter(Boolean);
-  const targets = targetList.filter(isTarget);
-  if (targets.length === 0 || targets.length !== targetList.length)
-    throw new UsageError(`--targets / BENCH_TARGETS must list some of ${TARGET_NAMES.join(", ")}`);
+  const raw = flags.mode ?? env.BENCH_MODE ?? "";
+  if (raw !== "" && !isMode(raw)) throw new UsageError(`--mode / BENCH_MODE must be one of ${MODES.join(", ")}`);
+  const mode = raw === "" ? "default" : raw;
+  const spec = MODE_SPECS[mode];
   const n = (key: keyof typeof NUMBERS) => numberOption(key, flags, env);
-  const shards = numberOption("shards", flags, env, mode === "shard-costs" ? SHARD_COSTS_DEFAULT_SHARDS : undefined);
+  const shards = numberOption("shards", flags, env, spec.shards);
   if (mode === "shard-costs" && n("subscribers") < shards)
     throw new UsageError(
       `shard-costs puts a socket on each of ${shards} shards: --subscribers must be at least --shards`,
@@ -242,9 +142,19 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
     connectSockets: n("connectSockets"),
     connectConcurrency: n("connectConcurrency"),
     saturateInFlight: n("saturateInFlight"),
+    lightInFlight: n("lightInFlight"),
+    stormSockets: n("stormSockets"),
+    stormConcurrency: n("stormConcurrency"),
+    stormRate: n("stormRate"),
     shards,
-    phases,
-    targets,
+    mode,
+    phases: [...spec.phases],
+    targets: targetsOption(flags.targets ?? env.BENCH_TARGETS, spec.targets),
+    clientDeflate: switchOption(
+      flags["client-deflate"] ?? env.BENCH_CLIENT_DEFLATE,
+      spec.clientDeflate ?? false,
+      "--client-deflate / BENCH_CLIENT_DEFLATE",
+    ),
     timeoutSeconds: n("timeoutSeconds"),
     outDir: flags.out ?? env.BENCH_OUT,
     gatewayRef: flags["gateway-ref"] ?? env.BENCH_GATEWAY_REF,

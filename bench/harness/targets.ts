@@ -1,15 +1,15 @@
-// The servers under test and how a client reaches each. All take the same publish body and
-// broadcast it to every socket of a room; only the gateway authenticates, stamps and records. The
-// gateway runs twice: as configured (ROOM_SHARDS 1) and with its rooms spread over K shards.
+// Starting the servers under test (harness/target-specs.ts names them) and how a client reaches each.
+// All take the same publish body and broadcast it to every socket of a room; only the gateway
+// authenticates, stamps and records.
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { freePort } from "../../scripts/lib/port.ts";
 import { isolatedWranglerEnv } from "../../scripts/lib/wrangler.ts";
 import { shardOf } from "../../src/room/shards.ts";
 import { BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
-import type { TargetName } from "./options.ts";
 import { HOST, ServerProcess } from "./processes.ts";
 import { fetchRoomLayout, type RoomLayout } from "./room-layout.ts";
+import { roomShardsOf, specOf, type TargetName } from "./target-specs.ts";
 
 const READY_TIMEOUT_MS = 90_000;
 
@@ -18,13 +18,15 @@ export type RunningTarget = {
   /** Root of the server's process tree (its process group leader). */
   pid: number;
   port: number;
-  /** `query` (`batch=1`, `events=g0`) asks the gateway for its features; bare targets ignore it. */
+  /** `query` (`batch=1`, `events=g0`, `since=41`) asks for features; bare targets ignore what they lack. */
   socketUrl(room: string, query?: string): string;
   /** Headers for subscriber `k`'s upgrade (its own token on the gateway). */
   socketHeaders(k: number): Record<string, string>;
   publishUrl(room: string): string;
   /** The gateway's `POST …/messages/batch` (1-100 messages a request); bare targets have none. */
   batchPublishUrl?(room: string): string;
+  /** Upgrade headers of a socket that may publish (gateway targets: a token with scope publish). */
+  publisherHeaders?: Record<string, string>;
   publishHeaders: Record<string, string>;
   /** The runtime's V8 inspector (wrangler targets), for bench/profile.ts. */
   inspectorPort: number | undefined;
@@ -45,27 +47,36 @@ export type TargetContext = {
   subscriber(k: number): Subscriber;
   /** The gateway's compatibility date, given to the bare DO as well. */
   compatibilityDate: string;
-  /** ROOM_SHARDS for `gateway-sharded`. */
+  /** `--shards`: the K of targets whose vars set ROOM_SHARDS. */
   shards: number;
 };
 
+/** The spec's `--var` and `--compatibility-flags` arguments. */
+function specArgs(name: TargetName, shards: number): string[] {
+  const spec = specOf(name);
+  const vars = Object.entries(spec.vars?.(shards) ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const flags = spec.compatibilityFlags ?? [];
+  return [...vars, ...(flags.length === 0 ? [] : ["--compatibility-flags", ...flags])];
+}
+
 async function startWrangler(
+  name: TargetName,
   ctx: TargetContext,
-  label: string,
   port: number,
-  inspectorPort: number,
   config: string,
   extraArgs: string[],
   secrets: Record<string, string>,
-): Promise<ServerProcess> {
+): Promise<{ server: ServerProcess; inspectorPort: number }> {
   const envFile = join(ctx.dir, "secrets.env");
   await writeFile(envFile, dotenv(secrets), { mode: 0o600 });
+  const inspectorPort = await freePort();
   const args = [
     join(ctx.repoRoot, "node_modules", "wrangler", "bin", "wrangler.js"),
     "dev",
     "-c",
     config,
     ...extraArgs,
+    ...specArgs(name, ctx.shards),
     "--local",
     "--ip",
     HOST,
@@ -85,54 +96,37 @@ async function startWrangler(
     String(inspectorPort),
     "--show-interactive-dev-session=false",
   ];
-  return ServerProcess.start({
-    label,
+  const server = await ServerProcess.start({
+    label: name,
     args,
     cwd: dirname(config),
     env: isolatedWranglerEnv(join(ctx.dir, "logs")),
     healthUrl: `http://${HOST}:${port}/health`,
     readyTimeoutMs: READY_TIMEOUT_MS,
   });
+  return { server, inspectorPort };
 }
 
 /**
- * `wrangler dev --env bench`; for K > 1 only ROOM_SHARDS differs, set with `--var` (which wrangler
- * applies over the environment's vars), so both gateway targets run the same code and config.
+ * `wrangler dev --env bench`; a variant (K shards, a compatibility flag) differs only by `--var` (which
+ * wrangler applies over the environment's vars) or `--compatibility-flags`, so every gateway target
+ * runs the same code and config.
  */
-async function startGateway(
-  name: TargetName,
-  ctx: TargetContext,
-  port: number,
-  shards: number,
-): Promise<RunningTarget> {
+async function startGateway(name: TargetName, ctx: TargetContext, port: number): Promise<RunningTarget> {
   const base = `${HOST}:${port}`;
-  const inspector = await freePort();
   const config = join(ctx.gatewayRoot, "wrangler.toml");
-  const vars = shards === 1 ? [] : ["--var", `ROOM_SHARDS:${shards}`];
-  const server = await startWrangler(
-    ctx,
-    name,
-    port,
-    inspector,
-    config,
-    ["--env", "bench", ...vars],
-    ctx.credentials.secrets,
-  );
+  const started = await startWrangler(name, ctx, port, config, ["--env", "bench"], ctx.credentials.secrets);
   const adminHeaders = { authorization: `Bearer ${ctx.credentials.apiKey}` };
+  const shards = roomShardsOf(name, ctx.shards);
   return {
-    ...running(
-      name,
-      server,
-      port,
-      {
-        socketUrl: (room, query) => `ws://${base}/v1/rooms/${room}/ws${query ? `?${query}` : ""}`,
-        socketHeaders: (k) => ({ authorization: `Bearer ${ctx.subscriber(k).token}` }),
-        publishUrl: (room) => `http://${base}/v1/rooms/${room}/messages`,
-        batchPublishUrl: (room) => `http://${base}/v1/rooms/${room}/messages/batch`,
-        publishHeaders: { ...adminHeaders, "content-type": "application/json" },
-      },
-      inspector,
-    ),
+    ...running(name, started, port, {
+      socketUrl: (room, query) => `ws://${base}/v1/rooms/${room}/ws${query ? `?${query}` : ""}`,
+      socketHeaders: (k) => ({ authorization: `Bearer ${ctx.subscriber(k).token}` }),
+      publishUrl: (room) => `http://${base}/v1/rooms/${room}/messages`,
+      batchPublishUrl: (room) => `http://${base}/v1/rooms/${room}/messages/batch`,
+      publishHeaders: { ...adminHeaders, "content-type": "application/json" },
+      publisherHeaders: { authorization: `Bearer ${ctx.credentials.publisherToken}` },
+    }),
     rooms: {
       shards,
       shardOf: (k) => (shards === 1 ? 0 : shardOf(BENCH_TENANT, ctx.subscriber(k).sub, shards)),
@@ -141,59 +135,56 @@ async function startGateway(
   };
 }
 
+/** The bare DO with the gateway's compatibility date, so both run with the same runtime semantics. */
+async function startBareDo(name: TargetName, ctx: TargetContext, port: number): Promise<RunningTarget> {
+  const base = `${HOST}:${port}`;
+  const config = join(ctx.repoRoot, "bench", "baselines", "bare-do", "wrangler.toml");
+  const started = await startWrangler(name, ctx, port, config, ["--compatibility-date", ctx.compatibilityDate], {});
+  return running(name, started, port, {
+    socketUrl: (room, query) => `ws://${base}/ws?room=${room}${query ? `&${query}` : ""}`,
+    socketHeaders: () => ({}),
+    publishUrl: (room) => `http://${base}/publish?room=${room}`,
+    publishHeaders: { "content-type": "application/json" },
+  });
+}
+
+async function startBareWs(name: TargetName, ctx: TargetContext, port: number): Promise<RunningTarget> {
+  const base = `${HOST}:${port}`;
+  const server = await ServerProcess.start({
+    label: name,
+    args: [join(ctx.repoRoot, "bench", "baselines", "bare-ws.ts"), "--port", String(port)],
+    cwd: ctx.repoRoot,
+    env: process.env,
+    healthUrl: `http://${base}/health`,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
+  // One process, one room: the room in the URL is ignored.
+  return running(name, { server, inspectorPort: undefined }, port, {
+    socketUrl: () => `ws://${base}/ws`,
+    socketHeaders: () => ({}),
+    publishUrl: () => `http://${base}/publish`,
+    publishHeaders: { "content-type": "application/json" },
+  });
+}
+
 function running(
   name: TargetName,
-  server: ServerProcess,
+  started: { server: ServerProcess; inspectorPort: number | undefined },
   port: number,
   parts: Omit<RunningTarget, "name" | "pid" | "port" | "stop" | "logs" | "inspectorPort" | "rooms">,
-  inspectorPort?: number,
 ): RunningTarget {
-  const stop = () => server.stop();
-  return { name, pid: server.pid, port, inspectorPort, stop, logs: () => server.logs(), ...parts };
+  const { server, inspectorPort } = started;
+  return { name, pid: server.pid, port, inspectorPort, stop: () => server.stop(), logs: () => server.logs(), ...parts };
 }
 
 export async function startTarget(name: TargetName, ctx: TargetContext): Promise<RunningTarget> {
   const port = await freePort();
-  const base = `${HOST}:${port}`;
-  switch (name) {
+  switch (specOf(name).server) {
     case "gateway":
-      return startGateway(name, ctx, port, 1);
-    case "gateway-sharded":
-      return startGateway(name, ctx, port, ctx.shards);
-    case "bare-do": {
-      const config = join(ctx.repoRoot, "bench", "baselines", "bare-do", "wrangler.toml");
-      const args = ["--compatibility-date", ctx.compatibilityDate];
-      const inspector = await freePort();
-      const server = await startWrangler(ctx, name, port, inspector, config, args, {});
-      return running(
-        name,
-        server,
-        port,
-        {
-          socketUrl: (room) => `ws://${base}/ws?room=${room}`,
-          socketHeaders: () => ({}),
-          publishUrl: (room) => `http://${base}/publish?room=${room}`,
-          publishHeaders: { "content-type": "application/json" },
-        },
-        inspector,
-      );
-    }
-    case "bare-ws": {
-      const server = await ServerProcess.start({
-        label: name,
-        args: [join(ctx.repoRoot, "bench", "baselines", "bare-ws.ts"), "--port", String(port)],
-        cwd: ctx.repoRoot,
-        env: process.env,
-        healthUrl: `http://${base}/health`,
-        readyTimeoutMs: READY_TIMEOUT_MS,
-      });
-      // One process, one room: the room in the URL is ignored.
-      return running(name, server, port, {
-        socketUrl: () => `ws://${base}/ws`,
-        socketHeaders: () => ({}),
-        publishUrl: () => `http://${base}/publish`,
-        publishHeaders: { "content-type": "application/json" },
-      });
-    }
+      return startGateway(name, ctx, port);
+    case "bare-do":
+      return startBareDo(name, ctx, port);
+    case "bare-ws":
+      return startBareWs(name, ctx, port);
   }
 }

@@ -34,6 +34,8 @@ export type ConnectResult = {
   bytesPerSocket: number;
   /** Which process the memory went to: wrangler's proxy or the runtime (or node for bare ws). */
   bytesPerSocketByRole: Record<string, number>;
+  /** Sockets on which the server accepted the client's offer of permessage-deflate. */
+  deflateNegotiated: number;
   /** Cores' worth of CPU that processes outside the benchmark used while connecting (noise). */
   otherCores: number;
   /**
@@ -57,7 +59,8 @@ export const room = () => `bench-${randomUUID()}`;
 export async function warmIsolate(target: RunningTarget, options: BenchOptions): Promise<void> {
   const sink = new FrameSink();
   const r = room();
-  const { sockets, failures } = await connectSubscribers(target, r, 1, 1, sink);
+  const client = { deflate: options.clientDeflate, concurrency: 1 };
+  const { sockets, failures } = await connectSubscribers(target, r, 1, client, sink);
   if (failures.length > 0) throw new Error(`${target.name}: warm-up connect failed: ${failures.join("; ")}`);
   const plan: PhasePlan = {
     name: "warmup",
@@ -65,7 +68,7 @@ export async function warmIsolate(target: RunningTarget, options: BenchOptions):
     messages: 3,
     publication: singlePublishes(options.payloadBytes),
   };
-  await runPhase(target, r, 1, plan, sink, 0);
+  await runPhase({ target, room: r, subscribers: 1, sink }, plan, 0);
   closeAll(sockets);
   await sleep(SETTLE_MS);
 }
@@ -87,7 +90,8 @@ async function openMeasured(
   // CPU from after the snapshot, which costs the runtime CPU of its own.
   const cpuBefore = sampleTree(target.pid, target.port);
   const loadBefore = markLoad();
-  const c = await connectSubscribers(target, r, count, options.connectConcurrency, sink, query);
+  const client = { deflate: options.clientDeflate, concurrency: options.connectConcurrency };
+  const c = await connectSubscribers(target, r, count, client, sink, query);
   const afterConnect = sampleTree(target.pid, target.port);
   const otherCores = foreignCores(loadBefore, markLoad());
   await sleep(SETTLE_MS);
@@ -108,6 +112,7 @@ async function openMeasured(
       rssOpenBytes: open.rssBytes,
       bytesPerSocket: (open.rssBytes - before.rssBytes) / Math.max(1, opened),
       bytesPerSocketByRole: perSocket(rssGrowthByRole(before, open), 1 / Math.max(1, opened)),
+      deflateNegotiated: c.deflated,
       otherCores,
       ...(heapBefore !== undefined && heapOpen !== undefined
         ? { jsHeapBytesPerSocket: (heapOpen - heapBefore) / Math.max(1, opened) }

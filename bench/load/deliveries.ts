@@ -5,6 +5,8 @@
 // frames, so one WebSocket frame can carry several `i`s: each is one delivery, timed at the frame's
 // receipt. The gateway's `"seq":` precedes each message's payload; bare targets send none.
 
+import { WireMeter } from "./wire-meter.ts";
+
 const I_KEY = Buffer.from('"i":');
 const SEQ_KEY = Buffer.from('"seq":');
 const BATCH_PREFIX = Buffer.from('{"type":"batch"');
@@ -148,11 +150,19 @@ export class DeliveryLog {
     this.lastReceiveAt = now;
   }
 
-  /** Messages some subscriber should have received and never did, counted per subscriber and message. */
-  lost(): number {
+  /** The highest seq subscriber `s` has received in this phase, or -1. */
+  seqOf(s: number): number {
+    return this.lastSeq[s] ?? -1;
+  }
+
+  /**
+   * Messages some subscriber should have received and never did, counted per subscriber and
+   * message, among the first `published` (a phase that stops early publishes fewer than it could).
+   */
+  lost(published = this.messages): number {
     let lost = 0;
     for (let s = 0; s < this.subscribers; s++)
-      for (let k = 0; k < this.messages; k++)
+      for (let k = 0; k < published; k++)
         if (this.counts[s * this.messages + k] === 0 && (this.wants === undefined || this.wants(s, k))) lost++;
     return lost;
   }
@@ -161,6 +171,8 @@ export class DeliveryLog {
 /** Where every subscriber's frames go; the current phase's log, or nowhere between phases. */
 export class FrameSink {
   current: DeliveryLog | undefined;
+  /** The TCP connections of the sockets that report here, and the bytes they read. */
+  readonly wire = new WireMeter();
   otherFrames = 0;
   /** Sockets the server closed or dropped while the benchmark still needed them, by close code. */
   readonly closes: Record<string, number> = {};

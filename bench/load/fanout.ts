@@ -6,8 +6,16 @@ import { layoutMismatch, type RoomLayout } from "../harness/room-layout.ts";
 import type { RunningTarget } from "../harness/targets.ts";
 import { type ConnectResult, room, warmAndOpen } from "./connect.ts";
 import { FrameSink } from "./deliveries.ts";
-import { type PhasePlan, type PhaseResult, phaseFigure, runPhase } from "./phases.ts";
-import { planOf, type Session, type SocketKind, subscriberQuery, subscribersOf } from "./sessions.ts";
+import { type PhaseContext, type PhasePlan, type PhaseResult, phaseFigure, runPhase } from "./phases.ts";
+import {
+  needsPublisherSocket,
+  planOf,
+  type Session,
+  type SocketKind,
+  subscriberQuery,
+  subscribersOf,
+} from "./sessions.ts";
+import { SocketPublisher } from "./socket-publisher.ts";
 import { closeAll } from "./sockets.ts";
 
 const WARMUP_MESSAGES = 20;
@@ -41,17 +49,10 @@ export async function checkLayout(target: RunningTarget, r: string, sockets: num
 }
 
 /**
- * Warm-up publishes, then each phase in order, to the `n` open sockets of room `r`. Each phase
+ * Warm-up publishes, then each phase in order, to the open sockets of the context's room. Each phase
  * numbers its payloads from its own base (a million apart), so late frames are never miscounted.
  */
-export async function publishPhases(
-  target: RunningTarget,
-  r: string,
-  n: number,
-  plans: readonly PhasePlan[],
-  sink: FrameSink,
-  label = "",
-): Promise<PhaseResult[]> {
+export async function publishPhases(at: PhaseContext, plans: readonly PhasePlan[], label = ""): Promise<PhaseResult[]> {
   const first = plans[0];
   if (first === undefined) return [];
   // Warm-up publishes in the measured room, one at a time with the first phase's events (so
@@ -63,7 +64,7 @@ export async function publishPhases(
     messages: WARMUP_MESSAGES,
     publication: { ...first.publication, perRequest: 1 },
   };
-  await runPhase(target, r, n, warmup, sink, 0);
+  await runPhase(at, warmup, 0);
   const results: PhaseResult[] = [];
   let base = 1_000_000;
   for (const plan of plans) {
@@ -72,9 +73,9 @@ export async function publishPhases(
     const per = publication.perRequest === 1 ? "" : `, ${publication.perRequest} per request`;
     results.push(
       await step(
-        target.name,
-        `${label}${plan.name} phase (${messages} messages ${offered}${per} to ${n} sockets)`,
-        () => runPhase(target, r, n, plan, sink, base),
+        at.target.name,
+        `${label}${plan.name} phase (${messages} messages ${offered}${per} to ${at.subscribers} sockets)`,
+        () => runPhase(at, plan, base),
         phaseFigure,
       ),
     );
@@ -98,10 +99,14 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, se
   const label = sockets === "v1" ? "" : `${sockets} `;
   const count = subscribersOf(sockets, options);
   const opened = await warmAndOpen(target, r, count, options, sink, label, subscriberQuery(sockets));
+  let publisher: SocketPublisher | undefined;
   try {
     const layout = await checkLayout(target, r, opened.sockets.length);
+    // Opened after the layout check, which counts the subscribers alone.
+    if (needsPublisherSocket(session.phases)) publisher = await SocketPublisher.open(target, r, options.clientDeflate);
     const plans = session.phases.map((name) => planOf(name, options));
-    const results = await publishPhases(target, r, opened.sockets.length, plans, sink);
+    const at = { target, room: r, subscribers: opened.sockets.length, sink, socket: publisher?.channel };
+    const results = await publishPhases(at, plans);
     return {
       sockets: session.sockets,
       connect: opened.result,
@@ -112,6 +117,7 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, se
       ...(anomalous(sink, results) ? { serverLogTail: target.logs() } : {}),
     };
   } finally {
+    publisher?.close();
     closeAll(opened.sockets);
   }
 }

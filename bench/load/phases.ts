@@ -1,6 +1,5 @@
 // One measured publish phase: publish M messages to N open sockets, wait for them to arrive, and
 // turn the bookkeeping and the /proc samples into figures.
-
 import { type Summary, summarize, summarizeList } from "../../scripts/lib/percentiles.ts";
 import { foreignCores, markLoad } from "../harness/machine-load.ts";
 import { cpuByRole, sampleTree } from "../harness/proc-tree.ts";
@@ -8,7 +7,14 @@ import { sleep } from "../harness/processes.ts";
 import { count as round } from "../harness/progress.ts";
 import type { RunningTarget } from "../harness/targets.ts";
 import { DeliveryLog, type FrameSink, type Wants } from "./deliveries.ts";
-import { type Publication, type PublishStats, publishAtRate, publishSaturated } from "./publish.ts";
+import {
+  type Channel,
+  httpChannel,
+  type Publication,
+  type PublishStats,
+  publishAtRate,
+  publishSaturated,
+} from "./publish.ts";
 
 /** A phase ends this long after its last delivery once every publish is answered. */
 const QUIET_MS = 2_000;
@@ -31,6 +37,15 @@ export type PhasePlan = {
   messages: number;
   publication: Publication;
   wants?: Wants;
+};
+
+/** Where a phase runs: the target, the room, its N subscribers' sink, and the publishing socket if one is open. */
+export type PhaseContext = {
+  target: RunningTarget;
+  room: string;
+  subscribers: number;
+  sink: FrameSink;
+  socket?: Channel;
 };
 
 export type PhaseResult = {
@@ -63,6 +78,8 @@ export type PhaseResult = {
   /** The issue's unit; times 1000 it is microseconds per delivery. */
   serverCpuSecondsPer1000Deliveries: number;
   clientCpuSeconds: number;
+  /** Bytes the subscribers' TCP connections read during the phase: frames as sent, deflated or not. */
+  wireBytes: number;
   wallSeconds: number;
   /** Cores' worth of CPU that processes outside the benchmark used meanwhile (noise). */
   otherCores: number;
@@ -81,26 +98,30 @@ async function drain(log: DeliveryLog): Promise<boolean> {
   return true;
 }
 
-export async function runPhase(
-  target: RunningTarget,
-  room: string,
-  subscribers: number,
-  plan: PhasePlan,
-  sink: FrameSink,
-  base: number,
-): Promise<PhaseResult> {
+function channelOf(at: PhaseContext, publication: Publication): Channel {
+  if (publication.via === "http") return httpChannel(at.target, at.room, publication.perRequest);
+  if (at.socket === undefined) throw new Error(`${at.target.name}: no publishing socket is open`);
+  return at.socket;
+}
+
+/** Runs `plan`, numbering its payloads from `base`. */
+export async function runPhase(at: PhaseContext, plan: PhasePlan, base: number): Promise<PhaseResult> {
+  const { target, subscribers, sink } = at;
   const { phase, messages, publication } = plan;
+  const send = channelOf(at, publication);
   const log = new DeliveryLog(subscribers, messages, base, plan.wants);
   sink.current = log;
   const before = sampleTree(target.pid, target.port);
+  const wireBefore = sink.wire.bytesRead();
   const loadBefore = markLoad();
   const clientBefore = process.cpuUsage();
   const stats =
     phase.kind === "rate"
-      ? await publishAtRate(target, room, log, publication, phase.rate)
-      : await publishSaturated(target, room, log, publication, phase.inFlight);
+      ? await publishAtRate(send, log, publication, phase.rate)
+      : await publishSaturated(send, log, publication, phase.inFlight);
   const drainTimedOut = await drain(log);
   const after = sampleTree(target.pid, target.port);
+  const wireBytes = sink.wire.bytesRead() - wireBefore;
   const otherCores = foreignCores(loadBefore, markLoad());
   const client = process.cpuUsage(clientBefore);
   sink.current = undefined;
@@ -134,6 +155,7 @@ export async function runPhase(
     serverCpuByRole: cpuByRole(before, after),
     serverCpuSecondsPer1000Deliveries: log.received === 0 ? Number.NaN : serverCpuSeconds / (log.received / 1000),
     clientCpuSeconds: (client.user + client.system) / 1e6,
+    wireBytes,
     wallSeconds: (after.at - before.at) / 1000,
     otherCores,
     drainTimedOut,

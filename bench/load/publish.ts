@@ -1,45 +1,71 @@
-// Publishers: HTTP POSTs carrying the send time and a sequence number, paced (rate) or as fast as
-// a fixed number in flight allows (saturate), one message per request or (the gateway's
-// `POST …/messages/batch`) up to 100. Each publish records its send time before the request; every
-// message of a batch request has that request's send time.
-
+// Publishers: requests carrying the send time and a sequence number, paced (rate) or as fast as a
+// fixed number in flight allows (saturate), one message per request or (the gateway's
+// `POST …/messages/batch`) up to 100. A channel carries each request: HTTP to the target, or a
+// publishing socket (load/socket-publisher.ts). Each publish records its send time before the
+// request; every message of a batch request has that request's send time.
 import { sleep } from "../harness/processes.ts";
 import type { RunningTarget } from "../harness/targets.ts";
 import type { DeliveryLog } from "./deliveries.ts";
+import { DEFAULT_EVENT, type Fill, publishBody } from "./payloads.ts";
 
 const PUBLISH_TIMEOUT_MS = 30_000;
 /** Rate mode is open-loop; this only bounds memory and sockets if the server stalls. */
 const RATE_MAX_IN_FLIGHT = 256;
-export const DEFAULT_EVENT = "bench";
 
-/** `{"event":"bench","payload":{"i":…,"t":…,"pad":"x…"}}` with the payload exactly `bytes` long when it can be. */
-export function publishBody(i: number, t: number, bytes: number, event = DEFAULT_EVENT): string {
-  const bare = `{"i":${i},"t":${t},"pad":""}`;
-  const pad = "x".repeat(Math.max(0, bytes - bare.length));
-  return `{"event":${JSON.stringify(event)},"payload":{"i":${i},"t":${t},"pad":"${pad}"}}`;
-}
-
-/** What each request carries: how many messages, how large, and message k's event. */
+/** What each request carries: how many messages, how large and how filled, message k's event, and how it travels. */
 export type Publication = {
   payloadBytes: number;
-  /** 1: `POST …/messages`; more: the gateway's batch route, this many messages per request. */
+  /** 1: one message a request; more: the gateway's batch route, this many messages per request. */
   perRequest: number;
   event: (k: number) => string;
+  fill: Fill;
+  /** `socket`: a publish frame on the session's publishing socket (gateway targets, one message a frame). */
+  via: "http" | "socket";
 };
 
-export const singlePublishes = (payloadBytes: number): Publication => ({
+export const singlePublishes = (payloadBytes: number, fill: Fill = "pad"): Publication => ({
   payloadBytes,
   perRequest: 1,
   event: () => DEFAULT_EVENT,
+  fill,
+  via: "http",
 });
 
+/** The server's answer to one request: how many sockets it wrote to, or why it failed. */
+export type Answer = { ok: true; delivered: number } | { ok: false; failure: string };
+/** Sends one request carrying `bodies` (each `{"event","payload"}`). */
+export type Channel = (bodies: readonly string[]) => Promise<Answer>;
+
+/** `POST …/messages` (one body) or `POST …/messages/batch` (several) to the target. */
+export function httpChannel(target: RunningTarget, room: string, perRequest: number): Channel {
+  const url = perRequest === 1 ? target.publishUrl(room) : target.batchPublishUrl?.(room);
+  if (url === undefined) throw new Error(`${target.name} has no batch publish`);
+  return async (bodies) => {
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: target.publishHeaders,
+        body: perRequest === 1 ? (bodies[0] ?? "") : `{"messages":[${bodies.join(",")}]}`,
+        signal: AbortSignal.timeout(PUBLISH_TIMEOUT_MS),
+      });
+      const text = await res.text();
+      if (!res.ok) return { ok: false, failure: `HTTP ${res.status} ${text.slice(0, 120)}` };
+      let delivered = 0;
+      for (const m of text.matchAll(/"delivered":(\d+)/g)) delivered += Number(m[1]);
+      return { ok: true, delivered };
+    } catch (err) {
+      return { ok: false, failure: String(err) };
+    }
+  };
+}
+
 export type PublishStats = {
-  /** Requests sent and answered 2xx. */
+  /** Requests sent and answered 2xx (or acked). */
   sent: number;
   ok: number;
   /** Messages those requests carried. */
   messages: number;
-  /** Non-2xx answers and transport errors, by status or error text. */
+  /** Failed answers and transport errors, by status or error text. */
   failures: Record<string, number>;
   /** Sum of the servers' `delivered` answers (each message's, for a batch). */
   reportedDelivered: number;
@@ -59,18 +85,14 @@ class Publisher {
     wallMs: 0,
   };
   inFlight = 0;
-  private readonly target: RunningTarget;
+  private readonly send: Channel;
   private readonly log: DeliveryLog;
   private readonly publication: Publication;
-  private readonly url: string;
 
-  constructor(target: RunningTarget, room: string, log: DeliveryLog, publication: Publication) {
-    this.target = target;
+  constructor(send: Channel, log: DeliveryLog, publication: Publication) {
+    this.send = send;
     this.log = log;
     this.publication = publication;
-    if (publication.perRequest === 1) this.url = target.publishUrl(room);
-    else if (target.batchPublishUrl !== undefined) this.url = target.batchPublishUrl(room);
-    else throw new Error(`${target.name} has no batch publish`);
   }
 
   /** Messages `first` … `first + count - 1` in one request. */
@@ -78,51 +100,38 @@ class Publisher {
     this.inFlight++;
     this.stats.sent++;
     this.stats.messages += count;
-    const { payloadBytes, event } = this.publication;
+    const { payloadBytes, event, fill } = this.publication;
     const now = Date.now();
     const bodies = Array.from({ length: count }, (_, j) =>
-      publishBody(this.log.base + first + j, now, payloadBytes, event(first + j)),
+      publishBody(this.log.base + first + j, now, payloadBytes, event(first + j), fill),
     );
-    const body = this.publication.perRequest === 1 ? (bodies[0] ?? "") : `{"messages":[${bodies.join(",")}]}`;
     const t0 = performance.now();
     this.log.sendTimes.fill(t0, first, first + count);
-    try {
-      const res = await fetch(this.url, {
-        method: "POST",
-        headers: this.target.publishHeaders,
-        body,
-        signal: AbortSignal.timeout(PUBLISH_TIMEOUT_MS),
-      });
-      const text = await res.text();
-      this.stats.responseMs.push(performance.now() - t0);
-      if (res.ok) {
-        this.stats.ok++;
-        for (const m of text.matchAll(/"delivered":(\d+)/g)) this.stats.reportedDelivered += Number(m[1]);
-      } else this.fail(`HTTP ${res.status} ${text.slice(0, 120)}`);
-    } catch (err) {
-      this.fail(String(err));
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  private fail(reason: string): void {
-    this.stats.failures[reason] = (this.stats.failures[reason] ?? 0) + 1;
+    const answer = await this.send(bodies);
+    this.stats.responseMs.push(performance.now() - t0);
+    if (answer.ok) {
+      this.stats.ok++;
+      this.stats.reportedDelivered += answer.delivered;
+    } else this.stats.failures[answer.failure] = (this.stats.failures[answer.failure] ?? 0) + 1;
+    this.inFlight--;
   }
 }
 
-/** Open loop: publish k goes out at start + k/rate whatever the answers, so latency is not hidden by back-pressure. */
+/**
+ * Open loop: publish k goes out at start + k/rate whatever the answers, so latency is not hidden by
+ * back-pressure. Stops after the log's messages, or earlier once `stop()` says so.
+ */
 export async function publishAtRate(
-  target: RunningTarget,
-  room: string,
+  send: Channel,
   log: DeliveryLog,
   publication: Publication,
   rate: number,
+  stop: () => boolean = () => false,
 ): Promise<PublishStats> {
-  const p = new Publisher(target, room, log, publication);
+  const p = new Publisher(send, log, publication);
   const pending: Promise<void>[] = [];
   const start = performance.now();
-  for (let k = 0; k < log.messages; k++) {
+  for (let k = 0; k < log.messages && !stop(); k++) {
     const wait = start + (k * 1000) / rate - performance.now();
     if (wait > 0) await sleep(wait);
     while (p.inFlight >= RATE_MAX_IN_FLIGHT) await sleep(1);
@@ -135,13 +144,12 @@ export async function publishAtRate(
 
 /** Closed loop: `inFlight` publishers, each sending its next request as soon as the last is answered. */
 export async function publishSaturated(
-  target: RunningTarget,
-  room: string,
+  send: Channel,
   log: DeliveryLog,
   publication: Publication,
   inFlight: number,
 ): Promise<PublishStats> {
-  const p = new Publisher(target, room, log, publication);
+  const p = new Publisher(send, log, publication);
   const per = publication.perRequest;
   let next = 0;
   const start = performance.now();

@@ -92,9 +92,7 @@ async function measurePoint(
     if (opened.sockets.length !== n) throw new Error(`${label}only ${opened.sockets.length} of ${n} sockets opened`);
     await checkLayout(target, r, n);
     const [latency, cost] = await publishPhases(
-      target,
-      r,
-      n,
+      { target, room: r, subscribers: n, sink },
       [
         { name: "rate", phase: { kind: "rate", rate: LATENCY_RATE }, messages: LATENCY_MESSAGES, publication },
         {
@@ -104,7 +102,6 @@ async function measurePoint(
           publication,
         },
       ],
-      sink,
       label,
     );
     if (latency === undefined || cost === undefined) throw new Error(`${label}a phase is missing`);

@@ -13,20 +13,35 @@ export type Connected = {
   /** Milliseconds from `new WebSocket` to `open` (the 101 answer), one per socket opened. */
   connectMs: number[];
   failures: string[];
+  /** Sockets on which the server accepted permessage-deflate. */
+  deflated: number;
   wallMs: number;
 };
 
+/** How clients connect: whether they offer permessage-deflate, and how many upgrades run at once. */
+export type ClientOptions = { deflate: boolean; concurrency: number };
+
+export const isDeflated = (ws: WebSocket): boolean => ws.extensions.includes("permessage-deflate");
+
 /**
- * Same client options for every target: no compression (the servers would not all negotiate it)
- * and no UTF-8 validation, which would cost the load generator CPU and measure nothing.
+ * Same client options for every target: compression offered or not as the run says (the server
+ * decides), and no UTF-8 validation, which would cost the load generator CPU and measure nothing.
+ * The TCP connection is the sink's wire meter's, which counts its bytes.
  */
-function open(url: string, headers: Record<string, string>, sink: FrameSink, subscriber: number): Promise<WebSocket> {
+export function openSocket(
+  url: string,
+  headers: Record<string, string>,
+  sink: FrameSink,
+  subscriber: number,
+  deflate: boolean,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       headers,
-      perMessageDeflate: false,
+      perMessageDeflate: deflate,
       skipUTF8Validation: true,
       handshakeTimeout: CONNECT_TIMEOUT_MS,
+      createConnection: sink.wire.connect,
     });
     ws.on("message", (data: Buffer) => sink.onFrame(subscriber, data));
     ws.once("open", () => {
@@ -47,12 +62,12 @@ function open(url: string, headers: Record<string, string>, sink: FrameSink, sub
 /** Subscriber k's connect query (`batch=1`, `events=g2`), or undefined for none. */
 export type SubscriberQuery = (k: number) => string | undefined;
 
-/** Opens sockets 0 … count-1 to `room`, at most `concurrency` upgrades at once. */
+/** Opens sockets 0 … count-1 to `room`, at most `client.concurrency` upgrades at once. */
 export async function connectSubscribers(
   target: RunningTarget,
   room: string,
   count: number,
-  concurrency: number,
+  client: ClientOptions,
   sink: FrameSink,
   query?: SubscriberQuery,
 ): Promise<Connected> {
@@ -66,7 +81,7 @@ export async function connectSubscribers(
       const url = target.socketUrl(room, query?.(k));
       const t0 = performance.now();
       try {
-        const ws = await open(url, target.socketHeaders(k), sink, k);
+        const ws = await openSocket(url, target.socketHeaders(k), sink, k, client.deflate);
         connectMs.push(performance.now() - t0);
         sockets[k] = ws;
       } catch (err) {
@@ -74,8 +89,15 @@ export async function connectSubscribers(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return { sockets: sockets.filter(Boolean), connectMs, failures, wallMs: performance.now() - started };
+  await Promise.all(Array.from({ length: Math.min(client.concurrency, count) }, worker));
+  const open = sockets.filter(Boolean);
+  return {
+    sockets: open,
+    connectMs,
+    failures,
+    deflated: open.filter(isDeflated).length,
+    wallMs: performance.now() - started,
+  };
 }
 
 export function closeAll(sockets: readonly WebSocket[]): void {

@@ -1,22 +1,13 @@
 // The side-by-side table (stdout): every target's column, then the ratios between them.
 
-import {
-  type BenchOptions,
-  type FanoutPhase,
-  fanoutPhases,
-  TARGET_NAMES,
-  type TargetName,
-} from "../harness/options.ts";
+import { type FanoutPhase, fanoutPhases, MODE_SPECS } from "../harness/modes.ts";
+import type { BenchOptions } from "../harness/options.ts";
+import { specOf, type TargetName } from "../harness/target-specs.ts";
 import type { ConnectResult } from "../load/connect.ts";
 import type { PhaseResult } from "../load/phases.ts";
 import { type SocketKind, sessionsFor, socketsTitle } from "../load/sessions.ts";
 import { fanoutOf, messagesPerFrame, phaseOf, phasesOf, type TargetResult } from "./results.ts";
 import { fmt, markdownTable } from "./table.ts";
-
-export type Ratios = Record<
-  string,
-  { shardedOverGateway: number; gatewayOverBareDo: number; gatewayOverBareWs: number }
->;
 
 export type Row = {
   label: string;
@@ -125,16 +116,31 @@ function figureOf(results: readonly TargetResult[], name: TargetName, row: Row):
   return t === undefined ? undefined : row.value(t);
 }
 
-export function ratios(results: TargetResult[], rows: Row[]): Ratios {
+/** A ratio column: `over`'s figure divided by `under`'s. */
+type RatioColumn = { label: string; over: TargetName; under: TargetName };
+
+/** K shards over one, the gateway over each baseline, and the mode's A/B pairs, among the targets that run. */
+function ratioColumns(options: BenchOptions): RatioColumn[] {
+  const base: RatioColumn[] = [
+    { label: `K=${options.shards}/gw`, over: "gateway-sharded", under: "gateway" },
+    { label: "gw/DO", over: "gateway", under: "bare-do" },
+    { label: "gw/ws", over: "gateway", under: "bare-ws" },
+  ];
+  const ab = (MODE_SPECS[options.mode].compare ?? []).map((c) => ({ label: c.label, over: c.with, under: c.without }));
+  return [...base, ...ab].filter((c) => options.targets.includes(c.over) && options.targets.includes(c.under));
+}
+
+/** Row label → ratio column label → ratio. */
+export type Ratios = Record<string, Record<string, number>>;
+
+export function ratios(results: readonly TargetResult[], rows: readonly Row[], options: BenchOptions): Ratios {
   const out: Ratios = {};
+  const columns = ratioColumns(options);
   for (const row of rows) {
     if (row.noRatio) continue;
-    const gv = figureOf(results, "gateway", row);
-    out[row.label] = {
-      shardedOverGateway: ratio(figureOf(results, "gateway-sharded", row), gv),
-      gatewayOverBareDo: ratio(gv, figureOf(results, "bare-do", row)),
-      gatewayOverBareWs: ratio(gv, figureOf(results, "bare-ws", row)),
-    };
+    out[row.label] = Object.fromEntries(
+      columns.map((c) => [c.label, ratio(figureOf(results, c.over, row), figureOf(results, c.under, row))]),
+    );
   }
   return out;
 }
@@ -143,7 +149,7 @@ export function ratios(results: TargetResult[], rows: Row[]): Ratios {
  * Rate-mode latency means something only while the server keeps up with the offered load; and
  * every delivery fault is named, since on the gateway it is a bug.
  */
-export function warnings(results: TargetResult[]): string[] {
+export function warnings(results: readonly TargetResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
     if (r.error !== undefined) out.push(`${r.name}: failed: ${r.error.split("\n")[0]}`);
@@ -172,22 +178,19 @@ export function warnings(results: TargetResult[]): string[] {
   return out;
 }
 
-/** Every target's column (a target that did not run shows "-"), then the ratios. */
-export function renderTable(results: TargetResult[], rows: Row[], shards: number): string {
-  const r = ratios(results, rows);
-  const title: Record<TargetName, string> = {
-    gateway: "gateway",
-    "gateway-sharded": `gateway K=${shards}`,
-    "bare-do": "bare DO",
-    "bare-ws": "bare ws",
-  };
-  const header = ["", ...TARGET_NAMES.map((name) => title[name]), `K=${shards}/gw`, "gw/DO", "gw/ws"];
+/** Every target's column (one that failed shows "-"), then the ratios. */
+export function renderTable(results: readonly TargetResult[], rows: readonly Row[], options: BenchOptions): string {
+  const r = ratios(results, rows, options);
+  const columns = ratioColumns(options);
+  const header = [
+    "",
+    ...options.targets.map((name) => specOf(name).title(options.shards)),
+    ...columns.map((c) => c.label),
+  ];
   const lines = rows.map((row) => [
     row.label,
-    ...TARGET_NAMES.map((name) => fmt(figureOf(results, name, row), row.digits)),
-    fmt(r[row.label]?.shardedOverGateway, 2),
-    fmt(r[row.label]?.gatewayOverBareDo, 2),
-    fmt(r[row.label]?.gatewayOverBareWs, 2),
+    ...options.targets.map((name) => fmt(figureOf(results, name, row), row.digits)),
+    ...columns.map((c) => fmt(r[row.label]?.[c.label], 2)),
   ]);
   return markdownTable(header, lines);
 }

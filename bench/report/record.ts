@@ -1,42 +1,23 @@
-// The JSON record of a run (bench/results/<timestamp>.json).
+// The JSON record of a run (bench/results/<timestamp>.json): machine, versions, git state,
+// parameters, every figure, the ratios, and each report section's judged rows.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { GitInfo, MachineInfo } from "../harness/machine.ts";
 import type { BenchOptions } from "../harness/options.ts";
-import type { FilterComparison } from "./filter-cost.ts";
-import type { GoalLine } from "./goals.ts";
 import type { Ratios } from "./main-table.ts";
 import type { TargetResult } from "./results.ts";
-import type { ShardCostModel } from "./shard-cost-model.ts";
-import type { ShardingVerdict } from "./shard-hop.ts";
-
-export type MachineInfo = {
-  cpuModel: string;
-  cores: number;
-  memoryBytes: number;
-  os: string;
-  node: string;
-  wrangler: string;
-  workerd: string;
-  loadAverageAtStart: number[];
-};
 
 export type BenchRecord = {
   date: string;
   machine: MachineInfo;
   /** Which gateway code ran: the working tree, a commit, or a directory. */
   gateway: string;
-  git: { commit: string; dirtyPaths: string[] };
+  git: GitInfo;
   parameters: BenchOptions;
   results: TargetResult[];
   ratios: Ratios;
-  /** K shards against one, from the default run's gateway and gateway-sharded columns. */
-  sharding?: ShardingVerdict;
-  /** `--mode shard-costs`: the fitted cost lines. */
-  shardCostModel?: ShardCostModel;
-  /** Issue 10: each delivery mode of the gateway against the bare DO, with its goal. */
-  deliveryGoals?: GoalLine[];
-  /** Issue 11: the filtered run against the unfiltered one (with its goals) and against the control. */
-  filter?: FilterComparison;
+  /** Each report section that applied to the run, by id (report/sections.ts). */
+  sections: Record<string, unknown>;
 };
 
 export async function writeRecord(dir: string, record: BenchRecord): Promise<string> {

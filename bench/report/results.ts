@@ -1,18 +1,21 @@
 // One target's results and the accessors every report reads them through.
+import type { FanoutPhase } from "../harness/modes.ts";
+import type { TargetName } from "../harness/target-specs.ts";
 
-import type { FanoutPhase, TargetName } from "../harness/options.ts";
 import type { ConnectResult } from "../load/connect.ts";
 import type { FanoutResult } from "../load/fanout.ts";
 import type { PhaseResult } from "../load/phases.ts";
+import type { StormResult } from "../load/reconnect-storm.ts";
 import type { SocketKind } from "../load/sessions.ts";
 import type { ShardCostsResult } from "../load/shard-costs.ts";
 
 export type TargetResult = {
   name: TargetName;
-  /** One fan-out session per kind of subscriber the phases needed (bench/sessions.ts). */
+  /** One fan-out session per kind of subscriber the phases needed (load/sessions.ts). */
   fanouts?: FanoutResult[];
   connect?: ConnectResult;
   shardCosts?: ShardCostsResult;
+  storm?: StormResult;
   error?: string;
 };
 

@@ -3,7 +3,7 @@
 // filtered subscriber's wrong, missing, repeated or reordered messages are each counted.
 import { describe, expect, it } from "vitest";
 import { DeliveryLog, FrameSink, isBatchFrame, scanMessages } from "../../bench/load/deliveries.ts";
-import { publishBody } from "../../bench/load/publish.ts";
+import { publishBody } from "../../bench/load/payloads.ts";
 import { encodeBatchFrame, encodeMessageFrame, encodeWelcome, type Tags } from "../../src/wire.ts";
 
 const BASE = 1_000_000;
