@@ -76,6 +76,7 @@ export async function measureAll(repoRoot: string, options: BenchOptions, source
     subscriber,
     compatibilityDate: await compatibilityDate(source.root),
     shards: options.shards,
+    direct: options.direct,
   };
   let workerdExe: string | undefined;
   const onStart = (t: RunningTarget) => {

@@ -27,7 +27,6 @@ import { httpChannel, publishSaturated, singlePublishes } from "./load/publish.t
 import { closeAll, connectSubscribers } from "./load/sockets.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const clientOf = (o: BenchOptions) => ({ deflate: o.clientDeflate, concurrency: o.connectConcurrency });
 const BATCH = 100;
 
 type Window = { units: number; seconds: number; microsPerUnit: Record<string, number> };
@@ -76,7 +75,7 @@ async function connectWindow(
   sink: FrameSink,
 ): Promise<{ w: Window; sockets: WebSocket[] }> {
   const before = sampleTree(t.pid, t.port);
-  const { sockets } = await connectSubscribers(t, `profile-${crypto.randomUUID()}`, n, clientOf(o), sink);
+  const { sockets } = await connectSubscribers(t, `profile-${crypto.randomUUID()}`, n, o.connectConcurrency, sink);
   const after = sampleTree(t.pid, t.port);
   const micros = Object.fromEntries(
     Object.entries(cpuByRole(before, after)).map(([r, s]) => [r, (s * 1e6) / sockets.length]),
@@ -108,7 +107,7 @@ async function profileTarget(p: Plan): Promise<TargetProfile> {
     const room = `profile-${crypto.randomUUID()}`;
     let plain: Window;
     if (p.what === "publish") {
-      const { sockets } = await connectSubscribers(t, room, o.subscribers, clientOf(o), sink);
+      const { sockets } = await connectSubscribers(t, room, o.subscribers, o.connectConcurrency, sink);
       open.push(...sockets);
       await saturateFor(t, room, sockets.length, 2, o, sink);
       plain = await saturateFor(t, room, sockets.length, p.seconds, o, sink);
@@ -212,6 +211,7 @@ async function main(): Promise<void> {
           ),
           compatibilityDate: await compatibilityDate(source.root),
           shards: o.shards,
+          direct: o.direct,
         };
         const p = await profileTarget({ name, ctx, o, seconds, perf, outDir, what });
         results.push(p);

@@ -28,7 +28,7 @@ function parameters(o: BenchOptions, gateway: string): string {
     `mode ${o.mode}: N=${o.subscribers} M=${o.messages} R=${o.rate}/s payload=${o.payloadBytes} B ` +
     `in-flight=${o.saturateInFlight} light=${o.lightInFlight} batch-publish=${o.batchMessages} ` +
     `connect N=${o.connectSockets} (concurrency ${o.connectConcurrency}) K=${o.shards}${storm} ` +
-    `client deflate ${o.clientDeflate ? "offered" : "not offered"}; gateway: ${gateway}`
+    `clients ${o.direct ? "straight to the runtime workerd" : "through wrangler's proxy"}; gateway: ${gateway}`
   );
 }
 

@@ -49,8 +49,8 @@ export type ModeSpec = {
   targets: readonly TargetName[];
   /** `--shards` when not given (K of targets with ROOM_SHARDS in their vars). */
   shards?: number;
-  /** Whether clients offer permessage-deflate when `--client-deflate` is not given. */
-  clientDeflate?: boolean;
+  /** Whether clients connect to the runtime workerd itself when `--direct` is not given. */
+  direct?: boolean;
   /** A/B pairs: the tables hold each `with` against its `without`, in a column titled `label`. */
   compare?: readonly { without: TargetName; with: TargetName; label: string }[];
 };
@@ -76,15 +76,15 @@ export const MODE_SPECS: Record<Mode | "default", ModeSpec> = {
   filter: { phases: ["saturate", "filter", "filter-control"], targets: ["gateway"] },
   // A publish's CPU on the room object apart from the Worker's (report/room-share.ts).
   "room-cpu": { phases: SPLIT, targets: ["gateway", "bare-do"] },
-  // Every client offers permessage-deflate, as browsers do; each server once with the runtime's
-  // compression off and once on (report/compression.ts).
+  // Each server twice, its clients offering permessage-deflate (as browsers do) and not, straight
+  // to the runtime workerd, which then compresses (report/ab-table.ts).
   compression: {
     phases: ["json-256", "json-4k", "batch-json-256", "batch-json-4k"],
-    targets: ["gateway-no-deflate", "gateway", "bare-do-no-deflate", "bare-do"],
-    clientDeflate: true,
+    targets: ["gateway", "gateway-deflate", "bare-do", "bare-do-deflate"],
+    direct: true,
     compare: [
-      { without: "gateway-no-deflate", with: "gateway", label: "gw on/off" },
-      { without: "bare-do-no-deflate", with: "bare-do", label: "DO on/off" },
+      { without: "gateway", with: "gateway-deflate", label: "gw deflate/not" },
+      { without: "bare-do", with: "bare-do-deflate", label: "DO deflate/not" },
     ],
   },
   storm: { phases: ["storm"], targets: ["gateway", "gateway-sharded", "bare-do-resume"], shards: 8 },

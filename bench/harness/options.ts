@@ -39,8 +39,11 @@ export type BenchOptions = {
   /** What runs, in order; the mode picks it. */
   phases: Phase[];
   targets: TargetName[];
-  /** Whether the clients offer permessage-deflate (browsers always do; the compression mode's clients too). */
-  clientDeflate: boolean;
+  /**
+   * Clients connect to the runtime workerd's own socket, not to wrangler's dev-only proxy on the
+   * public port (which would otherwise terminate every connection and do the compressing).
+   */
+  direct: boolean;
   /** Whole run, servers included; the run is killed past it. */
   timeoutSeconds: number;
   /** Where the JSON goes; `bench/results/` by default. */
@@ -60,7 +63,7 @@ export function usage(): string {
     ...Object.values(NUMBERS).map((s) => usageLine(`--${s.flag} <n>`, s.env, `${s.help} (default ${s.fallback})`)),
     usageLine("--mode <mode>", "BENCH_MODE", `${MODES.join("|")} (default: rate, then saturate)`),
     usageLine("--targets <a,b>", "BENCH_TARGETS", `${TARGET_NAMES.join(",")} (default by mode: ${defaults})`),
-    usageLine("--client-deflate on|off", "BENCH_CLIENT_DEFLATE", "clients offer permessage-deflate (compression: on)"),
+    usageLine("--direct on|off", "BENCH_DIRECT", "clients skip wrangler's dev proxy (compression: on)"),
     usageLine("--out <dir>", "BENCH_OUT", "JSON directory (default: bench/results)"),
     usageLine("--gateway-ref <rev>", "BENCH_GATEWAY_REF", "measure the gateway at a git revision (git archive)"),
     usageLine("--gateway-dir <dir>", "BENCH_GATEWAY_DIR", "measure the gateway in another directory"),
@@ -75,7 +78,7 @@ export const BENCH_FLAGS = {
   >),
   mode: { type: "string" },
   targets: { type: "string" },
-  "client-deflate": { type: "string" },
+  direct: { type: "string" },
   out: { type: "string" },
   "gateway-ref": { type: "string" },
   "gateway-dir": { type: "string" },
@@ -150,11 +153,7 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
     mode,
     phases: [...spec.phases],
     targets: targetsOption(flags.targets ?? env.BENCH_TARGETS, spec.targets),
-    clientDeflate: switchOption(
-      flags["client-deflate"] ?? env.BENCH_CLIENT_DEFLATE,
-      spec.clientDeflate ?? false,
-      "--client-deflate / BENCH_CLIENT_DEFLATE",
-    ),
+    direct: switchOption(flags.direct ?? env.BENCH_DIRECT, spec.direct ?? false, "--direct / BENCH_DIRECT"),
     timeoutSeconds: n("timeoutSeconds"),
     outDir: flags.out ?? env.BENCH_OUT,
     gatewayRef: flags["gateway-ref"] ?? env.BENCH_GATEWAY_REF,

@@ -13,10 +13,9 @@ export type TargetSpec = {
   vars?: (shards: number) => Record<string, string>;
   /** `wrangler dev --compatibility-flags`; neither wrangler.toml sets any, so nothing is replaced. */
   compatibilityFlags?: readonly string[];
+  /** Its clients offer permessage-deflate, as every browser does (the others offer nothing). */
+  clientDeflate?: true;
 };
-
-/** The runtime flag that stops workerd from negotiating permessage-deflate. */
-export const NO_COMPRESSION_FLAG = "no_web_socket_compression";
 
 export const TARGETS = {
   gateway: { server: "gateway", title: () => "gateway" },
@@ -27,17 +26,9 @@ export const TARGETS = {
   },
   "bare-do": { server: "bare-do", title: () => "bare DO" },
   "bare-ws": { server: "bare-ws", title: () => "bare ws" },
-  // Compression off in the runtime, whatever the client offers (the compression mode's A side).
-  "gateway-no-deflate": {
-    server: "gateway",
-    title: () => "gateway, deflate off",
-    compatibilityFlags: [NO_COMPRESSION_FLAG],
-  },
-  "bare-do-no-deflate": {
-    server: "bare-do",
-    title: () => "bare DO, deflate off",
-    compatibilityFlags: [NO_COMPRESSION_FLAG],
-  },
+  // Clients that offer permessage-deflate, which workerd accepts (the compression mode's B side).
+  "gateway-deflate": { server: "gateway", title: () => "gateway, deflate", clientDeflate: true },
+  "bare-do-deflate": { server: "bare-do", title: () => "bare DO, deflate", clientDeflate: true },
   // The bare DO with the least a resume needs (baselines/bare-do/worker.js): a seq, a history
   // table and `?since=` replay. The reconnect storm's baseline; the plain bare DO keeps none of it.
   "bare-do-resume": { server: "bare-do", title: () => "bare DO + resume", vars: () => ({ RESUME: "on" }) },

@@ -7,8 +7,10 @@ import { freePort } from "../../scripts/lib/port.ts";
 import { isolatedWranglerEnv } from "../../scripts/lib/wrangler.ts";
 import { shardOf } from "../../src/room/shards.ts";
 import { BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
+import { pidWithRole } from "./proc-tree.ts";
 import { HOST, ServerProcess } from "./processes.ts";
 import { fetchRoomLayout, type RoomLayout } from "./room-layout.ts";
+import { runtimeEntryPort } from "./runtime-entry.ts";
 import { roomShardsOf, specOf, type TargetName } from "./target-specs.ts";
 
 const READY_TIMEOUT_MS = 90_000;
@@ -17,7 +19,10 @@ export type RunningTarget = {
   name: TargetName;
   /** Root of the server's process tree (its process group leader). */
   pid: number;
+  /** The public port (wrangler's proxy for wrangler targets), whatever port the clients use. */
   port: number;
+  /** Whether its clients offer permessage-deflate (target-specs.ts). */
+  clientDeflate: boolean;
   /** `query` (`batch=1`, `events=g0`, `since=41`) asks for features; bare targets ignore what they lack. */
   socketUrl(room: string, query?: string): string;
   /** Headers for subscriber `k`'s upgrade (its own token on the gateway). */
@@ -49,6 +54,8 @@ export type TargetContext = {
   compatibilityDate: string;
   /** `--shards`: the K of targets whose vars set ROOM_SHARDS. */
   shards: number;
+  /** Clients connect to the runtime workerd's entry socket, not to wrangler's proxy (harness/runtime-entry.ts). */
+  direct: boolean;
 };
 
 /** The spec's `--var` and `--compatibility-flags` arguments. */
@@ -66,7 +73,7 @@ async function startWrangler(
   config: string,
   extraArgs: string[],
   secrets: Record<string, string>,
-): Promise<{ server: ServerProcess; inspectorPort: number }> {
+): Promise<Started> {
   const envFile = join(ctx.dir, "secrets.env");
   await writeFile(envFile, dotenv(secrets), { mode: 0o600 });
   const inspectorPort = await freePort();
@@ -104,7 +111,18 @@ async function startWrangler(
     healthUrl: `http://${HOST}:${port}/health`,
     readyTimeoutMs: READY_TIMEOUT_MS,
   });
-  return { server, inspectorPort };
+  try {
+    return { server, inspectorPort, clientPort: ctx.direct ? await runtimePort(server, port) : port };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+async function runtimePort(server: ServerProcess, publicPort: number): Promise<number> {
+  const runtime = pidWithRole(server.pid, "workerd-runtime", publicPort);
+  if (runtime === undefined) throw new Error(`${server.label}: no runtime workerd in its process tree`);
+  return runtimeEntryPort(runtime, HOST);
 }
 
 /**
@@ -113,9 +131,9 @@ async function startWrangler(
  * runs the same code and config.
  */
 async function startGateway(name: TargetName, ctx: TargetContext, port: number): Promise<RunningTarget> {
-  const base = `${HOST}:${port}`;
   const config = join(ctx.gatewayRoot, "wrangler.toml");
   const started = await startWrangler(name, ctx, port, config, ["--env", "bench"], ctx.credentials.secrets);
+  const base = `${HOST}:${started.clientPort}`;
   const adminHeaders = { authorization: `Bearer ${ctx.credentials.apiKey}` };
   const shards = roomShardsOf(name, ctx.shards);
   return {
@@ -137,9 +155,9 @@ async function startGateway(name: TargetName, ctx: TargetContext, port: number):
 
 /** The bare DO with the gateway's compatibility date, so both run with the same runtime semantics. */
 async function startBareDo(name: TargetName, ctx: TargetContext, port: number): Promise<RunningTarget> {
-  const base = `${HOST}:${port}`;
   const config = join(ctx.repoRoot, "bench", "baselines", "bare-do", "wrangler.toml");
   const started = await startWrangler(name, ctx, port, config, ["--compatibility-date", ctx.compatibilityDate], {});
+  const base = `${HOST}:${started.clientPort}`;
   return running(name, started, port, {
     socketUrl: (room, query) => `ws://${base}/ws?room=${room}${query ? `&${query}` : ""}`,
     socketHeaders: () => ({}),
@@ -159,7 +177,7 @@ async function startBareWs(name: TargetName, ctx: TargetContext, port: number): 
     readyTimeoutMs: READY_TIMEOUT_MS,
   });
   // One process, one room: the room in the URL is ignored.
-  return running(name, { server, inspectorPort: undefined }, port, {
+  return running(name, { server, inspectorPort: undefined, clientPort: port }, port, {
     socketUrl: () => `ws://${base}/ws`,
     socketHeaders: () => ({}),
     publishUrl: () => `http://${base}/publish`,
@@ -167,14 +185,26 @@ async function startBareWs(name: TargetName, ctx: TargetContext, port: number): 
   });
 }
 
+/** A started server: its process, its inspector, and the port its clients use. */
+type Started = { server: ServerProcess; inspectorPort: number | undefined; clientPort: number };
+
 function running(
   name: TargetName,
-  started: { server: ServerProcess; inspectorPort: number | undefined },
+  started: Started,
   port: number,
-  parts: Omit<RunningTarget, "name" | "pid" | "port" | "stop" | "logs" | "inspectorPort" | "rooms">,
+  parts: Omit<RunningTarget, "name" | "pid" | "port" | "clientDeflate" | "stop" | "logs" | "inspectorPort" | "rooms">,
 ): RunningTarget {
   const { server, inspectorPort } = started;
-  return { name, pid: server.pid, port, inspectorPort, stop: () => server.stop(), logs: () => server.logs(), ...parts };
+  return {
+    name,
+    pid: server.pid,
+    port,
+    clientDeflate: specOf(name).clientDeflate === true,
+    inspectorPort,
+    stop: () => server.stop(),
+    logs: () => server.logs(),
+    ...parts,
+  };
 }
 
 export async function startTarget(name: TargetName, ctx: TargetContext): Promise<RunningTarget> {

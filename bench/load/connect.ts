@@ -59,8 +59,7 @@ export const room = () => `bench-${randomUUID()}`;
 export async function warmIsolate(target: RunningTarget, options: BenchOptions): Promise<void> {
   const sink = new FrameSink();
   const r = room();
-  const client = { deflate: options.clientDeflate, concurrency: 1 };
-  const { sockets, failures } = await connectSubscribers(target, r, 1, client, sink);
+  const { sockets, failures } = await connectSubscribers(target, r, 1, 1, sink);
   if (failures.length > 0) throw new Error(`${target.name}: warm-up connect failed: ${failures.join("; ")}`);
   const plan: PhasePlan = {
     name: "warmup",
@@ -90,8 +89,7 @@ async function openMeasured(
   // CPU from after the snapshot, which costs the runtime CPU of its own.
   const cpuBefore = sampleTree(target.pid, target.port);
   const loadBefore = markLoad();
-  const client = { deflate: options.clientDeflate, concurrency: options.connectConcurrency };
-  const c = await connectSubscribers(target, r, count, client, sink, query);
+  const c = await connectSubscribers(target, r, count, options.connectConcurrency, sink, query);
   const afterConnect = sampleTree(target.pid, target.port);
   const otherCores = foreignCores(loadBefore, markLoad());
   await sleep(SETTLE_MS);

@@ -103,7 +103,7 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, se
   try {
     const layout = await checkLayout(target, r, opened.sockets.length);
     // Opened after the layout check, which counts the subscribers alone.
-    if (needsPublisherSocket(session.phases)) publisher = await SocketPublisher.open(target, r, options.clientDeflate);
+    if (needsPublisherSocket(session.phases)) publisher = await SocketPublisher.open(target, r);
     const plans = session.phases.map((name) => planOf(name, options));
     const at = { target, room: r, subscribers: opened.sockets.length, sink, socket: publisher?.channel };
     const results = await publishPhases(at, plans);

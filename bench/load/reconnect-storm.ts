@@ -86,10 +86,9 @@ async function storm(target: RunningTarget, r: string, options: BenchOptions, si
   const tracker: StormTracker = sink.tracker;
   const since = Array.from({ length: tracker.sockets }, (_, k) => Math.max(0, log.seqOf(k)));
   tracker.armed = true;
-  const client = { deflate: options.clientDeflate, concurrency: options.stormConcurrency };
   const t0 = performance.now();
-  const reconnecting = connectSubscribers(target, r, tracker.sockets, client, sink, (k) => `since=${since[k]}`);
-  const reconnected = await reconnecting;
+  const query = (k: number) => `since=${since[k]}`;
+  const reconnected = await connectSubscribers(target, r, tracker.sockets, options.stormConcurrency, sink, query);
   await until(() => tracker.resumed >= tracker.sockets, Math.max(0, RESUME_LIMIT_MS - (performance.now() - t0)));
   return { t0, reconnected, end: performance.now() };
 }

@@ -45,13 +45,13 @@ export class SocketPublisher {
   }
 
   /** Opens the target's publishing socket to `room`; gateway targets only. */
-  static open(target: RunningTarget, room: string, deflate: boolean): Promise<SocketPublisher> {
+  static open(target: RunningTarget, room: string): Promise<SocketPublisher> {
     const headers = target.publisherHeaders;
     if (headers === undefined) return Promise.reject(new Error(`${target.name} cannot publish over a socket`));
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(target.socketUrl(room), {
         headers,
-        perMessageDeflate: deflate,
+        perMessageDeflate: target.clientDeflate,
         skipUTF8Validation: true,
         handshakeTimeout: OPEN_TIMEOUT_MS,
       });

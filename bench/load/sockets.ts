@@ -18,13 +18,10 @@ export type Connected = {
   wallMs: number;
 };
 
-/** How clients connect: whether they offer permessage-deflate, and how many upgrades run at once. */
-export type ClientOptions = { deflate: boolean; concurrency: number };
-
 export const isDeflated = (ws: WebSocket): boolean => ws.extensions.includes("permessage-deflate");
 
 /**
- * Same client options for every target: compression offered or not as the run says (the server
+ * Same client options for every target: compression offered or not as its spec says (the server
  * decides), and no UTF-8 validation, which would cost the load generator CPU and measure nothing.
  * The TCP connection is the sink's wire meter's, which counts its bytes.
  */
@@ -62,12 +59,12 @@ export function openSocket(
 /** Subscriber k's connect query (`batch=1`, `events=g2`), or undefined for none. */
 export type SubscriberQuery = (k: number) => string | undefined;
 
-/** Opens sockets 0 … count-1 to `room`, at most `client.concurrency` upgrades at once. */
+/** Opens sockets 0 … count-1 to `room`, at most `concurrency` upgrades at once. */
 export async function connectSubscribers(
   target: RunningTarget,
   room: string,
   count: number,
-  client: ClientOptions,
+  concurrency: number,
   sink: FrameSink,
   query?: SubscriberQuery,
 ): Promise<Connected> {
@@ -81,7 +78,7 @@ export async function connectSubscribers(
       const url = target.socketUrl(room, query?.(k));
       const t0 = performance.now();
       try {
-        const ws = await openSocket(url, target.socketHeaders(k), sink, k, client.deflate);
+        const ws = await openSocket(url, target.socketHeaders(k), sink, k, target.clientDeflate);
         connectMs.push(performance.now() - t0);
         sockets[k] = ws;
       } catch (err) {
@@ -89,7 +86,7 @@ export async function connectSubscribers(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(client.concurrency, count) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   const open = sockets.filter(Boolean);
   return {
     sockets: open,

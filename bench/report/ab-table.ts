@@ -73,7 +73,8 @@ export function renderAbTables(tables: readonly AbTable[], options: BenchOptions
     .map((t) => {
       const [a, b] = [specOf(t.without).title(options.shards), specOf(t.with).title(options.shards)];
       const rows = t.lines.map((l) => [l.label, fmt(l.without, l.digits), fmt(l.with, l.digits), fmt(l.ratio, 2)]);
-      return `${b} against ${a}, the same load${options.clientDeflate ? " (clients offer permessage-deflate)" : ""}:\n\n${markdownTable(["", a, b, "ratio"], rows)}`;
+      const how = options.direct ? ", clients straight to the runtime workerd" : "";
+      return `${b} against ${a}, the same load${how}:\n\n${markdownTable(["", a, b, "ratio"], rows)}`;
     })
     .join("\n\n");
 }

@@ -90,11 +90,11 @@ describe("benchOptions", () => {
     expect(benchOptions({}, {}).shards).toBe(4);
   });
 
-  it("has the compression mode's clients offer permessage-deflate, and no other mode's unless asked", () => {
-    expect(benchOptions({ mode: "compression" }, {}).clientDeflate).toBe(true);
-    expect(benchOptions({ mode: "all" }, {}).clientDeflate).toBe(false);
-    expect(benchOptions({ mode: "all", "client-deflate": "on" }, {}).clientDeflate).toBe(true);
-    expect(() => benchOptions({ "client-deflate": "yes" }, {})).toThrow(/on or off/);
+  it("sends the compression mode's clients straight to the runtime, and no other mode's unless asked", () => {
+    expect(benchOptions({ mode: "compression" }, {}).direct).toBe(true);
+    expect(benchOptions({ mode: "all" }, {}).direct).toBe(false);
+    expect(benchOptions({ mode: "all", direct: "on" }, {}).direct).toBe(true);
+    expect(() => benchOptions({ direct: "yes" }, {})).toThrow(/on or off/);
   });
 
   it("bounds the storm at 10,000 sockets", () => {
