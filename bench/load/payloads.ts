@@ -43,7 +43,8 @@ function record(next: () => number): string {
   const id = Math.floor(next() * 0xffffffff)
     .toString(16)
     .padStart(8, "0");
-  const price = (next() * 1000).toFixed(2);
+  // Printed as JavaScript prints it, so the gateway's re-serialized payload keeps the same size.
+  const price = String(Math.floor(next() * 100_000) / 100);
   const tags = `["${pick()}","${pick()}"]`;
   return (
     `{"id":"${id}","user":"${pick()}-${Math.floor(next() * 10_000)}","status":"${pick()}",` +
@@ -58,6 +59,7 @@ function jsonPayload(i: number, t: number, bytes: number): string {
   const head = `{"i":${i},"t":${t},"items":[`;
   const tail = (pad: string) => `],"pad":"${pad}"}`;
   let items = "";
+  // Bounded by `bytes`: every record adds over 100 of them.
   for (;;) {
     const more = `${items === "" ? "" : ","}${record(next)}`;
     if (head.length + items.length + more.length + tail("").length > bytes) break;

@@ -27,6 +27,7 @@ function connectRows(title: string, pick: (r: TargetResult) => ConnectResult | u
   return [
     { label: `${title} sockets opened`, value: c((x) => x.sockets), digits: 0 },
     { label: `${title} connect failures`, value: c((x) => x.failures), digits: 0 },
+    { label: `${title} sockets with deflate negotiated`, value: c((x) => x.deflateNegotiated), digits: 0 },
     { label: `${title} connect p50 ms`, value: c((x) => x.connectMs.p50), digits: 2 },
     { label: `${title} connect p99 ms`, value: c((x) => x.connectMs.p99), digits: 2 },
     { label: `${title} connects/s`, value: c((x) => x.perSecond), digits: 0 },
@@ -62,6 +63,7 @@ function phaseRows(kind: FanoutPhase, sockets: SocketKind): Row[] {
     { label: `${kind}: latency p95 ms`, value: p((x) => x.latencyMs.p95), digits: 2 },
     { label: `${kind}: latency p99 ms`, value: p((x) => x.latencyMs.p99), digits: 2 },
     { label: `${kind}: latency max ms`, value: p((x) => x.latencyMs.max), digits: 2 },
+    { label: `${kind}: bytes on the wire per delivery`, value: p((x) => x.wireBytes / x.received), digits: 0 },
     { label: `${kind}: lost deliveries`, value: p((x) => x.lost), digits: 0 },
     { label: `${kind}: duplicated deliveries`, value: p((x) => x.duplicates), digits: 0 },
     ...(sockets === "filtered"
