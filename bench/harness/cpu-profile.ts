@@ -6,9 +6,9 @@ import { Inspector } from "./inspector.ts";
 /** Microseconds between samples: fine enough for a few-microsecond hot path, cheap enough to run. */
 const SAMPLING_INTERVAL_US = 100;
 
-type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
+export type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
-type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+export type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
 
 function isProfile(v: unknown): v is Profile {
   if (typeof v !== "object" || v === null) return false;

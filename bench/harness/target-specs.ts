@@ -11,6 +11,8 @@ export type TargetSpec = {
   title: (shards: number) => string;
   /** `wrangler dev --var NAME:value`, applied over the config's (or environment's) vars. */
   vars?: (shards: number) => Record<string, string>;
+  /** Secrets added to the run's in its `--env-file` (gateway targets), e.g. a feature's key. */
+  secrets?: () => Record<string, string>;
   /** `wrangler dev --compatibility-flags`; neither wrangler.toml sets any, so nothing is replaced. */
   compatibilityFlags?: readonly string[];
   /** Its clients offer permessage-deflate, as every browser does (the others offer nothing). */

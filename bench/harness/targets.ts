@@ -132,7 +132,8 @@ async function runtimePort(server: ServerProcess, publicPort: number): Promise<n
  */
 async function startGateway(name: TargetName, ctx: TargetContext, port: number): Promise<RunningTarget> {
   const config = join(ctx.gatewayRoot, "wrangler.toml");
-  const started = await startWrangler(name, ctx, port, config, ["--env", "bench"], ctx.credentials.secrets);
+  const secrets = { ...ctx.credentials.secrets, ...specOf(name).secrets?.() };
+  const started = await startWrangler(name, ctx, port, config, ["--env", "bench"], secrets);
   const base = `${HOST}:${started.clientPort}`;
   const adminHeaders = { authorization: `Bearer ${ctx.credentials.apiKey}` };
   const shards = roomShardsOf(name, ctx.shards);
