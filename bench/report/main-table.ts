@@ -155,13 +155,9 @@ export function warnings(results: readonly TargetResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
     if (r.error !== undefined) out.push(`${r.name}: failed: ${r.error.split("\n")[0]}`);
-    const rate = phaseOf(r, "rate");
-    if (
-      rate?.offeredPerSecond !== undefined &&
-      rate.deliveriesPerSecond < 0.9 * rate.offeredPerSecond * rate.subscribers
-    )
-      out.push(`${r.name}: rate mode overloaded (delivered < 90% of R x N): its latencies are queueing; lower --rate`);
     for (const p of phasesOf(r)) {
+      if (p.offeredPerSecond !== undefined && p.deliveriesPerSecond < 0.9 * p.offeredPerSecond * p.subscribers)
+        out.push(`${r.name} ${p.name}: overloaded (delivered < 90% of rate x N): publishes queued and overlapped`);
       const faults = Object.entries({
         lost: p.lost,
         duplicated: p.duplicates,
