@@ -75,14 +75,19 @@ export async function warmIsolate(target: RunningTarget, options: BenchOptions):
 const perSocket = (byRole: Record<string, number>, factor: number) =>
   Object.fromEntries(Object.entries(byRole).map(([role, v]) => [role, v * factor]));
 
-async function openMeasured(
-  target: RunningTarget,
-  r: string,
-  count: number,
-  options: BenchOptions,
-  sink: FrameSink,
-  query: SubscriberQuery | undefined,
-): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
+/** `count` sockets of `target` to `room`, their frames to `sink`; `label` names the step in progress lines. */
+export type OpenPlan = {
+  target: RunningTarget;
+  room: string;
+  count: number;
+  options: BenchOptions;
+  sink: FrameSink;
+  label?: string;
+  query?: SubscriberQuery;
+};
+
+async function openMeasured(plan: OpenPlan): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
+  const { target, room: r, count, options, sink, query } = plan;
   const before = sampleTree(target.pid, target.port);
   // RSS first both times: the snapshot's GC would otherwise shrink only the "before" figure.
   const heapBefore = await heapUsed(target);
@@ -119,41 +124,25 @@ async function openMeasured(
   };
 }
 
-/** Opens `count` measured sockets to room `r`, with progress lines; `label` names the step. */
-export function openStep(
-  target: RunningTarget,
-  r: string,
-  count: number,
-  options: BenchOptions,
-  sink: FrameSink,
-  label = "",
-  query?: SubscriberQuery,
-): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
+/** Opens the plan's measured sockets, with progress lines. */
+export function openStep(plan: OpenPlan): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
   return step(
-    target.name,
-    `${label}open ${count} sockets`,
-    () => openMeasured(target, r, count, options, sink, query),
+    plan.target.name,
+    `${plan.label ?? ""}open ${plan.count} sockets`,
+    () => openMeasured(plan),
     (o) => connectFigure(o.result),
   );
 }
 
-/** Wakes the isolate, then opens `count` measured sockets to room `r`, with progress lines. */
-export async function warmAndOpen(
-  target: RunningTarget,
-  r: string,
-  count: number,
-  options: BenchOptions,
-  sink: FrameSink,
-  label = "",
-  query?: SubscriberQuery,
-): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
+/** Wakes the isolate, then opens the plan's measured sockets, with progress lines. */
+export async function warmAndOpen(plan: OpenPlan): Promise<{ result: ConnectResult; sockets: WebSocket[] }> {
   await step(
-    target.name,
+    plan.target.name,
     "warm-up",
-    () => warmIsolate(target, options),
+    () => warmIsolate(plan.target, plan.options),
     () => "server warmed up",
   );
-  return openStep(target, r, count, options, sink, label, query);
+  return openStep(plan);
 }
 
 export function connectFigure(c: ConnectResult): string {
@@ -162,7 +151,8 @@ export function connectFigure(c: ConnectResult): string {
 }
 
 export async function runConnect(target: RunningTarget, options: BenchOptions): Promise<ConnectResult> {
-  const opened = await warmAndOpen(target, room(), options.connectSockets, options, new FrameSink());
+  const sink = new FrameSink();
+  const opened = await warmAndOpen({ target, room: room(), count: options.connectSockets, options, sink });
   closeAll(opened.sockets);
   return opened.result;
 }

@@ -98,7 +98,7 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, se
   const { sockets } = session;
   const label = sockets === "v1" ? "" : `${sockets} `;
   const count = subscribersOf(sockets, options);
-  const opened = await warmAndOpen(target, r, count, options, sink, label, subscriberQuery(sockets));
+  const opened = await warmAndOpen({ target, room: r, count, options, sink, label, query: subscriberQuery(sockets) });
   let publisher: SocketPublisher | undefined;
   try {
     const layout = await checkLayout(target, r, opened.sockets.length);

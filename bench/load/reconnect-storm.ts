@@ -97,7 +97,7 @@ export async function runStorm(target: RunningTarget, options: BenchOptions): Pr
   const n = options.stormSockets;
   const sink = new StormSink(n);
   const r = room();
-  const opened = await warmAndOpen(target, r, n, options, sink, "storm ");
+  const opened = await warmAndOpen({ target, room: r, count: n, options, sink, label: "storm " });
   const open = [opened.sockets];
   try {
     if (opened.sockets.length !== n) throw new Error(`only ${opened.sockets.length} of ${n} sockets opened`);

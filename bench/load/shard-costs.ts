@@ -87,7 +87,7 @@ async function measurePoint(
   const r = room();
   const label = `live shards ${live}, N=${n}: `;
   const publication = singlePublishes(options.payloadBytes);
-  const opened = await openStep(target, r, n, options, sink, label);
+  const opened = await openStep({ target, room: r, count: n, options, sink, label });
   try {
     if (opened.sockets.length !== n) throw new Error(`${label}only ${opened.sockets.length} of ${n} sockets opened`);
     await checkLayout(target, r, n);
