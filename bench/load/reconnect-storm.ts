@@ -4,6 +4,8 @@
 // time until every socket is connected and until every one is resumed (has every message up to its
 // welcome's seq), the server's CPU over the storm beyond what the traffic alone costs, and the
 // messages lost or duplicated across the seam, per socket and message, over the whole phase.
+
+import type WebSocket from "ws";
 import { type Summary, summarizeList } from "../../scripts/lib/percentiles.ts";
 import { foreignCores, markLoad } from "../harness/machine-load.ts";
 import type { BenchOptions } from "../harness/options.ts";
@@ -81,12 +83,18 @@ function latest(times: Float64Array, t0: number): number {
   return last - t0;
 }
 
+type Drop = { target: RunningTarget; room: string; options: BenchOptions; sink: StormSink; log: DeliveryLog };
+
 /** Drops every socket and reconnects each from its last seq; resolves once all are resumed (or the limit). */
-async function storm(target: RunningTarget, r: string, options: BenchOptions, sink: StormSink, log: DeliveryLog) {
+async function storm(d: Drop, old: readonly WebSocket[]) {
+  const { target, room: r, options, sink, log } = d;
   const tracker: StormTracker = sink.tracker;
+  const t0 = performance.now();
+  closeAll(old);
+  // Frames the old sockets had already read are handled before each one's last seq is taken.
+  await sleep(0);
   const since = Array.from({ length: tracker.sockets }, (_, k) => Math.max(0, log.seqOf(k)));
   tracker.armed = true;
-  const t0 = performance.now();
   const query = (k: number) => `since=${since[k]}`;
   const reconnected = await connectSubscribers(target, r, tracker.sockets, options.stormConcurrency, sink, query);
   await until(() => tracker.resumed >= tracker.sockets, Math.max(0, RESUME_LIMIT_MS - (performance.now() - t0)));
@@ -112,11 +120,10 @@ export async function runStorm(target: RunningTarget, options: BenchOptions): Pr
     const bgAfter = sampleTree(target.pid, target.port);
     const backgroundCores = (bgAfter.cpuSeconds - bgBefore.cpuSeconds) / ((bgAfter.at - bgBefore.at) / 1000);
     const loadBefore = markLoad();
-    closeAll(opened.sockets);
     const s = await step(
       target.name,
       `storm: drop ${n} sockets and reconnect them, ${options.stormConcurrency} at a time`,
-      () => storm(target, r, options, sink, log),
+      () => storm({ target, room: r, options, sink, log }, opened.sockets),
       (x) => `${sink.tracker.resumed} of ${n} resumed in ${((x.end - x.t0) / 1000).toFixed(1)} s`,
     );
     open.push(s.reconnected.sockets);
