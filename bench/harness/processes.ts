@@ -2,6 +2,7 @@
 // whole tree (wrangler -> node -> esbuild, workerd x2), and every group still alive is killed when
 // the benchmark exits for any reason.
 import { type ChildProcess, spawn } from "node:child_process";
+import { boundedFetch } from "./bounded-fetch.ts";
 
 export const HOST = "127.0.0.1";
 const LOG_TAIL_CHARS = 8_000;
@@ -90,9 +91,9 @@ export class ServerProcess {
       if (this.child.exitCode !== null || this.child.signalCode !== null)
         throw new Error(`${this.label} exited before it was ready:\n${this.output}`);
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+        const res = await boundedFetch(url, {}, 2_000);
         if (res.status === 200) return;
-        last = `${url} answered ${res.status}: ${await res.text()}`;
+        last = `${url} answered ${res.status}: ${res.text}`;
       } catch (err) {
         last = String(err);
       }

@@ -2,6 +2,7 @@
 // proof that a sharded run really spread its subscribers (a `--var` that did not apply would
 // otherwise pass for a cheap hop).
 import { z } from "zod";
+import { boundedFetch } from "./bounded-fetch.ts";
 
 const roomInfoSchema = z.object({
   seq: z.number(),
@@ -14,8 +15,8 @@ export type RoomLayout = z.infer<typeof roomInfoSchema>;
 const LAYOUT_TIMEOUT_MS = 10_000;
 
 export async function fetchRoomLayout(url: string, headers: Record<string, string>): Promise<RoomLayout> {
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(LAYOUT_TIMEOUT_MS) });
-  const text = await res.text();
+  const res = await boundedFetch(url, { headers }, LAYOUT_TIMEOUT_MS);
+  const { text } = res;
   if (!res.ok) throw new Error(`room layout: ${url} answered ${res.status}: ${text.slice(0, 200)}`);
   return roomInfoSchema.parse(JSON.parse(text));
 }

@@ -5,6 +5,7 @@
 // listens on a port the kernel picked: found among the runtime's listening sockets (/proc) as the
 // one that answers the Worker's GET /health.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { boundedFetch } from "./bounded-fetch.ts";
 
 const LISTEN = "0A";
 const PROBE_TIMEOUT_MS = 2_000;
@@ -41,8 +42,7 @@ export async function runtimeEntryPort(runtimePid: number, host: string): Promis
   const ports = listeningPorts(runtimePid);
   for (const port of ports) {
     try {
-      const res = await fetch(`http://${host}:${port}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-      await res.arrayBuffer();
+      const res = await boundedFetch(`http://${host}:${port}/health`, {}, PROBE_TIMEOUT_MS);
       if (res.status === 200) return port;
     } catch {
       // Not the entry (the inspector, or an internal socket that drops plain requests).

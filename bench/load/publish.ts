@@ -3,6 +3,7 @@
 // `POST …/messages/batch`) up to 100. A channel carries each request: HTTP to the target, or a
 // publishing socket (load/socket-publisher.ts). Each publish records its send time before the
 // request; every message of a batch request has that request's send time.
+import { boundedFetch } from "../harness/bounded-fetch.ts";
 import { sleep } from "../harness/processes.ts";
 import type { RunningTarget } from "../harness/targets.ts";
 import type { DeliveryLog } from "./deliveries.ts";
@@ -42,13 +43,10 @@ export function httpChannel(target: RunningTarget, room: string, perRequest: num
   if (url === undefined) throw new Error(`${target.name} has no batch publish`);
   return async (bodies) => {
     try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: target.publishHeaders,
-        body: perRequest === 1 ? (bodies[0] ?? "") : `{"messages":[${bodies.join(",")}]}`,
-        signal: AbortSignal.timeout(PUBLISH_TIMEOUT_MS),
-      });
-      const text = await res.text();
+      const body = perRequest === 1 ? (bodies[0] ?? "") : `{"messages":[${bodies.join(",")}]}`;
+      const init = { method: "POST", headers: target.publishHeaders, body };
+      const res = await boundedFetch(url, init, PUBLISH_TIMEOUT_MS);
+      const { text } = res;
       if (!res.ok) return { ok: false, failure: `HTTP ${res.status} ${text.slice(0, 120)}` };
       let delivered = 0;
       for (const m of text.matchAll(/"delivered":(\d+)/g)) delivered += Number(m[1]);
