@@ -21,7 +21,7 @@ export type Mode = (typeof MODES)[number];
  * The phases that publish to the open sockets of one room; load/sessions.ts says which subscribers
  * each needs. `saturate` keeps `--in-flight` publishes in flight (32), `saturate-light`
  * `--light-in-flight` (8). `http-*` and `ws-*` publish the same messages over HTTP and over a
- * publishing socket (the room's share alone), paced or 8 in flight. `json-*` publish realistic
+ * publishing socket (the room's share alone), one or 8 in flight. `json-*` publish realistic
  * JSON of 256 B and 4 KiB (the compression mode).
  */
 export const FANOUT_PHASES = [
@@ -32,8 +32,8 @@ export const FANOUT_PHASES = [
   "batch-publish",
   "filter",
   "filter-control",
-  "http-paced",
-  "ws-paced",
+  "http-serial",
+  "ws-serial",
   "http-light",
   "ws-light",
   "json-256",
@@ -56,7 +56,7 @@ export type ModeSpec = {
 };
 
 const BASE_TARGETS: readonly TargetName[] = ["gateway", "gateway-sharded", "bare-do", "bare-ws"];
-const SPLIT: readonly Phase[] = ["http-paced", "ws-paced", "http-light", "ws-light"];
+const SPLIT: readonly Phase[] = ["http-serial", "ws-serial", "http-light", "ws-light"];
 /** The gateway's delivery modes against the bare DO (report/gateway-vs-bare.ts). */
 const DELIVERY: readonly Phase[] = ["saturate", "saturate-light", "saturate-batch", "batch-publish"];
 

@@ -75,7 +75,7 @@ export type PhaseResult = {
   publish: Omit<PublishStats, "responseMs"> & { responseMs: Summary; perSecond: number };
   serverCpuSeconds: number;
   serverCpuByRole: Record<string, number>;
-  /** The issue's unit; times 1000 it is microseconds per delivery. */
+  /** Server CPU seconds per 1,000 deliveries; times 1000 it is microseconds per delivery. */
   serverCpuSecondsPer1000Deliveries: number;
   clientCpuSeconds: number;
   /** Bytes the subscribers' TCP connections read during the phase: frames as sent, deflated or not. */

@@ -1,4 +1,4 @@
-// Issue 11's table: N subscribers in five filter groups (the `filter` phase, 5·M publishes, each
+// The filter tables: N subscribers in five filter groups (the `filter` phase, 5·M publishes, each
 // matching one group) against N unfiltered subscribers (the `saturate` phase, M publishes): both
 // deliver N·M. Both publish singly, so the filtered run also pays 5× the per-publish work (HTTP,
 // auth, seq, history, the log line). A second table holds the filtered phase against the control
@@ -15,7 +15,7 @@ export const FILTER_GOALS = { deliveries: 0.9, cpuPerDelivery: 1.1 } as const;
 
 export type FilterComparison = { goals: GoalLine[]; control?: GoalLine[] };
 
-/** Rows of `filtered` against `other`; with `judged`, issue 11's goals on them. */
+/** Rows of `filtered` against `other`; with `judged`, the filter goals on them. */
 function rows(filtered: PhaseResult, other: PhaseResult, judged: boolean): GoalRow[] {
   const row = (label: string, f: (p: PhaseResult) => number, digits: number, extra: Partial<GoalRow> = {}) => ({
     label,
@@ -68,7 +68,7 @@ export function filterComparison(results: readonly TargetResult[]): FilterCompar
 export function renderFilterComparison(c: FilterComparison, options: BenchOptions): string {
   const groups = `g0 … g${FILTER_GROUPS - 1}`;
   const out = [
-    `Issue 11: ${socketsTitle("filtered", options)} (?events=${groups}, publishes cycling ${groups}) against ` +
+    `Filters: ${socketsTitle("filtered", options)} (?events=${groups}, publishes cycling ${groups}) against ` +
       `${socketsTitle("v1", options)} unfiltered, the same deliveries; single publishes, ` +
       `${options.saturateInFlight} in flight.`,
     "",

@@ -131,7 +131,7 @@ export function deliveryGoals(results: readonly TargetResult[], options: BenchOp
       fanoutOf(gw, "batch")?.connect,
       bareMemory,
     ),
-    ...memoryRow(`memory per socket KB, connect N=${options.connectSockets}`, c, bare.connect),
+    ...memoryRow(`RSS per open socket KB, connect N=${options.connectSockets}`, c, bare.connect),
   );
   return rows.length === 0 ? undefined : judge(rows);
 }

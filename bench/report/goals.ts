@@ -1,4 +1,4 @@
-// An issue's goals as one table: a figure, the figure it is held against, their ratio, the goal
+// Goals as one table: a figure, the figure it is held against, their ratio, the goal
 // and whether this run met it. Figures, not assertions: a goal not met never fails the run, and a
 // figure that could not be measured is not judged.
 import { fmt, markdownTable } from "./table.ts";

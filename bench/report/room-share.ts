@@ -2,15 +2,15 @@
 // sockets twice: as HTTP publishes (the Worker checks the API key, the rate limit and the body,
 // logs, and calls the room) and as publish frames on a socket of the room (the frame goes straight
 // to the room object; the Worker never runs). The socket publish's runtime CPU is the room's share;
-// the difference is the Worker's. Each at a paced 10/s (one publish at a time: no coalescing, no
-// overlap) and with 8 in flight. The bare DO's HTTP publish (its tiny Worker and its object) is the
-// floor. Both sides of the difference are one process's CPU over the same number of publishes to
-// the same N + 1 sockets, so the sockets' share cancels; what does not is that the room parses a
-// client frame and sends an ack for a socket publish, and decodes an RPC call for an HTTP one.
+// the difference is the Worker's. One subscriber and the publishing socket, so a publish's fixed
+// costs are what is measured; each with one publish in flight (one at a time: no coalescing, no
+// overlap) and with 8. The bare DO's HTTP publish (its tiny Worker and its object) is the floor.
+// Both sides of the difference are one process's CPU over the same number of publishes to the same
+// sockets, so the deliveries cancel; what does not is that the room parses a client frame and sends
+// an ack for a socket publish, and decodes an RPC call for an HTTP one.
 import type { FanoutPhase } from "../harness/modes.ts";
 import type { BenchOptions } from "../harness/options.ts";
 import type { PhaseResult } from "../load/phases.ts";
-import { PACED_RATE } from "../load/sessions.ts";
 import { phaseOf, type TargetResult } from "./results.ts";
 import { fmt, markdownTable } from "./table.ts";
 
@@ -56,13 +56,13 @@ function column(load: string, gw: TargetResult, bare: TargetResult | undefined, 
   };
 }
 
-/** The paced and the light columns the gateway measured, or undefined when it ran neither. */
+/** The one-in-flight and the light columns the gateway measured, or undefined when it ran neither. */
 export function roomShare(results: readonly TargetResult[], options: BenchOptions): RoomShareColumn[] | undefined {
   const gw = results.find((r) => r.name === "gateway");
   if (gw === undefined) return undefined;
   const bare = results.find((r) => r.name === "bare-do");
   const columns = [
-    column(`paced, ${PACED_RATE}/s`, gw, bare, "http-paced", "ws-paced"),
+    column("1 in flight", gw, bare, "http-serial", "ws-serial"),
     column(`${options.lightInFlight} in flight`, gw, bare, "http-light", "ws-light"),
   ].filter((c) => c !== undefined);
   return columns.length === 0 ? undefined : columns;
@@ -85,7 +85,7 @@ const ROWS: [string, (c: RoomShareColumn) => number, number][] = [
 export function renderRoomShare(columns: readonly RoomShareColumn[], options: BenchOptions): string {
   const rows = ROWS.map(([label, f, digits]) => [label, ...columns.map((c) => fmt(f(c), digits))]);
   return (
-    `CPU per publish, the room object apart from the Worker (gateway, N=${options.subscribers} + the publishing ` +
-    `socket, ${options.payloadBytes} B):\n\n${markdownTable(["", ...columns.map((c) => c.load)], rows)}`
+    `CPU per publish, the room object apart from the Worker (gateway: 1 subscriber + the publishing socket; ` +
+    `${options.payloadBytes} B):\n\n${markdownTable(["", ...columns.map((c) => c.load)], rows)}`
   );
 }

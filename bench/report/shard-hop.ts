@@ -1,5 +1,5 @@
 // K shards against one, from the default run's `gateway` and `gateway-sharded` columns: what the
-// extra hop (room object → shard object → sockets) costs, against issue 9's goals. On this machine
+// extra hop (room object → shard object → sockets) costs, against the sharding goals. On this machine
 // every object runs on one workerd thread, so sharding cannot raise throughput here; the figures
 // are the hop's price in CPU per delivery and in latency at the same offered load.
 

@@ -24,15 +24,15 @@ describe("sessionsFor", () => {
   it("gives the bare targets the phases that need no gateway feature", () => {
     expect(sessionsFor(fanoutPhases(options.phases), false)).toEqual([
       { sockets: "v1", phases: ["rate", "saturate", "saturate-light"] },
-      { sockets: "publisher", phases: ["http-paced", "http-light"] },
+      { sockets: "publisher", phases: ["http-serial", "http-light"] },
     ]);
   });
 
   it("publishes over HTTP and over the socket in one session, to the same subscribers", () => {
     const sessions = sessionsFor(fanoutPhases(options.phases), true);
     expect(sessions.find((s) => s.sockets === "publisher")?.phases).toEqual([
-      "http-paced",
-      "ws-paced",
+      "http-serial",
+      "ws-serial",
       "http-light",
       "ws-light",
     ]);
