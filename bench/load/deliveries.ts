@@ -157,13 +157,16 @@ export class DeliveryLog {
 
   /**
    * Messages some subscriber should have received and never did, counted per subscriber and
-   * message, among the first `published` (a phase that stops early publishes fewer than it could).
+   * message, among the first `published` (a phase that stops early publishes fewer than it could)
+   * and the subscribers `counted` names (all by default).
    */
-  lost(published = this.messages): number {
+  lost(published = this.messages, counted: (s: number) => boolean = () => true): number {
     let lost = 0;
-    for (let s = 0; s < this.subscribers; s++)
+    for (let s = 0; s < this.subscribers; s++) {
+      if (!counted(s)) continue;
       for (let k = 0; k < published; k++)
         if (this.counts[s * this.messages + k] === 0 && (this.wants === undefined || this.wants(s, k))) lost++;
+    }
     return lost;
   }
 }

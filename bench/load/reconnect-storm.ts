@@ -22,6 +22,8 @@ import { StormSink, type StormTracker } from "./storm-tracker.ts";
 
 /** Traffic alone, before the drop: the CPU it costs per second is subtracted from the storm's. */
 const BACKGROUND_MS = 3_000;
+/** Upgrades a dropped socket tries before it gives up (a client would go on, with longer pauses). */
+const RECONNECT_ATTEMPTS = 3;
 /** Every socket must be resumed within this, or the storm is reported unfinished. */
 const RESUME_LIMIT_MS = 150_000;
 /** Publishing goes on this long after the last resume; then the phase drains. */
@@ -41,7 +43,9 @@ export type StormResult = {
   /** Per socket, drop → welcome on the new connection, and → resumed. */
   welcomeMs: Summary;
   resumeMs: Summary;
+  /** Failed upgrade attempts (each socket tries up to 3 times), and sockets that never got back in. */
   reconnectFailures: number;
+  neverReconnected: number;
   failureSamples: string[];
   notResumed: number;
   notRecovered: number;
@@ -96,7 +100,8 @@ async function storm(d: Drop, old: readonly WebSocket[]) {
   const since = Array.from({ length: tracker.sockets }, (_, k) => Math.max(0, log.seqOf(k)));
   tracker.armed = true;
   const query = (k: number) => `since=${since[k]}`;
-  const reconnected = await connectSubscribers(target, r, tracker.sockets, options.stormConcurrency, sink, query);
+  const n = tracker.sockets;
+  const reconnected = await connectSubscribers(target, r, n, options.stormConcurrency, sink, query, RECONNECT_ATTEMPTS);
   await until(() => tracker.resumed >= tracker.sockets, Math.max(0, RESUME_LIMIT_MS - (performance.now() - t0)));
   return { t0, reconnected, end: performance.now() };
 }
@@ -144,7 +149,7 @@ type Measured = {
   log: DeliveryLog;
   sink: StormSink;
   stats: { sent: number };
-  s: { t0: number; end: number; reconnected: { failures: string[]; connectMs: number[] } };
+  s: { t0: number; end: number; reconnected: { sockets: readonly WebSocket[]; failures: string[] } };
   bgAfter: TreeSample;
   after: TreeSample;
   backgroundCores: number;
@@ -157,8 +162,9 @@ function stormResult(m: Measured): StormResult {
   const { tracker } = sink;
   const stormCpuSeconds = m.after.cpuSeconds - m.bgAfter.cpuSeconds;
   const stormSeconds = (m.after.at - m.bgAfter.at) / 1000;
-  const reconnects = n - s.reconnected.failures.length;
-  const lost = log.lost(m.stats.sent);
+  const reconnects = s.reconnected.sockets.length;
+  // Messages missing on the sockets that did get back in: a socket that never did cannot have them.
+  const lost = log.lost(m.stats.sent, (k) => !Number.isNaN(tracker.welcomedAt[k] ?? Number.NaN));
   const faults = lost > 0 || log.duplicates > 0 || tracker.resumed < n || Object.keys(sink.closes).length > 0;
   return {
     sockets: n,
@@ -168,6 +174,7 @@ function stormResult(m: Measured): StormResult {
     welcomeMs: summarizeList(sinceDrop(tracker.welcomedAt, s.t0)),
     resumeMs: summarizeList(sinceDrop(tracker.resumedAt, s.t0)),
     reconnectFailures: s.reconnected.failures.length,
+    neverReconnected: n - reconnects,
     failureSamples: [...new Set(s.reconnected.failures)].slice(0, 5),
     notResumed: n - tracker.resumed,
     notRecovered: tracker.notRecovered,

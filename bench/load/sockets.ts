@@ -1,9 +1,12 @@
 // Opening subscriber sockets with bounded concurrency, timing each upgrade.
 import WebSocket from "ws";
+import { sleep } from "../harness/processes.ts";
 import type { RunningTarget } from "../harness/targets.ts";
 import type { FrameSink } from "./deliveries.ts";
 
 const CONNECT_TIMEOUT_MS = 20_000;
+/** A client's first backoff step before it tries a failed upgrade again. */
+const RETRY_PAUSE_MS = 1_000;
 
 /** Sockets closeAll() is ending, whose close is expected. */
 const ending = new WeakSet<WebSocket>();
@@ -12,6 +15,7 @@ export type Connected = {
   sockets: WebSocket[];
   /** Milliseconds from `new WebSocket` to `open` (the 101 answer), one per socket opened. */
   connectMs: number[];
+  /** Every failed attempt's error. */
   failures: string[];
   /** Sockets on which the server accepted permessage-deflate. */
   deflated: number;
@@ -59,7 +63,10 @@ export function openSocket(
 /** Subscriber k's connect query (`batch=1`, `events=g2`), or undefined for none. */
 export type SubscriberQuery = (k: number) => string | undefined;
 
-/** Opens sockets 0 … count-1 to `room`, at most `concurrency` upgrades at once. */
+/**
+ * Opens sockets 0 … count-1 to `room`, at most `concurrency` upgrades at once. A socket whose
+ * upgrade fails is tried again, as a client would, after a pause, up to `attempts` times in all.
+ */
 export async function connectSubscribers(
   target: RunningTarget,
   room: string,
@@ -67,24 +74,29 @@ export async function connectSubscribers(
   concurrency: number,
   sink: FrameSink,
   query?: SubscriberQuery,
+  attempts = 1,
 ): Promise<Connected> {
   const sockets: WebSocket[] = [];
   const connectMs: number[] = [];
   const failures: string[] = [];
   let next = 0;
   const started = performance.now();
-  const worker = async () => {
-    for (let k = next++; k < count; k = next++) {
-      const url = target.socketUrl(room, query?.(k));
+  const connect = async (k: number) => {
+    const url = target.socketUrl(room, query?.(k));
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await sleep(RETRY_PAUSE_MS);
       const t0 = performance.now();
       try {
-        const ws = await openSocket(url, target.socketHeaders(k), sink, k, target.clientDeflate);
+        sockets[k] = await openSocket(url, target.socketHeaders(k), sink, k, target.clientDeflate);
         connectMs.push(performance.now() - t0);
-        sockets[k] = ws;
+        return;
       } catch (err) {
         failures.push(String(err));
       }
     }
+  };
+  const worker = async () => {
+    for (let k = next++; k < count; k = next++) await connect(k);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   const open = sockets.filter(Boolean);
