@@ -1,7 +1,7 @@
-// The measuring half of `npm run bench`: every target of the run, one after another (never at
-// once), each session on a fresh server (harness/fresh-server.ts): the fan-out sessions its phases
-// need, then connect, shard costs or the reconnect storm. One target failing still leaves the
-// others' figures.
+// The measuring half of `npm run bench`: every target of the run, one session at a time (never two
+// at once), each on a fresh server (harness/fresh-server.ts): the fan-out sessions the phases need,
+// then connect, shard costs or the reconnect storm. One target failing still leaves the others'
+// figures.
 import {
   type BenchCredentials,
   cycling,
@@ -26,33 +26,70 @@ import type { TargetResult } from "./report/results.ts";
 
 type Run = { options: BenchOptions; base: ServerBase; onStart: (t: RunningTarget) => void };
 
-async function measureTarget(name: TargetName, run: Run, placement: ShardPlacement | undefined): Promise<TargetResult> {
+/** One session of one target: what it is called in progress lines, and what it adds to the result. */
+type Job = { key: string; what: string; run: (t: RunningTarget, into: TargetResult) => Promise<void> };
+
+/** The sessions `name` runs, each keyed so the same session of every target can run side by side. */
+function jobsOf(name: TargetName, options: BenchOptions, placement: ShardPlacement | undefined): Job[] {
+  const jobs: Job[] = sessionsFor(fanoutPhases(options.phases), isGateway(name)).map((session) => ({
+    key: session.sockets,
+    what: `fan-out, ${session.sockets} subscribers (${session.phases.join(", ")})`,
+    run: async (t, into) => {
+      into.fanouts = [...(into.fanouts ?? []), await runFanout(t, options, session)];
+    },
+  }));
+  if (options.phases.includes("connect"))
+    jobs.push({
+      key: "connect",
+      what: `connect ${options.connectSockets} sockets`,
+      run: async (t, into) => {
+        into.connect = await runConnect(t, options);
+      },
+    });
+  if (placement !== undefined)
+    jobs.push({
+      key: "shard-costs",
+      what: "shard costs",
+      run: async (t, into) => {
+        into.shardCosts = await runShardCosts(t, options, placement);
+      },
+    });
+  if (options.phases.includes("storm"))
+    jobs.push({
+      key: "storm",
+      what: `reconnect storm, ${options.stormSockets} sockets`,
+      run: async (t, into) => {
+        into.storm = await runStorm(t, options);
+      },
+    });
+  return jobs;
+}
+
+/**
+ * Every target's sessions, the same session of each target one after another (the gateway's plain
+ * fan-out, then the bare DO's, then the next kind), so the figures a ratio compares were taken
+ * minutes apart, not the length of a run: on a shared machine the load drifts. A target whose session
+ * failed keeps its error and runs nothing more; the others go on.
+ */
+async function measureTargets(run: Run, placement: ShardPlacement | undefined): Promise<TargetResult[]> {
   const { options, base, onStart } = run;
-  const fresh = <T>(session: (t: RunningTarget) => Promise<T>) => withFreshServer(name, base, onStart, session);
-  const result: TargetResult = { name };
-  try {
-    for (const session of sessionsFor(fanoutPhases(options.phases), isGateway(name))) {
-      console.error(`[bench] ${name}: fan-out, ${session.sockets} subscribers (${session.phases.join(", ")})`);
-      const fanout = await fresh((t) => runFanout(t, options, session));
-      result.fanouts = [...(result.fanouts ?? []), fanout];
+  const results = options.targets.map((name): TargetResult => ({ name }));
+  const jobs = options.targets.map((name) => jobsOf(name, options, placement));
+  const keys = [...new Set(jobs.flat().map((j) => j.key))];
+  for (const key of keys)
+    for (const [i, name] of options.targets.entries()) {
+      const job = jobs[i]?.find((j) => j.key === key);
+      const into = results[i];
+      if (job === undefined || into === undefined || into.error !== undefined) continue;
+      console.error(`[bench] ${name}: ${job.what}`);
+      try {
+        await withFreshServer(name, base, onStart, (t) => job.run(t, into));
+      } catch (err) {
+        into.error = err instanceof Error ? err.message : String(err);
+        console.error(`[bench] ${into.error}`);
+      }
     }
-    if (options.phases.includes("connect")) {
-      console.error(`[bench] ${name}: connect ${options.connectSockets} sockets`);
-      result.connect = await fresh((t) => runConnect(t, options));
-    }
-    if (placement !== undefined) {
-      console.error(`[bench] ${name}: shard costs`);
-      result.shardCosts = await fresh((t) => runShardCosts(t, options, placement));
-    }
-    if (options.phases.includes("storm")) {
-      console.error(`[bench] ${name}: reconnect storm, ${options.stormSockets} sockets`);
-      result.storm = await fresh((t) => runStorm(t, options));
-    }
-  } catch (err) {
-    result.error = err instanceof Error ? err.message : String(err);
-    console.error(`[bench] ${result.error}`);
-  }
-  return result;
+  return results;
 }
 
 export type Measured = { results: TargetResult[]; workerdExe: string | undefined };
@@ -82,7 +119,6 @@ export async function measureAll(repoRoot: string, options: BenchOptions, source
   const onStart = (t: RunningTarget) => {
     workerdExe ??= exeOf(t.pid, "workerd-runtime", t.port);
   };
-  const results: TargetResult[] = [];
-  for (const name of options.targets) results.push(await measureTarget(name, { options, base, onStart }, placement));
+  const results = await measureTargets({ options, base, onStart }, placement);
   return { results, workerdExe };
 }
