@@ -35,6 +35,7 @@ import { roomFromPath } from "./routes/room-param.ts";
 import { filterOfQuery, validJson, validQuery } from "./routes/validate.ts";
 import { toRevocation } from "./tenant/revocations.ts";
 import { tenantStub } from "./tenant/tenant.ts";
+import { webhookRoutes } from "./webhooks/routes.ts";
 import { DEFAULT_ROOM } from "./wire.ts";
 
 export const app = new Hono<AppEnv>();
@@ -166,6 +167,8 @@ app.get(
   async (c) =>
     c.json({ room: c.get("room"), ...(await roomStub(c.env, c.get("principal").tenant, c.get("room")).info()) }),
 );
+
+app.route("/v1/admin/webhooks", webhookRoutes);
 
 app.notFound(() => errorResponse(new GatewayError("not_found", "no such route")));
 

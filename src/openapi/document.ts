@@ -51,6 +51,8 @@ function parameters(route: RouteDoc): Json[] {
       description: ROOM_DESCRIPTION,
       schema: jsonSchema(roomSchema),
     });
+  for (const p of route.pathParams ?? [])
+    params.push({ name: p.name, in: "path", required: true, description: p.description, schema: { type: "string" } });
   const query = route.query === undefined ? undefined : jsonSchema(route.query);
   const required = new Set(Array.isArray(query?.required) ? query.required : []);
   for (const [name, schema] of Object.entries((query?.properties ?? {}) as Record<string, Json>))
@@ -120,6 +122,7 @@ function build(): Json {
     tags: [
       { name: "rooms", description: "Sockets, publishing, history and presence of one room" },
       { name: "admin", description: "Operator calls with an admin API key" },
+      { name: "webhooks", description: "A tenant's webhook endpoints and failed deliveries (admin API key)" },
       { name: "meta", description: "Health and this document" },
     ],
     paths,

@@ -11,6 +11,7 @@ import {
   publishBodySchema,
   revocationBodySchema,
 } from "../protocol.ts";
+import { WEBHOOK_COMPONENTS, WEBHOOK_ROUTES } from "../webhooks/openapi.ts";
 import { type ApiKeyScope, type ErrorCode, TOKEN_ERROR_CODES, type UserScope } from "../wire.ts";
 import {
   batchResultSchema,
@@ -41,17 +42,20 @@ export const COMPONENTS = {
   RevocationResult: revocationResultSchema,
   RoomInfo: roomInfoSchema,
   ErrorBody: errorBodySchema,
+  ...WEBHOOK_COMPONENTS,
 } satisfies Record<string, ZodType>;
 export type ComponentName = keyof typeof COMPONENTS;
 
 export type RouteDoc = {
-  method: "get" | "post";
+  method: "get" | "post" | "patch" | "delete";
   /** OpenAPI path template: `{room}`, not Hono's `:room`. */
   path: string;
   operationId: string;
   summary: string;
   description?: string;
-  tag: "rooms" | "admin" | "meta";
+  tag: "rooms" | "admin" | "webhooks" | "meta";
+  /** Path parameters other than `{room}` (which every room route shares). */
+  pathParams?: { name: string; description: string }[];
   /** Mirrors the route's `requireCredential`/`requireUser` rule in app.ts; absent on open routes. */
   auth?: { api_key?: readonly ApiKeyScope[]; user?: readonly UserScope[]; websocket?: true };
   query?: ZodObject;
@@ -60,7 +64,12 @@ export type RouteDoc = {
   /** Optional request headers the route reads. */
   headers?: { name: string; description: string }[];
   body?: { schema: ComponentName; example: unknown };
-  success: { status: "101" | "200" | "201" | "202"; description: string; schema?: ComponentName; example?: unknown };
+  success: {
+    status: "101" | "200" | "201" | "202" | "204";
+    description: string;
+    schema?: ComponentName;
+    example?: unknown;
+  };
   /** Error codes the route can answer; grouped by their HTTP status in the document. */
   errors: ErrorCode[];
 };
@@ -296,4 +305,5 @@ export const ROUTES: RouteDoc[] = [
     },
     errors: [...CREDENTIAL_ERRORS, "invalid_room", "rate_limited"],
   },
+  ...WEBHOOK_ROUTES,
 ];
