@@ -11,8 +11,12 @@ export const DEAD_LETTERS_SCHEMA = `CREATE TABLE IF NOT EXISTS dead_letters (
   first_attempt_at INTEGER NOT NULL, last_attempt_at INTEGER NOT NULL, last_error TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS dead_letters_by_endpoint ON dead_letters (endpoint, last_attempt_at)`;
 
-/** A dead letter with the events it carries, as the consumer records it and a redelivery reads it. */
-export type DeadLetter = Omit<DeadLetterView, "eventIds"> & { events: QueuedEvent[] };
+/**
+ * A dead letter with the events it carries, as the consumer records it and a redelivery reads it.
+ * `again`: a redelivery of it failed too, so its attempts add up; otherwise a second record with
+ * the same id is the same message consumed twice, and changes nothing.
+ */
+export type DeadLetter = Omit<DeadLetterView, "eventIds"> & { events: QueuedEvent[]; again?: boolean };
 
 type Row = {
   id: string;
@@ -36,7 +40,7 @@ const fromRow = (r: Row): DeadLetter => ({
   lastError: r.last_error,
 });
 
-export function toView({ events, ...rest }: DeadLetter): DeadLetterView {
+export function toView({ events, again: _, ...rest }: DeadLetter): DeadLetterView {
   return { ...rest, eventIds: events.map((e) => e.id) };
 }
 
@@ -47,7 +51,7 @@ export function storeDeadLetters(sql: SqlStorage, letters: readonly DeadLetter[]
       `INSERT INTO dead_letters (id, endpoint, events, attempts, first_attempt_at, last_attempt_at, last_error)
        SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = ?)
        ON CONFLICT (id) DO UPDATE SET attempts = dead_letters.attempts + excluded.attempts,
-         last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error`,
+         last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error WHERE ?`,
       d.id,
       d.endpoint,
       JSON.stringify(d.events),
@@ -56,6 +60,7 @@ export function storeDeadLetters(sql: SqlStorage, letters: readonly DeadLetter[]
       d.lastAttemptAt,
       d.lastError,
       d.endpoint,
+      d.again === true ? 1 : 0,
     );
     sql.exec(
       `DELETE FROM dead_letters WHERE endpoint = ? AND id NOT IN
