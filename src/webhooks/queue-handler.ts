@@ -46,7 +46,8 @@ function depsFor(env: Env): ConsumerDeps & DeadLetterDeps {
   };
 }
 
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+/** The ExportedHandler queue signature; the consumer waits for all its work itself, so `ctx` goes unused. */
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
   const deps = depsFor(env);
   if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, deps);
   else await consumeEvents(batch, deps);

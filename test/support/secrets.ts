@@ -48,6 +48,7 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeApiKey("hooksa", "hooksa", ["admin"]),
     makeApiKey("hooksb", "hooksb", ["admin"]),
     makeApiKey("hooksc", "hooksc", ["admin"]),
+    makeApiKey("hooksd", "hooksd", ["admin"]),
     makeApiKey("hookspub", "hooksa", ["publish", "presence"]),
     // Only the HTTP 429 test uses this key: the limiter's window is shared by every test of a run.
     makeApiKey("floodacme", "acme", ["publish"]),
