@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { hubStub } from "../../src/webhooks/hub.ts";
 import { forgetTargets } from "../../src/webhooks/target-cache.ts";
 import { request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
@@ -18,21 +18,14 @@ import {
   eventually,
   messageOf,
   queuedEvent,
-  Receiver,
+  receiverPerTest,
   recordingEnv,
 } from "./webhook-helpers.ts";
 
 const TENANT = "hooksd";
 beforeAll(warmUp, WARM_UP_MS);
 
-const receiver = new Receiver();
-beforeEach(() => receiver.install());
-afterEach(async () => {
-  receiver.restore();
-  const hub = hubStub(env, TENANT);
-  for (const e of await hub.list()) await hub.remove(e.id);
-  forgetTargets(TENANT);
-});
+const receiver = receiverPerTest(TENANT);
 
 type Created = { id: string; secret: string };
 

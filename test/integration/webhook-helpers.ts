@@ -4,9 +4,27 @@
 
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { type MockInstance, vi } from "vitest";
+import { afterEach, beforeEach, type MockInstance, vi } from "vitest";
 import worker from "../../src/index.ts";
+import { hubStub } from "../../src/webhooks/hub.ts";
 import type { OutboxReport, QueuedEvent, WebhookEventType, WebhookMessage } from "../../src/webhooks/protocol.ts";
+import { forgetTargets } from "../../src/webhooks/target-cache.ts";
+
+/**
+ * Installs a receiver around each test of the file, and deletes `tenant`'s endpoints after each
+ * (the hub keeps at most 10); answers the receiver.
+ */
+export function receiverPerTest(tenant: string): Receiver {
+  const receiver = new Receiver();
+  beforeEach(() => receiver.install());
+  afterEach(async () => {
+    receiver.restore();
+    const hub = hubStub(env, tenant);
+    for (const e of await hub.list()) await hub.remove(e.id);
+    forgetTargets(tenant);
+  });
+  return receiver;
+}
 
 export type Received = { url: string; host: string; headers: Headers; body: string; init: RequestInit | undefined };
 type Answer = (call: Received) => Response | Promise<Response>;

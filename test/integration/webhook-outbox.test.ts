@@ -4,7 +4,7 @@
 
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { hubStub } from "../../src/webhooks/hub.ts";
 import {
   applyReport,
@@ -17,7 +17,7 @@ import {
 } from "../../src/webhooks/outbox.ts";
 import type { OutboxReport, QueuedEvent } from "../../src/webhooks/protocol.ts";
 import { seal } from "../../src/webhooks/secret-box.ts";
-import { consume, EVENTS_QUEUE, queuedEvent, Receiver, recordingEnv } from "./webhook-helpers.ts";
+import { consume, EVENTS_QUEUE, queuedEvent, receiverPerTest, recordingEnv } from "./webhook-helpers.ts";
 
 const TENANT = "hooksd";
 const ORIGIN = "room-outbox";
@@ -104,13 +104,7 @@ describe("sending hand-offs", () => {
 });
 
 describe("the outbox and the consumer together", () => {
-  const receiver = new Receiver();
-  beforeEach(() => receiver.install());
-  afterEach(async () => {
-    receiver.restore();
-    const hub = hubStub(env, TENANT);
-    for (const e of await hub.list()) await hub.remove(e.id);
-  });
+  const receiver = receiverPerTest(TENANT);
 
   it("empty the outbox once every endpoint took the events, and only then", async () => {
     const hub = hubStub(env, TENANT);

@@ -1,7 +1,7 @@
 // The pure parts of webhook delivery: who gets what, in how many POSTs, when a failure is tried
 // again, and what the outboxes are told.
 import { describe, expect, it } from "vitest";
-import type { WebhookSettings } from "../../src/config.ts";
+import { parseConfig } from "../../src/config.ts";
 import { nextStep } from "../../src/webhooks/backoff.ts";
 import { chunk, eventsOf, plan } from "../../src/webhooks/batching.ts";
 import { fateOf } from "../../src/webhooks/fate.ts";
@@ -9,14 +9,8 @@ import type { QueuedEvent, WebhookMessage } from "../../src/webhooks/protocol.ts
 import { reportsByOrigin } from "../../src/webhooks/reports.ts";
 import type { Target } from "../../src/webhooks/target-cache.ts";
 
-const settings: WebhookSettings = {
-  secretKey: undefined,
-  timeoutMs: 10_000,
-  retryBaseMs: 10_000,
-  retryMaxDelayMs: 900_000,
-  retryWindowMs: 3_600_000,
-  disableAfterMs: 86_400_000,
-};
+/** The defaults: retries from 10 s doubling to 15 min, for an hour. */
+const settings = parseConfig({ JWT_SECRET: "s".repeat(32) }).webhooks;
 
 const event = (id: string, type: QueuedEvent["type"] = "presence.joined", room = "lobby", size = 0): QueuedEvent => ({
   id,
