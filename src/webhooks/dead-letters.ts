@@ -31,7 +31,8 @@ async function lettersOf(m: WebhookMessage, targets: readonly Target[], now: num
   const firstAttemptAt = m.firstAttemptAt ?? now;
   const letters: DeadLetter[] = [];
   for (const t of targets) {
-    if (named !== undefined && !named.has(t.id)) continue;
+    // Moved here by the platform (no endpoints named): events are not kept for a disabled endpoint.
+    if (named === undefined ? t.status !== "enabled" : !named.has(t.id)) continue;
     const events = m.events.filter((e) => wants(t, e));
     if (events.length === 0) continue;
     letters.push({
