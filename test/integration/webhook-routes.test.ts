@@ -1,9 +1,10 @@
 // /v1/admin/webhooks: a tenant's admin key manages its endpoints; every refusal answers its
 // documented code and leaves the endpoints exactly as they were.
 
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { app } from "../../src/app.ts";
 import { hubStub } from "../../src/webhooks/hub.ts";
 import { errorOf, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey } from "../support/tokens.ts";
@@ -124,6 +125,35 @@ describe("webhook endpoints", () => {
     expect((await (await call("GET", `/${mine.id}`, "hooksc")).json()) as Endpoint).toMatchObject({
       status: "enabled",
     });
+  });
+});
+
+describe("webhook routes under other settings", () => {
+  /** The app itself, with `vars` over the test env. */
+  const callWith = (vars: Record<string, string | undefined>, body: unknown) =>
+    app.fetch(
+      new Request("https://gateway.test/v1/admin/webhooks", {
+        method: "POST",
+        headers: { authorization: `Bearer ${apiKey("hooksc")}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+      { ...env, ...vars },
+      createExecutionContext(),
+    );
+
+  it("accept http to a loopback receiver when DEV_ALLOW_LOOPBACK_HTTP is on", async () => {
+    const local = { ...valid, url: "http://127.0.0.1:9000/in" };
+    const res = await callWith({ DEV_ALLOW_LOOPBACK_HTTP: "true" }, local);
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ url: local.url });
+    expect(await errorOf(await callWith({}, local))).toMatchObject({ status: 400, code: "invalid_url" });
+  });
+
+  it("refuse to make a secret without WEBHOOK_SECRET_KEY, storing nothing", async () => {
+    const before = await stored("hooksc");
+    const res = await callWith({ WEBHOOK_SECRET_KEY: undefined }, valid);
+    expect(await errorOf(res)).toMatchObject({ status: 503, code: "webhooks_unavailable" });
+    expect(await stored("hooksc")).toEqual(before);
   });
 });
 
