@@ -40,7 +40,12 @@ export class SecretBoxError extends Error {
   override readonly name = "SecretBoxError";
 }
 
-export async function open(keyText: string, sealed: string, tenant: string, endpoint: string): Promise<Uint8Array> {
+export async function open(
+  keyText: string,
+  sealed: string,
+  tenant: string,
+  endpoint: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   const [version, keyId, iv, data] = sealed.split(".");
   if (version !== VERSION || iv === undefined || data === undefined) throw new SecretBoxError("unknown sealed format");
   const box = await boxFor(keyText);

@@ -13,7 +13,7 @@ export function formatSecret(bytes: Uint8Array): string {
 }
 
 /** An HMAC key that can sign but never be exported again. */
-export function hmacKey(secretBytes: Uint8Array): Promise<CryptoKey> {
+export function hmacKey(secretBytes: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", secretBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
@@ -36,7 +36,7 @@ export async function signatureHeader(
 }
 
 /** The bytes of a `whsec_` secret (for tests and receivers written against this module). */
-export function secretBytesOf(secret: string): Uint8Array {
+export function secretBytesOf(secret: string): Uint8Array<ArrayBuffer> {
   if (!secret.startsWith(SECRET_PREFIX)) throw new Error("not a whsec_ secret");
   return fromBase64(secret.slice(SECRET_PREFIX.length));
 }
