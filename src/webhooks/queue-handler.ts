@@ -3,7 +3,7 @@
 
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
-import { roomStubByName } from "../room/stub.ts";
+import { roomStubByName } from "../room/client.ts";
 import { type ConsumerDeps, consumeEvents } from "./consumer.ts";
 import { consumeDeadLetters, type DeadLetterDeps } from "./dead-letters.ts";
 import { hubStub } from "./hub.ts";
