@@ -1,7 +1,9 @@
 // The object's upkeep, run by its one alarm: sockets whose token expired are closed, history past
-// its age bound is deleted, and an object left with neither sockets, shards nor history deletes its
-// storage, so an idle room costs nothing. The alarm is then armed for whatever comes next.
+// its age bound is deleted, webhook events whose hand-off went unanswered are handed over again, and
+// an object left with neither sockets, shards, history nor unsettled events deletes its storage, so
+// an idle room costs nothing. The alarm is then armed for whatever comes next.
 import type { AlarmClock } from "./alarm.ts";
+import type { RoomEvents } from "./events/room-events.ts";
 import type { Ledger } from "./ledger/ledger.ts";
 import type { SocketHost } from "./sockets/host.ts";
 
@@ -10,11 +12,20 @@ export class Upkeep {
   private readonly clock: AlarmClock;
   private readonly host: SocketHost;
   private readonly ledger: Ledger;
+  private readonly events: RoomEvents;
   /** Whether the object takes part in a sharded room: as its coordinator, or as one of its shards. */
   private readonly sharded: () => boolean;
 
-  constructor(ctx: DurableObjectState, clock: AlarmClock, host: SocketHost, ledger: Ledger, sharded: () => boolean) {
+  constructor(
+    ctx: DurableObjectState,
+    clock: AlarmClock,
+    host: SocketHost,
+    ledger: Ledger,
+    events: RoomEvents,
+    sharded: () => boolean,
+  ) {
     this.ctx = ctx;
+    this.events = events;
     this.clock = clock;
     this.host = host;
     this.ledger = ledger;
@@ -27,18 +38,27 @@ export class Upkeep {
     const nextExpiry = this.host.expire(now);
     this.ledger.expire(now);
     const historyExpiry = this.ledger.nextExpiry();
-    if (this.isEmpty() && historyExpiry === undefined) return this.ledger.clear();
-    await this.clock.schedule(
-      Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, historyExpiry ?? Number.POSITIVE_INFINITY),
-    );
+    await this.events.handOver(now);
+    if (this.isIdle()) {
+      await this.ledger.clear();
+      this.events.forget();
+      return;
+    }
+    const at = [nextExpiry, historyExpiry, this.events.due()].map((t) => t ?? Number.POSITIVE_INFINITY);
+    await this.clock.schedule(Math.min(...at));
   }
 
-  /** Nothing holds this object any more: unless history remains, the alarm deletes its storage now. */
+  /** Nothing holds this object any more: unless history or unsettled events remain, the alarm deletes its storage now. */
   emptied(): void {
-    if (this.isEmpty() && this.ledger.nextExpiry() === undefined) this.ctx.waitUntil(this.clock.schedule(Date.now()));
+    if (this.isIdle()) this.ctx.waitUntil(this.clock.schedule(Date.now()));
   }
 
-  private isEmpty(): boolean {
-    return this.host.held === 0 && !this.sharded();
+  private isIdle(): boolean {
+    return (
+      this.host.held === 0 &&
+      !this.sharded() &&
+      this.ledger.nextExpiry() === undefined &&
+      this.events.due() === undefined
+    );
   }
 }

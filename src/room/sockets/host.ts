@@ -15,6 +15,7 @@ import type { PushResult } from "../../tenant/tenant.ts";
 import { CloseCode, type Exclude, encodeFiltered, encodeRefreshed, encodeWelcome, type Target } from "../../wire.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { BATCH_MAX_BYTES, Deliverer, type Outgoing } from "../delivery/deliverer.ts";
+import type { RoomEvents } from "../events/room-events.ts";
 import { newConnectionId, type ShardRef } from "../sharding/placement.ts";
 import type { Upstream } from "../upstream.ts";
 import { Admissions } from "./admissions.ts";
@@ -33,6 +34,7 @@ export class SocketHost {
   private readonly budgets: FrameBudgets;
   private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
+  private readonly events: RoomEvents;
   /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
   readonly upstreamOf: (shard: ShardRef | undefined) => Upstream;
 
@@ -42,9 +44,11 @@ export class SocketHost {
     config: Config,
     alarm: AlarmClock,
     budgets: FrameBudgets,
+    events: RoomEvents,
     upstreamOf: (shard: ShardRef | undefined) => Upstream,
   ) {
     this.alarm = alarm;
+    this.events = events;
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
@@ -99,6 +103,7 @@ export class SocketHost {
     // Read before the socket is taken: a room this version cannot read refuses the connect here.
     const recorded = upstream.lastSeq();
     this.sockets.accept(ws, state);
+    this.events.arrived(state);
     this.deliveries.joined(ws, state);
     const scheduled = this.alarm.schedule(state.exp * 1000);
     const seq = this.deliveries.welcomeSeq(recorded);
@@ -218,6 +223,7 @@ export class SocketHost {
       durationMs: Date.now() - state.connectedAt,
     });
     this.announce(presenceFrame("leave", state), ws, state);
+    this.events.departed(state, (user) => this.sockets.holds(user === undefined ? undefined : userTag(user)));
     const upstream = this.upstreamOf(state.shard);
     if (state.presence && !this.watched) upstream.watchersGone(state);
     if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {

@@ -1,0 +1,117 @@
+// A room's webhook events, as its outbox records them: occupied/vacated once per change of the whole
+// room, joined/left per user (not per socket), a client's publish with the frame subscribers got,
+// each with a counter that grows; and nothing at all where no endpoint wants an event.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { roomObjectName } from "../../src/room/sharding/placement.ts";
+import { hubStub } from "../../src/webhooks/hub.ts";
+import type { WebhookEventType } from "../../src/webhooks/protocol.ts";
+import { seal } from "../../src/webhooks/secret-box.ts";
+import { freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { signToken } from "../support/tokens.ts";
+import { eventually } from "./webhook-helpers.ts";
+
+const TENANT = "acme";
+const HOOKED = "hooked-";
+const EVERY: WebhookEventType[] = [
+  "room.occupied",
+  "room.vacated",
+  "presence.joined",
+  "presence.left",
+  "message.published",
+];
+
+type Event = { id: string; type: string; tenant: string; room: string; ts: number; data: Record<string, unknown> };
+
+beforeAll(async () => {
+  await warmUp();
+  const id = "we_roomeventsroomevent";
+  const secret = await seal(env.WEBHOOK_SECRET_KEY ?? "", new Uint8Array(32), TENANT, id);
+  // Only rooms named hooked-*: every other room of the tenant is wanted by nobody.
+  await hubStub(env, TENANT).create({
+    id,
+    url: "https://a.hooks.test/in",
+    events: EVERY,
+    rooms: [`${HOOKED}*`],
+    secret,
+  });
+}, WARM_UP_MS);
+
+/** The events still in the room object's outbox, in the order they were recorded. */
+function outbox(room: string, object = roomObjectName(TENANT, room)): Promise<Event[]> {
+  return runInDurableObject(env.ROOMS.get(env.ROOMS.idFromName(object)), (_, state) => {
+    const sql = state.storage.sql;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'webhook_outbox'").toArray().length === 0) return [];
+    return sql
+      .exec<{ body: string }>("SELECT body FROM webhook_outbox ORDER BY seq")
+      .toArray()
+      .map((r) => JSON.parse(r.body) as Event);
+  });
+}
+
+const typesOf = (events: Event[]) => events.map((e) => e.type);
+
+describe("a room's webhook events", () => {
+  it("records occupied, joined, published, left and vacated once each, counters growing", async () => {
+    const room = `${HOOKED}${freshRoom()}`;
+    const alice = await join(room, "alice");
+    alice.socket.send({ type: "publish", event: "chat", payload: { text: "hi" }, ref: "r1" });
+    const message = await nextMessage(alice.socket);
+    alice.socket.close();
+    await eventually(async () => (await outbox(room)).length === 5, "five events");
+    const events = await outbox(room);
+    expect(typesOf(events)).toEqual([
+      "room.occupied",
+      "presence.joined",
+      "message.published",
+      "presence.left",
+      "room.vacated",
+    ]);
+    for (const e of events) expect(e).toMatchObject({ tenant: TENANT, room, id: expect.stringMatching(/^evt_/) });
+    expect(new Set(events.map((e) => e.id)).size).toBe(5);
+    expect(events[1]?.data).toMatchObject({ user: "alice", connectionId: alice.connectionId });
+    expect(events[2]?.data).toEqual({ user: "alice", connectionId: alice.connectionId, message });
+    const counters = events.filter((e) => e.type !== "message.published").map((e) => Number(e.data.counter));
+    expect(counters).toEqual([...counters].sort((a, b) => a - b));
+    expect(new Set(counters).size).toBe(counters.length);
+  });
+
+  it("records a user's first and last connection only, and the room's first and last socket", async () => {
+    const room = `${HOOKED}${freshRoom()}`;
+    const first = await join(room, "bob");
+    const second = await join(room, "bob");
+    const carol = await join(room, "carol");
+    first.socket.close();
+    await first.socket.waitClosed();
+    carol.socket.close();
+    await carol.socket.waitClosed();
+    second.socket.close();
+    await eventually(async () => (await outbox(room)).length === 6, "six events");
+    const events = await outbox(room);
+    expect(events.map((e) => `${e.type} ${String(e.data.user ?? "")}`.trim())).toEqual([
+      "room.occupied",
+      "presence.joined bob",
+      "presence.joined carol",
+      "presence.left carol",
+      "presence.left bob",
+      "room.vacated",
+    ]);
+  });
+
+  it("records nothing for HTTP publishes, nor in a room no endpoint wants", async () => {
+    const hooked = `${HOOKED}${freshRoom()}`;
+    const dave = await join(hooked, "dave");
+    await publishHttp(hooked, await signToken({ sub: "backend", scope: "publish" }), { event: "news", payload: 1 });
+    await nextMessage(dave.socket);
+    expect(typesOf(await outbox(hooked))).toEqual(["room.occupied", "presence.joined"]);
+
+    const plain = freshRoom();
+    const erin = await join(plain, "erin");
+    erin.socket.send({ type: "publish", event: "chat", payload: 1 });
+    await nextMessage(erin.socket);
+    erin.socket.close();
+    await erin.socket.waitClosed();
+    expect(await outbox(plain)).toEqual([]);
+  });
+});
