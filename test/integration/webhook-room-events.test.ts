@@ -1,56 +1,27 @@
 // A room's webhook events, as its outbox records them: occupied/vacated once per change of the whole
 // room, joined/left per user (not per socket), a client's publish with the frame subscribers got,
 // each with a counter that grows; and nothing at all where no endpoint wants an event.
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { roomObjectName } from "../../src/room/sharding/placement.ts";
-import { hubStub } from "../../src/webhooks/hub.ts";
-import type { WebhookEventType } from "../../src/webhooks/protocol.ts";
-import { seal } from "../../src/webhooks/secret-box.ts";
 import { freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { signToken } from "../support/tokens.ts";
-import { eventually } from "./webhook-helpers.ts";
+import { eventually, outboxOf, type RecordedEvent, subscribeToEverything } from "./webhook-helpers.ts";
 
 const TENANT = "acme";
 const HOOKED = "hooked-";
-const EVERY: WebhookEventType[] = [
-  "room.occupied",
-  "room.vacated",
-  "presence.joined",
-  "presence.left",
-  "message.published",
-];
 
-type Event = { id: string; type: string; tenant: string; room: string; ts: number; data: Record<string, unknown> };
-
+// Only rooms named hooked-*: every other room of the tenant is wanted by nobody.
 beforeAll(async () => {
   await warmUp();
-  const id = "we_roomeventsroomevent";
-  const secret = await seal(env.WEBHOOK_SECRET_KEY ?? "", new Uint8Array(32), TENANT, id);
-  // Only rooms named hooked-*: every other room of the tenant is wanted by nobody.
-  await hubStub(env, TENANT).create({
-    id,
-    url: "https://a.hooks.test/in",
-    events: EVERY,
-    rooms: [`${HOOKED}*`],
-    secret,
-  });
+  await subscribeToEverything(TENANT, "we_roomeventsroomevents", [`${HOOKED}*`]);
 }, WARM_UP_MS);
 
 /** The events still in the room object's outbox, in the order they were recorded. */
-function outbox(room: string, object = roomObjectName(TENANT, room)): Promise<Event[]> {
-  return runInDurableObject(env.ROOMS.get(env.ROOMS.idFromName(object)), (_, state) => {
-    const sql = state.storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'webhook_outbox'").toArray().length === 0) return [];
-    return sql
-      .exec<{ body: string }>("SELECT body FROM webhook_outbox ORDER BY seq")
-      .toArray()
-      .map((r) => JSON.parse(r.body) as Event);
-  });
-}
+const outbox = (room: string) => outboxOf(env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(TENANT, room))));
 
-const typesOf = (events: Event[]) => events.map((e) => e.type);
+const typesOf = (events: RecordedEvent[]) => events.map((e) => e.type);
 
 describe("a room's webhook events", () => {
   it("records occupied, joined, published, left and vacated once each, counters growing", async () => {
@@ -113,5 +84,52 @@ describe("a room's webhook events", () => {
     erin.socket.close();
     await erin.socket.waitClosed();
     expect(await outbox(plain)).toEqual([]);
+  });
+});
+
+describe("a room's outbox", () => {
+  const stubOf = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(TENANT, room)));
+  const rows = (room: string) =>
+    runInDurableObject(stubOf(room), (_, state) => {
+      const sql = state.storage.sql;
+      if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'webhook_outbox'").toArray().length === 0) return [];
+      return sql.exec<{ id: string; handoffs: number }>("SELECT id, handoffs FROM webhook_outbox").toArray();
+    });
+
+  it("hands unreported events over again from the room's alarm", async () => {
+    const room = `${HOOKED}${freshRoom()}`;
+    const frank = await join(room, "frank");
+    await eventually(
+      async () => (await rows(room)).every((r) => r.handoffs === 1) && (await rows(room)).length === 2,
+      "the first hand-off",
+    );
+    // The lease ran out with no report (a lost message, a consumer that never ran).
+    await runInDurableObject(stubOf(room), (_, state) =>
+      state.storage.sql.exec("UPDATE webhook_outbox SET due_at = 0"),
+    );
+    expect(await runDurableObjectAlarm(stubOf(room))).toBe(true);
+    expect((await rows(room)).map((r) => r.handoffs)).toEqual([2, 2]);
+    frank.socket.close();
+  });
+
+  it("forgets settled events, and an empty room then deletes its storage", async () => {
+    const room = `${HOOKED}${freshRoom()}`;
+    const gina = await join(room, "gina");
+    gina.socket.close();
+    await eventually(async () => (await outbox(room)).length === 4, "four events");
+    const ids = (await outbox(room)).map((e) => e.id);
+    await stubOf(room).webhookReport({
+      settled: ids.slice(0, 3),
+      retrying: ids.slice(3),
+      retryUntil: Date.now() + 60_000,
+    });
+    expect((await outbox(room)).map((e) => e.id)).toEqual(ids.slice(3));
+    await stubOf(room).webhookReport({ settled: ids.slice(3), retrying: [], retryUntil: 0 });
+    expect(await outbox(room)).toEqual([]);
+    await runDurableObjectAlarm(stubOf(room));
+    const tables = await runInDurableObject(stubOf(room), (_, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name LIKE 'webhook_%'").toArray(),
+    );
+    expect(tables).toEqual([]);
   });
 });

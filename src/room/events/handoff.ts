@@ -18,6 +18,8 @@ export class Handoff {
   private readonly background: (work: Promise<unknown>) => void;
   /** A hand-off is already due after the current step. */
   private soon = false;
+  /** The last hand-off, which the next one waits for. */
+  private previous: Promise<void> = Promise.resolve();
 
   constructor(store: EventStore, queue: Queue, alarm: AlarmClock, background: (work: Promise<unknown>) => void) {
     this.store = store;
@@ -41,8 +43,18 @@ export class Handoff {
     );
   }
 
-  /** Hands what is due to the queue; the alarm is armed for the lease's end first, so a failed send costs only time. */
-  async handOver(now: number): Promise<void> {
+  /**
+   * Hands what is due to the queue, after any hand-off still sending: one room's events enter the
+   * queue in the order they were recorded.
+   */
+  handOver(now: number): Promise<void> {
+    const run = this.previous.then(() => this.handOverNow(Math.max(now, Date.now())));
+    this.previous = run.catch(() => {});
+    return run;
+  }
+
+  /** The alarm is armed for the lease's end first, so a failed send costs only time. */
+  private async handOverNow(now: number): Promise<void> {
     const raw = this.store.get("origin");
     if (raw === undefined) return;
     const { tenant, origin } = JSON.parse(raw) as Origin;
@@ -53,7 +65,7 @@ export class Handoff {
     try {
       await sendAll(this.queue, messages);
     } catch (err) {
-      log("webhook_handoff_failed", { tenant, origin, error: String(err) });
+      log("webhook_outbox_send_failed", { tenant, origin, error: String(err) });
     }
   }
 
