@@ -5,6 +5,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { roomObjectName } from "../../src/room/sharding/placement.ts";
+import { HANDOFF_LEASE_MS } from "../../src/webhooks/outbox.ts";
 import { freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { signToken } from "../support/tokens.ts";
 import { eventually, outboxOf, type RecordedEvent, subscribeToEverything } from "./webhook-helpers.ts";
@@ -93,17 +94,20 @@ describe("a room's outbox", () => {
     runInDurableObject(stubOf(room), (_, state) => {
       const sql = state.storage.sql;
       if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'webhook_outbox'").toArray().length === 0) return [];
-      return sql.exec<{ id: string; handoffs: number }>("SELECT id, handoffs FROM webhook_outbox").toArray();
+      return sql
+        .exec<{ id: string; handoffs: number; due_at: number }>("SELECT id, handoffs, due_at FROM webhook_outbox")
+        .toArray();
     });
 
   it("hands unreported events over again from the room's alarm", async () => {
     const room = `${HOOKED}${freshRoom()}`;
     const frank = await join(room, "frank");
-    await eventually(
-      async () => (await rows(room)).every((r) => r.handoffs === 1) && (await rows(room)).length === 2,
-      "the first hand-off",
-    );
-    // The lease ran out with no report (a lost message, a consumer that never ran).
+    // The consumer ran once (its delivery failed) and said when it retries: the rows wait for that.
+    await eventually(async () => {
+      const held = await rows(room);
+      return held.length === 2 && held.every((r) => r.handoffs === 1 && r.due_at > Date.now() + HANDOFF_LEASE_MS);
+    }, "the consumer's first report");
+    // Then the retry's message was lost (or its consumer never ran): the lease runs out with no further report.
     await runInDurableObject(stubOf(room), (_, state) =>
       state.storage.sql.exec("UPDATE webhook_outbox SET due_at = 0"),
     );
