@@ -12,6 +12,7 @@ declare global {
       JWT_SECRET?: string;
       JWT_JWKS?: string;
       API_KEYS?: string;
+      WEBHOOK_SECRET_KEY?: string;
     }
   }
 }
@@ -19,7 +20,7 @@ declare global {
 export type Env = Cloudflare.Env;
 
 /** What a route does: one name for its rate-limit key, its error messages and its access log line. */
-export type Action = "connect" | "publish" | "history" | "presence" | "disconnect" | "revoke" | "inspect";
+export type Action = "connect" | "publish" | "history" | "presence" | "disconnect" | "revoke" | "inspect" | "webhooks";
 
 /** What a client's upgrade asks for, read once before any token work. */
 export type UpgradeRequest = {
