@@ -24,7 +24,7 @@ import { PING_FRAME, PONG_FRAME } from "../wire.ts";
 import { AlarmClock } from "./alarm.ts";
 import { openSocket } from "./connect.ts";
 import { RoomEvents } from "./events/room-events.ts";
-import type { Page } from "./ledger/history.ts";
+import type { MissedPage } from "./ledger/ledger.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
 import { ownSockets, Publisher } from "./publisher.ts";
 import type * as Rpc from "./rpc.ts";
@@ -156,7 +156,7 @@ export class Room
   async replay(since: number, upTo: number, user: string, filter: Filter | undefined, v?: number): Promise<Replay> {
     return this.rpc(v, () => this.ledger.replay(since, upTo, user, filter, Date.now()));
   }
-  async missed(after: number, before: number, v?: number): Promise<Page> {
+  async missed(after: number, before: number, v?: number): Promise<MissedPage> {
     return this.rpc(v, () => this.ledger.missed(after, before, Date.now()));
   }
   async feed(run: readonly Rpc.Forward[], v?: number): Promise<Rpc.ForwardResult> {
