@@ -1,7 +1,7 @@
 // A room's webhook events, as its outbox records them: occupied/vacated once per change of the whole
 // room, joined/left per user (not per socket), a client's publish with the frame subscribers got,
 // each with a counter that grows; and nothing at all where no endpoint wants an event.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { roomObjectName } from "../../src/room/sharding/placement.ts";
@@ -135,5 +135,22 @@ describe("a room's outbox", () => {
       state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name LIKE 'webhook_%'").toArray(),
     );
     expect(tables).toEqual([]);
+  });
+
+  it("leaves tables a newer gateway version wrote as they are, and records nothing there", async () => {
+    const room = `${HOOKED}${freshRoom()}`;
+    const first = await join(room, "hank");
+    await eventually(async () => (await outbox(room)).length === 2, "the first two events");
+    // A rollback: the tables were last written by a version with a newer format.
+    await runInDurableObject(stubOf(room), (_, state) =>
+      state.storage.sql.exec("UPDATE webhook_state SET value = '2' WHERE key = 'format'"),
+    );
+    await evictDurableObject(stubOf(room), { webSockets: "hibernate" });
+    const second = await join(room, "ivy");
+    second.socket.close();
+    await second.socket.waitClosed();
+    first.socket.close();
+    await first.socket.waitClosed();
+    expect(typesOf(await outbox(room))).toEqual(["room.occupied", "presence.joined"]);
   });
 });

@@ -5,6 +5,7 @@
 // flags (occupied, users present) make each change count once, however the runtime reports it,
 // and every event carries the object's counter so a receiver can order what arrives late.
 import type { Env } from "../../env.ts";
+import { log } from "../../log.ts";
 import {
   type ClientSource,
   type EventRoom,
@@ -28,6 +29,8 @@ export class RoomEvents {
   private readonly store: EventStore;
   private readonly interest: Interest;
   private readonly outbox: Handoff;
+  /** Whether this object life has logged tables it cannot read. */
+  private warned = false;
 
   constructor(ctx: DurableObjectState, env: Env, alarm: AlarmClock) {
     const background = (work: Promise<unknown>) => ctx.waitUntil(work);
@@ -49,7 +52,7 @@ export class RoomEvents {
   /** The room became occupied (its first socket anywhere) or vacated (its last left). */
   occupancy(where: EventRoom, occupied: boolean): void {
     const now = Date.now();
-    if (!this.interest.wants(where, now, "room.occupied", "room.vacated")) return;
+    if (!this.writable() || !this.interest.wants(where, now, "room.occupied", "room.vacated")) return;
     const was = this.store.get("occupied") === "1";
     if (was === occupied) return;
     this.store.set("occupied", occupied ? "1" : "0");
@@ -63,7 +66,7 @@ export class RoomEvents {
   /** A user's first connection here (`present`) or last one gone; `shard` is where the sockets live. */
   presence(where: EventRoom, shard: ShardRef | undefined, who: EventSource, present: boolean): void {
     const now = Date.now();
-    if (!this.interest.wants(where, now, "presence.joined", "presence.left")) return;
+    if (!this.writable() || !this.interest.wants(where, now, "presence.joined", "presence.left")) return;
     if (!this.store.setMember(who.user, present)) return;
     const counter = this.store.nextCounter(now);
     if (!this.interest.wants(where, now, present ? "presence.joined" : "presence.left")) return;
@@ -74,7 +77,7 @@ export class RoomEvents {
   published(source: ClientSource, room: string, message: RecordedMessage): void {
     const now = Date.now();
     const where = { tenant: source.tenant, room };
-    if (!this.interest.wants(where, now, "message.published")) return;
+    if (!this.writable() || !this.interest.wants(where, now, "message.published")) return;
     this.record(where, undefined, messageEvent(where, source, message, { id: newEventId(), ts: now }), now);
   }
 
@@ -99,20 +102,29 @@ export class RoomEvents {
   }
 
   report(report: OutboxReport): void {
-    this.outbox.report(report);
+    if (this.writable()) this.outbox.report(report);
   }
 
   handOver(now: number): Promise<void> {
-    return this.outbox.handOver(now);
+    return this.writable() ? this.outbox.handOver(now) : Promise.resolve();
   }
 
   due(): number | undefined {
-    return this.outbox.due();
+    return this.writable() ? this.outbox.due() : undefined;
   }
 
   /** The object deleted its storage. */
   forget(): void {
     this.store.forget();
+  }
+
+  /** False after a rollback, while the tables are a newer version's: those are left as they are. */
+  private writable(): boolean {
+    const newer = this.store.newer();
+    if (newer === undefined) return true;
+    if (!this.warned) log("webhook_events_unreadable", { error: newer.message });
+    this.warned = true;
+    return false;
   }
 
   private record(where: EventRoom, shard: ShardRef | undefined, event: QueuedEvent, now: number): void {

@@ -2,8 +2,12 @@
 // consumer (tenant, object name), the counter its events carry, whether the room is occupied, the
 // users present, and what the tenant's endpoints want from the room. Tables are created by their
 // first write, so a room of a tenant without webhooks stores only the (empty) interest.
+import { type NewerFormatError, newerFormat } from "../../format-version.ts";
 import { OUTBOX_SCHEMA } from "../../webhooks/outbox.ts";
 import { hasTable } from "../storage.ts";
+
+/** The format of these tables, kept as the `format` row of `webhook_state` (absent: 1). */
+export const EVENTS_FORMAT = 1;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS webhook_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS webhook_members (user TEXT PRIMARY KEY);
@@ -18,6 +22,15 @@ export class EventStore {
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
+  }
+
+  /**
+   * Set when a newer gateway version wrote these tables (a rollback): then this version records
+   * no event here and leaves them as they are.
+   */
+  newer(): NewerFormatError | undefined {
+    const format = this.state().get("format");
+    return newerFormat("the room's webhook tables", format === undefined ? undefined : Number(format), EVENTS_FORMAT);
   }
 
   /** Whether anything was ever recorded here (else there is no outbox to read). */
@@ -72,6 +85,8 @@ export class EventStore {
   private create(): void {
     if (this.created === true) return;
     this.sql.exec(SCHEMA);
+    this.sql.exec("INSERT OR IGNORE INTO webhook_state (key, value) VALUES ('format', ?)", String(EVENTS_FORMAT));
+    this.values?.set("format", String(EVENTS_FORMAT));
     this.created = true;
   }
 
