@@ -71,6 +71,28 @@ describe("a room's webhook events", () => {
     ]);
   });
 
+  it("does not debounce a quick reconnect: left then joined again, each with a larger counter", async () => {
+    const room = `${HOOKED}${freshRoom()}`;
+    const before = await join(room, "jo");
+    before.socket.close();
+    await before.socket.waitClosed();
+    const after = await join(room, "jo");
+    await eventually(async () => (await outbox(room)).length === 6, "six events");
+    const events = await outbox(room);
+    expect(typesOf(events)).toEqual([
+      "room.occupied",
+      "presence.joined",
+      "presence.left",
+      "room.vacated",
+      "room.occupied",
+      "presence.joined",
+    ]);
+    const counters = events.map((e) => Number(e.data.counter));
+    expect(counters).toEqual([...counters].sort((a, b) => a - b));
+    expect(new Set(counters).size).toBe(6);
+    after.socket.close();
+  });
+
   it("records nothing for HTTP publishes, nor in a room no endpoint wants", async () => {
     const hooked = `${HOOKED}${freshRoom()}`;
     const dave = await join(hooked, "dave");
