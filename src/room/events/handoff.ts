@@ -30,8 +30,9 @@ export class Handoff {
 
   /** Records events in the caller's synchronous step; they are handed over once that step ends. */
   record(origin: Origin, events: readonly QueuedEvent[], now: number): void {
-    this.store.set("origin", JSON.stringify(origin));
-    recordEvents(this.store.sql, events, now);
+    // An object's origin never changes: written with its first event.
+    if (this.store.get("origin") === undefined) this.store.set("origin", origin);
+    recordEvents(this.store.tables(), events, now);
     if (this.soon) return;
     this.soon = true;
     // Every event of the step (a join and an occupied, a batch of publishes) goes in one send.
@@ -55,9 +56,9 @@ export class Handoff {
 
   /** The alarm is armed for the lease's end first, so a failed send costs only time. */
   private async handOverNow(now: number): Promise<void> {
-    const raw = this.store.get("origin");
-    if (raw === undefined) return;
-    const { tenant, origin } = JSON.parse(raw) as Origin;
+    const from = this.store.get("origin");
+    if (from === undefined || !this.store.hasTables()) return;
+    const { tenant, origin } = from;
     const messages = takeDue(this.store.sql, tenant, origin, now);
     const next = this.due();
     if (next !== undefined) await this.alarm.schedule(next);
@@ -71,7 +72,7 @@ export class Handoff {
 
   /** The consumer's word on events handed over. */
   report(report: OutboxReport): void {
-    if (!this.store.exists()) return;
+    if (!this.store.hasTables()) return;
     applyReport(this.store.sql, report);
     const next = this.due();
     if (next !== undefined) this.background(this.alarm.schedule(next));
@@ -79,6 +80,6 @@ export class Handoff {
 
   /** When the outbox next has something to hand over; undefined when it is empty. */
   due(): number | undefined {
-    return this.store.exists() ? nextDue(this.store.sql) : undefined;
+    return this.store.hasTables() ? nextDue(this.store.sql) : undefined;
   }
 }

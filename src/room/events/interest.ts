@@ -20,8 +20,6 @@ export class Interest {
   private readonly background: (work: Promise<unknown>) => void;
   /** The read in flight. */
   reading: Promise<void> | undefined;
-  /** The stored answer, parsed once. */
-  private parsed: { raw: string; known: Known } | undefined;
 
   constructor(
     store: EventStore,
@@ -48,10 +46,7 @@ export class Interest {
   }
 
   private known(): Known | undefined {
-    const raw = this.store.get("interest");
-    if (raw === undefined) return undefined;
-    if (this.parsed?.raw !== raw) this.parsed = { raw, known: JSON.parse(raw) as Known };
-    return this.parsed.known;
+    return this.store.get("interest");
   }
 
   private renew(where: EventRoom, now: number): void {
@@ -63,8 +58,7 @@ export class Interest {
   private read(where: EventRoom): Promise<void> {
     this.reading ??= this.subscriptions(where.tenant)
       .then((subs) => {
-        const known: Known = { types: wantedIn(subs, where.room), at: Date.now() };
-        this.store.set("interest", JSON.stringify(known));
+        this.store.set("interest", { types: wantedIn(subs, where.room), at: Date.now() });
       })
       .catch((err: unknown) => log("webhook_interest_unavailable", { tenant: where.tenant, error: String(err) }))
       .finally(() => {

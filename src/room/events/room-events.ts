@@ -17,6 +17,7 @@ import {
   type RecordedMessage,
 } from "../../webhooks/events.ts";
 import { hubStub } from "../../webhooks/hub.ts";
+import { HANDOFF_LEASE_MS } from "../../webhooks/outbox.ts";
 import type { OutboxReport, QueuedEvent } from "../../webhooks/protocol.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { hostObjectName, type ShardRef } from "../sharding/placement.ts";
@@ -34,7 +35,7 @@ export class RoomEvents {
 
   constructor(ctx: DurableObjectState, env: Env, alarm: AlarmClock) {
     const background = (work: Promise<unknown>) => ctx.waitUntil(work);
-    this.store = new EventStore(ctx.storage.sql);
+    this.store = new EventStore(ctx.storage);
     this.interest = new Interest(this.store, (tenant) => hubStub(env, tenant).subscriptions(), background);
     this.outbox = new Handoff(this.store, env.WEBHOOK_QUEUE, alarm, background);
   }
@@ -53,9 +54,8 @@ export class RoomEvents {
   occupancy(where: EventRoom, occupied: boolean): void {
     const now = Date.now();
     if (!this.writable() || !this.interest.wants(where, now, "room.occupied", "room.vacated")) return;
-    const was = this.store.get("occupied") === "1";
-    if (was === occupied) return;
-    this.store.set("occupied", occupied ? "1" : "0");
+    if ((this.store.get("occupied") ?? false) === occupied) return;
+    this.store.set("occupied", occupied);
     const counter = this.store.nextCounter(now);
     const type = occupied ? "room.occupied" : "room.vacated";
     if (!this.interest.wants(where, now, type)) return;
@@ -109,8 +109,12 @@ export class RoomEvents {
     return this.writable() ? this.outbox.handOver(now) : Promise.resolve();
   }
 
+  /**
+   * When the outbox next needs the alarm; undefined when it is empty. A newer version's state is
+   * kept (the room must not delete it) and looked at again a lease later.
+   */
   due(): number | undefined {
-    return this.writable() ? this.outbox.due() : undefined;
+    return this.writable() ? this.outbox.due() : Date.now() + HANDOFF_LEASE_MS;
   }
 
   /** The object deleted its storage. */

@@ -1,67 +1,89 @@
-// What an object of the room keeps for its webhook events, in its own SQLite: who it is to the
-// consumer (tenant, object name), the counter its events carry, whether the room is occupied, the
-// users present, and what the tenant's endpoints want from the room. Tables are created by their
-// first write, so a room of a tenant without webhooks stores only the (empty) interest.
+// What an object of the room keeps for its webhook events, in its own storage: who it is to the
+// consumer (tenant, object name), the counter its events carry, whether the room is occupied and
+// what the tenant's endpoints want from the room, as a few keys of the object's synchronous KV (one
+// indexed row each); the users present and the outbox, in SQLite tables created by the first event
+// that needs them. So a room of a tenant without webhooks stores one key and creates no table.
 import { type NewerFormatError, newerFormat } from "../../format-version.ts";
 import { OUTBOX_SCHEMA } from "../../webhooks/outbox.ts";
-import { hasTable } from "../storage.ts";
+import type { WebhookEventType } from "../../webhooks/protocol.ts";
 
-/** The format of these tables, kept as the `format` row of `webhook_state` (absent: 1). */
+/** The format of these keys and tables, kept under `webhook:format` (absent: 1). */
 export const EVENTS_FORMAT = 1;
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS webhook_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS webhook_members (user TEXT PRIMARY KEY);
-  ${OUTBOX_SCHEMA}`;
+const SCHEMA = `CREATE TABLE IF NOT EXISTS webhook_members (user TEXT PRIMARY KEY); ${OUTBOX_SCHEMA}`;
+
+/** The keys this store keeps, and their values. */
+type Values = {
+  format: number;
+  /** The tables exist. */
+  tables: boolean;
+  origin: { tenant: string; origin: string };
+  counter: number;
+  occupied: boolean;
+  interest: { types: WebhookEventType[]; at: number };
+};
 
 export class EventStore {
   readonly sql: SqlStorage;
-  /** Whether the tables exist; unknown until first asked in this object life. */
-  private created: boolean | undefined;
-  private values: Map<string, string> | undefined;
+  private readonly kv: SyncKvStorage;
+  private readonly values = new Map<keyof Values, unknown>();
   private members: Set<string> | undefined;
 
-  constructor(sql: SqlStorage) {
-    this.sql = sql;
+  constructor(storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+    this.kv = storage.kv;
+  }
+
+  get<K extends keyof Values>(key: K): Values[K] | undefined {
+    if (!this.values.has(key)) this.values.set(key, this.kv.get(`webhook:${key}`));
+    return this.values.get(key) as Values[K] | undefined;
+  }
+
+  set<K extends keyof Values>(key: K, value: Values[K]): void {
+    if (this.get(key) === value) return;
+    if (this.get("format") === undefined) this.put("format", EVENTS_FORMAT);
+    this.put(key, value);
   }
 
   /**
-   * Set when a newer gateway version wrote these tables (a rollback): then this version records
-   * no event here and leaves them as they are.
+   * Set when a newer gateway version wrote these (a rollback): then this version records no event
+   * here and leaves them as they are.
    */
   newer(): NewerFormatError | undefined {
-    const format = this.state().get("format");
-    return newerFormat("the room's webhook tables", format === undefined ? undefined : Number(format), EVENTS_FORMAT);
+    return newerFormat("the room's webhook state", this.get("format"), EVENTS_FORMAT);
   }
 
-  /** Whether anything was ever recorded here (else there is no outbox to read). */
-  exists(): boolean {
-    this.created ??= hasTable(this.sql, "webhook_state");
-    return this.created;
+  /** Whether the outbox table exists (else there is nothing to hand over). */
+  hasTables(): boolean {
+    return this.get("tables") === true;
   }
 
-  get(key: string): string | undefined {
-    return this.state().get(key);
-  }
-
-  set(key: string, value: string): void {
-    const state = this.state();
-    if (state.get(key) === value) return;
-    this.create();
-    this.sql.exec("INSERT OR REPLACE INTO webhook_state (key, value) VALUES (?, ?)", key, value);
-    state.set(key, value);
+  /** Creates the tables once; the caller writes to them next. */
+  tables(): SqlStorage {
+    if (!this.hasTables()) {
+      this.sql.exec(SCHEMA);
+      this.set("tables", true);
+    }
+    return this.sql;
   }
 
   /** Adds or removes a present user; true when that changed anything. */
   setMember(user: string, present: boolean): boolean {
-    const members = this.memberSet();
-    if (members.has(user) === present) return false;
-    this.create();
+    this.members ??= new Set(
+      this.hasTables()
+        ? this.sql
+            .exec<{ user: string }>("SELECT user FROM webhook_members")
+            .toArray()
+            .map((r) => r.user)
+        : [],
+    );
+    if (this.members.has(user) === present) return false;
     if (present) {
-      members.add(user);
-      this.sql.exec("INSERT OR IGNORE INTO webhook_members (user) VALUES (?)", user);
+      this.members.add(user);
+      this.tables().exec("INSERT OR IGNORE INTO webhook_members (user) VALUES (?)", user);
     } else {
-      members.delete(user);
-      this.sql.exec("DELETE FROM webhook_members WHERE user = ?", user);
+      this.members.delete(user);
+      this.tables().exec("DELETE FROM webhook_members WHERE user = ?", user);
     }
     return true;
   }
@@ -70,47 +92,19 @@ export class EventStore {
   nextCounter(now: number): number {
     // Microseconds of the clock as a floor: a room whose storage was deleted, or whose users moved
     // to another shard, never goes back below a counter it gave before (short of a clock jump).
-    const next = Math.max(Number(this.get("counter") ?? 0) + 1, now * 1000);
-    this.set("counter", String(next));
+    const next = Math.max((this.get("counter") ?? 0) + 1, now * 1000);
+    this.set("counter", next);
     return next;
   }
 
   /** The object deleted its storage: nothing here is known any more. */
   forget(): void {
-    this.created = undefined;
-    this.values = undefined;
+    this.values.clear();
     this.members = undefined;
   }
 
-  private create(): void {
-    if (this.created === true) return;
-    this.sql.exec(SCHEMA);
-    this.sql.exec("INSERT OR IGNORE INTO webhook_state (key, value) VALUES ('format', ?)", String(EVENTS_FORMAT));
-    this.values?.set("format", String(EVENTS_FORMAT));
-    this.created = true;
-  }
-
-  private state(): Map<string, string> {
-    this.values ??= new Map(
-      this.exists()
-        ? this.sql
-            .exec<{ key: string; value: string }>("SELECT key, value FROM webhook_state")
-            .toArray()
-            .map((r) => [r.key, r.value])
-        : [],
-    );
-    return this.values;
-  }
-
-  private memberSet(): Set<string> {
-    this.members ??= new Set(
-      this.exists()
-        ? this.sql
-            .exec<{ user: string }>("SELECT user FROM webhook_members")
-            .toArray()
-            .map((r) => r.user)
-        : [],
-    );
-    return this.members;
+  private put<K extends keyof Values>(key: K, value: Values[K]): void {
+    this.kv.put(`webhook:${key}`, value);
+    this.values.set(key, value);
   }
 }
