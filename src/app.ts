@@ -35,6 +35,7 @@ import { roomFromPath } from "./routes/room-param.ts";
 import { filterOfQuery, validJson, validQuery } from "./routes/validate.ts";
 import { toRevocation } from "./tenant/revocations.ts";
 import { tenantStub } from "./tenant/tenant.ts";
+import { countRefusals, usageRoutes } from "./usage/routes.ts";
 import { DEFAULT_ROOM } from "./wire.ts";
 
 export const app = new Hono<AppEnv>();
@@ -44,6 +45,7 @@ app.use("*", async (c, next) => {
   await next();
 });
 app.use("*", accessLog);
+app.use("*", countRefusals);
 app.use("*", apiCors);
 app.use("*", authFailIpLimit);
 
@@ -166,6 +168,8 @@ app.get(
   async (c) =>
     c.json({ room: c.get("room"), ...(await roomStub(c.env, c.get("principal").tenant, c.get("room")).info()) }),
 );
+
+app.route("/", usageRoutes);
 
 app.notFound(() => errorResponse(new GatewayError("not_found", "no such route")));
 

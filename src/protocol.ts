@@ -300,3 +300,40 @@ export type PresenceSnapshot = { connections: number; users: { id: string; conne
 
 /** An error body another service (a room, through the Worker) answered with. */
 export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+// ---- Usage and the rooms list (src/usage) ----
+
+/** An instant in a query string: RFC 3339 with a zone (`2026-12-01T10:00:00Z`), as epoch ms. */
+const instantParam = z.iso
+  .datetime({ offset: true, message: "must be an RFC 3339 time with a zone, like 2026-12-01T10:00:00Z" })
+  .transform((s) => Date.parse(s));
+
+/** `GET /v1/admin/usage` query; the range's own rules (retention, order) are checked in src/usage/buckets.ts. */
+export const usageQuerySchema = z.object({
+  from: instantParam.optional(),
+  to: instantParam.optional(),
+  step: z.enum(["minute", "hour"], { message: "step must be minute or hour" }).default("minute"),
+});
+
+/** `GET /v1/admin/rooms` query. */
+export const roomsQuerySchema = z.object({
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{0,128}$/, "prefix must be 0-128 characters of A-Z a-z 0-9 _ . : -")
+    .default(""),
+  sort: z.enum(["name", "connections"], { message: "sort must be name or connections" }).default("name"),
+  cursor: z.string().max(512, "cursor is not one this API gave out").optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, "limit must be 1-1000")
+    .transform(Number)
+    .pipe(z.number().int().min(1, "limit must be 1-1000").max(1000, "limit must be 1-1000"))
+    .default(100),
+});
+
+/** A rooms-list cursor's content (base64url JSON, opaque to clients): the sort it belongs to and the last entry. */
+export const roomsCursorSchema = z.object({
+  sort: z.enum(["name", "connections"]),
+  room: roomSchema,
+  connections: z.number().int().min(0).optional(),
+});

@@ -11,6 +11,7 @@ import {
   publishBodySchema,
   revocationBodySchema,
 } from "../protocol.ts";
+import { USAGE_COMPONENTS, USAGE_ROUTES } from "../usage/openapi.ts";
 import { type ApiKeyScope, type ErrorCode, TOKEN_ERROR_CODES, type UserScope } from "../wire.ts";
 import {
   batchResultSchema,
@@ -41,6 +42,7 @@ export const COMPONENTS = {
   RevocationResult: revocationResultSchema,
   RoomInfo: roomInfoSchema,
   ErrorBody: errorBodySchema,
+  ...USAGE_COMPONENTS,
 } satisfies Record<string, ZodType>;
 export type ComponentName = keyof typeof COMPONENTS;
 
@@ -296,4 +298,5 @@ export const ROUTES: RouteDoc[] = [
     },
     errors: [...CREDENTIAL_ERRORS, "invalid_room", "rate_limited"],
   },
+  ...USAGE_ROUTES,
 ];

@@ -46,10 +46,14 @@ export function compareRooms(sort: RoomsSort): (a: RoomEntry, b: RoomEntry) => n
 }
 
 /**
- * One page of rooms across every partition: each answers up to limit + 1 of its own (a room lives
- * in one partition only), the lists are merged in the page's order, and a next page exists when
- * more than `limit` came back.
+ * One page from every partition's own page of up to limit + 1 rooms (a room lives in one partition
+ * only): merged in the page's order; a next page exists when more than `limit` came back.
  */
+export function mergePages(parts: readonly RoomEntry[][], sort: RoomsSort, limit: number) {
+  const merged = parts.flat().sort(compareRooms(sort));
+  return { rooms: merged.slice(0, limit), more: merged.length > limit };
+}
+
 export async function readRooms(
   env: Env,
   config: Config,
@@ -57,6 +61,5 @@ export async function readRooms(
   q: RoomsQuery,
 ): Promise<{ rooms: RoomEntry[]; more: boolean }> {
   const parts = await everyPartition(config, (p) => usageStub(env, tenant, p).rooms({ ...q, limit: q.limit + 1 }));
-  const merged = parts.flat().sort(compareRooms(q.sort));
-  return { rooms: merged.slice(0, q.limit), more: merged.length > q.limit };
+  return mergePages(parts, q.sort, q.limit);
 }
