@@ -5,7 +5,7 @@ import { bucketRange, type RangeQuery, stepMs } from "./buckets.ts";
 import { readLive, readRooms, readRows } from "./partitions.ts";
 import { decodeRoomsCursor, encodeRoomsCursor } from "./rooms-cursor.ts";
 import type { RoomEntry, RoomsSort } from "./rooms-index.ts";
-import { assembleBuckets, totalsOf, type UsageBucket, type UsageCounts } from "./series.ts";
+import { assembleBuckets, totalsOf, type UsageBucket, type UsageTotals } from "./series.ts";
 import type { LiveTotals } from "./usage.ts";
 
 export type UsageAnswer = {
@@ -16,7 +16,7 @@ export type UsageAnswer = {
   /** Sockets open now and the rooms holding them, as the rooms list sees them. */
   live: LiveTotals;
   buckets: UsageBucket[];
-  totals: UsageCounts & { peakConnections: number };
+  totals: UsageTotals;
 };
 
 export async function usageAnswer(

@@ -15,14 +15,21 @@ export type UsageCounts = {
   refusals: Record<string, number>;
 };
 
-export type UsageBucket = UsageCounts & {
-  /** Bucket start, RFC 3339 UTC. */
-  start: string;
-  /** Live sockets at the bucket's end (for the current bucket: now). */
-  connections: number;
-  /** Most live sockets at once within the bucket. */
-  peakConnections: number;
-};
+/** One object type rather than an intersection, so it reads (and compares) as the JSON it is. */
+type Flat<T> = { [K in keyof T]: T[K] };
+
+export type UsageBucket = Flat<
+  UsageCounts & {
+    /** Bucket start, RFC 3339 UTC. */
+    start: string;
+    /** Live sockets at the bucket's end (for the current bucket: now). */
+    connections: number;
+    /** Most live sockets at once within the bucket. */
+    peakConnections: number;
+  }
+>;
+
+export type UsageTotals = Flat<UsageCounts & { peakConnections: number }>;
 
 const emptyCounts = (): UsageCounts => ({
   connects: 0,
@@ -65,11 +72,7 @@ export function assembleBuckets(range: BucketRange, rows: readonly SeriesRow[]):
 }
 
 /** The counters added over every row of the range, and the highest peak of its buckets. */
-export function totalsOf(
-  range: BucketRange,
-  rows: readonly SeriesRow[],
-  buckets: readonly UsageBucket[],
-): UsageCounts & { peakConnections: number } {
+export function totalsOf(range: BucketRange, rows: readonly SeriesRow[], buckets: readonly UsageBucket[]): UsageTotals {
   const totals = emptyCounts();
   for (const row of rows)
     if (row.bucket >= range.first && row.bucket <= range.last) addCount(totals, row.metric, row.label, row.value);
