@@ -3,6 +3,8 @@
 import uPlot from "uplot";
 
 const HEIGHT = 200;
+/** Counts are whole numbers: no 0.25 ticks. */
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8];
 
 export type Chart = { update(columns: [number[], number[], number[]]): void };
 
@@ -21,9 +23,10 @@ export function lineChart(box: HTMLElement): Chart {
       { label: "Messages", scale: "msg", stroke: "#b3261e", width: 2, points: { show: false } },
     ],
     axes: [
-      { stroke: "#4a4a52", grid: { stroke: "#e3e5ea" } },
-      { scale: "conn", stroke: "#0b57d0", grid: { stroke: "#e3e5ea" }, size: 48 },
-      { scale: "msg", side: 1, stroke: "#b3261e", grid: { show: false }, size: 48 },
+      // Room between time labels, so "10:05pm" never touches "10:10pm".
+      { stroke: "#4a4a52", grid: { stroke: "#e3e5ea" }, space: 80 },
+      { scale: "conn", stroke: "#0b57d0", grid: { stroke: "#e3e5ea" }, size: 48, incrs: WHOLE_STEPS },
+      { scale: "msg", side: 1, stroke: "#b3261e", grid: { show: false }, size: 48, incrs: WHOLE_STEPS },
     ],
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },

@@ -23,6 +23,10 @@ function cell(row: HTMLTableRowElement, text: string | number, header = false): 
 /** The rooms table; a room's name is a button that opens its detail. */
 export function showRooms(rooms: readonly RoomEntry[], open: (room: string) => void): void {
   const body = byId("rooms-body");
+  if (rooms.length === 0) {
+    body.replaceChildren(emptyRow(4, "No room holds sockets now."));
+    return;
+  }
   body.replaceChildren(
     ...rooms.map((r) => {
       const row = document.createElement("tr");
@@ -42,12 +46,19 @@ export function showRooms(rooms: readonly RoomEntry[], open: (room: string) => v
   );
 }
 
+/** One row across the table saying it is empty. */
+function emptyRow(columns: number, text: string): HTMLTableRowElement {
+  const row = document.createElement("tr");
+  const c = cell(row, text);
+  c.colSpan = columns;
+  c.className = "empty";
+  return row;
+}
+
 export function showRefusals(rows: readonly [string, number, number][]): void {
   const body = byId("refusals-body");
   if (rows.length === 0) {
-    const row = document.createElement("tr");
-    cell(row, "none", true).colSpan = 3;
-    body.replaceChildren(row);
+    body.replaceChildren(emptyRow(3, "No refusals this week."));
     return;
   }
   body.replaceChildren(
