@@ -50,7 +50,6 @@ export class AdminApi {
       ...init,
       headers: { authorization: `Bearer ${this.#key}`, accept },
       cache: "no-store",
-      referrerPolicy: "no-referrer",
     });
     if (!res.ok) throw await errorOf(res);
     return res;
