@@ -337,3 +337,22 @@ export const roomsCursorSchema = z.object({
   room: roomSchema,
   connections: z.number().int().min(0).optional(),
 });
+
+/** One counter's increase in one minute (src/usage/metrics.ts), as a meter keeps it in storage. */
+export const countDeltaSchema = z.object({
+  minute: z.number().int(),
+  counter: z.enum(["connects", "disconnects", "messages", "deliveries", "bytesDelivered", "historyReads", "refusals"]),
+  label: z.string(),
+  value: z.number().int(),
+});
+
+/** A flush in flight (src/usage/report.ts), as a meter keeps it in storage until it is confirmed. */
+export const usageReportSchema = z.object({
+  tenant: tenantSchema,
+  reporter: z.string(),
+  flushId: z.number().int(),
+  counts: z.array(countDeltaSchema),
+  live: z
+    .object({ room: roomSchema, connections: z.number().int(), users: z.number().int(), peak: z.number().int() })
+    .optional(),
+});

@@ -60,6 +60,11 @@ export class CountBuffer {
     return this.counts.size;
   }
 
+  /** Everything held, the buffer kept. */
+  snapshot(): CountDelta[] {
+    return [...this.counts.values()].map((d) => ({ ...d }));
+  }
+
   /** Everything held, and the buffer emptied. */
   drain(): CountDelta[] {
     const out = [...this.counts.values()];
