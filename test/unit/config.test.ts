@@ -34,12 +34,19 @@ describe("parseConfig", () => {
       historyPageMaxBytes: 1_048_576,
       batchMaxMessages: 100,
       clockToleranceSeconds: 5,
+      usagePartitions: 1,
       issuer: undefined,
       audience: undefined,
       jwtSecret: SECRET,
       jwks: undefined,
       apiKeys: new Map(),
     });
+  });
+
+  it("reads USAGE_PARTITIONS within 1-64 and refuses it outside, naming it", () => {
+    expect(parseConfig({ JWT_SECRET: SECRET, USAGE_PARTITIONS: "8" }).usagePartitions).toBe(8);
+    for (const bad of ["0", "65", "two"])
+      expect(failureOf({ JWT_SECRET: SECRET, USAGE_PARTITIONS: bad })).toContain("USAGE_PARTITIONS");
   });
 
   it("treats empty [vars] as unset", () => {
