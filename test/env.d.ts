@@ -5,6 +5,12 @@ declare global {
     interface Env {
       TEST_PRIVATE_JWKS: string;
       TEST_API_KEYS: string;
+      /** JSON: every gateway variable and the value the test config pinned it to. */
+      TEST_PINNED_VARS: string;
+      /** JSON: each `[[ratelimits]]` binding's `{ limit, period }` from wrangler.toml. */
+      TEST_RATE_LIMITS: string;
+      /** The canary `npm run test:isolation` wrote into its hostile `.dev.vars`; empty otherwise. */
+      TEST_EXPECT_DEV_VARS_CANARY: string;
     }
   }
 }

@@ -1,8 +1,9 @@
 // A new API key and the record the gateway stores for it (only the hash, never the key).
 // Pure apart from hashing: the id and secret come in, so callers decide where randomness is drawn.
 import { randomBytes, randomInt } from "node:crypto";
-import { apiKeyId, formatApiKey, sha256Hex } from "../../src/auth/api-key-format.ts";
+import { apiKeyId, formatApiKey } from "../../src/auth/api-key-format.ts";
 import { type ApiKeyRecord, apiKeyRecordSchema } from "../../src/protocol.ts";
+import { sha256Hex } from "../../src/sha256.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/wire.ts";
 import { UsageError } from "./cli.ts";
 import { checkTenant } from "./tenant.ts";

@@ -15,8 +15,3 @@ export function apiKeyId(key: string): string | undefined {
 export function formatApiKey(id: string, secret: string): string {
   return `${API_KEY_PREFIX}${id}_${secret}`;
 }
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -1,6 +1,7 @@
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
-import { apiKeyId, sha256Hex } from "./api-key-format.ts";
+import { sha256Hex } from "../sha256.ts";
+import { apiKeyId } from "./api-key-format.ts";
 import type { ApiKeyPrincipal } from "./principal.ts";
 
 const encoder = new TextEncoder();

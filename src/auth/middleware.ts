@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
+import { tokenRefOf } from "../tenant/revocations.ts";
 import { tenantStub } from "../tenant/tenant.ts";
 import type { Scope } from "../wire.ts";
 import { verifyApiKey } from "./api-keys.ts";
@@ -31,7 +32,7 @@ export function authorize(principal: Principal, rule: ScopeRule, room: string | 
  */
 export const rejectRevoked = createMiddleware<AppEnv>(async (c, next) => {
   const p = c.get("principal");
-  if (p.kind === "user" && (await tenantStub(c.env, p.tenant).isRevoked({ sub: p.id, jti: p.jti, iat: p.iat })))
+  if (p.kind === "user" && (await tenantStub(c.env, p.tenant).isRevoked(tokenRefOf(p))))
     throw new GatewayError("token_revoked", "token has been revoked");
   await next();
 });

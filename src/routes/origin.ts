@@ -15,6 +15,9 @@ export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => 
   // the browser addressed, so it needs no ALLOWED_ORIGINS entry.
   const sameOrigin = origin === new URL(c.req.url).origin;
   if (!sameOrigin && !originAllowed(origin, c.get("config").allowedOrigins))
-    throw new GatewayError("forbidden_origin", "this origin may not open sockets here");
+    throw new GatewayError(
+      "forbidden_origin",
+      `origin ${JSON.stringify(origin?.slice(0, 200))} may not open sockets here: add it to ALLOWED_ORIGINS`,
+    );
   await next();
 });

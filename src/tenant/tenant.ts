@@ -1,19 +1,35 @@
 // One Durable Object per tenant: the tenant's token revocations and the room objects that hold
-// sockets, so a revocation reaches every live connection within one round of RPCs.
+// sockets, so a revocation reaches every live connection within one round of RPCs. Rooms depend on
+// the tenant (they register here and check tokens), never the other way: the tenant reaches the
+// objects it registered by name, through the namespace.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { type NewerFormatError, newerFormat } from "../format-version.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
-import { REVOCATION_LEASE_MS } from "../room/revocation-cache.ts";
-import { roomStubByName } from "../room/stub.ts";
-import { PUSH_RETRY_DELAYS_MS, type PushResult, sleep, withRetries } from "./push.ts";
-import { isRevoked, type TokenRef } from "./revocations.ts";
+import { sleep, withRetries } from "../retry.ts";
+import { isRevoked, receivedTokenRef, type SentTokenRef } from "./revocations.ts";
 
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
 type RegistrationRow = { object: string; lease_until: number };
 
 /** The answer to a room that asks to admit a token: its revocations, unless this token is one. */
 export type Registration = { revoked: boolean; revocations: Revocation[] };
+
+/** What an object answers a pushed revocation: sockets it closed, and sockets (or connects) it still holds. */
+export type PushResult = { closed: number; open: number };
+
+/** How long a registration's answer is trusted; the tenant waits this long for a room it cannot reach. */
+export const REVOCATION_LEASE_MS = 5_000;
+
+/** Waits before the second and third push; a busy object usually answers the retry. */
+const PUSH_RETRY_DELAYS_MS = [50, 250] as const;
+
+/**
+ * The format of the tenant's tables (registrations, revocations), kept as `meta` row `version`;
+ * tables written before formats were numbered have no such row: 1.
+ */
+export const TENANT_FORMAT = 1;
 
 /** A registration no admission has renewed for this long is checked for sockets by the alarm. */
 const SWEEP_AFTER_MS = 3_600_000;
@@ -22,26 +38,33 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export class Tenant extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Set when a newer gateway version wrote the tables: then every call is refused and nothing is touched. */
+  private readonly newer: NewerFormatError | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    const version = this.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'version'").toArray()[0];
+    this.newer = newerFormat("the tenant's tables", version?.value, TENANT_FORMAT);
+    if (this.newer !== undefined) return;
     // `rooms` held bare room names and no lease: after a deploy every socket reconnects and
     // registers again, so the old table is simply dropped.
     this.sql.exec(`DROP TABLE IF EXISTS rooms;
       CREATE TABLE IF NOT EXISTS registrations (object TEXT PRIMARY KEY, lease_until INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS revocations (kind TEXT NOT NULL, value TEXT NOT NULL, before INTEGER,
-        keep_until INTEGER NOT NULL, PRIMARY KEY (kind, value))`);
+        keep_until INTEGER NOT NULL, PRIMARY KEY (kind, value));
+      INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ${TENANT_FORMAT})`);
   }
 
   /**
    * A room object about to admit `token`. A revoked token registers nothing; otherwise the room is
    * registered for pushes and trusts the returned list for REVOCATION_LEASE_MS.
    */
-  async register(object: string, token: TokenRef): Promise<Registration> {
+  async register(object: string, sent: Partial<SentTokenRef>): Promise<Registration> {
     const revocations = this.active();
-    if (isRevoked(revocations, token, nowSeconds())) return { revoked: true, revocations };
-    this.sql.exec(
+    if (isRevoked(revocations, receivedTokenRef(sent), nowSeconds())) return { revoked: true, revocations };
+    this.open().exec(
       `INSERT INTO registrations (object, lease_until) VALUES (?, ?)
        ON CONFLICT(object) DO UPDATE SET lease_until = excluded.lease_until`,
       object,
@@ -53,12 +76,12 @@ export class Tenant extends DurableObject<Env> {
 
   /** A room object whose last socket left. */
   async unregister(object: string): Promise<void> {
-    this.sql.exec("DELETE FROM registrations WHERE object = ?", object);
+    this.open().exec("DELETE FROM registrations WHERE object = ?", object);
   }
 
   /** Read-only: expired revocations are ignored here and deleted by writes and the alarm. */
-  async isRevoked(token: TokenRef): Promise<boolean> {
-    return isRevoked(this.active(), token, nowSeconds());
+  async isRevoked(sent: Partial<SentTokenRef>): Promise<boolean> {
+    return isRevoked(this.active(), receivedTokenRef(sent), nowSeconds());
   }
 
   /**
@@ -69,7 +92,7 @@ export class Tenant extends DurableObject<Env> {
   async revoke(r: Revocation): Promise<number> {
     const value = r.kind === "jti" ? r.jti : r.sub;
     const before = r.kind === "sub" ? r.before : null;
-    this.sql.exec(
+    this.open().exec(
       `INSERT INTO revocations (kind, value, before, keep_until) VALUES (?, ?, ?, ?)
        ON CONFLICT(kind, value) DO UPDATE SET before = max(coalesce(before, 0), coalesce(excluded.before, 0)),
        keep_until = max(keep_until, excluded.keep_until)`,
@@ -80,10 +103,10 @@ export class Tenant extends DurableObject<Env> {
     );
     this.pruneRevocations();
     await this.scheduleAlarm(r.keepUntil * 1000);
-    const registrations = this.sql.exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
+    const registrations = this.open().exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
     const outcomes = await Promise.all(
       registrations.map((reg) =>
-        withRetries<PushResult>(() => roomStubByName(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
+        withRetries<PushResult>(() => holderStub(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
       ),
     );
     let closed = 0;
@@ -107,17 +130,17 @@ export class Tenant extends DurableObject<Env> {
   /** Deletes expired revocations and registrations of rooms that hold no sockets; an empty tenant stores nothing. */
   override async alarm(): Promise<void> {
     this.pruneRevocations();
-    const stale = this.sql
+    const stale = this.open()
       .exec<RegistrationRow>(
         "SELECT object, lease_until FROM registrations WHERE lease_until < ?",
         Date.now() - SWEEP_AFTER_MS,
       )
       .toArray();
     for (const reg of stale) {
-      const holds = await withRetries(() => roomStubByName(this.env, reg.object).holdsSockets(), [], sleep);
+      const holds = await withRetries(() => holderStub(this.env, reg.object).holdsSockets(), [], sleep);
       if (holds.ok && !holds.value) this.forget(reg);
     }
-    const next = this.sql
+    const next = this.open()
       .exec<{ at: number | null }>(
         "SELECT min(at) AS at FROM (SELECT min(keep_until) * 1000 AS at FROM revocations UNION ALL SELECT min(lease_until) + ? FROM registrations)",
         SWEEP_AFTER_MS,
@@ -129,11 +152,11 @@ export class Tenant extends DurableObject<Env> {
 
   /** Drops a registration unless the room registered again meanwhile (its lease would differ). */
   private forget(reg: RegistrationRow): void {
-    this.sql.exec("DELETE FROM registrations WHERE object = ? AND lease_until = ?", reg.object, reg.lease_until);
+    this.open().exec("DELETE FROM registrations WHERE object = ? AND lease_until = ?", reg.object, reg.lease_until);
   }
 
   private pruneRevocations(): void {
-    this.sql.exec("DELETE FROM revocations WHERE keep_until <= ?", nowSeconds());
+    this.open().exec("DELETE FROM revocations WHERE keep_until <= ?", nowSeconds());
   }
 
   /** Keeps the alarm at the earliest time anything needs it. */
@@ -142,8 +165,14 @@ export class Tenant extends DurableObject<Env> {
     if (current === null || atMs < current) await this.ctx.storage.setAlarm(atMs);
   }
 
+  /** The tenant's tables, unless a newer gateway version wrote them. */
+  private open(): SqlStorage {
+    if (this.newer !== undefined) throw this.newer;
+    return this.sql;
+  }
+
   private active(): Revocation[] {
-    return this.sql
+    return this.open()
       .exec<RevocationRow>("SELECT kind, value, before, keep_until FROM revocations WHERE keep_until > ?", nowSeconds())
       .toArray()
       .map((row) =>
@@ -153,6 +182,9 @@ export class Tenant extends DurableObject<Env> {
       );
   }
 }
+
+/** An object registered as holding sockets, by the name it registered with (a room's or a shard's). */
+const holderStub = (env: Env, object: string) => env.ROOMS.get(env.ROOMS.idFromName(object));
 
 export function tenantStub(env: Env, tenant: string) {
   return env.TENANTS.get(env.TENANTS.idFromName(tenant));

@@ -1,10 +1,7 @@
-// The usage routes in the OpenAPI document (src/openapi/routes.ts spreads these in). Response
-// schemas are for the document only; test/integration/usage-routes.test.ts keeps their types
-// equal to the answers' own.
+// Response schemas of the usage routes, for the OpenAPI document only: the handlers build their
+// bodies from answers.ts's types, and test/integration/usage-rooms.test.ts keeps the two equal.
 import { z } from "zod";
-import type { RouteDoc } from "../openapi/routes.ts";
-import { roomsQuerySchema, usageQuerySchema } from "../protocol.ts";
-import { TOKEN_ERROR_CODES } from "../wire.ts";
+import { component } from "../routes/route.ts";
 
 const count = z.number().int().min(0);
 const byCode = z.record(z.string(), count);
@@ -46,38 +43,5 @@ export const roomsAnswerSchema = z.object({
   next: z.string().optional().meta({ description: "`cursor` of the next page; absent on the last" }),
 });
 
-export const USAGE_COMPONENTS = { UsageSeries: usageAnswerSchema, RoomsPage: roomsAnswerSchema };
-
-const ADMIN_ERRORS = [...TOKEN_ERROR_CODES, "invalid_api_key", "revoked_api_key", "forbidden"] as const;
-
-export const USAGE_ROUTES: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/v1/admin/usage",
-    operationId: "usage",
-    summary: "The tenant's usage as a time series, per minute (48 h kept) or per hour (90 days kept)",
-    description:
-      "Every bucket from `from` (rounded down) to `to` (rounded up) is present, empty ones with zeros. " +
-      "Without `to`: now; without `from`: an hour (minutes) or a week (hours) before `to`. Counts reach " +
-      "the series within seconds of the event (rooms flush in batches).",
-    tag: "admin",
-    auth: { api_key: ["admin"] },
-    query: usageQuerySchema,
-    success: { status: "200", description: "The series", schema: "UsageSeries" },
-    errors: [...ADMIN_ERRORS, "invalid_query", "rate_limited"],
-  },
-  {
-    method: "get",
-    path: "/v1/admin/rooms",
-    operationId: "listRooms",
-    summary: "The tenant's rooms that hold sockets now, paginated (eventually consistent within 5 s)",
-    description:
-      "Sorted by name (ASCII order), or with `sort=connections` by connections, most first. Pass `next` " +
-      "back as `cursor` for the following page; a cursor only works with the sort that made it.",
-    tag: "admin",
-    auth: { api_key: ["admin"] },
-    query: roomsQuerySchema,
-    success: { status: "200", description: "One page of rooms", schema: "RoomsPage" },
-    errors: [...ADMIN_ERRORS, "invalid_query", "rate_limited"],
-  },
-];
+export const UsageSeries = component("UsageSeries", usageAnswerSchema);
+export const RoomsPage = component("RoomsPage", roomsAnswerSchema);

@@ -2,7 +2,7 @@
 // name picks (so every shard of a room lands in the same one), reads asking all of them at once.
 import type { Config } from "../config.ts";
 import type { Env } from "../env.ts";
-import { shardOf } from "../room/shards.ts";
+import { fnv1a } from "../fnv1a.ts";
 import type { BucketRange } from "./buckets.ts";
 import type { ReportAnswer, UsageReport } from "./report.ts";
 import type { RoomEntry, RoomsQuery, RoomsSort } from "./rooms-index.ts";
@@ -12,9 +12,9 @@ import type { LiveTotals } from "./usage.ts";
 /** `<tenant>/<partition>`: the usage objects of two tenants never meet. */
 export const usageObjectName = (tenant: string, partition: number) => `${tenant}/${partition}`;
 
-/** The partition a room (or a Worker isolate's id) reports to: the same hash that places a user on a shard. */
+/** The partition a room (or a Worker isolate's id) reports to. */
 export const partitionOf = (tenant: string, key: string, partitions: number): number =>
-  shardOf(tenant, key, partitions);
+  fnv1a(`${tenant}\u0000${key}`) % partitions;
 
 function usageStub(env: Env, tenant: string, partition: number) {
   return env.USAGE.get(env.USAGE.idFromName(usageObjectName(tenant, partition)));

@@ -1,47 +1,96 @@
-// The usage routes, mounted by src/app.ts: the tenant's series and its rooms list, for its admin
-// key. Refusals the Worker answers are counted here too (see worker-refusals.ts).
-import { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
-import { requireCredential } from "../auth/middleware.ts";
-import type { Principal } from "../auth/principal.ts";
-import type { AppEnv } from "../env.ts";
-import { GatewayError } from "../errors.ts";
-import { rateLimit } from "../limits/rate-limit.ts";
+// The usage routes of the route table (src/routes/table.ts): the tenant's series and its rooms
+// list, for its admin key.
 import { roomsQuerySchema, usageQuerySchema } from "../protocol.ts";
-import { type Action, action } from "../routes/action.ts";
-import { validQuery } from "../routes/validate.ts";
+import { credential } from "../routes/access.ts";
+import { defineRoute } from "../routes/route.ts";
 import { roomsAnswer, usageAnswer } from "./answers.ts";
-import { FLUSH_AFTER_MS, sendWorkerReport, workerRefusals } from "./worker-refusals.ts";
+import { RoomsPage, UsageSeries } from "./openapi.ts";
 
-export const usageRoutes = new Hono<AppEnv>();
+const admin = credential({ api_key: ["admin"] }, "API_LIMITER");
 
-/** An admin API key of the tenant, limited like every other admin call. */
-const admin = (name: Action) =>
-  [action(name), requireCredential({ api_key: ["admin"] }), rateLimit("API_LIMITER")] as const;
+const minute = (n: number) => new Date(Date.UTC(2026, 11, 1, 10, n)).toISOString();
+const zeroCounts = {
+  connects: 0,
+  disconnects: {},
+  messages: { http: 0, batch: 0, ws: 0 },
+  deliveries: 0,
+  bytesDelivered: 0,
+  historyReads: 0,
+  refusals: {},
+};
 
-usageRoutes.get("/v1/admin/usage", ...admin("usage"), validQuery(usageQuerySchema), async (c) => {
-  const { tenant } = c.get("principal");
-  return c.json(await usageAnswer(c.env, c.get("config"), tenant, c.req.valid("query"), Date.now()));
-});
-
-usageRoutes.get("/v1/admin/rooms", ...admin("rooms"), validQuery(roomsQuerySchema), async (c) => {
-  const { tenant } = c.get("principal");
-  return c.json(await roomsAnswer(c.env, c.get("config"), tenant, c.req.valid("query")));
-});
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Counts every refusal (a 4xx GatewayError) the Worker answers to a verified credential, for its
- * tenant. The first one of a quiet spell schedules the isolate's flush.
- */
-export const countRefusals = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
-  const error = c.error;
-  const principal: Principal | undefined = c.get("principal");
-  if (!(error instanceof GatewayError) || principal === undefined || error.status >= 500) return;
-  if (!workerRefusals.add(principal.tenant, error.code, Date.now())) return;
-  const send = sendWorkerReport(c.env, c.get("config"));
-  const wait = workerRefusals.crowded ? 0 : FLUSH_AFTER_MS;
-  c.executionCtx.waitUntil(sleep(wait).then(() => workerRefusals.flush(send, Date.now())));
-});
+export const USAGE_ROUTES = [
+  defineRoute({
+    method: "get",
+    path: "/v1/admin/usage",
+    operationId: "usage",
+    summary: "The tenant's usage as a time series, per minute (48 h kept) or per hour (90 days kept)",
+    description:
+      "Every bucket from `from` (rounded down) to `to` (rounded up) is present, empty ones with zeros. " +
+      "Without `to`: now; without `from`: an hour (minutes) or a week (hours) before `to`. Counts reach " +
+      "the series within seconds of the event (objects flush in batches).",
+    tag: "admin",
+    action: "usage",
+    params: {},
+    access: admin,
+    query: usageQuerySchema,
+    success: {
+      status: "200",
+      description: "The series",
+      body: UsageSeries,
+      example: {
+        step: "minute",
+        from: minute(0),
+        to: minute(1),
+        live: { connections: 3, rooms: 1 },
+        buckets: [
+          {
+            ...zeroCounts,
+            start: minute(0),
+            connections: 3,
+            peakConnections: 4,
+            connects: 4,
+            disconnects: { "1000": 1 },
+            messages: { http: 2, batch: 0, ws: 5 },
+            deliveries: 21,
+            bytesDelivered: 4_410,
+          },
+        ],
+        totals: {
+          ...zeroCounts,
+          peakConnections: 4,
+          connects: 4,
+          disconnects: { "1000": 1 },
+          messages: { http: 2, batch: 0, ws: 5 },
+          deliveries: 21,
+          bytesDelivered: 4_410,
+        },
+      },
+    },
+    errors: ["invalid_query"],
+    handle: async (c, { query }) =>
+      c.json(await usageAnswer(c.env, c.get("config"), c.get("principal").tenant, query, Date.now())),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/admin/rooms",
+    operationId: "listRooms",
+    summary: "The tenant's rooms that hold sockets now, paginated (eventually consistent within 5 s)",
+    description:
+      "Sorted by name (ASCII order), or with `sort=connections` by connections, most first. Pass `next` " +
+      "back as `cursor` for the following page; a cursor only works with the sort that made it.",
+    tag: "admin",
+    action: "rooms",
+    params: {},
+    access: admin,
+    query: roomsQuerySchema,
+    success: {
+      status: "200",
+      description: "One page of rooms",
+      body: RoomsPage,
+      example: { rooms: [{ room: "lobby", connections: 3, users: 2, shards: 1 }], next: "eyJzb3J0IjoibmFtZSJ9" },
+    },
+    errors: ["invalid_query"],
+    handle: async (c, { query }) => c.json(await roomsAnswer(c.env, c.get("config"), c.get("principal").tenant, query)),
+  }),
+];
