@@ -4,8 +4,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { banner } from "./lib/banner.ts";
 import { CliError, runCli, UsageError } from "./lib/cli.ts";
-import { DEV_TENANT, generateDevSecrets } from "./lib/dev-secrets.ts";
-import { createDevVars, DEFAULT_DEV_VARS, readDevVars } from "./lib/dev-vars.ts";
+import { DEV_TENANT, generateDevSecrets, withWebhookKey } from "./lib/dev-secrets.ts";
+import { createDevVars, DEFAULT_DEV_VARS, readDevVars, replaceDevVars } from "./lib/dev-vars.ts";
 import { validateConfig } from "./lib/gateway-config.ts";
 import { assertPortFree } from "./lib/port.ts";
 import { secretKey, signToken } from "./lib/signing-key.ts";
@@ -53,7 +53,11 @@ async function loadDevVars(env: string | undefined) {
     created = await generateDevSecrets(new Date());
     await createDevVars(path, created.text);
   }
-  const devVars = await readDevVars(path);
+  const existing = await readDevVars(path);
+  if (existing === undefined) throw new CliError(`${path} disappeared while starting`);
+  const upgraded = withWebhookKey(existing.text, existing.vars);
+  if (upgraded !== undefined) await replaceDevVars(path, upgraded);
+  const devVars = upgraded === undefined ? existing : await readDevVars(path);
   if (devVars === undefined) throw new CliError(`${path} disappeared while starting`);
   return { devVars, created };
 }
@@ -105,7 +109,18 @@ async function main(): Promise<void> {
     }),
   );
 
-  process.exitCode = await runWrangler(ROOT, ["dev", "--local", "--ip", HOST, "--port", String(port), ...passThrough]);
+  // Locally, webhook endpoints may be plain http to this machine (a receiver on 127.0.0.1).
+  const devVarArgs = ["--var", "DEV_ALLOW_LOOPBACK_HTTP:true"];
+  process.exitCode = await runWrangler(ROOT, [
+    "dev",
+    "--local",
+    "--ip",
+    HOST,
+    "--port",
+    String(port),
+    ...devVarArgs,
+    ...passThrough,
+  ]);
 }
 
 await runCli("npm start -- --help", main);

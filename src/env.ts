@@ -12,6 +12,7 @@ declare global {
       JWT_SECRET?: string;
       JWT_JWKS?: string;
       API_KEYS?: string;
+      WEBHOOK_SECRET_KEY?: string;
     }
   }
 }
@@ -27,6 +28,7 @@ export type Action =
   | "disconnect"
   | "revoke"
   | "inspect"
+  | "webhooks"
   | "usage"
   | "rooms"
   | "tap";

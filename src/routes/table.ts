@@ -20,6 +20,7 @@
 // test/node/openapi.test.ts that the document is valid OpenAPI 3.1 with examples matching schemas.
 
 import { USAGE_ROUTES } from "../usage/routes.ts";
+import { ADMIN_WEBHOOK_ROUTES } from "../webhooks/routes.ts";
 import { ADMIN_ROUTES } from "./admin.ts";
 import { metaRoutes } from "./meta.ts";
 import { PUBLISH_ROUTES } from "./publishing.ts";
@@ -32,4 +33,5 @@ export const ROUTES: readonly Route[] = [
   ...PUBLISH_ROUTES,
   ...ADMIN_ROUTES,
   ...USAGE_ROUTES,
+  ...ADMIN_WEBHOOK_ROUTES,
 ];

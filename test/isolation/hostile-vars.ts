@@ -35,6 +35,13 @@ export async function hostileVars(): Promise<Record<ConfigVarName, string>> {
       { id: "pubacme", tenant: "globex", scopes: ["publish"], hash: "0".repeat(64) },
       { id: "adminacme", tenant: "acme", scopes: ["publish"], hash: "0".repeat(64), revoked: true },
     ]),
+    DEV_ALLOW_LOOPBACK_HTTP: "true",
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+    WEBHOOK_TIMEOUT_SECONDS: "1",
+    WEBHOOK_RETRY_BASE_SECONDS: "1",
+    WEBHOOK_RETRY_MAX_DELAY_SECONDS: "1",
+    WEBHOOK_RETRY_WINDOW_SECONDS: "1",
+    WEBHOOK_DISABLE_AFTER_SECONDS: "60",
   };
 }
 
