@@ -173,6 +173,11 @@ export type PublishRequest = {
   payloadJson: string;
   to?: Target | undefined;
   exclude?: Exclude | undefined;
+  /**
+   * Where it came in, for usage counts: a single HTTP publish, an element of an HTTP batch, or a
+   * client's frame. A Worker of the version before sends none: counted as "http".
+   */
+  source?: "http" | "batch" | "ws" | undefined;
 };
 export type PublishResult = { id: string; seq: number; delivered: number };
 export const publishResultsSchema = z.array(

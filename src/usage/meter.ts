@@ -14,14 +14,13 @@ export const COUNT_FLUSH_MS = 5_000;
 export const FLUSH_RETRY_MS = 5_000;
 
 export type MeterIdentity = { tenant: string; reporter: string; room: string };
-type Live = { connections: number; users: number };
 type OutboxRow = { slot: string; body: string };
 
 export class UsageMeter {
   private readonly sql: SqlStorage;
   private readonly who: MeterIdentity;
   private readonly open = new CountBuffer();
-  private live: Live = { connections: 0, users: 0 };
+  private connections = 0;
   private peak = 0;
   private lastFlushId = 0;
   private countsSince: number | undefined;
@@ -29,6 +28,8 @@ export class UsageMeter {
   private lastReportAt: number | undefined;
   private failedAt: number | undefined;
   private persistQueued = false;
+  /** The peak rose since it was last written: an eviction must not lose the high-water mark either. */
+  private peakDirty = false;
 
   constructor(sql: SqlStorage, who: MeterIdentity) {
     this.sql = sql;
@@ -37,6 +38,7 @@ export class UsageMeter {
     const rows = sql.exec<OutboxRow>("SELECT slot, body FROM usage_outbox").toArray();
     for (const row of rows) {
       if (row.slot === "open") this.open.addAll(z.array(countDeltaSchema).parse(JSON.parse(row.body)));
+      else if (row.slot === "peak") this.peak = z.number().int().min(0).parse(JSON.parse(row.body));
       else this.lastFlushId = usageReportSchema.parse(JSON.parse(row.body)).flushId;
     }
     // Counts or a flush left by an earlier life of the object: flush them soon.
@@ -48,17 +50,26 @@ export class UsageMeter {
     if (value === 0) return;
     this.open.add(Math.floor(nowMs / 60_000), counter, label, value);
     this.countsSince ??= nowMs;
-    if (this.persistQueued) return;
-    this.persistQueued = true;
-    queueMicrotask(() => this.persist());
+    this.queuePersist();
   }
 
-  /** The object's sockets now; a change reaches the rooms list within LIVE_REPORT_DELAY_MS. */
-  setLive(live: Live, nowMs: number): void {
-    if (live.connections === this.live.connections && live.users === this.live.users) return;
-    this.live = live;
-    this.peak = Math.max(this.peak, live.connections);
+  /**
+   * The object's sockets now; a change reaches the rooms list within LIVE_REPORT_DELAY_MS. Users
+   * are counted only when a report is sealed (it takes a walk over the sockets).
+   */
+  setLive(connections: number, nowMs: number): void {
+    if (connections === this.connections) return;
+    this.connections = connections;
     this.liveSince ??= nowMs;
+    if (connections <= this.peak) return;
+    this.peak = connections;
+    this.peakDirty = true;
+    this.queuePersist();
+  }
+
+  /** Nothing counted and unsent, no flush unconfirmed, and the last report told the sockets as they are. */
+  idle(): boolean {
+    return this.countsSince === undefined && this.liveSince === undefined && this.failedAt === undefined;
   }
 
   /** When the next flush must run (for the object's alarm), or undefined when nothing needs one. */
@@ -67,7 +78,7 @@ export class UsageMeter {
     const times = [
       this.countsSince === undefined ? undefined : this.countsSince + COUNT_FLUSH_MS,
       this.liveSince === undefined ? undefined : this.liveSince + LIVE_REPORT_DELAY_MS,
-      this.live.connections > 0 && this.lastReportAt !== undefined ? this.lastReportAt + HEARTBEAT_MS : undefined,
+      this.connections > 0 && this.lastReportAt !== undefined ? this.lastReportAt + HEARTBEAT_MS : undefined,
     ].filter((t): t is number => t !== undefined);
     return times.length === 0 ? undefined : Math.min(...times);
   }
@@ -76,12 +87,12 @@ export class UsageMeter {
    * Sends what is due: first a flush left unconfirmed (same id), then the open counts and the live
    * snapshot as a new one. Answers false when sending failed (all is kept for the retry).
    */
-  async flush(send: (r: UsageReport) => Promise<unknown>, nowMs: number): Promise<boolean> {
+  async flush(send: (r: UsageReport) => Promise<unknown>, nowMs: number, users: number): Promise<boolean> {
     this.persist();
     try {
       const unsent = this.sending();
       if (unsent !== undefined) await this.deliver(send, unsent);
-      await this.deliver(send, this.seal(nowMs));
+      await this.deliver(send, this.seal(nowMs, users));
       this.failedAt = undefined;
       this.lastReportAt = nowMs;
       return true;
@@ -92,9 +103,16 @@ export class UsageMeter {
     }
   }
 
-  /** Writes the open counts, so an eviction before the flush loses none. */
+  /** Writes the open counts (and a risen peak), so an eviction before the flush loses none. */
   persist(): void {
     this.persistQueued = false;
+    if (this.peakDirty) {
+      this.peakDirty = false;
+      this.sql.exec(
+        "INSERT INTO usage_outbox (slot, body) VALUES ('peak', ?) ON CONFLICT(slot) DO UPDATE SET body = excluded.body",
+        String(this.peak),
+      );
+    }
     const counts = this.open.snapshot();
     if (counts.length === 0) this.sql.exec("DELETE FROM usage_outbox WHERE slot = 'open'");
     else
@@ -105,28 +123,35 @@ export class UsageMeter {
   }
 
   /** Moves the open counts and the live snapshot into the one flush in flight, in storage. */
-  private seal(nowMs: number): UsageReport {
+  private seal(nowMs: number, users: number): UsageReport {
     this.lastFlushId = nextFlushId(this.lastFlushId, nowMs);
     const report: UsageReport = {
       ...this.who,
       flushId: this.lastFlushId,
       counts: this.open.drain(),
-      live: { room: this.who.room, ...this.live, peak: Math.max(this.peak, this.live.connections) },
+      live: { room: this.who.room, connections: this.connections, users, peak: Math.max(this.peak, this.connections) },
     };
     this.sql.exec(
       "INSERT INTO usage_outbox (slot, body) VALUES ('sending', ?) ON CONFLICT(slot) DO UPDATE SET body = excluded.body",
       JSON.stringify(report),
     );
-    this.sql.exec("DELETE FROM usage_outbox WHERE slot = 'open'");
+    this.sql.exec("DELETE FROM usage_outbox WHERE slot IN ('open', 'peak')");
     this.countsSince = undefined;
     this.liveSince = undefined;
-    this.peak = this.live.connections;
+    this.peak = this.connections;
+    this.peakDirty = false;
     return report;
   }
 
   private async deliver(send: (r: UsageReport) => Promise<unknown>, report: UsageReport): Promise<void> {
     await send(report);
     this.sql.exec("DELETE FROM usage_outbox WHERE slot = 'sending'");
+  }
+
+  private queuePersist(): void {
+    if (this.persistQueued) return;
+    this.persistQueued = true;
+    queueMicrotask(() => this.persist());
   }
 
   private sending(): UsageReport | undefined {

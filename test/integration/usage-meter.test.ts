@@ -25,7 +25,7 @@ describe("UsageMeter", () => {
       // The object is evicted before its flush: a new life reads what the last one wrote.
       const next = new UsageMeter(sql, who);
       const reports: UsageReport[] = [];
-      expect(await next.flush(async (r) => reports.push(r), T0 + 5_000)).toBe(true);
+      expect(await next.flush(async (r) => reports.push(r), T0 + 5_000, 0)).toBe(true);
       return reports;
     });
     expect(sent).toHaveLength(1);
@@ -45,17 +45,25 @@ describe("UsageMeter", () => {
       meter.count("connects", "", 3, T0);
       const attempts: number[] = [];
       // Applied, but the answer is lost on the way back.
-      await meter.flush(async (r) => {
-        attempts.push(r.flushId);
-        await usage.report(r);
-        throw new Error("connection reset");
-      }, T0 + 5_000);
+      await meter.flush(
+        async (r) => {
+          attempts.push(r.flushId);
+          await usage.report(r);
+          throw new Error("connection reset");
+        },
+        T0 + 5_000,
+        0,
+      );
       expect(meter.due()).toBe(T0 + 5_000 + FLUSH_RETRY_MS);
       meter.count("connects", "", 1, T0 + 6_000);
-      await meter.flush(async (r) => {
-        attempts.push(r.flushId);
-        return usage.report(r);
-      }, T0 + 10_000);
+      await meter.flush(
+        async (r) => {
+          attempts.push(r.flushId);
+          return usage.report(r);
+        },
+        T0 + 10_000,
+        0,
+      );
       return attempts;
     });
     expect(ids).toEqual([T0 + 5_000, T0 + 5_000, T0 + 10_000]);
@@ -69,18 +77,19 @@ describe("UsageMeter", () => {
       expect(meter.due()).toBeUndefined();
       meter.count("historyReads", "", 1, T0);
       expect(meter.due()).toBe(T0 + COUNT_FLUSH_MS);
-      meter.setLive({ connections: 2, users: 1 }, T0 + 100);
+      meter.setLive(2, T0 + 100);
       expect(meter.due()).toBe(T0 + 100 + LIVE_REPORT_DELAY_MS);
       const reports: UsageReport[] = [];
-      await meter.flush(async (r) => reports.push(r), T0 + 2_100);
+      await meter.flush(async (r) => reports.push(r), T0 + 2_100, 1);
       expect(reports[0]?.live).toEqual({ room: "lobby", connections: 2, users: 1, peak: 2 });
       expect(meter.due()).toBe(T0 + 2_100 + HEARTBEAT_MS);
-      meter.setLive({ connections: 5, users: 2 }, T0 + 3_000);
-      meter.setLive({ connections: 1, users: 1 }, T0 + 3_100);
-      await meter.flush(async (r) => reports.push(r), T0 + 5_100);
+      meter.setLive(5, T0 + 3_000);
+      meter.setLive(1, T0 + 3_100);
+      await meter.flush(async (r) => reports.push(r), T0 + 5_100, 1);
       expect(reports[1]?.live).toEqual({ room: "lobby", connections: 1, users: 1, peak: 5 });
-      meter.setLive({ connections: 0, users: 0 }, T0 + 6_000);
-      await meter.flush(async (r) => reports.push(r), T0 + 8_000);
+      meter.setLive(0, T0 + 6_000);
+      await meter.flush(async (r) => reports.push(r), T0 + 8_000, 0);
+      expect(meter.idle()).toBe(true);
       expect(meter.due()).toBeUndefined();
     });
   });

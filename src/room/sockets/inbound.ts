@@ -12,6 +12,7 @@ import { type ClientFrame, clientFrameSchema, looseRefSchema } from "../../proto
 import { ENVELOPE_SLACK_BYTES, idempotencyRefOf, publishRequestOf } from "../../publish-request.ts";
 import { exceedsBytes } from "../../utf8.ts";
 import { CloseCode, encodeAck, PONG_FRAME, type PublishFrame, type Ref } from "../../wire.ts";
+import type { RoomMeter } from "../metering.ts";
 import { stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
 import type { SocketHost } from "./host.ts";
@@ -46,11 +47,13 @@ export class Inbound {
   private readonly host: SocketHost;
   private readonly budgets: FrameBudgets;
   private readonly config: Config;
+  private readonly meter: RoomMeter;
 
-  constructor(host: SocketHost, budgets: FrameBudgets, config: Config) {
+  constructor(host: SocketHost, budgets: FrameBudgets, config: Config, meter: RoomMeter) {
     this.host = host;
     this.budgets = budgets;
     this.config = config;
+    this.meter = meter;
   }
 
   async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -83,7 +86,7 @@ export class Inbound {
     const state = stateOf(ws);
     if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
     const sender = senderOf(state);
-    const req = publishRequestOf(sender, state.room, frame, this.config.maxPayloadBytes);
+    const req = publishRequestOf(sender, state.room, frame, this.config.maxPayloadBytes, "ws");
     // Synchronous, so the publish leaves this socket in the order its frames came.
     const outcome = await this.host
       .upstreamOf(state.shard)
@@ -116,6 +119,7 @@ export class Inbound {
   /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
   private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
     send(ws, errorFrame(error, ref));
+    this.meter.count("refusals", error.code, 1);
     const state = stateOf(ws);
     log("rejected", {
       via: "ws",
