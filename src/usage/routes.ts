@@ -5,19 +5,12 @@ import { credential } from "../routes/access.ts";
 import { defineRoute } from "../routes/route.ts";
 import { roomsAnswer, usageAnswer } from "./answers.ts";
 import { RoomsPage, UsageSeries } from "./openapi.ts";
+import { emptyCounts } from "./series.ts";
 
 const admin = credential({ api_key: ["admin"] }, "API_LIMITER");
 
 const minute = (n: number) => new Date(Date.UTC(2026, 11, 1, 10, n)).toISOString();
-const zeroCounts = {
-  connects: 0,
-  disconnects: {},
-  messages: { http: 0, batch: 0, ws: 0 },
-  deliveries: 0,
-  bytesDelivered: 0,
-  historyReads: 0,
-  refusals: {},
-};
+const zeroCounts = emptyCounts();
 
 export const USAGE_ROUTES = [
   defineRoute({

@@ -31,7 +31,8 @@ export type UsageBucket = Flat<
 
 export type UsageTotals = Flat<UsageCounts & { peakConnections: number }>;
 
-const emptyCounts = (): UsageCounts => ({
+/** Every counter at zero: an empty bucket, and the start of a sum. */
+export const emptyCounts = (): UsageCounts => ({
   connects: 0,
   disconnects: {},
   messages: { http: 0, batch: 0, ws: 0 },
