@@ -5,6 +5,7 @@ import { env, evictDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { roomObjectName } from "../../src/room/sharding/placement.ts";
 import {
+  connect,
   freshRoom,
   join,
   nextMessage,
@@ -15,7 +16,7 @@ import {
   warmUp,
 } from "../support/gateway.ts";
 import { tablesOf } from "../support/storage.ts";
-import { apiKey } from "../support/tokens.ts";
+import { apiKey, signToken } from "../support/tokens.ts";
 import { bytesOf, delivered, flushObjects, messageFrames, recorder, roomsOf, usageOf } from "../support/usage.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -99,5 +100,21 @@ describe("usage counted by a room", () => {
     expect(after.totals.connects - before.connects).toBe(2);
     expect((after.totals.disconnects["1000"] ?? 0) - (before.disconnects["1000"] ?? 0)).toBe(2);
     expect((await roomsOf(ADMIN, `?prefix=${room}`)).rooms).toEqual([]);
+  });
+
+  it("counts a batch frame of n messages as n deliveries, and its own bytes", async () => {
+    const before = (await usageOf(ADMIN)).totals;
+    const room = freshRoom();
+    const token = await signToken({ sub: "eve", tenant: TENANT, scope: "subscribe" });
+    const { socket } = await connect(room, token, "?batch=1");
+    const received = recorder(socket.ws);
+    const batch = { messages: [1, 2, 3].map((payload) => ({ event: "e", payload })) };
+    expect(await delivered(await postJson(`/v1/rooms/${room}/messages/batch`, apiKey(ADMIN), batch))).toBe(3);
+    expect((await socket.nextOfType("batch")).messages).toHaveLength(3);
+    await flushObjects([roomStub(room)]);
+    const after = (await usageOf(ADMIN)).totals;
+    expect(after.deliveries - before.deliveries).toBe(3);
+    expect(after.bytesDelivered - before.bytesDelivered).toBe(bytesOf(received));
+    expect(after.messages.batch - before.messages.batch).toBe(3);
   });
 });
