@@ -7,6 +7,7 @@ import type { IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } fr
 import type { ClientSource } from "../webhooks/events.ts";
 import type { RoomEvents } from "./events/room-events.ts";
 import type { Ledger, Recorded } from "./ledger/ledger.ts";
+import type { RoomMeter } from "./metering.ts";
 import type { Coordinator } from "./sharding/coordinator.ts";
 import type { ConnectionState } from "./sockets/attachment.ts";
 import type { SocketHost } from "./sockets/host.ts";
@@ -22,18 +23,21 @@ export class Publisher {
   private readonly events: RoomEvents;
   /** Arms the alarm that expires history. */
   private readonly recorded: (now: number) => void;
+  private readonly meter: RoomMeter;
 
   constructor(
     ledger: Ledger,
     host: SocketHost,
     coordinator: Coordinator,
     events: RoomEvents,
+    meter: RoomMeter,
     recorded: (now: number) => void,
   ) {
     this.ledger = ledger;
     this.events = events;
     this.host = host;
     this.coordinator = coordinator;
+    this.meter = meter;
     this.recorded = recorded;
   }
 
@@ -54,6 +58,8 @@ export class Publisher {
   private publishNow(reqs: readonly PublishRequest[], source: ClientSource | undefined): Promise<PublishResult[]> {
     const now = Date.now();
     this.recorded(now);
+    // Counted where messages are numbered (once, whichever object the socket of a "ws" one is on).
+    for (const req of reqs) this.meter.count("messages", req.source ?? "http", 1);
     const record = (req: PublishRequest, audience: string[] | undefined): Recorded => {
       const recorded = this.ledger.record(req, audience, now);
       if (source !== undefined) this.events.published(source, req.room, recorded);

@@ -26,6 +26,7 @@ import { openSocket } from "./connect.ts";
 import { RoomEvents } from "./events/room-events.ts";
 import type { MissedPage } from "./ledger/ledger.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
+import { RoomMeter } from "./metering.ts";
 import { ownSockets, Publisher } from "./publisher.ts";
 import type * as Rpc from "./rpc.ts";
 import { rpcVersion } from "./rpc.ts";
@@ -53,6 +54,7 @@ export class Room
   private readonly shard: Shard;
   private readonly publisher: Publisher;
   private readonly upkeep: Upkeep;
+  private readonly meter: RoomMeter;
   /** The upstream of the room object's own sockets (an unsharded room). */
   private readonly local: Upstream;
 
@@ -63,10 +65,11 @@ export class Room
     this.ledger = new Ledger(ctx.storage, this.config);
     this.events = new RoomEvents(ctx, env, this.alarmClock);
     const budgets = new FrameBudgets(this.config);
-    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, this.events, (s) =>
-      s ? this.shard : this.local,
-    );
-    this.inbound = new Inbound(this.host, budgets, this.config);
+    const sockets = { connections: () => this.host.accepted, users: () => this.host.presence().users.length };
+    this.meter = new RoomMeter(ctx, env, this.config, sockets, (at) => ctx.waitUntil(this.alarmClock.schedule(at)));
+    const upstreamOf = (s: ShardRef | undefined) => (s ? this.shard : this.local);
+    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, this.events, upstreamOf, this.meter);
+    this.inbound = new Inbound(this.host, budgets, this.config, this.meter);
     this.shard = new Shard(ctx, env, this.host);
     this.coordinator = new Coordinator(ctx.storage.sql, env, {
       lastSeq: () => this.ledger.lastSeq(),
@@ -74,10 +77,11 @@ export class Room
       emptied: () => this.upkeep.emptied(),
       occupancy: (where, occupied) => this.events.occupancy(where, occupied),
     });
-    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.events, (now) =>
+    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.events, this.meter, (now) =>
       ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs)),
     );
-    this.upkeep = new Upkeep(ctx, this.alarmClock, this.host, this.ledger, this.events, () => {
+    const { host, ledger, meter, events } = this;
+    this.upkeep = new Upkeep(ctx, this.alarmClock, { host, ledger, meter, events }, () => {
       return this.coordinator.count !== undefined || this.shard.ref !== undefined;
     });
     this.local = ownSockets(this.ledger, this.publisher, () => this.upkeep.emptied());
@@ -105,7 +109,9 @@ export class Room
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
   async history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string> {
-    return this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
+    const page = this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
+    this.meter.count("historyReads", "", 1);
+    return page;
   }
 
   async presence(): Promise<Rpc.PresenceAnswer> {
