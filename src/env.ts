@@ -14,6 +14,7 @@ declare global {
       JWT_SECRET?: string;
       JWT_JWKS?: string;
       API_KEYS?: string;
+      OPERATOR_KEYS?: string;
     }
   }
 }

@@ -19,7 +19,7 @@ const localSet = (keys: Jwk[]): JwkSet => createLocalJWKSet({ keys } as Paramete
 export const verifierFor: (config: Config) => Promise<Verifier> = oncePer(buildVerifier);
 
 /** The JWS algorithm a public JWK verifies, from its `alg` or, failing that, its key type. */
-function algOf(jwk: { kty: string; alg?: unknown; crv?: unknown }): string | undefined {
+export function algOf(jwk: { kty: string; alg?: unknown; crv?: unknown }): string | undefined {
   if (typeof jwk.alg === "string") return jwk.alg;
   if (jwk.kty === "EC" && jwk.crv === "P-256") return "ES256";
   if (jwk.kty === "RSA") return "RS256";

@@ -1,6 +1,14 @@
 // One Durable Object per tenant: the tenant's token revocations and the room objects that hold
 // sockets, so a revocation reaches every live connection within one round of RPCs.
 import { DurableObject } from "cloudflare:workers";
+import type { CreateTenant } from "../control/protocol.ts";
+import {
+  controlOf,
+  type NewKeyRow,
+  type NewSigningEntry,
+  type TenantControl,
+  type TenantPatch,
+} from "../control/tenant-control.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
@@ -22,10 +30,13 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export class Tenant extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** The operator API's records of this tenant (status, limits, keys): see src/control/. */
+  readonly control: TenantControl;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.control = controlOf(ctx.storage.sql, env);
     // `rooms` held bare room names and no lease: after a deploy every socket reconnects and
     // registers again, so the old table is simply dropped.
     this.sql.exec(`DROP TABLE IF EXISTS rooms;
@@ -123,9 +134,49 @@ export class Tenant extends DurableObject<Env> {
         SWEEP_AFTER_MS,
       )
       .one().at;
-    if (next === null) await this.ctx.storage.deleteAll();
+    if (next === null && !this.control.hasRecords()) await this.ctx.storage.deleteAll();
+    else if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
   }
+
+  // ---- Control plane (src/control/tenant-control.ts): the hot path's two reads, then the operator API ----
+  controlSnapshot(unknownKid: boolean) {
+    return this.control.snapshot(unknownKid);
+  }
+  controlUseKey(id: string, hash: string) {
+    return this.control.useKey(id, hash);
+  }
+  controlCreateTenant(input: CreateTenant) {
+    return this.control.createTenant(input);
+  }
+  controlGetTenant() {
+    return this.control.getTenant();
+  }
+  controlUpdateTenant(patch: TenantPatch) {
+    return this.control.updateTenant(patch);
+  }
+  controlDeleteTenant() {
+    return this.control.deleteTenant();
+  }
+  controlCreateKey(row: NewKeyRow) {
+    return this.control.createKey(row);
+  }
+  controlListKeys(after: string, limit: number) {
+    return this.control.listKeys(after, limit);
+  }
+  controlRevokeKey(id: string) {
+    return this.control.revokeKey(id);
+  }
+  controlAddSigning(entry: NewSigningEntry) {
+    return this.control.addSigning(entry);
+  }
+  controlListSigning() {
+    return this.control.listSigning();
+  }
+  controlRemoveSigning(id: string) {
+    return this.control.removeSigning(id);
+  }
+  // ---- end of the control plane ----
 
   /** Drops a registration unless the room registered again meanwhile (its lease would differ). */
   private forget(reg: RegistrationRow): void {
