@@ -3,6 +3,8 @@ import { Hono } from "hono";
 import { rejectRevoked, requireCredential, requireUser, type ScopeRule } from "./auth/middleware.ts";
 import { hasScope, type Principal } from "./auth/principal.ts";
 import { configFor } from "./config.ts";
+import { takeTenantPublishes } from "./control/publish-rate.ts";
+import { OPERATOR_PREFIX, operatorRoutes } from "./control/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { authFailIpLimit, connectIpBrake, type LimiterName, rateLimit, takeMore } from "./limits/rate-limit.ts";
@@ -27,6 +29,7 @@ import {
   idempotencyKeyOf,
   limitBatchBody,
   limitBody,
+  payloadLimitOf,
   publishBatch,
   publishOne,
   replayHeaders,
@@ -53,9 +56,10 @@ app.get("/v1/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).ori
 // No middleware on these routes may touch response headers: a 101's headers are immutable.
 const connect = [
   action("connect"),
-  requireAllowedOrigin,
   readUpgrade,
   requireUser("subscribe", connectIpBrake),
+  // After the credential: the tenant's own origin list, if it has one, replaces ALLOWED_ORIGINS.
+  requireAllowedOrigin,
   rateLimit("CONNECT_LIMITER"),
   forwardUpgrade,
 ] as const;
@@ -83,9 +87,16 @@ for (const [path, room] of [
 ] as const) {
   app.post(path, roomFromPath(room), ...publisher(), limitBody, validJson(publishBodySchema), async (c) => {
     const key = idempotencyKeyOf(c.req.raw.headers);
-    const config = c.get("config");
     const principal = c.get("principal");
-    const { result, replayed } = await publishOne(c.env, config, principal, c.get("room"), c.req.valid("json"), key);
+    await takeTenantPublishes(c, 1);
+    const { result, replayed } = await publishOne(
+      c.env,
+      payloadLimitOf(c),
+      principal,
+      c.get("room"),
+      c.req.valid("json"),
+      key,
+    );
     return c.json(result, 202, replayHeaders(replayed));
   });
 }
@@ -101,9 +112,9 @@ app.post(
     const { messages } = c.req.valid("json");
     // The publisher's limiter took one unit for the request; the batch counts as one per message.
     await takeMore(c, "PUBLISH_LIMITER", messages.length - 1);
-    const config = c.get("config");
+    await takeTenantPublishes(c, messages.length);
     const principal = c.get("principal");
-    const { results, replayed } = await publishBatch(c.env, config, principal, c.get("room"), messages, key);
+    const { results, replayed } = await publishBatch(c.env, payloadLimitOf(c), principal, c.get("room"), messages, key);
     return c.json({ messages: results }, 202, replayHeaders(replayed));
   },
 );
@@ -166,6 +177,8 @@ app.get(
   async (c) =>
     c.json({ room: c.get("room"), ...(await roomStub(c.env, c.get("principal").tenant, c.get("room")).info()) }),
 );
+
+app.route(OPERATOR_PREFIX, operatorRoutes);
 
 app.notFound(() => errorResponse(new GatewayError("not_found", "no such route")));
 

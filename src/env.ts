@@ -1,5 +1,6 @@
 import type { Principal } from "./auth/principal.ts";
 import type { Config } from "./config.ts";
+import type { TenantPolicy } from "./control/hot-path.ts";
 import type { Action } from "./routes/action.ts";
 import type { UpgradeRequest } from "./routes/connect.ts";
 
@@ -24,5 +25,15 @@ export type Env = Cloudflare.Env;
 /** Read with `c.get(name)`: Hono's `c.var` builds a new object from every variable on each access. */
 export type AppEnv = {
   Bindings: Env;
-  Variables: { config: Config; principal: Principal; room: string; action: Action; upgrade: UpgradeRequest };
+  Variables: {
+    config: Config;
+    principal: Principal;
+    room: string;
+    action: Action;
+    upgrade: UpgradeRequest;
+    /** The verified credential's tenant: its limits and origins (src/control/hot-path.ts). */
+    tenant: TenantPolicy;
+    /** The operator key id on /v1/operator/* routes. */
+    operator: string;
+  };
 };

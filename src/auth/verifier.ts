@@ -99,7 +99,7 @@ async function selects(set: JwkSet, ...args: Parameters<JwkSet>): Promise<boolea
  * verify it; the verified payload is the same text. Undecodable means only unbound keys apply, and
  * jwtVerify then reports what is wrong with the token.
  */
-function claimedTenant(token: string): string | undefined {
+export function claimedTenant(token: string): string | undefined {
   try {
     const { tenant } = decodeJwt(token);
     return typeof tenant === "string" ? tenant : undefined;

@@ -57,23 +57,22 @@ async function download(url: string, fetcher: typeof fetch): Promise<{ text: str
   return text === undefined ? { reason: `answered more than ${MAX_BYTES} bytes` } : { text };
 }
 
-/** A fetcher bound to the outbound-URL policy; `fetcher` is the runtime's fetch unless a test passes one. */
+/** A fetcher bound to the outbound-URL policy; a reason completes "jwksUrl …"; `fetcher` is the runtime's fetch unless a test passes one. */
 export function jwksFetcher(
   policy: { devAllowLoopbackHttp: boolean },
   fetcher: typeof fetch = (input, init) => fetch(input, init),
 ): JwksFetch {
   return async (url) => {
     const problem = outboundUrlProblem(url, policy);
-    if (problem !== undefined) return { ok: false, reason: `jwksUrl ${problem}` };
+    if (problem !== undefined) return { ok: false, reason: problem };
     const got = await download(url, fetcher);
-    if ("reason" in got) return { ok: false, reason: `jwksUrl ${got.reason}` };
+    if ("reason" in got) return { ok: false, reason: got.reason };
     let raw: unknown;
     try {
       raw = JSON.parse(got.text);
     } catch {
-      return { ok: false, reason: "jwksUrl did not answer JSON" };
+      return { ok: false, reason: "did not answer JSON" };
     }
-    const keys = await keysOfJwks(raw);
-    return keys.ok ? keys : { ok: false, reason: `jwksUrl: ${keys.reason}` };
+    return keysOfJwks(raw);
   };
 }

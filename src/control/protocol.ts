@@ -58,11 +58,13 @@ const apiJwkSchema = publicJwkSchema.refine((jwk) => KID_PATTERN.test(jwk.kid), 
   path: ["kid"],
 });
 
-/** `POST /v1/operator/tenants/{tenant}/signing-keys`: one public JWK, or the tenant's JWKS URL. */
-export const addSigningKeySchema = z.union([
-  z.strictObject({ jwk: apiJwkSchema }),
-  z.strictObject({ jwksUrl: z.string().min(1).max(2048) }),
-]);
+/**
+ * `POST /v1/operator/tenants/{tenant}/signing-keys`: one public JWK, or the tenant's JWKS URL. Not a
+ * union, so a refusal names the member at fault (`jwk.d`), not "invalid input".
+ */
+export const addSigningKeySchema = z
+  .strictObject({ jwk: apiJwkSchema.optional(), jwksUrl: z.string().min(1).max(2048).optional() })
+  .refine((b) => (b.jwk === undefined) !== (b.jwksUrl === undefined), "give exactly one of jwk or jwksUrl");
 export type AddSigningKey = z.infer<typeof addSigningKeySchema>;
 
 const pageLimit = z

@@ -40,18 +40,18 @@ export async function keysOfJwks(
   raw: unknown,
 ): Promise<{ ok: true; keys: SigningKey[] } | { ok: false; reason: string }> {
   const doc = documentSchema.safeParse(raw);
-  if (!doc.success) return { ok: false, reason: 'the document is not a JWKS ({"keys":[…]})' };
+  if (!doc.success) return { ok: false, reason: 'answered a document that is not a JWKS ({"keys":[…]})' };
   const candidates = doc.data.keys.filter(isSigningCandidate).slice(0, MAX_JWKS_KEYS);
   const keys: SigningKey[] = [];
   for (const candidate of candidates) {
     const member = PRIVATE_JWK_MEMBERS.find((m) => m in candidate);
     if (member !== undefined)
-      return { ok: false, reason: `key "${String(candidate.kid)}" holds the private member "${member}"` };
+      return { ok: false, reason: `serves key "${String(candidate.kid)}" with the private member "${member}"` };
     const parsed = publicJwkSchema.safeParse(candidate);
     if (!parsed.success) continue;
     const key = await toSigningKey(parsed.data);
     if (!("problem" in key)) keys.push(key);
   }
-  if (keys.length === 0) return { ok: false, reason: "the JWKS has no signing key with a kid the gateway can use" };
+  if (keys.length === 0) return { ok: false, reason: "serves no signing key with a kid the gateway can verify with" };
   return { ok: true, keys };
 }

@@ -1,14 +1,14 @@
 // HTTP publish, one message or a batch: body size and shape are checked here, so the room only
 // numbers and delivers. An `Idempotency-Key` makes a retry answer like the first attempt.
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { MiddlewareHandler } from "hono/types";
 import { z } from "zod";
 import { type Principal, senderOf } from "../auth/principal.ts";
-import type { Config } from "../config.ts";
+import type { TenantPolicy } from "../control/hot-path.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { oncePer } from "../once-per.ts";
 import { payloadJsonOf } from "../payload.ts";
 import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";
 import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
@@ -16,19 +16,33 @@ import { idempotencyRefOf } from "../room/idempotency.ts";
 import { roomStub } from "../room/stub.ts";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH } from "../wire.ts";
 
+/** The payload limit of the request's tenant (its own, else MAX_PAYLOAD_BYTES). */
+export function payloadLimitOf(c: Context<AppEnv>): number {
+  const tenant: TenantPolicy | undefined = c.get("tenant");
+  return tenant?.limits.maxPayloadBytes ?? c.get("config").maxPayloadBytes;
+}
+
+/** Distinct payload limits in use are few (the default and tenants' own); past this many, start over. */
+const MAX_BODY_LIMITERS = 64;
+
 /** A body of up to `messages` maximal payloads (plus envelope room each), refused while it streams in. */
 function limitBodyOf(messages: number) {
-  // Built once per config (per isolate), not per request.
-  const limitFor = oncePer((config: Config): MiddlewareHandler<AppEnv> => {
-    const max = config.maxPayloadBytes;
-    return bodyLimit({
+  // Built once per payload limit, not per request.
+  const built = new Map<number, MiddlewareHandler<AppEnv>>();
+  const limitFor = (max: number): MiddlewareHandler<AppEnv> => {
+    let limiter = built.get(max);
+    if (limiter !== undefined) return limiter;
+    limiter = bodyLimit({
       maxSize: messages * (max + ENVELOPE_SLACK_BYTES),
       onError: () => {
         throw new GatewayError("payload_too_large", `body exceeds ${messages} × ${max} bytes`);
       },
     });
-  });
-  return createMiddleware<AppEnv>(async (c, next) => limitFor(c.get("config"))(c, next));
+    if (built.size >= MAX_BODY_LIMITERS) built.clear();
+    built.set(max, limiter);
+    return limiter;
+  };
+  return createMiddleware<AppEnv>(async (c, next) => limitFor(payloadLimitOf(c))(c, next));
 }
 
 /** Refuses a body over the payload limit (plus envelope room) while it streams in. */
@@ -67,13 +81,13 @@ export const replayHeaders = (replayed: boolean): Record<string, string> =>
 
 /** The request a room gets for one body; `index` names the element of a batch in a refusal. */
 function toRequest(
-  config: Config,
+  maxPayloadBytes: number,
   principal: Principal,
   room: string,
   body: PublishBody,
   index?: number,
 ): PublishRequest {
-  const payloadJson = payloadJsonOf(body.payload, config.maxPayloadBytes, index);
+  const payloadJson = payloadJsonOf(body.payload, maxPayloadBytes, index);
   const { event, tags, to, exclude } = body;
   return { room, sender: senderOf(principal), event, tags, payloadJson, to, exclude };
 }
@@ -100,13 +114,13 @@ async function publishAll(
 
 export async function publishOne(
   env: Env,
-  config: Config,
+  maxPayloadBytes: number,
   principal: Principal,
   room: string,
   body: PublishBody,
   key: string | undefined,
 ): Promise<{ result: PublishResult; replayed: boolean }> {
-  const req = toRequest(config, principal, room, body);
+  const req = toRequest(maxPayloadBytes, principal, room, body);
   const { results, replayed } = await publishAll(env, principal, room, [req], key);
   const [result] = results;
   if (result === undefined) throw new Error("publishOne: the room answered no result");
@@ -115,12 +129,12 @@ export async function publishOne(
 
 export async function publishBatch(
   env: Env,
-  config: Config,
+  maxPayloadBytes: number,
   principal: Principal,
   room: string,
   bodies: readonly PublishBody[],
   key: string | undefined,
 ): Promise<Published> {
-  const reqs = bodies.map((body, index) => toRequest(config, principal, room, body, index));
+  const reqs = bodies.map((body, index) => toRequest(maxPayloadBytes, principal, room, body, index));
   return publishAll(env, principal, room, reqs, key);
 }

@@ -31,7 +31,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export class Tenant extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** The operator API's records of this tenant (status, limits, keys): see src/control/. */
-  readonly control: TenantControl;
+  private readonly control: TenantControl;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
