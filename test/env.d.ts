@@ -5,6 +5,7 @@ declare global {
     interface Env {
       TEST_PRIVATE_JWKS: string;
       TEST_API_KEYS: string;
+      TEST_OPERATOR_KEYS: string;
     }
   }
 }

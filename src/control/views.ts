@@ -1,13 +1,24 @@
 // What the operator API answers: records as JSON, times as ISO 8601, never a key's hash or secret.
+import type { z } from "zod";
 import type { Config } from "../config.ts";
 import type { AuditEntry, TenantListing } from "./directory.ts";
 import { effectiveLimits } from "./limits.ts";
+import type {
+  apiKeyRecordSchema,
+  auditEntrySchema,
+  signingKeySchema,
+  tenantListSchema,
+  tenantSchema,
+} from "./openapi-schemas.ts";
 import type { ApiKeyRow, SigningEntry, TenantRecord } from "./protocol.ts";
+
+// Each view's type is its documented schema's: the OpenAPI document cannot drift from the answers.
+type Out<T extends z.ZodType> = z.infer<T>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function tenantView(t: TenantRecord, config: Config) {
+export function tenantView(t: TenantRecord, config: Config): Out<typeof tenantSchema> {
   return {
     id: t.id,
     status: t.status,
@@ -19,14 +30,14 @@ export function tenantView(t: TenantRecord, config: Config) {
   };
 }
 
-export const listingView = (t: TenantListing) => ({
+export const listingView = (t: TenantListing): Out<typeof tenantListSchema>["tenants"][number] => ({
   id: t.id,
   status: t.status,
   createdAt: iso(t.createdAt),
   updatedAt: iso(t.updatedAt),
 });
 
-export const apiKeyView = (k: ApiKeyRow) => ({
+export const apiKeyView = (k: ApiKeyRow): Out<typeof apiKeyRecordSchema> => ({
   id: k.id,
   tenant: k.tenant,
   scopes: k.scopes,
@@ -38,7 +49,7 @@ export const apiKeyView = (k: ApiKeyRow) => ({
 });
 
 /** A registered JWK shows itself (public material); a jwksUrl entry shows its URL and the kids of its last good set. */
-export const signingView = (e: SigningEntry) => ({
+export const signingView = (e: SigningEntry): Out<typeof signingKeySchema> => ({
   kid: e.id,
   source: e.jwksUrl === null ? ("jwk" as const) : ("jwksUrl" as const),
   ...(e.jwksUrl === null ? { jwk: e.keys[0]?.jwk } : { jwksUrl: e.jwksUrl }),
@@ -47,7 +58,7 @@ export const signingView = (e: SigningEntry) => ({
   fetchedAt: isoOrNull(e.fetchedAt),
 });
 
-export const auditView = (a: AuditEntry) => ({
+export const auditView = (a: AuditEntry): Out<typeof auditEntrySchema> => ({
   id: String(a.id),
   at: iso(a.at),
   operator: a.operator,

@@ -26,6 +26,7 @@ const json = (name: ComponentName, example?: unknown) => ({
 function describeAuth(route: RouteDoc): string | undefined {
   const a = route.auth;
   if (a === undefined) return undefined;
+  if (a.operator) return "Credential: an operator key (`bgo_…`, from OPERATOR_KEYS); tenant credentials get 403.";
   const parts = [];
   if (a.api_key !== undefined) parts.push(`an API key with scope ${a.api_key.join(" or ")}`);
   if (a.user !== undefined) parts.push(`a user JWT with scope ${a.user.join(" or ")}`);
@@ -35,6 +36,7 @@ function describeAuth(route: RouteDoc): string | undefined {
 function security(route: RouteDoc): Json[] {
   const a = route.auth;
   if (a === undefined) return [];
+  if (a.operator) return [{ operatorKey: [] }, { apiKeyHeader: [] }];
   const schemes: Json[] = [{ bearer: [] }];
   if (a.api_key !== undefined) schemes.push({ apiKeyHeader: [] });
   if (a.websocket) schemes.push({ accessTokenQuery: [] });
@@ -50,6 +52,14 @@ function parameters(route: RouteDoc): Json[] {
       required: true,
       description: ROOM_DESCRIPTION,
       schema: jsonSchema(roomSchema),
+    });
+  for (const p of route.pathParams ?? [])
+    params.push({
+      name: p.name,
+      in: "path",
+      required: true,
+      description: p.description,
+      schema: { type: "string", pattern: p.pattern },
     });
   const query = route.query === undefined ? undefined : jsonSchema(route.query);
   const required = new Set(Array.isArray(query?.required) ? query.required : []);
@@ -121,6 +131,7 @@ function build(): Json {
       { name: "rooms", description: "Sockets, publishing, history and presence of one room" },
       { name: "admin", description: "Operator calls with an admin API key" },
       { name: "meta", description: "Health and this document" },
+      { name: "operator", description: "The control plane: tenants, their keys and limits (operator keys only)" },
     ],
     paths,
     components: {
@@ -131,7 +142,13 @@ function build(): Json {
           scheme: "bearer",
           description: "A user JWT, or an API key (`bgw_<id>_<secret>`); anything not shaped like a key is a JWT",
         },
-        apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "An API key" },
+        apiKeyHeader: {
+          type: "apiKey",
+          in: "header",
+          name: "X-API-Key",
+          description: "An API key (or, on /v1/operator/*, an operator key)",
+        },
+        operatorKey: { type: "http", scheme: "bearer", description: "An operator key (`bgo_<id>_<secret>`)" },
         accessTokenQuery: {
           type: "apiKey",
           in: "query",

@@ -3,6 +3,8 @@
 // To document a route: add an entry (its request schemas come from protocol.ts; a new response
 // body gets a schema in schemas.ts and a name in COMPONENTS).
 import type { ZodObject, ZodType } from "zod";
+import { OPERATOR_ROUTES } from "../control/openapi.ts";
+import { OPERATOR_COMPONENTS } from "../control/openapi-schemas.ts";
 import {
   batchBodySchema,
   connectQuerySchema,
@@ -41,19 +43,22 @@ export const COMPONENTS = {
   RevocationResult: revocationResultSchema,
   RoomInfo: roomInfoSchema,
   ErrorBody: errorBodySchema,
+  ...OPERATOR_COMPONENTS,
 } satisfies Record<string, ZodType>;
 export type ComponentName = keyof typeof COMPONENTS;
 
 export type RouteDoc = {
-  method: "get" | "post";
+  method: "get" | "post" | "patch" | "delete";
   /** OpenAPI path template: `{room}`, not Hono's `:room`. */
   path: string;
   operationId: string;
   summary: string;
   description?: string;
-  tag: "rooms" | "admin" | "meta";
-  /** Mirrors the route's `requireCredential`/`requireUser` rule in app.ts; absent on open routes. */
-  auth?: { api_key?: readonly ApiKeyScope[]; user?: readonly UserScope[]; websocket?: true };
+  tag: "rooms" | "admin" | "meta" | "operator";
+  /** Mirrors the route's `requireCredential`/`requireUser` rule in app.ts (or an operator key); absent on open routes. */
+  auth?: { api_key?: readonly ApiKeyScope[]; user?: readonly UserScope[]; websocket?: true; operator?: true };
+  /** Path parameters other than `{room}`. */
+  pathParams?: { name: string; description: string; pattern: string }[];
   query?: ZodObject;
   /** Extra query parameters not in a schema (the token carrier of WebSocket upgrades, filters). */
   extraQuery?: { name: string; description: string }[];
@@ -296,4 +301,5 @@ export const ROUTES: RouteDoc[] = [
     },
     errors: [...CREDENTIAL_ERRORS, "invalid_room", "rate_limited"],
   },
+  ...OPERATOR_ROUTES,
 ];
