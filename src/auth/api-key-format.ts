@@ -53,14 +53,3 @@ export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
-
-const encoder = new TextEncoder();
-
-/**
- * Whether `keyHash` (the SHA-256 hex of a presented key) equals `recordHash`. Compared in constant
- * time, and against a dummy when there is no record, so timing does not reveal which ids exist.
- */
-export function hashMatches(keyHash: string, recordHash: string | undefined): boolean {
-  const matches = crypto.subtle.timingSafeEqual(encoder.encode(keyHash), encoder.encode(recordHash ?? "0".repeat(64)));
-  return recordHash !== undefined && matches;
-}

@@ -1,8 +1,19 @@
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import type { ApiKeyScope } from "../wire.ts";
-import { apiKeyRef, hashMatches, sha256Hex } from "./api-key-format.ts";
+import { apiKeyRef, sha256Hex } from "./api-key-format.ts";
 import type { ApiKeyPrincipal } from "./principal.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Whether `keyHash` (the SHA-256 hex of a presented key) equals `recordHash`. Compared in constant
+ * time, and against a dummy when there is no record, so timing does not reveal which ids exist.
+ */
+export function hashMatches(keyHash: string, recordHash: string | undefined): boolean {
+  const matches = crypto.subtle.timingSafeEqual(encoder.encode(keyHash), encoder.encode(recordHash ?? "0".repeat(64)));
+  return recordHash !== undefined && matches;
+}
 
 /** What verification needs of a key's record, wherever it is kept. */
 export type KeyRecord = {

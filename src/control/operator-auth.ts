@@ -2,7 +2,8 @@
 // OPERATOR_LIMITER per operator key, all before any object is called. Tenant credentials (API
 // keys, user tokens) are refused here with 403, whatever their scopes.
 import { createMiddleware } from "hono/factory";
-import { hashMatches, operatorKeyId, sha256Hex } from "../auth/api-key-format.ts";
+import { operatorKeyId, sha256Hex } from "../auth/api-key-format.ts";
+import { hashMatches } from "../auth/api-keys.ts";
 import { publisherCredentialFrom } from "../auth/credentials.ts";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../env.ts";

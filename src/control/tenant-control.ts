@@ -1,8 +1,7 @@
 // The control plane inside a tenant's object: the operator API's reads and writes of the tenant's
 // records, and the two hot-path reads (the tenant's snapshot; one API key), which the Worker caches.
 // Refusals are returned as outcomes: a class thrown across RPC arrives as a plain Error.
-import { hashMatches } from "../auth/api-key-format.ts";
-import type { KeyRecord } from "../auth/api-keys.ts";
+import { hashMatches, type KeyRecord } from "../auth/api-keys.ts";
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
