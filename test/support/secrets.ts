@@ -55,6 +55,7 @@ export async function testBindings(): Promise<Record<string, string>> {
   // One operator key per test file that needs one: OPERATOR_LIMITER's window is shared by a whole run.
   const operatorKeys = await Promise.all([
     makeOperatorKey("opcontrol"),
+    makeOperatorKey("optenants"),
     makeOperatorKey("opkeys"),
     makeOperatorKey("opfresh"),
     makeOperatorKey("opflood"),
