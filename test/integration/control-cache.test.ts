@@ -104,7 +104,9 @@ describe("a change made through the operator API", () => {
 describe("unknown keys", () => {
   const ip = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
 
-  it("meet the per-IP brake before any object read, while cached keys from that IP still work", { timeout: 60_000 }, async () => {
+  it("meet the per-IP brake before any object read, while cached keys from that IP still work", {
+    timeout: 60_000,
+  }, async () => {
     const tenant = freshTenant();
     const key = await tenantWithKey(call, tenant);
     const from = { "cf-connecting-ip": ip() };
@@ -124,7 +126,9 @@ describe("unknown keys", () => {
     expect((await publish(key, 2, from)).status).toBe(202);
   });
 
-  it("are refused from a negative entry when repeated: only the failure brake sees them", { timeout: 60_000 }, async () => {
+  it("are refused from a negative entry when repeated: only the failure brake sees them", {
+    timeout: 60_000,
+  }, async () => {
     const tenant = freshTenant();
     const key = await tenantWithKey(call, tenant);
     const unknown = key.replace(/\.k[A-Za-z0-9]{20}_/, ".kUnknownUnknownUnkno_");
