@@ -9,7 +9,7 @@ import { type TokenClaims, tokenClaimsSchema } from "../protocol.ts";
 import { MAX_TOKEN_BYTES } from "../wire.ts";
 import type { UserPrincipal } from "./principal.ts";
 import { VerifiedTokens } from "./token-cache.ts";
-import { claimedTenant, verifierFor } from "./verifier.ts";
+import { claimedTenant, ForeignTenantKey, verifierFor } from "./verifier.ts";
 
 /**
  * Signing keys tenants registered through the operator API. They are tried only when the
@@ -120,9 +120,12 @@ const verifyOptions = (config: Config, algorithms: string[], now: Date): JWTVeri
   currentDate: now,
 });
 
-/** The configured keys had none for this token (no key with its kid, or its algorithm not configured). */
+/**
+ * The configured keys had none for this token: none with its kid, none its tenant may use, or its
+ * algorithm not configured. Its tenant may have registered a key for it.
+ */
 const noConfiguredKey = (err: unknown) =>
-  err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JOSEAlgNotAllowed;
+  err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JOSEAlgNotAllowed || err instanceof ForeignTenantKey;
 
 /** The registered key of the tenant the token claims, under the kid it names. */
 async function registeredKeyFor(token: string, runtime: RuntimeKeys) {

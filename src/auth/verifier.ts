@@ -18,6 +18,9 @@ const localSet = (keys: Jwk[]): JwkSet => createLocalJWKSet({ keys } as Paramete
 
 export const verifierFor: (config: Config) => Promise<Verifier> = oncePer(buildVerifier);
 
+/** The token names a configured key bound to another tenant: its own tenant may still have registered that kid. */
+export class ForeignTenantKey extends GatewayError {}
+
 /** The JWS algorithm a public JWK verifies, from its `alg` or, failing that, its key type. */
 export function algOf(jwk: { kty: string; alg?: unknown; crv?: unknown }): string | undefined {
   if (typeof jwk.alg === "string") return jwk.alg;
@@ -76,7 +79,7 @@ async function buildVerifier(config: Config): Promise<Verifier> {
           candidates !== everyKey &&
           (await selects(everyKey, header, jws))
         )
-          throw new GatewayError("invalid_claims", "token's key may not sign for its tenant");
+          throw new ForeignTenantKey("invalid_claims", "token's key may not sign for its tenant");
         throw err;
       }
     };
