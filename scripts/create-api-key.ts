@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { newApiKey, parseApiKeyScopes, randomKeyId, randomSecret } from "./lib/api-key.ts";
 import { parseFlags, required, runCli } from "./lib/cli.ts";
-import { appendToDevVars, devVarsTarget } from "./lib/dev-record.ts";
+import { KEY_SCRIPT_OPTIONS, saveAndPrintKey } from "./lib/dev-record.ts";
 import { DEFAULT_DEV_VARS } from "./lib/dev-vars.ts";
 
 const USAGE = `Usage: npm run create-api-key -- --tenant <tenant> [options]
@@ -25,15 +25,7 @@ Without --dev, add the printed record to the API_KEYS JSON array and upload it:
 async function main(): Promise<void> {
   const flags = parseFlags(() =>
     parseArgs({
-      options: {
-        tenant: { type: "string" },
-        scopes: { type: "string", default: "publish" },
-        id: { type: "string" },
-        dev: { type: "boolean", default: false },
-        "dev-vars": { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
+      options: { ...KEY_SCRIPT_OPTIONS, tenant: { type: "string" }, scopes: { type: "string", default: "publish" } },
       strict: true,
       allowPositionals: false,
     }),
@@ -42,34 +34,11 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const devVarsPath = devVarsTarget(flags);
   const tenant = required(flags.tenant, "--tenant");
   const scopes = parseApiKeyScopes(flags.scopes);
-  const { key, record } = await newApiKey(flags.id ?? randomKeyId(), tenant, scopes, randomSecret());
-  if (devVarsPath !== undefined)
-    await appendToDevVars(devVarsPath, flags["dev-vars"] !== undefined, "API_KEYS", record);
-
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ key, record })}\n`);
-    return;
-  }
-  const saved =
-    devVarsPath !== undefined
-      ? [`Added this record to API_KEYS in ${devVarsPath}; restart \`npm start\` to load it:`]
-      : ["Add this record to the API_KEYS JSON array, then run: npx wrangler secret put API_KEYS"];
-  process.stdout.write(
-    [
-      `API key for tenant "${record.tenant}" (scopes ${record.scopes.join(", ")}):`,
-      "",
-      `  ${key}`,
-      "",
-      "Store it now: it is not saved anywhere and cannot be shown again (only its hash is kept).",
-      "",
-      ...saved,
-      `  ${JSON.stringify(record)}`,
-      "",
-    ].join("\n"),
-  );
+  const made = await newApiKey(flags.id ?? randomKeyId(), tenant, scopes, randomSecret());
+  const title = `API key for tenant "${made.record.tenant}" (scopes ${made.record.scopes.join(", ")}):`;
+  await saveAndPrintKey(flags, "API_KEYS", made, title);
 }
 
 await runCli("npm run create-api-key -- --help", main);

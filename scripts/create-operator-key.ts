@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { newOperatorKey, randomKeyId, randomSecret } from "./lib/api-key.ts";
 import { parseFlags, runCli } from "./lib/cli.ts";
-import { appendToDevVars, devVarsTarget } from "./lib/dev-record.ts";
+import { KEY_SCRIPT_OPTIONS, saveAndPrintKey } from "./lib/dev-record.ts";
 import { DEFAULT_DEV_VARS } from "./lib/dev-vars.ts";
 
 const USAGE = `Usage: npm run create-operator-key -- [options]
@@ -25,47 +25,18 @@ Then give the key to the operator CLI in the environment: OPERATOR_KEY=<key> npm
 
 async function main(): Promise<void> {
   const flags = parseFlags(() =>
-    parseArgs({
-      options: {
-        id: { type: "string" },
-        dev: { type: "boolean", default: false },
-        "dev-vars": { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }),
+    parseArgs({ options: KEY_SCRIPT_OPTIONS, strict: true, allowPositionals: false }),
   ).values;
   if (flags.help === true) {
     process.stdout.write(USAGE);
     return;
   }
-  const devVarsPath = devVarsTarget(flags);
-  const { key, record } = await newOperatorKey(flags.id ?? randomKeyId("op"), randomSecret());
-  if (devVarsPath !== undefined)
-    await appendToDevVars(devVarsPath, flags["dev-vars"] !== undefined, "OPERATOR_KEYS", record);
-
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ key, record })}\n`);
-    return;
-  }
-  const saved =
-    devVarsPath !== undefined
-      ? [`Added this record to OPERATOR_KEYS in ${devVarsPath}; restart \`npm start\` to load it:`]
-      : ["Add this record to the OPERATOR_KEYS JSON array, then run: npx wrangler secret put OPERATOR_KEYS"];
-  process.stdout.write(
-    [
-      `Operator key "${record.id}" (reaches /v1/operator/* only):`,
-      "",
-      `  ${key}`,
-      "",
-      "Store it now: it is not saved anywhere and cannot be shown again (only its hash is kept).",
-      "",
-      ...saved,
-      `  ${JSON.stringify(record)}`,
-      "",
-    ].join("\n"),
+  const made = await newOperatorKey(flags.id ?? randomKeyId("op"), randomSecret());
+  await saveAndPrintKey(
+    flags,
+    "OPERATOR_KEYS",
+    made,
+    `Operator key "${made.record.id}" (reaches /v1/operator/* only):`,
   );
 }
 

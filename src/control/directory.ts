@@ -26,15 +26,7 @@ export type ListingChange = { upsert: TenantListing } | { remove: string };
 export type DirectoryPage<T> = { items: T[]; next: string | undefined };
 
 type ListingRow = { id: string; status: string; created_at: number; updated_at: number };
-type AuditRow = {
-  id: number;
-  at: number;
-  operator: string;
-  action: string;
-  tenant: string | null;
-  target: string | null;
-  details: string | null;
-};
+type AuditRow = Omit<AuditEntry, "details"> & { details: string | null };
 
 const storedStatus = z.enum(["active", "suspended", "deleted"]);
 const storedDetails = z.record(z.string(), z.unknown());

@@ -54,12 +54,18 @@ export class ControlLookups {
     );
   }
 
-  /** The record of runtime key `id` of `tenant`; a miss reads the tenant's object, which also refreshes its snapshot. */
+  /**
+   * The record of runtime key `id` of `tenant`; a miss reads the tenant's object, which also
+   * refreshes its snapshot. `brake` runs first unless the key was known to this isolate as real.
+   */
   async key(tenant: string, id: string, hash: string, brake: Brake): Promise<KeyRecord | undefined> {
+    const cacheKey = `${tenant}.${id}`;
+    // Refreshing a key this isolate knew as real is not a lookup of a made-up one: no brake.
+    const knownReal = (this.keys.last(cacheKey) ?? null) !== null;
     const record = await this.keys.get(
-      `${tenant}.${id}`,
+      cacheKey,
       async () => {
-        await brake();
+        if (!knownReal) await brake();
         const sentAt = this.now();
         const answer = await this.reads.useKey(tenant, id, hash);
         this.snapshots.set(tenant, answer.snapshot, sentAt, FRESH_MS);
@@ -94,8 +100,9 @@ export class ControlLookups {
     return (await this.snapshot(tenant)).signingKeys.some((k) => k.fingerprint === fingerprint);
   }
 
+  /** Reads the tenant's snapshot; `brake` runs first unless this isolate has read this tenant before. */
   private async readSnapshot(tenant: string, unknownKid: boolean, brake: Brake | undefined): Promise<TenantSnapshot> {
-    await brake?.();
+    if (this.snapshots.last(tenant) === undefined) await brake?.();
     return this.reads.snapshot(tenant, unknownKid);
   }
 

@@ -1,6 +1,7 @@
 // An in-isolate cache whose entries each live a bounded time from the moment their load was *sent*
 // (so an answer read before a change can never outlive the change by more than its time to live),
-// at most `capacity` of them, least recently used first out. Concurrent misses share one load.
+// at most `capacity` of them, least recently used first out. Concurrent misses share one load. An
+// expired entry is never served, but its value is remembered (`last`) until capacity pushes it out.
 // The clock is passed in; the gateway's is Date.now.
 
 type Entry<V> = { value: V; loadedAt: number; ttlMs: number };
@@ -29,14 +30,16 @@ export class TtlCache<V> {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     const ageMs = this.now() - entry.loadedAt;
-    if (ageMs >= entry.ttlMs || ageMs < 0) {
-      this.entries.delete(key);
-      return undefined;
-    }
+    if (ageMs >= entry.ttlMs || ageMs < 0) return undefined;
     // Re-inserted: a Map iterates in insertion order, so the first key is the least recently used.
     this.entries.delete(key);
     this.entries.set(key, entry);
     return { value: entry.value, ageMs };
+  }
+
+  /** The last value loaded for `key`, live or not: an expired entry stays until capacity pushes it out. */
+  last(key: string): V | undefined {
+    return this.entries.get(key)?.value;
   }
 
   /**

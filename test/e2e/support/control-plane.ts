@@ -1,31 +1,11 @@
 // End-to-end support for the control plane: a gateway whose only credentials are an operator key
 // (made by scripts/create-operator-key.ts) and a JWT secret, the operator CLI run as an operator
 // runs it, and a real loopback HTTP server playing a tenant's identity provider.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { NODE, REPO_ROOT, WranglerDev } from "./wrangler-dev.ts";
-
-const run = promisify(execFile);
-
-async function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const base = { ...process.env };
-  delete base.OPERATOR_KEY;
-  try {
-    const { stdout } = await run(NODE, [join(REPO_ROOT, "scripts", name), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...base, ...env },
-      timeout: 30_000,
-    });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message?: string };
-    throw new Error(`scripts/${name} ${args.join(" ")} failed: ${e.stderr || e.message}`);
-  }
-}
+import { script } from "./operator.ts";
+import { WranglerDev } from "./wrangler-dev.ts";
 
 export type ControlGateway = { dev: WranglerDev; operatorKey: string; cli: (...args: string[]) => Promise<unknown> };
 
