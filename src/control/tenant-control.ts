@@ -5,10 +5,12 @@ import { hashMatches, type KeyRecord } from "../auth/api-keys.ts";
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
+import { afterRelease, grant } from "./connection-budget.ts";
 import { type JwksFetch, jwksFetcher } from "./jwks-fetch.ts";
 import { type LimitPatch, patchLimits } from "./limits.ts";
 import type { ApiKeyRow, CreateTenant, Outcome, SigningEntry, TenantRecord, TenantSnapshot } from "./protocol.ts";
 import { MAX_SIGNING_ENTRIES } from "./protocol.ts";
+import { SigningRecords } from "./signing-records.ts";
 import { TenantRecords } from "./tenant-records.ts";
 
 /** A token naming a kid nobody registered re-fetches the tenant's jwksUrls at most this often. */
@@ -36,11 +38,13 @@ const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 
 export class TenantControl {
   private readonly records: TenantRecords;
+  private readonly signing: SigningRecords;
   private readonly fetchJwks: JwksFetch;
   private readonly now: () => number;
 
   constructor(sql: SqlStorage, fetchJwks: JwksFetch, now: () => number = Date.now) {
     this.records = new TenantRecords(sql);
+    this.signing = new SigningRecords(sql, this.records);
     this.fetchJwks = fetchJwks;
     this.now = now;
   }
@@ -57,7 +61,7 @@ export class TenantControl {
   async snapshot(unknownKid: boolean): Promise<TenantSnapshot> {
     const now = this.now();
     if (unknownKid) await this.refreshUrls(now);
-    else if (this.records.staleUrls(now - JWKS_MAX_AGE_MS)) void this.refreshUrls(now);
+    else if (this.signing.staleUrls(now - JWKS_MAX_AGE_MS)) void this.refreshUrls(now);
     return this.current();
   }
 
@@ -154,25 +158,43 @@ export class TenantControl {
 
   addSigning(entry: NewSigningEntry): Outcome<SigningEntry> {
     if (this.live() === undefined) return missing("tenant");
-    const entries = this.records.signingEntries();
+    const entries = this.signing.signingEntries();
     if (entries.some((e) => e.id === entry.id)) return conflict(`signing key "${entry.id}" exists`);
     if (entries.length >= MAX_SIGNING_ENTRIES)
       return conflict(`a tenant has at most ${MAX_SIGNING_ENTRIES} signing keys and jwksUrls; remove one first`);
     const created: SigningEntry = { ...entry, createdAt: this.now() };
-    this.records.insertSigning(created);
+    this.signing.insertSigning(created);
     return ok(created);
   }
 
   listSigning(): Outcome<SigningEntry[]> {
-    return this.live() === undefined ? missing("tenant") : ok(this.records.signingEntries());
+    return this.live() === undefined ? missing("tenant") : ok(this.signing.signingEntries());
   }
 
   removeSigning(id: string): Outcome<SigningEntry> {
     if (this.live() === undefined) return missing("tenant");
-    const entry = this.records.signingEntries().find((e) => e.id === id);
+    const entry = this.signing.signingEntries().find((e) => e.id === id);
     if (entry === undefined) return missing("signing key");
-    this.records.deleteSigning(id);
+    this.signing.deleteSigning(id);
     return ok(entry);
+  }
+
+  /**
+   * Up to `want` places for `object` under the tenant's maxConnections (all of them without one).
+   * A room asks before admitting sockets and admits only as many as it was granted.
+   */
+  reserveConnections(object: string, want: number): number {
+    const grants = this.records.grants();
+    const given = grant(grants, want, this.records.tenant()?.limits.maxConnections ?? null);
+    if (given > 0) this.records.setGrant(object, (grants.get(object) ?? 0) + given);
+    return given;
+  }
+
+  /** Places `object` gives back (sockets closed, or a grant it no longer needs); answers what it still holds. */
+  releaseConnections(object: string, count: number): number {
+    const left = afterRelease(this.records.grants().get(object) ?? 0, count);
+    this.records.setGrant(object, left);
+    return left;
   }
 
   /** The record unless there is none or it is deleted. */
@@ -184,7 +206,7 @@ export class TenantControl {
   private current(): TenantSnapshot {
     const t = this.records.tenant();
     if (t === undefined) return UNMANAGED;
-    const entries = this.records.signingEntries();
+    const entries = this.signing.signingEntries();
     return {
       managed: true,
       status: t.status,
@@ -196,11 +218,11 @@ export class TenantControl {
   }
 
   private async refreshUrls(now: number): Promise<void> {
-    const due = this.records.claimUrlFetches(now - UNKNOWN_KID_REFETCH_MS, now);
+    const due = this.signing.claimUrlFetches(now - UNKNOWN_KID_REFETCH_MS, now);
     await Promise.all(
       due.map(async ({ id, url }) => {
         const result = await this.fetchJwks(url);
-        if (result.ok) this.records.storeFetched(id, result.keys, this.now());
+        if (result.ok) this.signing.storeFetched(id, result.keys, this.now());
         else log("jwks_refresh_failed", { entry: id, reason: result.reason });
       }),
     );

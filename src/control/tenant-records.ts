@@ -1,12 +1,12 @@
 // A tenant's control-plane records in its own object's SQLite: status, limits, origins (one row),
-// API keys and signing keys. Synchronous SQL only; the object's RPC methods (tenant-control.ts) do
+// API keys, and the places granted under maxConnections (signing keys: signing-records.ts). Synchronous SQL only; the object's RPC methods (tenant-control.ts) do
 // the awaiting. Tables are created by the first write, so a tenant the operator API never touched
 // stores nothing and reads as unmanaged.
 import { z } from "zod";
 import { hasTable } from "../room/sql.ts";
 import { API_KEY_SCOPES } from "../wire.ts";
 import { LIMIT_NAMES, type LimitName } from "./limits.ts";
-import { type ApiKeyRow, type SigningEntry, type SigningKey, signingKeySchema, type TenantRecord } from "./protocol.ts";
+import type { ApiKeyRow, TenantRecord } from "./protocol.ts";
 
 // What this module wrote, read back through schemas: not strict, so a newer version's extra
 // members (a gradual deployment runs two versions) are dropped rather than refused.
@@ -19,8 +19,8 @@ const storedLimits = z.object(
 const storedStatus = z.enum(["active", "suspended", "deleted"]);
 const storedOrigins = z.array(z.string());
 const storedScopes = z.array(z.enum(API_KEY_SCOPES));
-const storedKeys = z.array(signingKeySchema);
-const stored = <T extends z.ZodType>(schema: T, text: string): z.output<T> => schema.parse(JSON.parse(text));
+/** A JSON column this module wrote, parsed with `schema`. */
+export const stored = <T extends z.ZodType>(schema: T, text: string): z.output<T> => schema.parse(JSON.parse(text));
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS control_tenant (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -30,6 +30,7 @@ const SCHEMA = `
     name TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER, revoked_at INTEGER);
   CREATE TABLE IF NOT EXISTS control_signing_keys (id TEXT PRIMARY KEY, jwks_url TEXT, keys TEXT NOT NULL,
     created_at INTEGER NOT NULL, fetched_at INTEGER, attempted_at INTEGER)`;
+// (control_signing_keys is read and written by signing-records.ts; created here with the others.)
 
 type TenantRow = {
   tenant: string;
@@ -49,7 +50,6 @@ type KeyRow = {
   last_used_at: number | null;
   revoked_at: number | null;
 };
-type SigningRow = { id: string; jwks_url: string | null; keys: string; created_at: number; fetched_at: number | null };
 
 /** lastUsedAt is kept to the minute: a key in steady use costs one write a minute. */
 const MINUTE_MS = 60_000;
@@ -134,68 +134,22 @@ export class TenantRecords {
     );
   }
 
-  signingEntries(): SigningEntry[] {
-    if (!this.hasRecords()) return [];
-    return this.sql
-      .exec<SigningRow>(
-        "SELECT id, jwks_url, keys, created_at, fetched_at FROM control_signing_keys ORDER BY created_at, id",
-      )
-      .toArray()
-      .map(toSigning);
+  /** Places each socket-holding object was granted under maxConnections (connection-budget.ts). */
+  grants(): Map<string, number> {
+    if (!hasTable(this.sql, "control_connections")) return new Map();
+    const rows = this.sql.exec<{ object: string; granted: number }>("SELECT object, granted FROM control_connections");
+    return new Map(rows.toArray().map((r) => [r.object, r.granted]));
   }
 
-  insertSigning(e: SigningEntry): void {
-    this.sql.exec(
-      "INSERT INTO control_signing_keys (id, jwks_url, keys, created_at, fetched_at) VALUES (?, ?, ?, ?, ?)",
-      e.id,
-      e.jwksUrl,
-      JSON.stringify(e.keys),
-      e.createdAt,
-      e.fetchedAt,
-    );
-  }
-
-  deleteSigning(id: string): void {
-    this.sql.exec("DELETE FROM control_signing_keys WHERE id = ?", id);
-  }
-
-  /**
-   * The jwksUrl entries due a fetch, each marked attempted at `now` before any await so two
-   * concurrent readers never fetch the same URL twice: every entry last attempted before `before`.
-   */
-  claimUrlFetches(before: number, now: number): { id: string; url: string }[] {
-    if (!this.hasRecords()) return [];
-    const due = this.sql
-      .exec<{ id: string; jwks_url: string }>(
-        "SELECT id, jwks_url FROM control_signing_keys WHERE jwks_url IS NOT NULL AND coalesce(attempted_at, 0) < ?",
-        before,
-      )
-      .toArray();
-    for (const d of due) this.sql.exec("UPDATE control_signing_keys SET attempted_at = ? WHERE id = ?", now, d.id);
-    return due.map((d) => ({ id: d.id, url: d.jwks_url }));
-  }
-
-  /** Whether a jwksUrl entry was fetched successfully before `before` (or never). */
-  staleUrls(before: number): boolean {
-    if (!this.hasRecords()) return false;
-    return (
-      this.sql
-        .exec(
-          "SELECT 1 FROM control_signing_keys WHERE jwks_url IS NOT NULL AND coalesce(fetched_at, 0) < ? LIMIT 1",
-          before,
-        )
-        .toArray().length > 0
-    );
-  }
-
-  /** A URL's new good set; an entry removed meanwhile stays removed. */
-  storeFetched(id: string, keys: SigningKey[], now: number): void {
-    this.sql.exec(
-      "UPDATE control_signing_keys SET keys = ?, fetched_at = ? WHERE id = ?",
-      JSON.stringify(keys),
-      now,
-      id,
-    );
+  setGrant(object: string, count: number): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS control_connections (object TEXT PRIMARY KEY, granted INTEGER NOT NULL)");
+    if (count === 0) this.sql.exec("DELETE FROM control_connections WHERE object = ?", object);
+    else
+      this.sql.exec(
+        "INSERT INTO control_connections (object, granted) VALUES (?, ?) ON CONFLICT(object) DO UPDATE SET granted = excluded.granted",
+        object,
+        count,
+      );
   }
 }
 
@@ -221,15 +175,5 @@ function toKey(row: KeyRow, tenant: string): ApiKeyRow {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
-  };
-}
-
-function toSigning(row: SigningRow): SigningEntry {
-  return {
-    id: row.id,
-    jwksUrl: row.jwks_url,
-    keys: stored(storedKeys, row.keys),
-    createdAt: row.created_at,
-    fetchedAt: row.fetched_at,
   };
 }

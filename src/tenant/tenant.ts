@@ -176,6 +176,12 @@ export class Tenant extends DurableObject<Env> {
   controlRemoveSigning(id: string) {
     return this.control.removeSigning(id);
   }
+  controlReserveConnections(object: string, want: number) {
+    return this.control.reserveConnections(object, want);
+  }
+  controlReleaseConnections(object: string, count: number) {
+    return this.control.releaseConnections(object, count);
+  }
   // ---- end of the control plane ----
 
   /** Drops a registration unless the room registered again meanwhile (its lease would differ). */

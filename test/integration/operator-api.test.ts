@@ -1,6 +1,8 @@
 // The operator API's tenants and audit routes, and who may call them: every route and every refusal,
 // and a refusal changes nothing (the tenant reads the same, the audit log has no new entry).
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { tenantControl } from "../../src/control/stubs.ts";
 import { errorOf, freshRoom, publishHttp, request, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 import { freshTenant, jsonOf, operator, operatorAs, operatorKey } from "./operator-helpers.ts";
@@ -283,5 +285,24 @@ describe("routes outside the table", () => {
   it("answers 404 for an unknown operator path after checking the operator key", async () => {
     expect(await errorOf(await call("GET", "/nothing-here"))).toMatchObject({ status: 404, code: "not_found" });
     expect((await request("/v1/operator/nothing-here")).status).toBe(401);
+  });
+});
+
+describe("the tenant's connection grants (what rooms ask before admitting sockets)", () => {
+  it("grants places up to maxConnections across objects, concurrently, and takes them back", async () => {
+    const id = freshTenant();
+    await jsonOf(await call("POST", "/tenants", { id, limits: { maxConnections: 10 } }), 201);
+    const tenant = tenantControl(env, id);
+    // A connect storm: 40 objects ask for one place each at once; exactly 10 get one.
+    const storm = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => tenant.controlReserveConnections(`obj-${i}`, 1)),
+    );
+    expect(storm.reduce((a, b) => a + b, 0)).toBe(10);
+    const holder = storm.findIndex((n) => n === 1);
+    expect(await tenant.controlReleaseConnections(`obj-${holder}`, 1)).toBe(0);
+    expect(await tenant.controlReserveConnections("late", 8)).toBe(1);
+    expect(await tenant.controlReserveConnections("later", 8)).toBe(0);
+    const unlimited = tenantControl(env, freshTenant());
+    expect(await unlimited.controlReserveConnections("any", 8)).toBe(8);
   });
 });
