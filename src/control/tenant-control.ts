@@ -5,11 +5,11 @@ import { hashMatches, type KeyRecord } from "../auth/api-keys.ts";
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
-import { afterRelease, grant } from "./connection-budget.ts";
 import { type JwksFetch, jwksFetcher } from "./jwks-fetch.ts";
 import { type LimitPatch, patchLimits } from "./limits.ts";
 import type { ApiKeyRow, CreateTenant, Outcome, SigningEntry, TenantRecord, TenantSnapshot } from "./protocol.ts";
 import { MAX_SIGNING_ENTRIES } from "./protocol.ts";
+import { RoomLedger } from "./room-ledger.ts";
 import { SigningRecords } from "./signing-records.ts";
 import { TenantRecords } from "./tenant-records.ts";
 
@@ -39,12 +39,15 @@ const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export class TenantControl {
   private readonly records: TenantRecords;
   private readonly signing: SigningRecords;
+  /** The objects holding the tenant's sockets (their grants) and data: used directly by the Tenant object. */
+  readonly rooms: RoomLedger;
   private readonly fetchJwks: JwksFetch;
   private readonly now: () => number;
 
   constructor(sql: SqlStorage, fetchJwks: JwksFetch, now: () => number = Date.now) {
     this.records = new TenantRecords(sql);
     this.signing = new SigningRecords(sql, this.records);
+    this.rooms = new RoomLedger(sql);
     this.fetchJwks = fetchJwks;
     this.now = now;
   }
@@ -184,17 +187,7 @@ export class TenantControl {
    * A room asks before admitting sockets and admits only as many as it was granted.
    */
   reserveConnections(object: string, want: number): number {
-    const grants = this.records.grants();
-    const given = grant(grants, want, this.records.tenant()?.limits.maxConnections ?? null);
-    if (given > 0) this.records.setGrant(object, (grants.get(object) ?? 0) + given);
-    return given;
-  }
-
-  /** Places `object` gives back (sockets closed, or a grant it no longer needs); answers what it still holds. */
-  releaseConnections(object: string, count: number): number {
-    const left = afterRelease(this.records.grants().get(object) ?? 0, count);
-    this.records.setGrant(object, left);
-    return left;
+    return this.rooms.reserve(object, want, this.records.tenant()?.limits.maxConnections ?? null);
   }
 
   /** The record unless there is none or it is deleted. */

@@ -1,5 +1,5 @@
 // A tenant's control-plane records in its own object's SQLite: status, limits, origins (one row),
-// API keys, and the places granted under maxConnections (signing keys: signing-records.ts). Synchronous SQL only; the object's RPC methods (tenant-control.ts) do
+// API keys (signing keys: signing-records.ts; what rooms hold: room-ledger.ts). Synchronous SQL only; the object's RPC methods (tenant-control.ts) do
 // the awaiting. Tables are created by the first write, so a tenant the operator API never touched
 // stores nothing and reads as unmanaged.
 import { z } from "zod";
@@ -132,24 +132,6 @@ export class TenantRecords {
       id,
       minute,
     );
-  }
-
-  /** Places each socket-holding object was granted under maxConnections (connection-budget.ts). */
-  grants(): Map<string, number> {
-    if (!hasTable(this.sql, "control_connections")) return new Map();
-    const rows = this.sql.exec<{ object: string; granted: number }>("SELECT object, granted FROM control_connections");
-    return new Map(rows.toArray().map((r) => [r.object, r.granted]));
-  }
-
-  setGrant(object: string, count: number): void {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS control_connections (object TEXT PRIMARY KEY, granted INTEGER NOT NULL)");
-    if (count === 0) this.sql.exec("DELETE FROM control_connections WHERE object = ?", object);
-    else
-      this.sql.exec(
-        "INSERT INTO control_connections (object, granted) VALUES (?, ?) ON CONFLICT(object) DO UPDATE SET granted = excluded.granted",
-        object,
-        count,
-      );
   }
 }
 

@@ -180,7 +180,16 @@ export class Tenant extends DurableObject<Env> {
     return this.control.reserveConnections(object, want);
   }
   controlReleaseConnections(object: string, count: number) {
-    return this.control.releaseConnections(object, count);
+    return this.control.rooms.release(object, count);
+  }
+  controlNoteStoredRoom(object: string) {
+    this.control.rooms.noteStoredRoom(object);
+  }
+  controlForgetStoredRoom(object: string) {
+    this.control.rooms.forgetStoredRoom(object);
+  }
+  controlStoredRooms(limit: number) {
+    return this.control.rooms.storedRooms(limit);
   }
   // ---- end of the control plane ----
 

@@ -1,8 +1,11 @@
 // The operator API's tenants and audit routes, and who may call them: every route and every refusal,
 // and a refusal changes nothing (the tenant reads the same, the audit log has no new entry).
+
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tenantControl } from "../../src/control/stubs.ts";
+import { type Tenant, tenantStub } from "../../src/tenant/tenant.ts";
 import { errorOf, freshRoom, publishHttp, request, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 import { freshTenant, jsonOf, operator, operatorAs, operatorKey } from "./operator-helpers.ts";
@@ -304,5 +307,16 @@ describe("the tenant's connection grants (what rooms ask before admitting socket
     expect(await tenant.controlReserveConnections("later", 8)).toBe(0);
     const unlimited = tenantControl(env, freshTenant());
     expect(await unlimited.controlReserveConnections("any", 8)).toBe(8);
+  });
+
+  it("keeps the rooms that store a tenant's data, for a deleted tenant's purge", async () => {
+    const id = freshTenant();
+    const tenant = tenantControl(env, id);
+    await tenant.controlNoteStoredRoom(`${id}:lobby`);
+    await tenant.controlNoteStoredRoom(`${id}:lobby`);
+    await tenant.controlNoteStoredRoom(`${id}:chat`);
+    await tenant.controlForgetStoredRoom(`${id}:chat`);
+    const rooms = await runInDurableObject(tenantStub(env, id), (instance: Tenant) => instance.controlStoredRooms(10));
+    expect(rooms).toEqual([`${id}:lobby`]);
   });
 });

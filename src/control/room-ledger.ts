@@ -1,0 +1,68 @@
+// What the tenant's object knows of the objects that hold the tenant's sockets or data: the places
+// each was granted under maxConnections (connection-budget.ts), and the rooms that store history or
+// idempotency records (so a deleted tenant's data can be found and deleted, not waited out).
+// Synchronous SQL; tables are created by their first write.
+import { hasTable } from "../room/sql.ts";
+import { afterRelease, grant } from "./connection-budget.ts";
+
+export class RoomLedger {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
+
+  /** Up to `want` places for `object` under `max` (null: unlimited); answers how many it got. */
+  reserve(object: string, want: number, max: number | null): number {
+    const grants = this.grants();
+    const given = grant(grants, want, max);
+    if (given > 0) this.setGrant(object, (grants.get(object) ?? 0) + given);
+    return given;
+  }
+
+  /** Places `object` gives back; answers what it still holds. */
+  release(object: string, count: number): number {
+    const left = afterRelease(this.grants().get(object) ?? 0, count);
+    this.setGrant(object, left);
+    return left;
+  }
+
+  /** A room now stores history or idempotency records (idempotent). */
+  noteStoredRoom(object: string): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS control_stored_rooms (object TEXT PRIMARY KEY)");
+    this.sql.exec("INSERT OR IGNORE INTO control_stored_rooms (object) VALUES (?)", object);
+  }
+
+  /** A room's storage is gone (it deleted it, or a purge did). */
+  forgetStoredRoom(object: string): void {
+    if (hasTable(this.sql, "control_stored_rooms"))
+      this.sql.exec("DELETE FROM control_stored_rooms WHERE object = ?", object);
+  }
+
+  /** Up to `limit` rooms that store the tenant's data, for a deleted tenant's purge to walk. */
+  storedRooms(limit: number): string[] {
+    if (!hasTable(this.sql, "control_stored_rooms")) return [];
+    return this.sql
+      .exec<{ object: string }>("SELECT object FROM control_stored_rooms ORDER BY object LIMIT ?", limit)
+      .toArray()
+      .map((r) => r.object);
+  }
+
+  /** Places each socket-holding object was granted under maxConnections (connection-budget.ts). */
+  private grants(): Map<string, number> {
+    if (!hasTable(this.sql, "control_connections")) return new Map();
+    const rows = this.sql.exec<{ object: string; granted: number }>("SELECT object, granted FROM control_connections");
+    return new Map(rows.toArray().map((r) => [r.object, r.granted]));
+  }
+
+  private setGrant(object: string, count: number): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS control_connections (object TEXT PRIMARY KEY, granted INTEGER NOT NULL)");
+    if (count === 0) this.sql.exec("DELETE FROM control_connections WHERE object = ?", object);
+    else
+      this.sql.exec(
+        "INSERT INTO control_connections (object, granted) VALUES (?, ?) ON CONFLICT(object) DO UPDATE SET granted = excluded.granted",
+        object,
+        count,
+      );
+  }
+}
