@@ -71,7 +71,13 @@ export type RouteDoc = {
 };
 
 const TOKEN_ERRORS: ErrorCode[] = [...TOKEN_ERROR_CODES];
-const CREDENTIAL_ERRORS: ErrorCode[] = [...TOKEN_ERRORS, "invalid_api_key", "revoked_api_key", "forbidden"];
+const CREDENTIAL_ERRORS: ErrorCode[] = [
+  ...TOKEN_ERRORS,
+  "invalid_api_key",
+  "revoked_api_key",
+  "forbidden",
+  "tenant_suspended",
+];
 const BODY_ERRORS: ErrorCode[] = ["invalid_json", "invalid_body", "payload_too_large"];
 const PUBLISH_ERRORS: ErrorCode[] = ["invalid_idempotency_key", "idempotency_key_reused"];
 
@@ -106,6 +112,7 @@ const connect = (path: string, operationId: string, summary: string): RouteDoc =
   errors: [
     ...TOKEN_ERRORS,
     "forbidden",
+    "tenant_suspended",
     "forbidden_origin",
     "invalid_room",
     "invalid_query",
