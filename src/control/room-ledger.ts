@@ -12,6 +12,13 @@ export class RoomLedger {
     this.sql = sql;
   }
 
+  /** Whether it holds anything (a grant, a stored room): the object must then keep its storage. */
+  holdsAnything(): boolean {
+    const rows = (table: string) =>
+      hasTable(this.sql, table) && this.sql.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length > 0;
+    return rows("control_connections") || rows("control_stored_rooms");
+  }
+
   /** Up to `want` places for `object` under `max` (null: unlimited); answers how many it got. */
   reserve(object: string, want: number, max: number | null): number {
     const grants = this.grants();

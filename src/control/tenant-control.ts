@@ -52,8 +52,9 @@ export class TenantControl {
     this.now = now;
   }
 
+  /** Whether the object must keep its storage for the control plane. */
   hasRecords(): boolean {
-    return this.records.hasRecords();
+    return this.records.hasRecords() || this.rooms.holdsAnything();
   }
 
   /**
