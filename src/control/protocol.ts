@@ -50,7 +50,6 @@ export const createApiKeySchema = z.strictObject({
   name: z.string().min(1).max(100).optional(),
   expiresAt: isoInstant.optional(),
 });
-export type CreateApiKey = z.infer<typeof createApiKeySchema>;
 
 /** A JWK registered through the API: public, usable for signatures, addressable by its kid. */
 const apiJwkSchema = publicJwkSchema.refine((jwk) => KID_PATTERN.test(jwk.kid), {

@@ -11,7 +11,7 @@ import type { Jwk, SigningKey } from "./protocol.ts";
 /** Algorithms a registered key may verify; HS256 belongs to JWT_SECRET alone. */
 const ALGORITHMS = new Set(["ES256", "ES384", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"]);
 /** Keys taken from one JWKS document; more is not an identity provider's signing set. */
-export const MAX_JWKS_KEYS = 50;
+const MAX_JWKS_KEYS = 50;
 
 /** The key ready to store, or why it cannot verify tokens. `tenant` is dropped: the tenant's object binds it. */
 export async function toSigningKey(jwk: Jwk): Promise<SigningKey | { problem: string }> {

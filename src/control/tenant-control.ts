@@ -6,9 +6,17 @@ import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { type JwksFetch, jwksFetcher } from "./jwks-fetch.ts";
-import { type LimitPatch, patchLimits } from "./limits.ts";
-import type { ApiKeyRow, CreateTenant, Outcome, SigningEntry, TenantRecord, TenantSnapshot } from "./protocol.ts";
-import { MAX_SIGNING_ENTRIES } from "./protocol.ts";
+import { patchLimits } from "./limits.ts";
+import {
+  type ApiKeyRow,
+  type CreateTenant,
+  MAX_SIGNING_ENTRIES,
+  type Outcome,
+  type SigningEntry,
+  type TenantRecord,
+  type TenantSnapshot,
+  type UpdateTenant,
+} from "./protocol.ts";
 import { RoomLedger } from "./room-ledger.ts";
 import { SigningRecords } from "./signing-records.ts";
 import { TenantRecords } from "./tenant-records.ts";
@@ -30,7 +38,6 @@ export const UNMANAGED: TenantSnapshot = Object.freeze({
 export type Page<T> = { items: T[]; next: string | undefined };
 export type NewKeyRow = Omit<ApiKeyRow, "tenant" | "createdAt" | "lastUsedAt" | "revokedAt">;
 export type NewSigningEntry = Omit<SigningEntry, "createdAt">;
-export type TenantPatch = { status?: "active" | "suspended"; limits?: LimitPatch; allowedOrigins?: string[] | null };
 
 const missing = (what: string): Outcome<never> => ({ ok: false, code: "not_found", message: `no such ${what}` });
 const conflict = (message: string): Outcome<never> => ({ ok: false, code: "conflict", message });
@@ -110,7 +117,7 @@ export class TenantControl {
     return t === undefined ? missing("tenant") : ok(t);
   }
 
-  updateTenant(patch: TenantPatch): Outcome<TenantRecord> {
+  updateTenant(patch: UpdateTenant): Outcome<TenantRecord> {
     const t = this.live();
     if (t === undefined) return missing("tenant");
     const next: TenantRecord = {

@@ -1,14 +1,8 @@
 // One Durable Object per tenant: the tenant's token revocations and the room objects that hold
 // sockets, so a revocation reaches every live connection within one round of RPCs.
 import { DurableObject } from "cloudflare:workers";
-import type { CreateTenant } from "../control/protocol.ts";
-import {
-  controlOf,
-  type NewKeyRow,
-  type NewSigningEntry,
-  type TenantControl,
-  type TenantPatch,
-} from "../control/tenant-control.ts";
+import type { CreateTenant, UpdateTenant } from "../control/protocol.ts";
+import { controlOf, type NewKeyRow, type NewSigningEntry, type TenantControl } from "../control/tenant-control.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
@@ -152,7 +146,7 @@ export class Tenant extends DurableObject<Env> {
   controlGetTenant() {
     return this.control.getTenant();
   }
-  controlUpdateTenant(patch: TenantPatch) {
+  controlUpdateTenant(patch: UpdateTenant) {
     return this.control.updateTenant(patch);
   }
   controlDeleteTenant() {
