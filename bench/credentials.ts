@@ -2,8 +2,9 @@
 // API key record (hash only); the load generator keeps the key and signs subscriber tokens.
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
-import { formatApiKey, sha256Hex } from "../src/auth/api-key-format.ts";
+import { formatApiKey } from "../src/auth/api-key-format.ts";
 import type { ApiKeyRecord } from "../src/protocol.ts";
+import { sha256Hex } from "../src/sha256.ts";
 
 export const BENCH_TENANT = "bench";
 const API_KEY_ID = "bench";

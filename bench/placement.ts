@@ -1,7 +1,7 @@
 // Subscribers placed on chosen shards, for the shard-costs mode: before each point the session says
 // "the first n subscribers, evenly over shards 0 … live-1", and subscriber k's user is picked (by
 // the gateway's own shardOf) to land there. One K-shard server then measures every live-shard count.
-import { shardOf } from "../src/room/shards.ts";
+import { shardOf } from "../src/room/sharding/placement.ts";
 import { BENCH_TENANT, mintSubscribers, numberedSub, type Subscriber } from "./credentials.ts";
 
 /** Live-shard counts measured: 1, 2, 4 … below K, and K itself. */

@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { freePort } from "../scripts/lib/port.ts";
 import { isolatedWranglerEnv } from "../scripts/lib/wrangler.ts";
-import { shardOf } from "../src/room/shards.ts";
+import { shardOf } from "../src/room/sharding/placement.ts";
 import { BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
 import type { TargetName } from "./options.ts";
 import { HOST, ServerProcess } from "./processes.ts";

@@ -1,5 +1,7 @@
 // A backend publisher: one HTTP publish with an API key, honouring Retry-After when rate limited.
-//   BGW_API_KEY=<key> node node-publisher.ts [room] [event] [JSON payload]
+// It needs nothing but Node (no SDK: publishing is one HTTP call).
+//   In this repository: BGW_API_KEY=<key> npx node examples/node-publisher.ts [room] [event] [JSON payload]
+//   Anywhere else:      BGW_API_KEY=<key> node node-publisher.ts [room] [event] [JSON payload]
 // npm start prints a development API key once; npm run create-api-key makes more.
 import { argv, env } from "node:process";
 

@@ -1,7 +1,10 @@
-// A Node subscriber: prints every message of a room, reconnecting and resuming by itself.
-//   BGW_TOKEN=<user JWT> node node-subscriber.ts [room]        (npm start prints a token)
-// Node 22+ has a global WebSocket. On Node 20, or to see why an upgrade was refused (401/403 stop
-// the client at once instead of retrying), pass `WebSocket` from the `ws` package.
+// A Node subscriber: prints every message of a room, reconnecting and resuming by itself, and
+// exits 1 with the reason when the gateway refuses it (an expired token, a room it may not enter).
+//   In this repository (npm run build:sdk once; npm start prints a token):
+//     BGW_TOKEN=<user JWT> npx node examples/node-subscriber.ts [room]
+//   In a project that installed @broadcast-gateway/client (Node >= 22):
+//     BGW_TOKEN=<user JWT> node node-subscriber.ts [room]
+// Node 22+ has a global WebSocket; on Node 20 pass `WebSocket` from the `ws` package.
 import { BroadcastClient } from "@broadcast-gateway/client";
 
 const url = process.env.BGW_URL ?? "http://127.0.0.1:8787";
@@ -15,15 +18,21 @@ if (token === "") {
 const client = new BroadcastClient({
   url,
   room,
-  // Called on every connect and before the token expires: fetch a fresh one from your backend here.
-  token: () => token,
+  // A fixed token: when it expires or is refused the client stops. Pass a function instead
+  // (`token: () => fetchTokenFromYourBackend()`) to get a fresh one on every connect and before expiry.
+  token,
 });
 client.on("welcome", (w) => console.log(`connected to ${w.room} as ${w.user} at seq ${w.seq}`));
 client.on("message", (m) => console.log(`message ${m.seq} ${m.event} ${JSON.stringify(m.payload)}`));
 client.on("resync", (r) => console.log(`missed ${r.from + 1}..${r.to} (${r.reason}): reload from your own source`));
 client.on("state", (s) => {
+  if (s.state === "reconnecting") {
+    const why = s.error === undefined ? "connection lost" : `${s.error.code}: ${s.error.message}`;
+    console.error(`${why}; retrying in ${s.delayMs} ms (attempt ${s.attempt})`);
+  }
   if (s.state !== "failed") return;
-  console.error(`stopped: ${s.error?.code ?? "unknown"}`);
+  // `code` is one of ClientErrorCode (PROTOCOL.md lists the gateway's); the message says it in words.
+  console.error(`stopped: ${s.error?.code ?? "unknown"}: ${s.error?.message ?? ""}`);
   process.exitCode = 1;
 });
 client.connect();

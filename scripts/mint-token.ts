@@ -1,9 +1,10 @@
 // Mints a user JWT for the gateway. stdout carries only the token, so `$(npm run -s mint-token …)` works.
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { CliError, parseFlags, required, runCli, UsageError } from "./lib/cli.ts";
-import { DEFAULT_DEV_VARS, readDevVars } from "./lib/dev-vars.ts";
-import { readPrivateJwk, type SigningKey, secretKey, signToken } from "./lib/signing-key.ts";
+import { parseFlags, required, runCli, UsageError } from "./lib/cli.ts";
+import { DEFAULT_DEV_VARS } from "./lib/dev-vars.ts";
+import { localSigner } from "./lib/local-signer.ts";
+import { signToken } from "./lib/signing-key.ts";
 import { buildClaims, parseRooms, parseTtl, parseUserScopes } from "./lib/token-claims.ts";
 
 // The gateway's default cap on exp - iat (src/config.ts); deployments may raise it.
@@ -65,35 +66,23 @@ async function main(): Promise<void> {
   if (flags.iss === "") throw new UsageError("--iss must not be empty");
   if (flags.aud === "") throw new UsageError("--aud must not be empty");
 
-  // The dev vars file is optional unless named: JWT_SECRET may come from the environment.
-  const devVarsPath = flags["dev-vars"] ?? DEFAULT_DEV_VARS;
-  const devVars = await readDevVars(devVarsPath);
-  if (devVars === undefined && flags["dev-vars"] !== undefined)
-    throw new UsageError(`--dev-vars: ${devVarsPath} does not exist`);
-  const fromFile = (name: string) => devVars?.vars.get(name) || undefined;
-
-  let key: SigningKey;
-  if (flags.key !== undefined) key = await readPrivateJwk(flags.key);
-  else if (process.env.JWT_SECRET) key = secretKey(process.env.JWT_SECRET, "the environment");
-  else {
-    const secret = fromFile("JWT_SECRET");
-    if (secret === undefined)
-      throw new CliError(
-        `no signing key: pass --key <private.jwk.json>, set JWT_SECRET, or put JWT_SECRET in ${devVarsPath} (npm start creates one)`,
-      );
-    key = secretKey(secret, devVarsPath);
-  }
+  const signer = await localSigner({
+    devVarsPath: flags["dev-vars"] ?? DEFAULT_DEV_VARS,
+    named: flags["dev-vars"] !== undefined,
+    keyFile: flags.key,
+    env: process.env,
+  });
 
   const claims = buildClaims(
     {
       ...request,
       jti: randomUUID(),
-      issuer: flags.iss ?? fromFile("JWT_ISSUER"),
-      audience: flags.aud ?? fromFile("JWT_AUDIENCE"),
+      issuer: flags.iss ?? signer.issuer,
+      audience: flags.aud ?? signer.audience,
     },
     Math.floor(Date.now() / 1000),
   );
-  const token = await signToken(claims, key);
+  const token = await signToken(claims, signer.key);
   if (request.ttlSeconds > DEFAULT_MAX_LIFETIME_SECONDS)
     process.stderr.write(
       `mint-token: note: --ttl ${request.ttlSeconds} exceeds the gateway's default MAX_TOKEN_LIFETIME_SECONDS ` +

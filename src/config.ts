@@ -61,8 +61,11 @@ const originList = z
   )
   .pipe(z.array(originSchema));
 
-/** Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material. */
-export const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"] as const;
+/**
+ * Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material.
+ * `oth` holds a multi-prime RSA key's further primes and their exponents (RFC 7518 6.3.2.7).
+ */
+export const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 
 /**
  * jose refuses RSA moduli under 2048 bits with a TypeError on every token they sign; refuse them
@@ -167,6 +170,8 @@ export class ConfigError extends Error {
 
 /** The name of every variable and secret the gateway reads. */
 export type ConfigVarName = keyof z.input<typeof configSchema>;
+/** Every variable and secret the gateway reads, at run time (the tests pin each one). */
+export const CONFIG_VAR_NAMES = Object.keys(configSchema.shape) as ConfigVarName[];
 /** The variables and secrets the gateway reads: a Worker's env, or `.dev.vars` + `[vars]` in scripts. */
 export type ConfigVars = Partial<Record<ConfigVarName, unknown>>;
 

@@ -1,8 +1,6 @@
 import type { Principal } from "./auth/principal.ts";
 import type { Config } from "./config.ts";
-import type { TenantPolicy } from "./control/hot-path.ts";
-import type { Action } from "./routes/action.ts";
-import type { UpgradeRequest } from "./routes/connect.ts";
+import type { TenantPolicy } from "./control/limits.ts";
 
 // Bindings and [vars] are typed by `wrangler types` from wrangler.toml (worker-configuration.d.ts:
 // run `npm run cf-typegen` after editing wrangler.toml; CI fails when it is stale). Vars are plain
@@ -21,6 +19,19 @@ declare global {
 }
 
 export type Env = Cloudflare.Env;
+
+/** What a route does: one name for its rate-limit key, its error messages and its access log line. */
+export type Action = "connect" | "publish" | "history" | "presence" | "disconnect" | "revoke" | "inspect" | "operator";
+
+/** What a client's upgrade asks for, read once before any token work. */
+export type UpgradeRequest = {
+  token: string | undefined;
+  /** The client offered `broadcast.v1`, so the answer names it. */
+  subprotocol: boolean;
+  since?: number | undefined;
+  presence: boolean;
+  batch: boolean;
+};
 
 /** Read with `c.get(name)`: Hono's `c.var` builds a new object from every variable on each access. */
 export type AppEnv = {

@@ -31,6 +31,7 @@ const STATUS = {
   invalid_message: 400,
   unsupported: 400,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   idempotency_key_reused: 422,
   upgrade_required: 426,
   rate_limited: 429,
@@ -75,9 +76,16 @@ export function errorFrame(err: GatewayError, ref?: Ref): string {
   return encodeError(err.code, err.message, ref);
 }
 
+/** `Retry-After` in seconds; the HTTP-date form is never sent by the gateway, so it reads as none. */
+function retryAfterOf(res: Response): number | undefined {
+  const value = res.headers.get("retry-after")?.trim();
+  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+}
+
 /**
- * The GatewayError behind a refusal another object answered with (a room refusing an upgrade), so
- * the Worker throws it like its own and logs its code. Anything unexpected is an internal error.
+ * The GatewayError behind a refusal another object answered with (a room refusing an upgrade), with
+ * its details and Retry-After, so the Worker throws it like its own and logs its code. Anything
+ * unexpected is an internal error.
  */
 export async function errorFromResponse(res: Response): Promise<GatewayError> {
   const text = await res.text();
@@ -88,7 +96,8 @@ export async function errorFromResponse(res: Response): Promise<GatewayError> {
     raw = undefined;
   }
   const parsed = errorBodySchema.safeParse(raw);
-  if (parsed.success && isErrorCode(parsed.data.error.code))
-    return new GatewayError(parsed.data.error.code, parsed.data.error.message);
-  return new GatewayError("internal", `unexpected answer ${res.status}`);
+  if (!parsed.success || !isErrorCode(parsed.data.error.code))
+    return new GatewayError("internal", `unexpected answer ${res.status}`);
+  const { code, message, details } = parsed.data.error;
+  return new GatewayError(code, message, details, retryAfterOf(res));
 }

@@ -108,23 +108,40 @@ export function matchesFilter(filter: Filter | undefined, m: Filterable): boolea
   return true;
 }
 
+/** `text` split at its commas, or undefined when it holds more than `max` entries: never splits further. */
+function entriesOf(text: string, max: number): string[] | undefined {
+  const entries = text.split(",", max + 1);
+  return entries.length > max ? undefined : entries;
+}
+
 /**
  * The query-string syntax: `events=a,order.*` and `tags=region:eu,region:us,tier:gold`. Returns the
  * spec, or the problem as a string. Empty parameters constrain nothing (an empty list's spelling).
+ * A query arrives from anyone: past the last entry allowed, the count alone is the answer, so the
+ * work never grows with what a client repeats.
  */
 export function parseFilterQuery(events: string | undefined, tags: string | undefined): FilterSpec | string {
   const spec: FilterSpec = {};
-  if (events !== undefined && events !== "") spec.events = events.split(",");
+  if (events !== undefined && events !== "") {
+    const entries = entriesOf(events, MAX_FILTER_EVENTS);
+    if (entries === undefined) return `at most ${MAX_FILTER_EVENTS} event entries`;
+    spec.events = entries;
+  }
   if (tags !== undefined && tags !== "") {
-    const byKey: Record<string, string[]> = {};
-    for (const pair of tags.split(",")) {
+    const pairs = entriesOf(tags, MAX_FILTER_TAG_PAIRS);
+    if (pairs === undefined) return `at most ${MAX_FILTER_TAG_PAIRS} tag pairs`;
+    // A Map: a key like `constructor` must not find the object prototype's member.
+    const byKey = new Map<string, string[]>();
+    for (const pair of pairs) {
       const colon = pair.indexOf(":");
       if (colon < 0) return `tag ${JSON.stringify(pair)} must be key:value`;
       const key = pair.slice(0, colon);
       if (!isTagKey(key)) return `tag key ${JSON.stringify(key)} must be 1-32 of [a-z0-9_.-]`;
-      byKey[key] = [...(byKey[key] ?? []), pair.slice(colon + 1)];
+      const values = byKey.get(key);
+      if (values === undefined) byKey.set(key, [pair.slice(colon + 1)]);
+      else values.push(pair.slice(colon + 1));
     }
-    spec.tags = byKey;
+    spec.tags = Object.fromEntries(byKey);
   }
   return filterProblem(spec) ?? spec;
 }

@@ -3,6 +3,7 @@
 // gateway sends are in wire.ts; the schemas below are checked against those plain types.
 import { z } from "zod";
 import { type Filter, filterOf, filterProblem, isTagKey, isTagValue, parseFilterQuery } from "./filter.ts";
+import { formatVersion } from "./format-version.ts";
 import { exceedsBytes } from "./utf8.ts";
 import {
   API_KEY_SCOPES,
@@ -20,6 +21,7 @@ import {
   type PublishFrame,
   type RefreshFrame,
   ROOM_PATTERN,
+  type Sender,
   type Tags,
   type Target,
   TENANT_PATTERN,
@@ -169,7 +171,7 @@ export const looseRefSchema = z.looseObject({ ref: refSchema });
 /** What a publish asks of a room, from either path, after validation and stamping. */
 export type PublishRequest = {
   room: string;
-  sender: { kind: "user" | "api_key"; id: string };
+  sender: Sender;
   event: string;
   tags?: Tags | undefined;
   /** The payload already serialized once, so the room never re-serializes it. */
@@ -201,9 +203,11 @@ const filterSchema = z.object({
  * `memberOf`) and kept in the socket's attachment. Never read from anything a client sent.
  */
 export const memberSchema = z.object({
+  kind: z.literal("user"),
+  /** The user's id: the token's `sub`. */
+  id: subSchema,
   tenant: tenantSchema,
   room: roomSchema,
-  sub: subSchema,
   scopes: userScopesSchema,
   /** Token expiry, epoch seconds: the socket is closed with 4001 when it passes. */
   exp: z.number().int(),
@@ -238,10 +242,26 @@ export const roomConnectSchema = z.object({
 });
 export type RoomConnect = z.input<typeof roomConnectSchema>;
 
+/**
+ * The identity header's format. 1 (no `v`) named the member's id `sub` and had no `kind`; 2 adds
+ * `v`, `kind` and `id`, and still names the id `sub` too, so a room object running version 1
+ * during a deploy reads it.
+ */
+export const ROOM_CONNECT_VERSION = 2;
+
 // Header values must be ASCII; a sub may not be, so the JSON travels percent-encoded.
-export const encodeRoomConnect = (c: RoomConnect): string => encodeURIComponent(JSON.stringify(c));
-export const decodeRoomConnect = (header: string | null): z.output<typeof roomConnectSchema> =>
-  roomConnectSchema.parse(JSON.parse(decodeURIComponent(header ?? "null")));
+export const encodeRoomConnect = (c: RoomConnect): string =>
+  encodeURIComponent(JSON.stringify({ v: ROOM_CONNECT_VERSION, ...c, member: { ...c.member, sub: c.member.id } }));
+
+/** The upgrade as any version of the Worker (or of another room object) wrote it; a newer format is refused. */
+export function decodeRoomConnect(header: string | null): z.output<typeof roomConnectSchema> {
+  const raw: unknown = JSON.parse(decodeURIComponent(header ?? "null"));
+  const fields = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const v = formatVersion("the upgrade's identity", fields.v, ROOM_CONNECT_VERSION);
+  const member = fields.member as Record<string, unknown> | undefined;
+  if (v > 1 || typeof member !== "object" || member === null) return roomConnectSchema.parse(raw);
+  return roomConnectSchema.parse({ ...fields, member: { ...member, kind: "user", id: member.sub } });
+}
 
 /** A sequence number in a query string. */
 const seqParam = z
@@ -304,4 +324,6 @@ export type Revocation =
 export type PresenceSnapshot = { connections: number; users: { id: string; connections: number }[] };
 
 /** An error body another service (a room, through the Worker) answered with. */
-export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

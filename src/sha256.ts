@@ -1,6 +1,13 @@
-// SHA-256, synchronous (FIPS 180-4). WebCrypto's digest is asynchronous, and the room must fingerprint a
-// WebSocket publish in the same synchronous step that numbers it: an await there would let a later
-// frame from the same socket overtake it. Checked against crypto.subtle in test/unit/sha256.test.ts.
+// SHA-256 as lowercase hex: WebCrypto's (asynchronous) for API keys, and our own synchronous one
+// (FIPS 180-4): the room must fingerprint a WebSocket publish in the same synchronous step that
+// numbers it, and an await there would let a later frame from the same socket overtake it. Checked
+// against crypto.subtle in test/unit/sha256.test.ts.
+
+/** Lowercase hex SHA-256 of the UTF-8 encoding of `text`, by WebCrypto. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,

@@ -24,3 +24,10 @@ export function exceedsBytes(s: string, limit: number): boolean {
   if (s.length * 3 <= limit) return false;
   return utf8ByteLength(s) > limit;
 }
+
+/** `65536` → `64 KiB`: limits read better in the units they were chosen in. */
+export function sizeInWords(bytes: number): string {
+  if (bytes % 1_048_576 === 0) return `${bytes / 1_048_576} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}

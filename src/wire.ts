@@ -82,6 +82,15 @@ export const CloseCode = {
   tenantSuspended: 4004,
 } as const;
 
+/**
+ * A refused upgrade that offered `broadcast.v1` is accepted, sent one `error` frame and closed with
+ * this plus the HTTP status the refusal would have had (4401, 4403, 4429…), the error code as the
+ * reason: browsers cannot read the status of a refused upgrade (PROTOCOL.md, "Refused upgrades").
+ */
+export const REFUSED_UPGRADE_CLOSE_BASE = 4000;
+/** A close frame's reason holds at most 123 bytes. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
 /** Why a user token is refused (401). */
 export const TOKEN_ERROR_CODES = [
   "missing_token",
@@ -115,6 +124,7 @@ export const ERROR_CODES = [
   "invalid_message",
   "unsupported",
   "payload_too_large",
+  "unsupported_media_type",
   "idempotency_key_reused",
   "upgrade_required",
   "rate_limited",
@@ -176,7 +186,8 @@ export type BatchFrame = { type: "batch"; messages: MessageFrame[] };
 /** The socket's filter now in force, normalized; empty lists mean no constraint. */
 export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]> };
 export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
-export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref };
+/** `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After. */
+export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref; retryAfter?: number };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
 export type PresenceFrame = { type: "presence"; action: "join" | "leave"; user: string; connectionId: string };
 export type PongFrame = { type: "pong" };
@@ -224,6 +235,13 @@ export const encodePresence = (p: Omit<PresenceFrame, "type">) => JSON.stringify
 export function encodeError(code: string, message: string, ref?: Ref): string {
   const frame: ErrorFrame = { type: "error", code, message };
   if (ref !== undefined) frame.ref = ref;
+  return JSON.stringify(frame);
+}
+
+/** The one frame a refused upgrade sends before it closes. */
+export function encodeRefusal(code: string, message: string, retryAfter: number | undefined): string {
+  const frame: ErrorFrame = { type: "error", code, message };
+  if (retryAfter !== undefined) frame.retryAfter = retryAfter;
   return JSON.stringify(frame);
 }
 

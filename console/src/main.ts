@@ -1,11 +1,21 @@
 // The console page (/console): read the fragment, fill the form, connect when a token is there.
 import { fragmentWithoutToken, readFragment } from "./fragment.ts";
+import { LiveLog } from "./live-log.ts";
 import { ConsoleSession, type Ui } from "./session.ts";
-import { byId } from "./view.ts";
+import { byId, copyOnClick } from "./view.ts";
+
+const connectForm = byId("connect-form", HTMLFormElement);
+const tokenInput = byId("token", HTMLTextAreaElement);
+const roomInput = byId("room", HTMLInputElement);
 
 const ui: Ui = {
   state: byId("state", HTMLElement),
+  problem: byId("problem", HTMLElement),
+  connectSection: byId("connect-section", HTMLElement),
+  token: tokenInput,
+  room: roomInput,
   session: byId("session", HTMLElement),
+  sessionRoom: byId("session-room", HTMLElement),
   user: byId("user", HTMLElement),
   scopes: byId("scopes", HTMLElement),
   connectionId: byId("connection-id", HTMLElement),
@@ -13,7 +23,13 @@ const ui: Ui = {
   recovered: byId("recovered", HTMLElement),
   toggle: byId("toggle", HTMLButtonElement),
   drop: byId("drop", HTMLButtonElement),
-  frames: byId("frames", HTMLOListElement),
+  live: new LiveLog({
+    list: byId("frames", HTMLOListElement),
+    pause: byId("pause", HTMLButtonElement),
+    clear: byId("clear", HTMLButtonElement),
+    filter: byId("frames-filter", HTMLInputElement),
+    count: byId("frames-count", HTMLElement),
+  }),
   publishSection: byId("publish-section", HTMLElement),
   publishForm: byId("publish-form", HTMLFormElement),
   event: byId("event", HTMLInputElement),
@@ -27,9 +43,7 @@ const ui: Ui = {
   historyStatus: byId("history-status", HTMLElement),
   history: byId("history", HTMLOListElement),
 };
-const connectForm = byId("connect-form", HTMLFormElement);
-const tokenInput = byId("token", HTMLTextAreaElement);
-const roomInput = byId("room", HTMLInputElement);
+copyOnClick(ui.history);
 
 let session: ConsoleSession | undefined;
 

@@ -1,18 +1,21 @@
 // One connection of the console: an SDK client for one room and token, wired to the page. A new
 // Connect disposes of the old session and starts another.
-import { BroadcastClient, type ClientState, type StateChange } from "../../src/client/index.ts";
+import { BroadcastClient, type StateChange } from "../../src/client/index.ts";
 import { ApiError, nextSince, RoomApi } from "./api.ts";
 import { type Droppable, droppableWebSocket } from "./droppable.ts";
+import type { LiveLog } from "./live-log.ts";
+import type { Where } from "./reasons.ts";
 import { tokenFacts } from "./scopes.ts";
-import { h, messageEntry, noteEntry, prependBounded, showResult } from "./view.ts";
+import { ACTIVE, type StatusUi, showState } from "./status.ts";
+import { h, messageEntry, noteEntry, showResult } from "./view.ts";
 
 const HISTORY_PAGE_SIZE = 50;
 /** Presence frames come in bursts (a page of tabs opening): one snapshot per burst is enough. */
 const PRESENCE_REFRESH_DELAY_MS = 250;
 
-export type Ui = {
-  state: HTMLElement;
+export type Ui = StatusUi & {
   session: HTMLElement;
+  sessionRoom: HTMLElement;
   user: HTMLElement;
   scopes: HTMLElement;
   connectionId: HTMLElement;
@@ -20,7 +23,7 @@ export type Ui = {
   recovered: HTMLElement;
   toggle: HTMLButtonElement;
   drop: HTMLButtonElement;
-  frames: HTMLOListElement;
+  live: LiveLog;
   publishSection: HTMLElement;
   publishForm: HTMLFormElement;
   event: HTMLInputElement;
@@ -35,15 +38,7 @@ export type Ui = {
   history: HTMLOListElement;
 };
 
-export type Target = { origin: string; room: string; token: string };
-
-const ACTIVE: readonly ClientState[] = ["connecting", "connected", "reconnecting"];
-
-function stateText(s: StateChange): string {
-  if (s.state === "reconnecting") return `reconnecting in ${s.delayMs ?? 0} ms (attempt ${s.attempt ?? 1})`;
-  if (s.state === "failed") return `failed: ${s.error?.code ?? "unknown"}`;
-  return s.state;
-}
+export type Target = Where & { token: string };
 
 export class ConsoleSession {
   private readonly client: BroadcastClient;
@@ -54,49 +49,24 @@ export class ConsoleSession {
   private presenceTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new AbortController();
   private readonly ui: Ui;
+  private readonly target: Target;
 
   constructor(ui: Ui, target: Target) {
     this.ui = ui;
+    this.target = target;
     const facts = tokenFacts(target.token);
     this.presence = facts.scopes.includes("presence");
     this.api = new RoomApi(target.origin, target.room, target.token);
     this.client = new BroadcastClient({
       url: target.origin,
       room: target.room,
-      token: () => target.token,
+      // A fixed token, not a provider: when it expires or is refused the console stops and says so.
+      token: target.token,
       WebSocket: this.socket.WebSocket,
       presence: this.presence,
     });
     this.reset(facts.sub, facts.tenant, facts.scopes);
-    this.client.on("state", (s) => this.onState(s));
-    this.client.on("welcome", (w) => {
-      ui.connectionId.textContent = w.connectionId;
-      ui.welcomeSeq.textContent = String(w.seq);
-      ui.recovered.textContent = w.recovered === undefined ? "– (first connection)" : String(w.recovered);
-      const resumed = w.recovered === undefined ? "" : `, recovered ${w.recovered}`;
-      this.log(
-        noteEntry("welcome", "welcome", `connection ${w.connectionId}, seq ${w.seq}${resumed}`, {
-          recovered: String(w.recovered ?? ""),
-        }),
-      );
-      if (this.presence) this.refreshPresenceSoon();
-    });
-    this.client.on("message", (m) => this.log(messageEntry(m)));
-    this.client.on("presence", (p) => {
-      this.log(
-        noteEntry("presence", `presence ${p.action}`, `${p.user} (connection ${p.connectionId})`, {
-          action: p.action,
-          user: p.user,
-        }),
-      );
-      this.refreshPresenceSoon();
-    });
-    this.client.on("resync", (r) =>
-      this.log(
-        noteEntry("resync", "resync", `${r.reason}: messages ${r.from + 1}–${r.to} may be missing; load history`),
-      ),
-    );
-    this.client.on("error", (e) => this.log(noteEntry("error", `error ${e.code}`, e.message)));
+    this.follow();
     this.wire();
     this.client.connect();
   }
@@ -107,18 +77,63 @@ export class ConsoleSession {
     this.client.close();
   }
 
+  /** Everything the client emits goes to the live list; some of it to the panels too. */
+  private follow(): void {
+    const ui = this.ui;
+    this.client.on("state", (s) => this.onState(s));
+    this.client.on("welcome", (w) => {
+      ui.connectionId.textContent = w.connectionId;
+      ui.welcomeSeq.textContent = String(w.seq);
+      ui.recovered.textContent = w.recovered === undefined ? "– (first connection)" : String(w.recovered);
+      const resumed = w.recovered === undefined ? "" : `, recovered ${w.recovered}`;
+      this.log(
+        noteEntry(
+          "welcome",
+          "welcome",
+          `connection ${w.connectionId}, seq ${w.seq}${resumed}`,
+          { recovered: String(w.recovered ?? "") },
+          w,
+        ),
+      );
+      if (this.presence) this.refreshPresenceSoon();
+    });
+    this.client.on("message", (m) => this.log(messageEntry(m)));
+    this.client.on("presence", (p) => {
+      this.log(
+        noteEntry(
+          "presence",
+          `presence ${p.action}`,
+          `${p.user} (connection ${p.connectionId})`,
+          { action: p.action, user: p.user },
+          p,
+        ),
+      );
+      this.refreshPresenceSoon();
+    });
+    this.client.on("resync", (r) =>
+      this.log(
+        noteEntry("resync", "resync", `${r.reason}: messages ${r.from + 1}–${r.to} may be missing; load history`),
+      ),
+    );
+    this.client.on("error", (e) => this.log(noteEntry("error", `error ${e.code}`, e.message)));
+  }
+
   private log(entry: HTMLElement): void {
-    prependBounded(this.ui.frames, entry);
+    this.ui.live.add(entry);
   }
 
   private reset(sub: string | undefined, tenant: string | undefined, scopes: string[]): void {
     const ui = this.ui;
     ui.session.hidden = false;
     ui.historySection.hidden = false;
+    ui.sessionRoom.textContent = this.target.room;
+    ui.problem.hidden = true;
+    ui.problem.textContent = "";
+    for (const input of [ui.token, ui.room]) input.removeAttribute("aria-invalid");
     ui.user.textContent = sub === undefined ? "–" : `${sub} (tenant ${tenant ?? "?"})`;
     ui.scopes.textContent = scopes.join(" ");
     for (const el of [ui.connectionId, ui.welcomeSeq, ui.recovered]) el.textContent = "–";
-    ui.frames.replaceChildren();
+    ui.live.clear();
     ui.history.replaceChildren();
     ui.historyStatus.textContent = "";
     ui.historyLoad.disabled = false;
@@ -144,8 +159,7 @@ export class ConsoleSession {
   }
 
   private onState(s: StateChange): void {
-    const text = stateText(s);
-    this.ui.state.textContent = text;
+    const text = showState(this.ui, s, this.target);
     this.ui.toggle.textContent = ACTIVE.includes(s.state) ? "Disconnect" : "Reconnect";
     this.ui.drop.disabled = s.state !== "connected";
     this.log(noteEntry("state", "state", text, { state: s.state }));

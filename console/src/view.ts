@@ -33,9 +33,16 @@ function time(ms: number): HTMLTimeElement {
   return h("time", { text, attrs: { datetime: d.toISOString() } });
 }
 
-/** A message frame: seq, event, sender, time, and the payload as indented JSON. */
+/** What each entry's Copy button copies, made only when it is pressed. */
+const copyTexts = new WeakMap<HTMLElement, () => string>();
+
+function copyButton(label: string): HTMLButtonElement {
+  return h("button", { className: "copy secondary", text: "Copy", attrs: { type: "button", "aria-label": label } });
+}
+
+/** A message frame: seq, event, sender, time, a Copy button (the frame as JSON), and the payload as indented JSON. */
 export function messageEntry(m: MessageFrame): HTMLLIElement {
-  return h(
+  const li = h(
     "li",
     { className: "entry message", data: { kind: "message", seq: String(m.seq), id: m.id } },
     h(
@@ -45,14 +52,26 @@ export function messageEntry(m: MessageFrame): HTMLLIElement {
       h("span", { className: "event", text: m.event }),
       h("span", { className: "sender mono", text: `${m.sender.kind}:${m.sender.id}` }),
       time(m.ts),
+      copyButton(`Copy message #${m.seq}`),
     ),
     h("pre", { text: JSON.stringify(m.payload, null, 2) }),
   );
+  copyTexts.set(li, () => JSON.stringify(m, null, 2));
+  return li;
 }
 
-/** Anything else worth seeing in order: welcome, presence, state changes, errors. */
-export function noteEntry(kind: string, what: string, detail: string, data: Record<string, string> = {}) {
-  return h(
+/**
+ * Anything else worth seeing in order: welcome, presence, state changes, errors. `frame`: the
+ * frame it shows, which Copy copies as JSON (else the line's text).
+ */
+export function noteEntry(
+  kind: string,
+  what: string,
+  detail: string,
+  data: Record<string, string> = {},
+  frame?: object,
+): HTMLLIElement {
+  const li = h(
     "li",
     { className: `entry ${kind}`, data: { kind, ...data } },
     h(
@@ -61,8 +80,36 @@ export function noteEntry(kind: string, what: string, detail: string, data: Reco
       h("span", { className: "what", text: what }),
       h("span", { text: detail }),
       time(Date.now()),
+      copyButton(`Copy ${what}`),
     ),
   );
+  copyTexts.set(li, () => (frame === undefined ? `${what}: ${detail}` : JSON.stringify(frame, null, 2)));
+  return li;
+}
+
+const COPIED_FOR_MS = 1_500;
+
+/** One listener per list: a Copy button puts its entry's text on the clipboard and says whether it could. */
+export function copyOnClick(list: HTMLElement): void {
+  list.addEventListener("click", (e) => {
+    const button = e.target instanceof Element ? e.target.closest("button.copy") : null;
+    const entry = button?.closest("li");
+    const text = entry instanceof HTMLElement ? copyTexts.get(entry) : undefined;
+    if (!(button instanceof HTMLButtonElement) || text === undefined) return;
+    // The Clipboard API needs a secure context; http://127.0.0.1 and https pages are.
+    const done = (label: string) => {
+      button.textContent = label;
+      setTimeout(() => {
+        button.textContent = "Copy";
+      }, COPIED_FOR_MS);
+    };
+    if (navigator.clipboard === undefined) done("Cannot copy here");
+    else
+      navigator.clipboard.writeText(text()).then(
+        () => done("Copied"),
+        () => done("Copy refused"),
+      );
+  });
 }
 
 /** Prepends (newest first) and trims the oldest beyond `max`. */

@@ -1,6 +1,6 @@
 // A new API key or operator key and the record the gateway stores for it (only the hash, never the
 // key). Pure apart from hashing: the id and secret come in, so callers decide where randomness is drawn.
-import { apiKeyId, formatApiKey, formatOperatorKey, operatorKeyId, sha256Hex } from "../../src/auth/api-key-format.ts";
+import { apiKeyId, formatApiKey, formatOperatorKey, operatorKeyId } from "../../src/auth/api-key-format.ts";
 import { randomAlphanumeric } from "../../src/control/secrets.ts";
 import {
   type ApiKeyRecord,
@@ -8,6 +8,7 @@ import {
   type OperatorKeyRecord,
   operatorKeyRecordSchema,
 } from "../../src/protocol.ts";
+import { sha256Hex } from "../../src/sha256.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/wire.ts";
 import { UsageError } from "./cli.ts";
 import { checkTenant } from "./tenant.ts";

@@ -22,6 +22,11 @@ function consoleLink(origin: string, token: string, room: string): string {
   return `${origin}/console#${new URLSearchParams({ token, room })}`;
 }
 
+/** listen's --url when the gateway is not on its default address. */
+function portFlag(origin: string): string {
+  return origin === "http://127.0.0.1:8787" ? "" : ` --url ${origin}`;
+}
+
 export function banner(b: BannerInput): string {
   const ws = `${b.origin.replace(/^http/, "ws")}/v1/rooms/${ROOM}/ws`;
   const token = b.token?.value ?? "<token>";
@@ -65,8 +70,9 @@ export function banner(b: BannerInput): string {
     `Publish over HTTP${publishNote}:`,
     `  curl -X POST ${b.origin}/v1/rooms/${ROOM}/messages -H "Authorization: Bearer ${publisher}" -H "content-type: application/json" -d '{"event":"hello","payload":{"text":"hi"}}'`,
     "",
-    "Subscribe from a terminal:",
-    `  npx wscat -c "${ws}?access_token=${token}"`,
+    // listen signs its own token from the dev vars file: nothing to copy, nothing to download.
+    "Subscribe from a terminal (prints every message of the room):",
+    `  npm run listen -- ${ROOM}${portFlag(b.origin)}`,
     "",
     "Subscribe from a browser page (the token rides in the subprotocol list, not the URL):",
     `  const ws = new WebSocket("${ws}", ["${SUBPROTOCOL}", "bearer." + "${token}"]);`,
@@ -80,8 +86,8 @@ export function banner(b: BannerInput): string {
     );
   lines.push(
     "",
-    "More credentials:",
-    '  npm run mint-token -- --tenant dev --sub alice --scope "subscribe publish" --rooms "lobby,chat-*"',
+    "More credentials (-s keeps npm's own lines out of the captured token):",
+    '  TOKEN=$(npm run -s mint-token -- --tenant dev --sub alice --scope "subscribe publish" --rooms "lobby,chat-*")',
     "  npm run create-api-key -- --tenant dev --scopes publish --dev",
     "",
   );

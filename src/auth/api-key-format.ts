@@ -48,8 +48,3 @@ export function formatTenantApiKey(tenant: string, id: string, secret: string): 
 export function formatOperatorKey(id: string, secret: string): string {
   return `${OPERATOR_KEY_PREFIX}${id}_${secret}`;
 }
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

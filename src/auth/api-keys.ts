@@ -1,7 +1,8 @@
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
+import { sha256Hex } from "../sha256.ts";
 import type { ApiKeyScope } from "../wire.ts";
-import { apiKeyRef, sha256Hex } from "./api-key-format.ts";
+import { apiKeyRef } from "./api-key-format.ts";
 import type { ApiKeyPrincipal } from "./principal.ts";
 
 const encoder = new TextEncoder();

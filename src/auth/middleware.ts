@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { admitTenant, runtimeKeys, tenantKeyLookup } from "../control/hot-path.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
+import { tokenRefOf } from "../tenant/revocations.ts";
 import { tenantStub } from "../tenant/tenant.ts";
 import type { Scope } from "../wire.ts";
 import { looksLikeOperatorKey } from "./api-key-format.ts";
@@ -36,7 +37,7 @@ export function authorize(principal: Principal, rule: ScopeRule, room: string | 
  */
 export const rejectRevoked = createMiddleware<AppEnv>(async (c, next) => {
   const p = c.get("principal");
-  if (p.kind === "user" && (await tenantStub(c.env, p.tenant).isRevoked({ sub: p.id, jti: p.jti, iat: p.iat })))
+  if (p.kind === "user" && (await tenantStub(c.env, p.tenant).isRevoked(tokenRefOf(p))))
     throw new GatewayError("token_revoked", "token has been revoked");
   await next();
 });

@@ -1,3 +1,7 @@
+// Who acts, in one vocabulary from the credential to the frame. A verified credential gives a
+// `Principal`; its `kind` and `id` (a user's JWT `sub`, or an API key's id) are the `Sender` a
+// message frame names and are carried unchanged, under the same two names, into a socket's member
+// (room/client.ts `memberOf`), a revocation check (`TokenRef`) and a history read (`Viewer`).
 import type { ApiKeyScope, Scope, Sender, UserScope } from "../wire.ts";
 
 /** A user, established from a verified JWT. */
@@ -22,8 +26,35 @@ export type ApiKeyPrincipal = { kind: "api_key"; id: string; tenant: string; sco
 /** Who is calling, as established from a verified credential. */
 export type Principal = UserPrincipal | ApiKeyPrincipal;
 
-export function senderOf(p: Principal): Sender {
-  return { kind: p.kind, id: p.id };
+/** The sender a message frame names, from anyone who acts (a principal, a socket's member). */
+export function senderOf<Who extends Sender>(who: Who): Sender {
+  return { kind: who.kind, id: who.id };
+}
+
+/** `user:<id>` or `api_key:<id>`: how logs and idempotency records name who acted. */
+export const identityLabel = <Who extends Sender>(who: Who): string => `${who.kind}:${who.id}`;
+
+/**
+ * Who reads history: a user (by id) sees broadcasts and messages targeted at them; an admin key
+ * sees the whole room; any other key (scope `presence`) sees broadcasts only.
+ */
+export type Viewer = { kind: "user"; id: string } | { kind: "admin" } | { kind: "broadcasts" };
+
+/**
+ * The viewer of a history read. A user's id also goes under its former name `sub`, so a room
+ * object still running the version before (during a deploy) reads it.
+ */
+export function viewerOf(p: Principal): Viewer {
+  if (p.kind !== "user") return hasScope(p, "admin") ? { kind: "admin" } : { kind: "broadcasts" };
+  const user: Viewer & { sub: string } = { kind: "user", id: p.id, sub: p.id };
+  return user;
+}
+
+/** A viewer as any version of the Worker sends it: the version before named a user's id `sub` only. */
+export type ReceivedViewer = Viewer | { kind: "user"; sub: string };
+
+export function receivedViewer(v: ReceivedViewer): Viewer {
+  return v.kind === "user" && !("id" in v) ? { kind: "user", id: v.sub } : v;
 }
 
 export function hasScope(p: Principal, scope: Scope): boolean {

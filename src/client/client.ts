@@ -3,13 +3,15 @@
 // and every state change made by `setState`.
 //
 // Why not partysocket: its reconnect loop restarts on every close unless `close()` is called, so
-// terminal codes (4002/4003, 4001 after a failed refresh, HTTP 401/403) would race its own retry;
+// terminal codes (4002/4003, a refused connect's 44xx, 4001 without a new token) would race its own retry;
 // its delay grows geometrically from one random minimum per page, not with full jitter per attempt;
 // its send buffer drops overflow silently and replays raw frames on `open`, before `welcome`, where
 // a publish needs a ref, an ack and a clear rejection; and it takes the global WebSocket, so Node
 // cannot see a refused upgrade's status through `ws`. What is left (open a socket, listen) is small.
 import { queryFilterProblem } from "../filter.ts";
 import {
+  CloseCode,
+  type ErrorFrame,
   type Exclude as ExcludeTarget,
   type FilterSpec,
   type MessageFrame,
@@ -22,9 +24,9 @@ import {
 } from "../wire.ts";
 import { type AckWaiter, PendingAcks, type PublishAck } from "./acks.ts";
 import { nextAttempt, retryDelay } from "./backoff.ts";
-import { closeVerdict, upgradeVerdict } from "./codes.ts";
+import { closeVerdict, type Reason, type Refusal, refusalStatus, refusalVerdict, type Verdict } from "./codes.ts";
 import { Emitter, type Listener } from "./emitter.ts";
-import { ClientError } from "./errors.ts";
+import { ClientError, gatewayError } from "./errors.ts";
 import { FilterRequests } from "./filter-requests.ts";
 import { parseServerFrame } from "./frames.ts";
 import { isKey, newKey } from "./keys.ts";
@@ -34,12 +36,12 @@ import { fetchToken, Refresher } from "./refresher.ts";
 import { applyWelcome, isNewMessage, type Resync } from "./resume.ts";
 import { type ClientState, canTransition, isActive } from "./state.ts";
 import { decodeTokenExp } from "./token.ts";
-import { connectRequest, type UpgradeFailure, type WebSocketLike, watchUpgradeFailure } from "./transport.ts";
+import { connectRequest, type WebSocketLike, watchUpgradeFailure } from "./transport.ts";
 
 export type StateChange = {
   state: ClientState;
   previous: ClientState;
-  /** Why the client failed (state `failed`). */
+  /** Why the client failed (state `failed`), or why it waits when the gateway said (`reconnecting` after a refusal such as `rate_limited`). */
   error?: ClientError;
   /** Retry number and its delay (state `reconnecting`). */
   attempt?: number;
@@ -90,7 +92,10 @@ export class BroadcastClient {
   private tokenExp: number | undefined;
   private tokenObtainedAt = 0;
   private readonly refresher: Refresher;
-  private upgradeFailure: UpgradeFailure | undefined;
+  /** What the gateway said when refusing this attempt: the HTTP status (`ws`) or the `error` frame before the close. */
+  private refusal: Partial<Refusal> | undefined;
+  /** A new token was already asked for after a token refusal; reset by a welcome. */
+  private renewedToken = false;
   private nextRef = 0;
   private timers: { [K in TimerName]?: () => void } = {};
 
@@ -260,20 +265,27 @@ export class BroadcastClient {
       return;
     }
     this.socket = socket;
-    this.upgradeFailure = undefined;
+    this.refusal = undefined;
     this.tokenExp = decodeTokenExp(token);
     this.tokenObtainedAt = this.o.now();
-    watchUpgradeFailure(socket, (failure) => {
-      if (generation === this.generation) this.upgradeFailure = failure;
+    watchUpgradeFailure(socket, (refusal) => {
+      if (generation === this.generation) this.refusal = refusal;
     });
     socket.addEventListener("message", (e) => {
       if (this.isCurrent(generation)) this.onFrame(generation, e.data);
     });
     socket.addEventListener("close", (e) => {
-      if (this.isCurrent(generation)) this.onClose(e.code);
+      if (this.isCurrent(generation)) this.onClose(e.code, e.reason);
     });
-    // An 'error' is always followed by 'close', which decides what happens; `ws` needs a listener.
-    socket.addEventListener("error", () => {});
+    // Once open, an 'error' is followed by 'close', which decides what happens. Before that it ends
+    // the attempt: Node's built-in WebSocket (undici) fires no 'close' after a refused upgrade.
+    let opened = false;
+    socket.addEventListener("open", () => {
+      opened = true;
+    });
+    socket.addEventListener("error", () => {
+      if (!opened && this.isCurrent(generation)) this.onClose(CloseCode.abnormal, "");
+    });
     this.setTimer(
       "connect",
       () => this.drop(new ClientError("connect_timeout", "no welcome in time")),
@@ -312,7 +324,7 @@ export class BroadcastClient {
           this.report(new ClientError("invalid_frame", `ack for unknown ref ${frame.ref}`));
         break;
       case "error":
-        this.onErrorFrame(frame.code, frame.message, frame.ref);
+        this.onErrorFrame(frame);
         break;
       case "refreshed":
         if (!this.refresher.answered(frame.exp))
@@ -343,6 +355,7 @@ export class BroadcastClient {
     this.seq = outcome.lastSeq;
     this.connId = frame.connectionId;
     this.connectedAt = this.o.now();
+    this.renewedToken = false;
     this.setState("connected");
     // Listeners may have closed the client: check before every further step.
     if (this.isCurrent(generation)) this.events.emit("welcome", frame);
@@ -350,12 +363,21 @@ export class BroadcastClient {
     if (!this.isCurrent(generation)) return;
     this.filters.welcomed();
     for (const out of this.queue.drain()) this.send(out);
-    this.refresher.arm(this.tokenExp, this.tokenObtainedAt);
+    // A fixed token cannot be refreshed: its expiry ends the session (4001, terminal without a provider).
+    this.refresher.arm(this.o.renewable ? this.tokenExp : undefined, this.tokenObtainedAt);
     this.schedulePing(generation);
   }
 
-  private onErrorFrame(code: string, message: string, ref: string | number | undefined): void {
-    const err = new ClientError(code, message);
+  private onErrorFrame(frame: ErrorFrame): void {
+    const { code, message, ref } = frame;
+    // Before the welcome the client has sent nothing: a ref-less error is the refusal of the connect,
+    // and the close that follows (4000 + status) decides what happens (PROTOCOL.md).
+    if (this.current === "connecting" && ref === undefined) {
+      const retryAfterMs = frame.retryAfter === undefined ? undefined : frame.retryAfter * 1000;
+      this.refusal = { ...this.refusal, code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+      return;
+    }
+    const err = gatewayError(code, message);
     if (ref !== undefined && this.acks.settle(ref, err)) return;
     // Publishes always carry a ref, so a ref-less error answers the oldest refresh or filter waiting.
     const filterSentAt = this.filters.oldestSentAt;
@@ -369,16 +391,38 @@ export class BroadcastClient {
     else this.report(err);
   }
 
-  private onClose(code: number): void {
-    const failure = this.upgradeFailure;
-    const verdict =
-      failure === undefined
-        ? closeVerdict(code, this.refresher.failed)
-        : upgradeVerdict(failure.status, failure.code, failure.retryAfterMs);
-    const status = failure?.status;
+  private onClose(code: number, reason: string): void {
+    const refusal = this.refusal;
+    const status = refusal?.status ?? refusalStatus(code);
+    const verdict = this.withRenewal(
+      status === undefined
+        ? closeVerdict(code, this.refresher.failed, reason)
+        : refusalVerdict({ ...refusal, status, code: refusal?.code ?? reason }),
+    );
+    const errorOf = (r: Reason) =>
+      new ClientError(r.code, r.message, { closeCode: code, status, gatewayCode: r.gatewayCode });
     this.teardown();
-    if (!verdict.retry) this.fail(new ClientError(verdict.code, verdict.message, { closeCode: code, status }));
-    else this.retryLater(verdict.retryAfterMs);
+    if (verdict.retry === false) {
+      this.fail(errorOf(verdict));
+      return;
+    }
+    const err = verdict.reason && errorOf(verdict.reason);
+    if (err !== undefined) this.report(err);
+    this.retryLater(verdict.retryAfterMs, err);
+  }
+
+  /**
+   * A token refusal becomes one more attempt with a new token from the app's provider, once per
+   * welcome (a provider that keeps handing out refused tokens must not spin the client); without a
+   * provider, or the second time, it is terminal.
+   */
+  private withRenewal(verdict: Verdict): Exclude<Verdict, { retry: "new_token" }> {
+    if (verdict.retry !== "new_token") return verdict;
+    const { code, message, gatewayCode } = verdict;
+    const reason: Reason = gatewayCode === undefined ? { code, message } : { code, message, gatewayCode };
+    if (!this.o.renewable || this.renewedToken) return { retry: false, ...reason };
+    this.renewedToken = true;
+    return { retry: true, reason };
   }
 
   /** A connection that is alive in name only (no welcome, no pong): drop it and retry. */
@@ -393,14 +437,17 @@ export class BroadcastClient {
     this.socket?.send(out.text);
   }
 
-  private retryLater(retryAfterMs?: number): void {
+  private retryLater(retryAfterMs?: number, error?: ClientError): void {
     const uptime = this.connectedAt === undefined ? undefined : this.o.now() - this.connectedAt;
     this.connectedAt = undefined;
     this.attempt = nextAttempt(this.attempt, uptime, this.o.stableAfterMs);
     const delayMs = retryDelay(this.attempt, this.o.backoff, this.o.random, retryAfterMs);
     this.attempt++;
     this.setTimer("retry", () => void this.open(), delayMs);
-    this.setState("reconnecting", { attempt: this.attempt, delayMs });
+    this.setState(
+      "reconnecting",
+      error === undefined ? { attempt: this.attempt, delayMs } : { attempt: this.attempt, delayMs, error },
+    );
   }
 
   private fail(err: ClientError): void {

@@ -44,7 +44,11 @@ const CHECKS: Record<string, (f: Fields) => boolean> = {
   filtered: (f) =>
     isStringArray(f.events) && isObject(f.tags) && Object.values(f.tags).every((values) => isStringArray(values)),
   ack: (f) => isRef(f.ref) && isString(f.id) && isSeq(f.seq) && typeof f.delivered === "number",
-  error: (f) => isString(f.code) && isString(f.message) && (f.ref === undefined || isRef(f.ref)),
+  error: (f) =>
+    isString(f.code) &&
+    isString(f.message) &&
+    (f.ref === undefined || isRef(f.ref)) &&
+    (f.retryAfter === undefined || (typeof f.retryAfter === "number" && f.retryAfter >= 0)),
   refreshed: (f) => typeof f.exp === "number",
   presence: (f) => (f.action === "join" || f.action === "leave") && isString(f.user) && isString(f.connectionId),
   pong: () => true,

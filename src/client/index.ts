@@ -15,12 +15,28 @@ export type {
   Target,
   WelcomeFrame,
 } from "../wire.ts";
-export { CloseCode } from "../wire.ts";
+export { CloseCode, ERROR_CODES, type ErrorCode } from "../wire.ts";
 export type { PublishAck } from "./acks.ts";
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryDelay } from "./backoff.ts";
 export { BroadcastClient, type ClientEvents, type PublishOptions, type StateChange } from "./client.ts";
-export { closeVerdict, TERMINAL_CLOSE_CODES, upgradeVerdict, type Verdict } from "./codes.ts";
-export { ClientError } from "./errors.ts";
+export {
+  closeVerdict,
+  type Reason,
+  type Refusal,
+  refusalStatus,
+  refusalVerdict,
+  TERMINAL_CLOSE_CODES,
+  type Verdict,
+} from "./codes.ts";
+export {
+  CLOSE_ERROR_CODES,
+  ClientError,
+  type ClientErrorCode,
+  type CloseErrorCode,
+  type HttpStatusCode,
+  LOCAL_ERROR_CODES,
+  type LocalErrorCode,
+} from "./errors.ts";
 export type { ClientOptions, TokenProvider } from "./options.ts";
 export type { Resync, ResyncReason } from "./resume.ts";
 export type { ClientState } from "./state.ts";

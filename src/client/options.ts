@@ -17,7 +17,12 @@ export type ClientOptions = {
   url: string;
   /** Room name: 1–128 of `[A-Za-z0-9_.:-]`. */
   room: string;
-  token: TokenProvider;
+  /**
+   * The token, or a provider of tokens. With a provider the client asks for a new token on every
+   * connect and before expiry, and once more when the gateway refuses a token as expired or
+   * revoked. A fixed token is used as it is: its expiry or refusal stops the client (`failed`).
+   */
+  token: string | TokenProvider;
   /** How the token travels; default `subprotocol` (the only one a browser can use without a query string). */
   carrier?: TokenCarrier;
   /** Receive presence join/leave frames. */
@@ -30,7 +35,7 @@ export type ClientOptions = {
   tags?: Record<string, string[]>;
   /** Resume from this seq on the first connect (e.g. one saved by the app); later connects use the last seen seq. */
   since?: number;
-  /** A WebSocket class, e.g. `WebSocket` from `ws` in Node (needed for the header carrier and for 401/403 detection). */
+  /** A WebSocket class, e.g. `WebSocket` from `ws` in Node (needed for the header carrier; it also reads a proxy's HTTP refusal). */
   WebSocket?: WebSocketConstructorLike;
   backoff?: Partial<BackoffOptions>;
   /** A connection that lasted this long resets the backoff. Default 5 s. */
@@ -56,6 +61,8 @@ export type ResolvedOptions = {
   url: string;
   room: string;
   token: TokenProvider;
+  /** The app gave a provider: a new token may fix an expired or revoked one. */
+  renewable: boolean;
   carrier: TokenCarrier;
   presence: boolean;
   batch: boolean;
@@ -100,7 +107,9 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
   if (!["ws:", "wss:", "http:", "https:"].includes(url.protocol))
     throw invalid("url must be ws:, wss:, http: or https:");
   if (!ROOM_PATTERN.test(o.room)) throw invalid("room must be 1-128 characters of [A-Za-z0-9_.:-]");
-  if (typeof o.token !== "function") throw invalid("token must be a function returning a token or a promise of one");
+  const token = o.token;
+  if (typeof token === "string" ? token === "" : typeof token !== "function")
+    throw invalid("token must be a token or a function returning a token or a promise of one");
   const carrier = o.carrier ?? "subprotocol";
   if (!["subprotocol", "query", "header"].includes(carrier)) throw invalid(`unknown carrier: ${carrier}`);
   // A global WebSocket (browsers, undici in Node) cannot set request headers.
@@ -124,7 +133,8 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
   return {
     url: o.url,
     room: o.room,
-    token: o.token,
+    token: typeof token === "string" ? () => token : token,
+    renewable: typeof token === "function",
     carrier,
     presence: o.presence ?? false,
     batch: o.batch ?? true,

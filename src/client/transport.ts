@@ -1,8 +1,9 @@
 // The socket seen through the narrowest interface both the browser's WebSocket and Node's `ws`
 // satisfy, the URL and subprotocols of a connect, and the one Node-only extra: `ws` can show a
-// failed upgrade's HTTP status, which browsers hide behind close 1006.
+// failed upgrade's HTTP status (a proxy's, or an older gateway's), which browsers hide behind close 1006.
 import { filterQuery } from "../filter.ts";
 import { BEARER_SUBPROTOCOL_PREFIX, type FilterSpec, SINCE_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../wire.ts";
+import type { Refusal } from "./codes.ts";
 
 export type SocketMessageEvent = { data: unknown };
 export type SocketCloseEvent = { code: number; reason: string };
@@ -81,8 +82,6 @@ export function globalWebSocket(): WebSocketConstructorLike | undefined {
   return typeof ctor === "function" ? (ctor as WebSocketConstructorLike) : undefined;
 }
 
-export type UpgradeFailure = { status: number; code: string | undefined; retryAfterMs: number | undefined };
-
 type NodeResponse = {
   statusCode: number;
   headers: Record<string, unknown>;
@@ -98,13 +97,15 @@ function isNodeResponse(v: unknown): v is NodeResponse {
 const MAX_ERROR_BODY = 4096;
 const BODY_WAIT_MS = 2_000;
 
-/** `{"error":{"code"}}` from a gateway error body, if it is one. */
-export function errorCodeOf(body: string): string | undefined {
+/** `{"error":{"code","message"}}` from a gateway error body, if it is one. */
+export function errorOfBody(body: string): { code: string; message?: string } | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
     const error: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "error") : undefined;
     const code: unknown = typeof error === "object" && error !== null ? Reflect.get(error, "code") : undefined;
-    return typeof code === "string" ? code : undefined;
+    const message: unknown = typeof error === "object" && error !== null ? Reflect.get(error, "message") : undefined;
+    if (typeof code !== "string") return undefined;
+    return typeof message === "string" ? { code, message } : { code };
   } catch {
     // Not JSON (a proxy's HTML page): the status alone decides.
     return undefined;
@@ -119,12 +120,13 @@ export function retryAfterMs(header: unknown): number | undefined {
 }
 
 /**
- * With `ws`, listening for 'unexpected-response' exposes a refused upgrade's status and error
+ * Gateways that answer a refusal with 101 and a close code (PROTOCOL.md) never get here; older
+ * gateways and proxies answer with HTTP. With `ws`, listening for 'unexpected-response' exposes a refused upgrade's status and error
  * body; the handler must then abort the handshake itself, which `ws.close()` does while
  * CONNECTING (it emits 'error' and close 1006 next, after `onFailure` has run). Other WebSocket
  * implementations have no `on` method and are left alone.
  */
-export function watchUpgradeFailure(socket: WebSocketLike, onFailure: (f: UpgradeFailure) => void): void {
+export function watchUpgradeFailure(socket: WebSocketLike, onFailure: (r: Refusal) => void): void {
   const on: unknown = Reflect.get(socket, "on");
   if (typeof on !== "function") return;
   on.call(socket, "unexpected-response", (_request: unknown, response: unknown) => {
@@ -138,10 +140,11 @@ export function watchUpgradeFailure(socket: WebSocketLike, onFailure: (f: Upgrad
       if (done) return;
       done = true;
       clearTimeout(timer);
+      const wait = retryAfterMs(response.headers["retry-after"]);
       onFailure({
         status: response.statusCode,
-        code: errorCodeOf(body),
-        retryAfterMs: retryAfterMs(response.headers["retry-after"]),
+        ...errorOfBody(body),
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
       });
       socket.close();
     };

@@ -9,13 +9,10 @@ import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { lookupIpBrake } from "../limits/rate-limit.ts";
 import { oncePer } from "../once-per.ts";
-import { type EffectiveLimits, effectiveLimits } from "./limits.ts";
+import { effectiveLimits, type TenantPolicy } from "./limits.ts";
 import { ControlLookups } from "./lookups.ts";
 import type { TenantSnapshot } from "./protocol.ts";
 import { tenantControl } from "./stubs.ts";
-
-/** What a verified request's tenant may do: read with `c.get("tenant")`. */
-export type TenantPolicy = { limits: EffectiveLimits; allowedOrigins: readonly string[] };
 
 export const lookupsFor = oncePer(
   (env: Env) =>

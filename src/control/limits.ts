@@ -42,6 +42,9 @@ export type EffectiveLimits = {
   historyMaxAgeSeconds: number;
 };
 
+/** What a verified request's tenant may do: read with `c.get("tenant")` (set by hot-path.ts). */
+export type TenantPolicy = { limits: EffectiveLimits; allowedOrigins: readonly string[] };
+
 export function effectiveLimits(own: LimitOverrides, config: Config): EffectiveLimits {
   return {
     maxConnections: own.maxConnections ?? null,

@@ -1,6 +1,7 @@
-// The operator API's response bodies as zod schemas, for the OpenAPI document only: the handlers
-// build them with views.ts, and test/integration/operator-openapi.test.ts keeps the two types equal.
+// The operator API's bodies as the OpenAPI document names them. Answers are built by views.ts,
+// whose return types are these schemas' types, so the document cannot drift from the answers.
 import { z } from "zod";
+import { component } from "../routes/route.ts";
 import { API_KEY_SCOPES } from "../wire.ts";
 import { LIMIT_NAMES, type LimitName } from "./limits.ts";
 import { addSigningKeySchema, createApiKeySchema, createTenantSchema, updateTenantSchema } from "./protocol.ts";
@@ -81,18 +82,17 @@ export const auditEntrySchema = z.object({
 });
 export const auditPageSchema = z.object({ entries: z.array(auditEntrySchema), next });
 
-/** Named schemas of the operator API, merged into the document's components. */
-export const OPERATOR_COMPONENTS = {
-  CreateTenant: createTenantSchema,
-  UpdateTenant: updateTenantSchema,
-  CreateApiKey: createApiKeySchema,
-  AddSigningKey: addSigningKeySchema,
-  Tenant: tenantSchema,
-  TenantList: tenantListSchema,
-  ApiKeyRecord: apiKeyRecordSchema,
-  CreatedApiKey: createdApiKeySchema,
-  ApiKeyList: apiKeyListSchema,
-  SigningKey: signingKeySchema,
-  SigningKeyList: signingKeyListSchema,
-  AuditPage: auditPageSchema,
-};
+// Named as the document's components: request bodies straight from protocol.ts (what the routes
+// check), answers from the schemas above.
+export const CreateTenant = component("CreateTenant", createTenantSchema);
+export const UpdateTenant = component("UpdateTenant", updateTenantSchema);
+export const CreateApiKey = component("CreateApiKey", createApiKeySchema);
+export const AddSigningKey = component("AddSigningKey", addSigningKeySchema);
+export const Tenant = component("Tenant", tenantSchema);
+export const TenantList = component("TenantList", tenantListSchema);
+export const ApiKeyRecord = component("ApiKeyRecord", apiKeyRecordSchema);
+export const CreatedApiKey = component("CreatedApiKey", createdApiKeySchema);
+export const ApiKeyList = component("ApiKeyList", apiKeyListSchema);
+export const SigningKey = component("SigningKey", signingKeySchema);
+export const SigningKeyList = component("SigningKeyList", signingKeyListSchema);
+export const AuditPage = component("AuditPage", auditPageSchema);

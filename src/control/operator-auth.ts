@@ -2,13 +2,14 @@
 // OPERATOR_LIMITER per operator key, all before any object is called. Tenant credentials (API
 // keys, user tokens) are refused here with 403, whatever their scopes.
 import { createMiddleware } from "hono/factory";
-import { operatorKeyId, sha256Hex } from "../auth/api-key-format.ts";
+import { operatorKeyId } from "../auth/api-key-format.ts";
 import { hashMatches } from "../auth/api-keys.ts";
 import { publisherCredentialFrom } from "../auth/credentials.ts";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { enforce } from "../limits/rate-limit.ts";
+import { sha256Hex } from "../sha256.ts";
 
 /** The operator key's id, or the reason it is refused (hashed even when the id is unknown, for constant timing). */
 export async function verifyOperatorKey(config: Config, key: string): Promise<string> {
@@ -21,7 +22,6 @@ export async function verifyOperatorKey(config: Config, key: string): Promise<st
 }
 
 export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("action", "operator");
   const credential = publisherCredentialFrom(c.req.raw.headers);
   if (credential === undefined) throw new GatewayError("missing_token", "an operator key is required");
   if (credential.kind !== "operator_key")

@@ -2,11 +2,12 @@
 // audit entry). Every refusal is a GatewayError, thrown before anything is written.
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { z } from "zod";
+import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { log } from "../log.ts";
-import { PUSH_RETRY_DELAYS_MS, sleep, withRetries } from "../tenant/push.ts";
+import { sleep, withRetries } from "../retry.ts";
+import type { PathParam } from "../routes/route.ts";
 import { TENANT_PATTERN } from "../wire.ts";
 import type { AuditInput, ListingChange } from "./directory.ts";
 import { KEY_ID_PATTERN, KID_PATTERN, type Outcome } from "./protocol.ts";
@@ -32,17 +33,19 @@ export function fieldDetails(error: z.core.$ZodError) {
   return { formErrors, fieldErrors };
 }
 
-const param = (c: Context<AppEnv>, name: string, pattern: RegExp, what: string): string => {
-  const value = c.req.param(name) ?? "";
-  if (!pattern.test(value)) throw new GatewayError("invalid_id", `${what} is malformed`);
-  return value;
-};
+/** A path id checked against `pattern`; a malformed one is `invalid_id`, naming what it should be. */
+const idParam = (pattern: RegExp, what: string): PathParam => ({
+  schema: z.string().regex(pattern),
+  description: what,
+  invalid: () => new GatewayError("invalid_id", `${what} is malformed`),
+});
 
-export const tenantParam = (c: Context<AppEnv>) =>
-  param(c, "tenant", TENANT_PATTERN, "tenant id (1-64 of a-z 0-9 _ -)");
-export const keyIdParam = (c: Context<AppEnv>) =>
-  param(c, "id", KEY_ID_PATTERN, "API key id (1-32 letters and digits)");
-export const kidParam = (c: Context<AppEnv>) => param(c, "kid", KID_PATTERN, "kid (1-128 of A-Z a-z 0-9 _ . : = + -)");
+export const tenantParam = idParam(TENANT_PATTERN, "tenant id (1-64 of a-z 0-9 _ -)");
+export const keyIdParam = idParam(KEY_ID_PATTERN, "API key id (1-32 letters and digits)");
+export const kidParam = idParam(
+  KID_PATTERN,
+  "kid (1-128 of A-Z a-z 0-9 _ . : = + -): a JWK's kid, or a jwksUrl entry's id",
+);
 
 /** A page cursor must look like what the list hands out; anything else is a bad query, not an empty page. */
 export function cursorOf(cursor: string | undefined, pattern: RegExp): string | undefined {
@@ -58,6 +61,9 @@ export function unwrap<T>(outcome: Outcome<T>): T {
 
 export type Action = Omit<AuditInput, "at" | "operator">;
 
+/** Waits before the second and third write of an audit entry; a busy directory usually answers the retry. */
+const AUDIT_RETRY_DELAYS_MS = [50, 250] as const;
+
 /**
  * Audits an operator action that succeeded (and updates the tenant list in the same write). The
  * change is already made: if the directory cannot be reached after retries, the entry goes to the
@@ -65,7 +71,7 @@ export type Action = Omit<AuditInput, "at" | "operator">;
  */
 export async function audit(c: Context<AppEnv>, action: Action, change?: ListingChange): Promise<void> {
   const entry: AuditInput = { ...action, at: Date.now(), operator: c.get("operator") };
-  const outcome = await withRetries(() => directory(c.env).record(change, entry), PUSH_RETRY_DELAYS_MS, sleep);
+  const outcome = await withRetries(() => directory(c.env).record(change, entry), AUDIT_RETRY_DELAYS_MS, sleep);
   if (outcome.ok) return;
   log("audit_write_failed", {
     ...entry,

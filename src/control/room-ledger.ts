@@ -2,7 +2,7 @@
 // each was granted under maxConnections (connection-budget.ts), and the rooms that store history or
 // idempotency records (so a deleted tenant's data can be found and deleted, not waited out).
 // Synchronous SQL; tables are created by their first write.
-import { hasTable } from "../room/sql.ts";
+import { hasTable } from "../sql-tables.ts";
 import { afterRelease, grant } from "./connection-budget.ts";
 
 export class RoomLedger {

@@ -3,7 +3,7 @@
 // the awaiting. Tables are created by the first write, so a tenant the operator API never touched
 // stores nothing and reads as unmanaged.
 import { z } from "zod";
-import { hasTable } from "../room/sql.ts";
+import { hasTable } from "../sql-tables.ts";
 import { API_KEY_SCOPES } from "../wire.ts";
 import { LIMIT_NAMES, type LimitName } from "./limits.ts";
 import type { ApiKeyRow, TenantRecord } from "./protocol.ts";

@@ -5,6 +5,7 @@ import { createMiddleware } from "hono/factory";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { errorResponse, GatewayError } from "../errors.ts";
+import { FailingIps } from "./failing-ips.ts";
 
 export type LimiterName =
   | "PUBLISH_LIMITER"
@@ -74,17 +75,40 @@ export async function lookupIpBrake(c: Context<AppEnv>): Promise<void> {
 }
 
 /**
- * Every refused credential (401, wherever it was decided: the Worker, or a room that found the
- * token revoked) counts against its client IP; past the limit the answer becomes 429. Valid
- * credentials draw nothing, so a shared address is only slowed by its own failures.
+ * Refusals that count against a client IP: every refused credential (401, wherever it was decided:
+ * the Worker, or a room that found the token revoked), and every malformed upgrade (400), which
+ * costs the Worker its parsing before any identity can be limited.
+ */
+const countsAsFailure = (c: Context<AppEnv>): boolean =>
+  c.res.status === 401 || (c.res.status === 400 && c.req.header("upgrade")?.toLowerCase() === "websocket");
+
+/** Addresses over their failure limit, in this isolate; bounded so a spray of addresses cannot grow it. */
+const failingIps = new FailingIps(10_000, RETRY_AFTER_SECONDS * 1000);
+
+const overFailureLimit = (retryAfter: number) =>
+  new GatewayError("rate_limited", "too many failed authentications from this address", undefined, retryAfter);
+
+/**
+ * Every failure (see `countsAsFailure`) counts against its client IP; past the limit the answer
+ * becomes 429 and the address is refused up front for the rest of the window (`refuseFailingIp`).
+ * Valid requests draw nothing, so a shared address is only slowed by its own failures.
  */
 export const authFailIpLimit = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const ip = clientIp(c.req.raw.headers);
-  if (ip === undefined || c.res.status !== 401) return;
+  if (ip === undefined || !countsAsFailure(c)) return;
   const { success } = await c.env.AUTH_FAIL_IP_LIMITER.limit({ key: `auth-fail:${ip}` });
   if (success) return;
-  const error = limited("failed authentication");
+  failingIps.block(ip, Date.now());
+  const error = overFailureLimit(RETRY_AFTER_SECONDS);
   c.error = error;
   c.res = errorResponse(error);
+});
+
+/** Refuses an address over its failure limit before any token, key or query work on its request. */
+export const refuseFailingIp = createMiddleware<AppEnv>(async (c, next) => {
+  const ip = clientIp(c.req.raw.headers);
+  const retryAfter = ip === undefined ? 0 : failingIps.retryAfter(ip, Date.now());
+  if (retryAfter > 0) throw overFailureLimit(retryAfter);
+  await next();
 });

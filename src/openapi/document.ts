@@ -1,16 +1,14 @@
 // The OpenAPI 3.1 document of the HTTP API, generated from the route table and zod's JSON Schema
-// output (JSON Schema 2020-12 is OpenAPI 3.1's schema dialect). Built once per isolate.
+// output (JSON Schema 2020-12 is OpenAPI 3.1's schema dialect). Built once per route table.
 import { z } from "zod";
 import { GatewayError } from "../errors.ts";
-import { roomSchema } from "../protocol.ts";
+import { oncePer } from "../once-per.ts";
+import { type Component, type Json, paramNamesOf, type Route, TAGS } from "../routes/route.ts";
 import type { ErrorCode } from "../wire.ts";
-import { COMPONENTS, type ComponentName, ROUTES, type RouteDoc } from "./routes.ts";
-import { ROOM_DESCRIPTION } from "./schemas.ts";
+import { ErrorBody, MessageFrame } from "./components.ts";
 
 /** The version of the v1 HTTP API this document describes. */
 const API_VERSION = "1.0.0";
-
-type Json = Record<string, unknown>;
 
 /** Request schemas have transforms (query strings become numbers): document what a client sends. */
 const jsonSchema = (schema: z.ZodType): Json => {
@@ -18,81 +16,79 @@ const jsonSchema = (schema: z.ZodType): Json => {
   return rest;
 };
 
-const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: ComponentName, example?: unknown) => ({
-  "application/json": example === undefined ? { schema: ref(name) } : { schema: ref(name), example },
-});
+const json = (c: Component, example?: unknown) => {
+  const schema = { $ref: `#/components/schemas/${c.name}` };
+  return { "application/json": example === undefined ? { schema } : { schema, example } };
+};
 
-function describeAuth(route: RouteDoc): string | undefined {
-  const a = route.auth;
-  if (a === undefined) return undefined;
-  if (a.operator) return "Credential: an operator key (`bgo_…`, from OPERATOR_KEYS); tenant credentials get 403.";
-  const parts = [];
-  if (a.api_key !== undefined) parts.push(`an API key with scope ${a.api_key.join(" or ")}`);
-  if (a.user !== undefined) parts.push(`a user JWT with scope ${a.user.join(" or ")}`);
-  return `Credential: ${parts.join(", or ")}.`;
+/** The codes a route can answer: its own, its access's, its parameters', its body's and query's. */
+function errorsOf(route: Route): ErrorCode[] {
+  const params = paramNamesOf(route.path).map((name) => route.params[name]?.invalid().code);
+  const codes: (ErrorCode | undefined)[] = [
+    ...params,
+    ...route.access.errors,
+    ...(route.body === undefined
+      ? []
+      : (["unsupported_media_type", "invalid_json", "invalid_body", "payload_too_large"] as const)),
+    ...(route.query === undefined ? [] : (["invalid_query"] as const)),
+    ...route.errors,
+  ];
+  return [...new Set(codes.filter((code) => code !== undefined))];
 }
 
-function security(route: RouteDoc): Json[] {
-  const a = route.auth;
-  if (a === undefined) return [];
-  if (a.operator) return [{ operatorKey: [] }, { apiKeyHeader: [] }];
-  const schemes: Json[] = [{ bearer: [] }];
-  if (a.api_key !== undefined) schemes.push({ apiKeyHeader: [] });
-  if (a.websocket) schemes.push({ accessTokenQuery: [] });
-  return schemes;
+function queryParameters(schema: z.ZodObject | undefined): Json[] {
+  if (schema === undefined) return [];
+  const query = jsonSchema(schema);
+  const required = new Set(Array.isArray(query.required) ? query.required : []);
+  return Object.entries((query.properties ?? {}) as Record<string, Json>).map(([name, s]) => ({
+    name,
+    in: "query",
+    required: required.has(name),
+    schema: s,
+  }));
 }
 
-function parameters(route: RouteDoc): Json[] {
-  const params: Json[] = [];
-  if (route.path.includes("{room}"))
-    params.push({
-      name: "room",
-      in: "path",
-      required: true,
-      description: ROOM_DESCRIPTION,
-      schema: jsonSchema(roomSchema),
-    });
-  for (const p of route.pathParams ?? [])
-    params.push({
-      name: p.name,
-      in: "path",
-      required: true,
-      description: p.description,
-      schema: { type: "string", pattern: p.pattern },
-    });
-  const query = route.query === undefined ? undefined : jsonSchema(route.query);
-  const required = new Set(Array.isArray(query?.required) ? query.required : []);
-  for (const [name, schema] of Object.entries((query?.properties ?? {}) as Record<string, Json>))
-    params.push({ name, in: "query", required: required.has(name), schema });
-  for (const q of route.extraQuery ?? [])
-    params.push({ name: q.name, in: "query", required: false, description: q.description, schema: { type: "string" } });
-  for (const h of route.headers ?? [])
-    params.push({
-      name: h.name,
-      in: "header",
-      required: false,
-      description: h.description,
-      schema: { type: "string" },
-    });
-  return params;
+function parameters(route: Route): Json[] {
+  const text = (at: "query" | "header") => (p: { name: string; description: string }) => ({
+    name: p.name,
+    in: at,
+    required: false,
+    description: p.description,
+    schema: { type: "string" },
+  });
+  return [
+    ...paramNamesOf(route.path).map((name) => {
+      const p = route.params[name];
+      return {
+        name,
+        in: "path",
+        required: true,
+        description: p?.description,
+        schema: jsonSchema(p?.schema ?? z.string()),
+      };
+    }),
+    ...queryParameters(route.access.query),
+    ...queryParameters(route.query),
+    ...[...(route.access.extraQuery ?? []), ...(route.extraQuery ?? [])].map(text("query")),
+    ...(route.headers ?? []).map(text("header")),
+  ];
 }
 
-function responses(route: RouteDoc): Json {
+function responses(route: Route): Json {
   const s = route.success;
+  const content: Json = s.body === undefined ? {} : json(s.body, s.example);
+  if (s.html !== undefined) content["text/html"] = { schema: { type: "string", description: s.html } };
   const out: Json = {
     [s.status]:
-      s.schema === undefined
-        ? { description: s.description }
-        : { description: s.description, content: json(s.schema, s.example) },
+      Object.keys(content).length === 0 ? { description: s.description } : { description: s.description, content },
   };
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of route.errors) {
+  for (const code of errorsOf(route)) {
     const status = new GatewayError(code, "").status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const response: Json = { description: `error.code: ${codes.join(", ")}`, content: json("ErrorBody") };
+    const response: Json = { description: `error.code: ${codes.join(", ")}`, content: json(ErrorBody) };
     if (status === 429)
       response.headers = { "Retry-After": { description: "seconds to wait", schema: { type: "integer" } } };
     out[String(status)] = response;
@@ -100,23 +96,37 @@ function responses(route: RouteDoc): Json {
   return out;
 }
 
-function operation(route: RouteDoc): Json {
-  const description = [route.description, describeAuth(route)].filter(Boolean).join("\n\n");
+function operation(route: Route): Json {
+  const description = [route.description, route.access.description].filter(Boolean).join("\n\n");
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag] };
   if (description !== "") op.description = description;
-  op.security = security(route);
+  op.security = route.access.security;
   const params = parameters(route);
   if (params.length > 0) op.parameters = params;
   if (route.body !== undefined)
-    op.requestBody = { required: true, content: json(route.body.schema, route.body.example) };
+    op.requestBody = { required: true, content: json(route.body.component, route.body.example) };
   op.responses = responses(route);
   return op;
 }
 
-function build(): Json {
+/** Every component the routes name, once; two different schemas under one name is a bug in the table. */
+function componentsOf(routes: readonly Route[]): Record<string, Json> {
+  const named = new Map<string, z.ZodType>();
+  for (const c of [...routes.flatMap((r) => [r.body?.component, r.success.body]), ErrorBody, MessageFrame]) {
+    if (c === undefined) continue;
+    const seen = named.get(c.name);
+    if (seen !== undefined && seen !== c.schema) throw new Error(`two schemas named ${c.name}`);
+    named.set(c.name, c.schema);
+  }
+  return Object.fromEntries([...named].map(([name, schema]) => [name, jsonSchema(schema)]));
+}
+
+function build(routes: readonly Route[]): Json {
   const paths: Record<string, Json> = {};
-  for (const route of ROUTES) paths[route.path] = { ...paths[route.path], [route.method]: operation(route) };
-  const schemas = Object.fromEntries(Object.entries(COMPONENTS).map(([name, schema]) => [name, jsonSchema(schema)]));
+  for (const route of routes) {
+    if (paths[route.path]?.[route.method] !== undefined) throw new Error(`${route.method} ${route.path} twice`);
+    paths[route.path] = { ...paths[route.path], [route.method]: operation(route) };
+  }
   return {
     openapi: "3.1.0",
     info: {
@@ -127,43 +137,17 @@ function build(): Json {
         "The WebSocket protocol (frames, close codes, resume) is in PROTOCOL.md.",
       license: { name: "MIT", identifier: "MIT" },
     },
-    tags: [
-      { name: "rooms", description: "Sockets, publishing, history and presence of one room" },
-      { name: "admin", description: "Operator calls with an admin API key" },
-      { name: "meta", description: "Health and this document" },
-      { name: "operator", description: "The control plane: tenants, their keys and limits (operator keys only)" },
-    ],
+    // Relative: resolved against wherever the document was fetched from. Never built from the
+    // request's Host header, which a client (or a cache in front) controls.
+    servers: [{ url: "/" }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas,
-      securitySchemes: {
-        bearer: {
-          type: "http",
-          scheme: "bearer",
-          description: "A user JWT, or an API key (`bgw_<id>_<secret>`); anything not shaped like a key is a JWT",
-        },
-        apiKeyHeader: {
-          type: "apiKey",
-          in: "header",
-          name: "X-API-Key",
-          description: "An API key (or, on /v1/operator/*, an operator key)",
-        },
-        operatorKey: { type: "http", scheme: "bearer", description: "An operator key (`bgo_<id>_<secret>`)" },
-        accessTokenQuery: {
-          type: "apiKey",
-          in: "query",
-          name: "access_token",
-          description: "A user JWT, WebSocket upgrades only",
-        },
-      },
+      schemas: componentsOf(routes),
+      securitySchemes: Object.assign({}, ...routes.map((r) => r.access.schemes)),
     },
   };
 }
 
-let cached: Json | undefined;
-
-/** The document, with `servers` naming the origin it was fetched from. */
-export function openApiDocument(origin?: string): Json {
-  cached ??= build();
-  return origin === undefined ? cached : { ...cached, servers: [{ url: origin }] };
-}
+/** The document of a route table, built on first use. */
+export const openApiDocument: (routes: readonly Route[]) => Json = oncePer(build);

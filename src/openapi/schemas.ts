@@ -29,6 +29,14 @@ export const messageFrameSchema = z
 
 export const healthSchema = z.object({ ok: z.literal(true) });
 
+export const indexSchema = z.object({
+  name: z.literal("broadcast-gateway"),
+  description: z.string(),
+  links: z
+    .object({ console: z.string(), openapi: z.string(), health: z.string() })
+    .meta({ description: "paths relative to this gateway" }),
+});
+
 export const publishResultSchema = z.object({
   id: z.string(),
   seq,
@@ -47,12 +55,25 @@ export const historyPageSchema = z.object({
   next: seq.optional().meta({ description: "`since` of the next page; present only when more pages remain" }),
 });
 
+/** On an answer a sharded room gathered from its shards: present only when some shards did not answer. */
+const shardGaps = {
+  partial: z
+    .literal(true)
+    .optional()
+    .meta({ description: "present only when some shards did not answer: the rest counts the shards that did" }),
+  failedShards: z
+    .array(z.number().int().min(0))
+    .optional()
+    .meta({ description: "the shards that did not answer, present with `partial`" }),
+};
+
 export const presenceSnapshotSchema = z.object({
   connections: z.number().int().min(0),
   users: z.array(z.object({ id: z.string(), connections: z.number().int().min(1) })),
+  ...shardGaps,
 });
 
-export const disconnectResultSchema = z.object({ disconnected: z.number().int().min(0) });
+export const disconnectResultSchema = z.object({ disconnected: z.number().int().min(0), ...shardGaps });
 
 export const roomInfoSchema = z.object({
   room: z.string(),
@@ -61,6 +82,7 @@ export const roomInfoSchema = z.object({
   shards: z
     .array(z.object({ shard: z.number().int().min(0), connections: z.number().int().min(0) }))
     .meta({ description: "open sockets per live shard; an unsharded room reports one shard, 0" }),
+  ...shardGaps,
 });
 
 const keepUntil = z.number().int().meta({ description: "epoch seconds after which no token it matches can be valid" });
@@ -80,6 +102,3 @@ export const errorBodySchema = z.object({
     details: z.unknown().optional().meta({ description: "validation errors: zod's flattened issues" }),
   }),
 });
-
-/** Path parameter text, shared by every `{room}` route. */
-export const ROOM_DESCRIPTION = "1-128 characters of [A-Za-z0-9_.:-]; the alias routes use room `default`";

@@ -2,11 +2,10 @@
 // publishes, reads, admin calls) and every rejection. It only reads the response, so it is safe on
 // 101 upgrades too.
 import { createMiddleware } from "hono/factory";
-import type { Principal } from "../auth/principal.ts";
-import type { AppEnv } from "../env.ts";
+import { identityLabel, type Principal } from "../auth/principal.ts";
+import type { Action, AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { log, loggedPath } from "../log.ts";
-import type { Action } from "./action.ts";
 
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
@@ -24,7 +23,7 @@ export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
     code: c.error instanceof GatewayError ? c.error.code : undefined,
     tenant: principal?.tenant,
     room,
-    sender: principal === undefined ? undefined : `${principal.kind}:${principal.id}`,
+    sender: principal === undefined ? undefined : identityLabel(principal),
     bytes: Number(c.req.header("content-length") ?? 0),
     durationMs: Date.now() - started,
   });

@@ -1,7 +1,8 @@
 // CORS for the HTTP API, driven by ALLOWED_ORIGINS: a listed origin gets the Access-Control-Allow-*
 // headers on preflights and responses (errors included: a browser app must be able to read a 401
 // or a 429's Retry-After); any other origin gets none, so its preflight fails and the browser
-// refuses to expose the response.
+// refuses to expose the response. An unlisted origin's preflight is still answered (204, nothing
+// allowed), so the browser's console says CORS refused it rather than that the route is missing.
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
@@ -27,6 +28,8 @@ export const apiCors = createMiddleware<AppEnv>(async (c, next) => {
   // WebSocket upgrades are not subject to CORS (the Origin check guards them), and a 101's headers
   // are immutable: any header written here would break the upgrade.
   const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
-  if (origin === undefined || upgrade || !originAllowed(origin, c.get("config").allowedOrigins)) return next();
-  return allowListed(c, next);
+  if (origin === undefined || upgrade) return next();
+  if (originAllowed(origin, c.get("config").allowedOrigins)) return allowListed(c, next);
+  const preflight = c.req.method === "OPTIONS" && c.req.header("access-control-request-method") !== undefined;
+  return preflight ? c.body(null, 204) : next();
 });

@@ -1,7 +1,7 @@
 // Cross-site WebSocket hijacking defence: browsers always send Origin on an upgrade, and a page on
 // another site must not ride a user's credentials into a room. Servers send no Origin.
 import { createMiddleware } from "hono/factory";
-import type { TenantPolicy } from "../control/hot-path.ts";
+import type { TenantPolicy } from "../control/limits.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 
@@ -20,7 +20,12 @@ export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => 
   // the browser addressed, so it needs no ALLOWED_ORIGINS entry.
   const sameOrigin = origin === new URL(c.req.url).origin;
   const tenant: TenantPolicy | undefined = c.get("tenant");
-  if (!sameOrigin && !originAllowed(origin, tenant?.allowedOrigins ?? c.get("config").allowedOrigins))
-    throw new GatewayError("forbidden_origin", "this origin may not open sockets here");
+  const allowed = tenant?.allowedOrigins ?? c.get("config").allowedOrigins;
+  if (!sameOrigin && !originAllowed(origin, allowed))
+    throw new GatewayError(
+      "forbidden_origin",
+      `origin ${JSON.stringify(origin?.slice(0, 200))} may not open sockets here: ` +
+        (tenant?.allowedOrigins === undefined ? "add it to ALLOWED_ORIGINS" : "add it to the tenant's allowedOrigins"),
+    );
   await next();
 });

@@ -6,14 +6,13 @@ import { createMiddleware } from "hono/factory";
 import type { MiddlewareHandler } from "hono/types";
 import { z } from "zod";
 import { type Principal, senderOf } from "../auth/principal.ts";
-import type { TenantPolicy } from "../control/hot-path.ts";
+import type { TenantPolicy } from "../control/limits.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { payloadJsonOf } from "../payload.ts";
 import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";
-import { ENVELOPE_SLACK_BYTES } from "../room/client-frames.ts";
-import { idempotencyRefOf } from "../room/idempotency.ts";
-import { roomStub } from "../room/stub.ts";
+import { ENVELOPE_SLACK_BYTES, idempotencyRefOf, publishRequestOf } from "../publish-request.ts";
+import { roomStub } from "../room/client.ts";
+import { exceedsBytes, sizeInWords, utf8ByteLength } from "../utf8.ts";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH } from "../wire.ts";
 
 /** The payload limit of the request's tenant (its own, else MAX_PAYLOAD_BYTES). */
@@ -22,33 +21,51 @@ export function payloadLimitOf(c: Context<AppEnv>): number {
   return tenant?.limits.maxPayloadBytes ?? c.get("config").maxPayloadBytes;
 }
 
+/** What one message may take on either route: its payload limit, plus room for its other fields. */
+const messageLimitOf = (maxPayloadBytes: number): number => maxPayloadBytes + ENVELOPE_SLACK_BYTES;
+
 /** Distinct payload limits in use are few (the default and tenants' own); past this many, start over. */
 const MAX_BODY_LIMITERS = 64;
 
-/** A body of up to `messages` maximal payloads (plus envelope room each), refused while it streams in. */
-function limitBodyOf(messages: number) {
+/** A body of up to `messages` maximal messages, refused while it streams in. */
+function limitBodyOf(messages: number, what: string) {
   // Built once per payload limit, not per request.
   const built = new Map<number, MiddlewareHandler<AppEnv>>();
-  const limitFor = (max: number): MiddlewareHandler<AppEnv> => {
-    let limiter = built.get(max);
-    if (limiter !== undefined) return limiter;
-    limiter = bodyLimit({
-      maxSize: messages * (max + ENVELOPE_SLACK_BYTES),
+  const limitFor = (maxPayloadBytes: number): MiddlewareHandler<AppEnv> => {
+    const ready = built.get(maxPayloadBytes);
+    if (ready !== undefined) return ready;
+    const maxSize = messages * messageLimitOf(maxPayloadBytes);
+    const limiter = bodyLimit({
+      maxSize,
       onError: () => {
-        throw new GatewayError("payload_too_large", `body exceeds ${messages} × ${max} bytes`);
+        throw new GatewayError("payload_too_large", `request body is larger than the ${sizeInWords(maxSize)} ${what}`);
       },
     });
     if (built.size >= MAX_BODY_LIMITERS) built.clear();
-    built.set(max, limiter);
+    built.set(maxPayloadBytes, limiter);
     return limiter;
   };
   return createMiddleware<AppEnv>(async (c, next) => limitFor(payloadLimitOf(c))(c, next));
 }
 
-/** Refuses a body over the payload limit (plus envelope room) while it streams in. */
-export const limitBody = limitBodyOf(1);
-/** The same for a batch of the largest size. */
-export const limitBatchBody = limitBodyOf(MAX_BATCH_PUBLISH);
+/** Refuses a body over one message's limit while it streams in. */
+export const limitBody = limitBodyOf(1, "this route accepts");
+/**
+ * The same for a batch of the largest size; `limitBatchToCount` then holds a batch to what its
+ * own count of messages may take, once the count is known.
+ */
+export const limitBatchBody = limitBodyOf(MAX_BATCH_PUBLISH, `a batch of ${MAX_BATCH_PUBLISH} messages may take`);
+
+/** Refuses a batch body larger than its `count` messages may take (whitespace and all). */
+export async function limitBatchToCount(c: Context<AppEnv>, count: number): Promise<void> {
+  const limit = count * messageLimitOf(payloadLimitOf(c));
+  // The validator has read the body already: this is its cached text.
+  if (exceedsBytes(await c.req.text(), limit))
+    throw new GatewayError(
+      "payload_too_large",
+      `request body is larger than the ${sizeInWords(limit)} a batch of ${count} message${count === 1 ? "" : "s"} may take`,
+    );
+}
 
 /** Batch validation details that name each bad element: `{ formErrors, fieldErrors, messages: [{ index, … }] }`. */
 export function batchErrorDetails(error: z.core.$ZodError) {
@@ -79,7 +96,11 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
 export const replayHeaders = (replayed: boolean): Record<string, string> =>
   replayed ? { [IDEMPOTENT_REPLAYED_HEADER]: "true" } : {};
 
-/** The request a room gets for one body; `index` names the element of a batch in a refusal. */
+/**
+ * The request a room gets for one body, held to one message's limit on both routes: a batch element
+ * may not use the room its siblings left free (a `to` list the single route's body limit would have
+ * cut off). `index` names the element of a batch in a refusal.
+ */
 function toRequest(
   maxPayloadBytes: number,
   principal: Principal,
@@ -87,9 +108,15 @@ function toRequest(
   body: PublishBody,
   index?: number,
 ): PublishRequest {
-  const payloadJson = payloadJsonOf(body.payload, maxPayloadBytes, index);
+  const req = publishRequestOf(senderOf(principal), room, body, maxPayloadBytes, index);
   const { event, tags, to, exclude } = body;
-  return { room, sender: senderOf(principal), event, tags, payloadJson, to, exclude };
+  const left = messageLimitOf(maxPayloadBytes) - utf8ByteLength(req.payloadJson);
+  if (exceedsBytes(JSON.stringify({ event, tags, to, exclude }), left)) {
+    const what = index === undefined ? "the message" : `messages[${index}]`;
+    const message = `${what} is larger than the ${sizeInWords(messageLimitOf(maxPayloadBytes))} one message may take`;
+    throw new GatewayError("payload_too_large", message, index === undefined ? undefined : { index });
+  }
+  return req;
 }
 
 export type Published = { results: PublishResult[]; replayed: boolean };

@@ -1,21 +1,37 @@
 // One Durable Object per tenant: the tenant's token revocations and the room objects that hold
-// sockets, so a revocation reaches every live connection within one round of RPCs.
+// sockets, so a revocation reaches every live connection within one round of RPCs. Rooms depend on
+// the tenant (they register here and check tokens), never the other way: the tenant reaches the
+// objects it registered by name, through the namespace.
 import { DurableObject } from "cloudflare:workers";
 import type { CreateTenant, UpdateTenant } from "../control/protocol.ts";
 import { controlOf, type NewKeyRow, type NewSigningEntry, type TenantControl } from "../control/tenant-control.ts";
 import type { Env } from "../env.ts";
+import { type NewerFormatError, newerFormat } from "../format-version.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
-import { REVOCATION_LEASE_MS } from "../room/revocation-cache.ts";
-import { roomStubByName } from "../room/stub.ts";
-import { PUSH_RETRY_DELAYS_MS, type PushResult, sleep, withRetries } from "./push.ts";
-import { isRevoked, type TokenRef } from "./revocations.ts";
+import { sleep, withRetries } from "../retry.ts";
+import { isRevoked, receivedTokenRef, type SentTokenRef } from "./revocations.ts";
 
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
 type RegistrationRow = { object: string; lease_until: number };
 
 /** The answer to a room that asks to admit a token: its revocations, unless this token is one. */
 export type Registration = { revoked: boolean; revocations: Revocation[] };
+
+/** What an object answers a pushed revocation: sockets it closed, and sockets (or connects) it still holds. */
+export type PushResult = { closed: number; open: number };
+
+/** How long a registration's answer is trusted; the tenant waits this long for a room it cannot reach. */
+export const REVOCATION_LEASE_MS = 5_000;
+
+/** Waits before the second and third push; a busy object usually answers the retry. */
+const PUSH_RETRY_DELAYS_MS = [50, 250] as const;
+
+/**
+ * The format of the tenant's tables (registrations, revocations), kept as `meta` row `version`;
+ * tables written before formats were numbered have no such row: 1.
+ */
+export const TENANT_FORMAT = 1;
 
 /** A registration no admission has renewed for this long is checked for sockets by the alarm. */
 const SWEEP_AFTER_MS = 3_600_000;
@@ -24,6 +40,8 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export class Tenant extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Set when a newer gateway version wrote the tables: then every call is refused and nothing is touched. */
+  private readonly newer: NewerFormatError | undefined;
   /** The operator API's records of this tenant (status, limits, keys): see src/control/. */
   private readonly control: TenantControl;
 
@@ -31,22 +49,27 @@ export class Tenant extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.control = controlOf(ctx.storage.sql, env);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    const version = this.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'version'").toArray()[0];
+    this.newer = newerFormat("the tenant's tables", version?.value, TENANT_FORMAT);
+    if (this.newer !== undefined) return;
     // `rooms` held bare room names and no lease: after a deploy every socket reconnects and
     // registers again, so the old table is simply dropped.
     this.sql.exec(`DROP TABLE IF EXISTS rooms;
       CREATE TABLE IF NOT EXISTS registrations (object TEXT PRIMARY KEY, lease_until INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS revocations (kind TEXT NOT NULL, value TEXT NOT NULL, before INTEGER,
-        keep_until INTEGER NOT NULL, PRIMARY KEY (kind, value))`);
+        keep_until INTEGER NOT NULL, PRIMARY KEY (kind, value));
+      INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ${TENANT_FORMAT})`);
   }
 
   /**
    * A room object about to admit `token`. A revoked token registers nothing; otherwise the room is
    * registered for pushes and trusts the returned list for REVOCATION_LEASE_MS.
    */
-  async register(object: string, token: TokenRef): Promise<Registration> {
+  async register(object: string, sent: Partial<SentTokenRef>): Promise<Registration> {
     const revocations = this.active();
-    if (isRevoked(revocations, token, nowSeconds())) return { revoked: true, revocations };
-    this.sql.exec(
+    if (isRevoked(revocations, receivedTokenRef(sent), nowSeconds())) return { revoked: true, revocations };
+    this.open().exec(
       `INSERT INTO registrations (object, lease_until) VALUES (?, ?)
        ON CONFLICT(object) DO UPDATE SET lease_until = excluded.lease_until`,
       object,
@@ -58,12 +81,12 @@ export class Tenant extends DurableObject<Env> {
 
   /** A room object whose last socket left. */
   async unregister(object: string): Promise<void> {
-    this.sql.exec("DELETE FROM registrations WHERE object = ?", object);
+    this.open().exec("DELETE FROM registrations WHERE object = ?", object);
   }
 
   /** Read-only: expired revocations are ignored here and deleted by writes and the alarm. */
-  async isRevoked(token: TokenRef): Promise<boolean> {
-    return isRevoked(this.active(), token, nowSeconds());
+  async isRevoked(sent: Partial<SentTokenRef>): Promise<boolean> {
+    return isRevoked(this.active(), receivedTokenRef(sent), nowSeconds());
   }
 
   /**
@@ -74,7 +97,7 @@ export class Tenant extends DurableObject<Env> {
   async revoke(r: Revocation): Promise<number> {
     const value = r.kind === "jti" ? r.jti : r.sub;
     const before = r.kind === "sub" ? r.before : null;
-    this.sql.exec(
+    this.open().exec(
       `INSERT INTO revocations (kind, value, before, keep_until) VALUES (?, ?, ?, ?)
        ON CONFLICT(kind, value) DO UPDATE SET before = max(coalesce(before, 0), coalesce(excluded.before, 0)),
        keep_until = max(keep_until, excluded.keep_until)`,
@@ -85,10 +108,10 @@ export class Tenant extends DurableObject<Env> {
     );
     this.pruneRevocations();
     await this.scheduleAlarm(r.keepUntil * 1000);
-    const registrations = this.sql.exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
+    const registrations = this.open().exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
     const outcomes = await Promise.all(
       registrations.map((reg) =>
-        withRetries<PushResult>(() => roomStubByName(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
+        withRetries<PushResult>(() => holderStub(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
       ),
     );
     let closed = 0;
@@ -112,17 +135,17 @@ export class Tenant extends DurableObject<Env> {
   /** Deletes expired revocations and registrations of rooms that hold no sockets; an empty tenant stores nothing. */
   override async alarm(): Promise<void> {
     this.pruneRevocations();
-    const stale = this.sql
+    const stale = this.open()
       .exec<RegistrationRow>(
         "SELECT object, lease_until FROM registrations WHERE lease_until < ?",
         Date.now() - SWEEP_AFTER_MS,
       )
       .toArray();
     for (const reg of stale) {
-      const holds = await withRetries(() => roomStubByName(this.env, reg.object).holdsSockets(), [], sleep);
+      const holds = await withRetries(() => holderStub(this.env, reg.object).holdsSockets(), [], sleep);
       if (holds.ok && !holds.value) this.forget(reg);
     }
-    const next = this.sql
+    const next = this.open()
       .exec<{ at: number | null }>(
         "SELECT min(at) AS at FROM (SELECT min(keep_until) * 1000 AS at FROM revocations UNION ALL SELECT min(lease_until) + ? FROM registrations)",
         SWEEP_AFTER_MS,
@@ -135,65 +158,65 @@ export class Tenant extends DurableObject<Env> {
 
   // ---- Control plane (src/control/tenant-control.ts): the hot path's two reads, then the operator API ----
   controlSnapshot(unknownKid: boolean) {
-    return this.control.snapshot(unknownKid);
+    return this.ctl().snapshot(unknownKid);
   }
   controlUseKey(id: string, hash: string) {
-    return this.control.useKey(id, hash);
+    return this.ctl().useKey(id, hash);
   }
   controlCreateTenant(input: CreateTenant) {
-    return this.control.createTenant(input);
+    return this.ctl().createTenant(input);
   }
   controlGetTenant() {
-    return this.control.getTenant();
+    return this.ctl().getTenant();
   }
   controlUpdateTenant(patch: UpdateTenant) {
-    return this.control.updateTenant(patch);
+    return this.ctl().updateTenant(patch);
   }
   controlDeleteTenant() {
-    return this.control.deleteTenant();
+    return this.ctl().deleteTenant();
   }
   controlCreateKey(row: NewKeyRow) {
-    return this.control.createKey(row);
+    return this.ctl().createKey(row);
   }
   controlListKeys(after: string, limit: number) {
-    return this.control.listKeys(after, limit);
+    return this.ctl().listKeys(after, limit);
   }
   controlRevokeKey(id: string) {
-    return this.control.revokeKey(id);
+    return this.ctl().revokeKey(id);
   }
   controlAddSigning(entry: NewSigningEntry) {
-    return this.control.addSigning(entry);
+    return this.ctl().addSigning(entry);
   }
   controlListSigning() {
-    return this.control.listSigning();
+    return this.ctl().listSigning();
   }
   controlRemoveSigning(id: string) {
-    return this.control.removeSigning(id);
+    return this.ctl().removeSigning(id);
   }
   controlReserveConnections(object: string, want: number) {
-    return this.control.reserveConnections(object, want);
+    return this.ctl().reserveConnections(object, want);
   }
   controlReleaseConnections(object: string, count: number) {
-    return this.control.rooms.release(object, count);
+    return this.ctl().rooms.release(object, count);
   }
   controlNoteStoredRoom(object: string) {
-    this.control.rooms.noteStoredRoom(object);
+    this.ctl().rooms.noteStoredRoom(object);
   }
   controlForgetStoredRoom(object: string) {
-    this.control.rooms.forgetStoredRoom(object);
+    this.ctl().rooms.forgetStoredRoom(object);
   }
   controlStoredRooms(limit: number) {
-    return this.control.rooms.storedRooms(limit);
+    return this.ctl().rooms.storedRooms(limit);
   }
   // ---- end of the control plane ----
 
   /** Drops a registration unless the room registered again meanwhile (its lease would differ). */
   private forget(reg: RegistrationRow): void {
-    this.sql.exec("DELETE FROM registrations WHERE object = ? AND lease_until = ?", reg.object, reg.lease_until);
+    this.open().exec("DELETE FROM registrations WHERE object = ? AND lease_until = ?", reg.object, reg.lease_until);
   }
 
   private pruneRevocations(): void {
-    this.sql.exec("DELETE FROM revocations WHERE keep_until <= ?", nowSeconds());
+    this.open().exec("DELETE FROM revocations WHERE keep_until <= ?", nowSeconds());
   }
 
   /** Keeps the alarm at the earliest time anything needs it. */
@@ -202,8 +225,20 @@ export class Tenant extends DurableObject<Env> {
     if (current === null || atMs < current) await this.ctx.storage.setAlarm(atMs);
   }
 
+  /** The control plane's records, unless a newer gateway version wrote the tenant's tables. */
+  private ctl(): TenantControl {
+    this.open();
+    return this.control;
+  }
+
+  /** The tenant's tables, unless a newer gateway version wrote them. */
+  private open(): SqlStorage {
+    if (this.newer !== undefined) throw this.newer;
+    return this.sql;
+  }
+
   private active(): Revocation[] {
-    return this.sql
+    return this.open()
       .exec<RevocationRow>("SELECT kind, value, before, keep_until FROM revocations WHERE keep_until > ?", nowSeconds())
       .toArray()
       .map((row) =>
@@ -213,6 +248,9 @@ export class Tenant extends DurableObject<Env> {
       );
   }
 }
+
+/** An object registered as holding sockets, by the name it registered with (a room's or a shard's). */
+const holderStub = (env: Env, object: string) => env.ROOMS.get(env.ROOMS.idFromName(object));
 
 export function tenantStub(env: Env, tenant: string) {
   return env.TENANTS.get(env.TENANTS.idFromName(tenant));

@@ -1,7 +1,7 @@
 // The SDK in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core) loads a page whose SDK bundle (esbuild) connects with the subprotocol token
 // carrier, receives a publish, is dropped by force, resumes with since.<seq>, and ends with every
-// message exactly once.
+// message exactly once; a refused connect reaches it with its reason.
 import { appendFile, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -206,23 +206,18 @@ describe.skipIf(skipBrowser)(`the SDK in headless Chromium${skipBrowser ? ` (${S
     await page.close();
   });
 
-  it("sees a refused upgrade only as close 1006, so it keeps retrying with backoff instead of failing", async () => {
+  it("sees a refused upgrade as close 4401 with the gateway's code, and stops on the first attempt", async () => {
     const page = await openPage();
     await page.evaluate((config) => (window as unknown as HarnessWindow).harness.start(config), {
       url: gateway().dev.baseUrl,
       room: freshRoom(),
       token: "not.a-valid.token",
     });
-    await waitForEntry(page, { kind: "state", state: "connecting" });
-    const reconnects = async () => (await log(page)).filter((e) => e.state === "reconnecting").length;
-    await page.waitForFunction(
-      () => (window as unknown as HarnessWindow).harness.log.filter((e) => e.state === "reconnecting").length >= 2,
-      null,
-      { timeout: 15_000, polling: 100 },
-    );
-    expect(await reconnects()).toBeGreaterThanOrEqual(2);
-    expect((await log(page)).some((e) => e.state === "failed")).toBe(false);
-    await page.evaluate(() => (window as unknown as HarnessWindow).harness.close());
+    // A browser cannot read a refused upgrade's HTTP status; the gateway's 101, error frame and
+    // close 4000 + status (PROTOCOL.md) carry the reason instead.
+    await waitForEntry(page, { kind: "state", state: "failed", code: "invalid_token", closeCode: 4401 });
+    expect((await log(page)).filter((e) => e.state === "reconnecting")).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as HarnessWindow).harness.sockets().length)).toBe(1);
     await page.close();
   });
 });

@@ -1,7 +1,7 @@
 // The gateway as a user meets it: `wrangler dev` on a loopback port, real `ws` clients, HTTP
 // publishes, and every credential made by the operator scripts in scripts/.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { accepted, Clients, type ConnectOptions, freshRoom, publishHttp } from "./support/client.ts";
+import { accepted, attemptUpgrade, Clients, type ConnectOptions, freshRoom, publishHttp } from "./support/client.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 
 let gw: Gateway | undefined;
@@ -254,6 +254,17 @@ describe("client publish over the WebSocket", () => {
     expect(await alice.socket.nextOfType("ack")).toMatchObject({ ref: 7, seq: 1, delivered: 1 });
   });
 
+  // The runtime hands a hibernatable socket frames of up to 32 MiB (a larger one closes it with
+  // 1009): the room's own limit is what refuses them (SECURITY.md, "WebSocket frame size").
+  it("lets a 2 MB frame reach the room, which refuses it by its own limit and keeps the socket", async () => {
+    const room = freshRoom();
+    const alice = await join(room, tokens.alice);
+    alice.socket.send(`{"type":"publish","event":"big","ref":1,"payload":"${"x".repeat(2_000_000)}"}`);
+    expect(await alice.socket.nextOfType("error")).toMatchObject({ code: "payload_too_large" });
+    alice.socket.send({ type: "publish", event: "after-big", payload: 1, ref: 2 });
+    expect(await alice.socket.nextOfType("ack")).toMatchObject({ ref: 2, seq: 1 });
+  });
+
   it("refuses a publish from a subscribe-only token with forbidden and delivers nothing", async () => {
     const room = freshRoom();
     const viewer = await join(room, tokens.viewer);
@@ -325,6 +336,18 @@ describe("refused upgrades", () => {
       contentType: expect.stringContaining("application/json"),
       body: { error: { code, message: expect.any(String) } },
     });
+  });
+
+  // Over a real network, as Node's and browsers' WebSocket meet it (PROTOCOL.md, "Refused upgrades").
+  it("tells a client that offered broadcast.v1 why, in the socket: one error frame, then close 4401", async () => {
+    const outcome = await attemptUpgrade(wsUrl(freshRoom()), {
+      protocols: ["broadcast.v1", `bearer.${tokens.foreign}`],
+    });
+    if (outcome.kind !== "open") throw new Error(`expected 101, got ${outcome.status}`);
+    expect(outcome.socket.ws.protocol).toBe("broadcast.v1");
+    const closed = await outcome.socket.waitClosed();
+    expect(closed).toEqual({ code: 4401, reason: "invalid_signature" });
+    expect(outcome.socket.frames).toEqual([{ type: "error", code: "invalid_signature", message: expect.any(String) }]);
   });
 
   it("answers 403 forbidden for a room the token's --rooms does not grant", async () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { type ClientOptions as WsOptions } from "ws";
 import { BroadcastClient, type ClientOptions, type MessageFrame, type StateChange } from "../../src/client/index.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 import { freshRoom } from "./support/client.ts";
 import type { Gateway } from "./support/gateway.ts";
 import { type CreatedApiKey, createApiKey, provisionSecrets } from "./support/operator.ts";
@@ -52,16 +53,6 @@ afterAll(async () => {
 function gateway(): Gateway {
   if (gw === undefined) throw new Error("the gateway did not start");
   return gw;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** stop() kills wrangler's whole process group; start() again on the same port and persist dir. */

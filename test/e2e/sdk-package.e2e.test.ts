@@ -10,8 +10,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../support/wait.ts";
 import { announceSkip, launchChromium, skipBrowser } from "./support/chromium.ts";
 import { freshRoom, publishHttp } from "./support/client.ts";
+import { expiredToken } from "./support/expired-token.ts";
 import { type Operator, provisionSecrets } from "./support/operator.ts";
 import { type StaticServer, serveDirectory } from "./support/static-files.ts";
 import { NODE, REPO_ROOT, WranglerDev } from "./support/wrangler-dev.ts";
@@ -76,9 +78,29 @@ async function scratchProject(tarball: string): Promise<string> {
   return dir;
 }
 
-/** A long-running example whose stdout lines are awaited with a deadline. */
-function startExample(args: string[], env: Record<string, string>) {
-  const child = spawn(NODE, args, { cwd: scratch, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** Signals a child's whole process group (npm, its shell and the script), unless it is gone. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch (err) {
+    // The group ended between the check and the signal: nothing left to stop.
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+}
+
+/**
+ * A long-running process whose output lines are awaited with a deadline: an example (Node in the
+ * scratch project) or an npm script (npm in the repository). Its own process group, so stop()
+ * reaches what npm starts too.
+ */
+function startProcess(command: string, args: string[], env: Record<string, string>, cwd: string) {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let out = "";
   child.stdout?.on("data", (c: Buffer) => {
@@ -90,13 +112,14 @@ function startExample(args: string[], env: Record<string, string>) {
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     exited,
-    stop: () => child.kill("SIGTERM"),
+    stop: () => killGroup(child, "SIGTERM"),
+    output: () => out,
     async waitFor(pattern: RegExp): Promise<void> {
       const deadline = Date.now() + WAIT_MS;
       while (!pattern.test(out)) {
         if (Date.now() > deadline || child.exitCode !== null)
           throw new Error(`no ${pattern} from ${args.join(" ")} within ${WAIT_MS} ms; it printed:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     },
   };
@@ -116,7 +139,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  for (const c of children) killGroup(c, "SIGKILL");
   await browser?.close();
   await site?.close();
   await dev?.dispose();
@@ -205,7 +228,12 @@ describe("the examples, run from the scratch project against wrangler dev", () =
     const { dev, op } = gateway();
     const room = freshRoom();
     const token = await op.token({ tenant: "acme", sub: "example-subscriber", scope: "subscribe" });
-    const subscriber = startExample(["node-subscriber.ts", room], { BGW_URL: dev.baseUrl, BGW_TOKEN: token });
+    const subscriber = startProcess(
+      NODE,
+      ["node-subscriber.ts", room],
+      { BGW_URL: dev.baseUrl, BGW_TOKEN: token },
+      scratch,
+    );
     await subscriber.waitFor(/connected to \S+ as example-subscriber at seq 0/);
     const { stdout } = await run(NODE, ["node-publisher.ts", room, "greeting", '{"text":"hi"}'], {
       cwd: scratch,
@@ -215,6 +243,48 @@ describe("the examples, run from the scratch project against wrangler dev", () =
     await subscriber.waitFor(/message 1 greeting \{"text":"hi"\}/);
     subscriber.stop();
     expect(await subscriber.exited).toBe(0);
+  });
+
+  it("the Node subscriber says why an expired token is refused and exits 1, after one attempt", async () => {
+    const { dev, op } = gateway();
+    const token = await expiredToken(op, "acme", "example-expired");
+    const subscriber = startProcess(
+      NODE,
+      ["node-subscriber.ts", freshRoom()],
+      { BGW_URL: dev.baseUrl, BGW_TOKEN: token },
+      scratch,
+    );
+    await subscriber.waitFor(/stopped: token_expired: /);
+    expect(await subscriber.exited).toBe(1);
+    expect(subscriber.output()).not.toMatch(/retrying/);
+  });
+
+  it("npm run listen (the quick start's subscriber) prints a published message, with nothing but the dev vars file", async () => {
+    const { dev, op } = gateway();
+    const room = freshRoom();
+    const args = [
+      "run",
+      "-s",
+      "listen",
+      "--",
+      room,
+      "--url",
+      dev.baseUrl,
+      "--tenant",
+      "acme",
+      "--dev-vars",
+      dev.envFile,
+    ];
+    const listen = startProcess("npm", args, {}, REPO_ROOT);
+    await listen.waitFor(/listen: room "\S+" as listen, at seq 0/);
+    const answer = await publishHttp(dev.baseUrl, room, op.keys.acme.key, {
+      event: "greeting",
+      payload: { text: "hi" },
+    });
+    expect(answer.status).toBe(202);
+    await listen.waitFor(/^#1 greeting \{"text":"hi"\}$/m);
+    listen.stop();
+    await listen.exited;
   });
 
   it("the Node publisher fails loudly with a wrong key", async () => {

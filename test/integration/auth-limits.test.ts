@@ -59,6 +59,26 @@ describe("failed authentications per IP", () => {
   );
 
   it(
+    "refuse an address over its limit before any token work, so even a valid token from it waits",
+    async () => {
+      const ip = randomIp();
+      const { limited } = await untilLimited(AUTH_FAIL_LIMIT, () => publishFrom(ip, "not-a-token"));
+      expect(limited).toMatchObject({ status: 429, code: "rate_limited" });
+      const valid = await signToken({ sub: uniqueSub("shared-address"), scope: "publish" });
+      const refused = await errorOf(await publishFrom(ip, valid));
+      expect(refused).toMatchObject({ status: 429, code: "rate_limited" });
+      expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+      const socket = await request(`/v1/rooms/${freshRoom()}/ws`, {
+        headers: { upgrade: "websocket", authorization: `Bearer ${valid}`, "cf-connecting-ip": ip },
+      });
+      expect(await errorOf(socket)).toMatchObject({ status: 429, code: "rate_limited" });
+      // Other addresses are served as before.
+      expect((await publishFrom(randomIp(), valid)).status).toBe(202);
+    },
+    FLOOD_MS,
+  );
+
+  it(
     "count bad API keys and refused upgrades alike",
     async () => {
       const ip = randomIp();
@@ -70,6 +90,26 @@ describe("failed authentications per IP", () => {
               headers: { upgrade: "websocket", authorization: "Bearer junk", "cf-connecting-ip": ip },
             }),
       );
+      expect(limited).toMatchObject({ status: 429, code: "rate_limited" });
+    },
+    FLOOD_MS,
+  );
+
+  it(
+    "count an upgrade refused with 400 like a 401",
+    async () => {
+      const ip = randomIp();
+      // A fresh identity each time, so only the per-IP failure limit can answer 429.
+      const { before, limited } = await untilLimited(AUTH_FAIL_LIMIT, async () =>
+        request(`/v1/rooms/${freshRoom()}/ws?tags=NOT-A-TAG`, {
+          headers: {
+            upgrade: "websocket",
+            authorization: `Bearer ${await signToken({ sub: uniqueSub("bad-filter") })}`,
+            "cf-connecting-ip": ip,
+          },
+        }),
+      );
+      expect(new Set(before)).toEqual(new Set([400]));
       expect(limited).toMatchObject({ status: 429, code: "rate_limited" });
     },
     FLOOD_MS,

@@ -12,12 +12,13 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { config, rateLimit } from "../support/limits.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const LIMIT = 65_536; // MAX_PAYLOAD_BYTES in wrangler.toml
-const PUBLISH_LIMIT = 100; // PUBLISH_LIMITER: 100 per 10 s
+const LIMIT = config.maxPayloadBytes;
+const PUBLISH_LIMIT = rateLimit("PUBLISH_LIMITER").limit;
 const FLOOD_MS = 60_000;
 const publisher = () => signToken({ sub: uniqueSub("pub"), scope: "publish" });
 
@@ -113,6 +114,30 @@ describe("a batch publish", () => {
       messages: [1, 2, 3].map((i) => ({ event: "big", payload: near, tags: { i: String(i) } })),
     });
     expect(res.status).toBe(202);
+  });
+
+  it("takes no more body than the messages it carries: one message, one message's worth", async () => {
+    const room = freshRoom();
+    const padded = `{"messages":[{"event":"e","payload":1}]${" ".repeat(200_000)}}`;
+    const res = await publishBatch(room, await publisher(), padded);
+    expect(await errorOf(res)).toMatchObject({ status: 413, code: "payload_too_large" });
+    expect((await history(room)).seq).toBe(0);
+  });
+
+  it("limits a `to` list as the single route does, whatever the batch's other elements leave free", async () => {
+    const room = freshRoom();
+    // 1,000 ids of 150 characters: within the schema's 1,000 entries, ~155 KB of body.
+    const to = { users: Array.from({ length: 1000 }, (_, i) => `${i}`.padStart(150, "u")) };
+    const message = { event: "targeted", payload: 1, to };
+    expect(await errorOf(await publishHttp(room, await publisher(), message))).toMatchObject({
+      status: 413,
+      code: "payload_too_large",
+    });
+    for (const batch of [[message], [message, ...messages(2)]]) {
+      const res = await publishBatch(room, await publisher(), { messages: batch });
+      expect(await errorOf(res), `${batch.length} messages`).toMatchObject({ status: 413, code: "payload_too_large" });
+    }
+    expect((await history(room)).seq).toBe(0);
   });
 
   it("needs scope publish and the room granted, like the single route", async () => {

@@ -12,13 +12,14 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { config } from "../support/limits.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const LIMIT = 65_536; // MAX_PAYLOAD_BYTES
-const BURST = 20; // CLIENT_PUBLISH_BURST
-const STRIKES = 10; // ABUSE_STRIKES
+const LIMIT = config.maxPayloadBytes;
+const BURST = config.clientPublishBurst;
+const STRIKES = config.abuseStrikes;
 
 async function member(room = freshRoom(), scope = "subscribe publish"): Promise<TestSocket> {
   return (await connect(room, await signToken({ sub: uniqueSub(), scope }))).socket;

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { connect, type Frame, freshRoom, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
+import { waitFor } from "../support/wait.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -31,13 +32,8 @@ function unpack(raw: string[]): string[] {
   return out;
 }
 
-const until = async (done: () => boolean) => {
-  const deadline = Date.now() + 5_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const UNTIL_MS = 5_000;
+const until = (what: string, done: () => boolean) => waitFor(what, done, UNTIL_MS, 10);
 
 describe("coalesced delivery", () => {
   it("sends a batch publish to a batch socket in one batch frame, and to a v1 socket as the same frames one by one", async () => {
@@ -51,7 +47,7 @@ describe("coalesced delivery", () => {
       body: JSON.stringify({ messages }),
     });
     expect(res.status).toBe(202);
-    await until(() => unpack(batch).length === 20 && unpack(v1).length === 20);
+    await until("20 messages on each socket", () => unpack(batch).length === 20 && unpack(v1).length === 20);
     const batchFrames = batch.filter((t) => (JSON.parse(t) as Frame).type === "batch");
     expect(batchFrames).toHaveLength(1);
     expect(v1.filter((t) => (JSON.parse(t) as Frame).type === "message")).toHaveLength(20);
@@ -63,7 +59,7 @@ describe("coalesced delivery", () => {
     const room = freshRoom();
     const batch = await rawSocket(room, "?batch=1");
     expect((await publishHttp(room, apiKey("pubacme"), { event: "alone", payload: 1 })).status).toBe(202);
-    await until(() => batch.some((t) => t.includes('"alone"')));
+    await until("the lone message", () => batch.some((t) => t.includes('"alone"')));
     expect((JSON.parse(batch.find((t) => t.includes('"alone"')) ?? "{}") as Frame).type).toBe("message");
   });
 
@@ -75,7 +71,7 @@ describe("coalesced delivery", () => {
       Array.from({ length: 60 }, (_, i) => publishHttp(room, apiKey("pubacme"), { event: "c", payload: i })),
     );
     expect(answers.every((r) => r.status === 202)).toBe(true);
-    await until(() => unpack(batch).length === 60 && unpack(v1).length === 60);
+    await until("60 messages on each socket", () => unpack(batch).length === 60 && unpack(v1).length === 60);
     const seqs = (frames: string[]) => unpack(frames).map((t) => (JSON.parse(t) as Frame).seq);
     expect(seqs(batch)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect(unpack(batch)).toEqual(unpack(v1));
@@ -107,7 +103,7 @@ describe("coalesced delivery", () => {
       body: JSON.stringify({ messages: Array.from({ length: 5 }, (_, i) => ({ event: "r", payload: i })) }),
     });
     const raw = await rawSocket(room, "?batch=1&since=1");
-    await until(() => unpack(raw).length === 4);
+    await until("the 4 replayed messages", () => unpack(raw).length === 4);
     expect(raw.map((t) => (JSON.parse(t) as Frame).type)).toEqual(["welcome", "batch"]);
   });
 });

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { exportSPKI, importJWK, type JWK, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { errorOf, freshRoom, TestSocket, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { errorOf, freshRoom, TestSocket, upgrade, upgradeOutcome, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { claimsFor, forgeToken, nowSeconds, signToken, type TokenOptions, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -278,6 +278,6 @@ describe("connect reads the token from each carrier", () => {
     const res = await upgrade(`${wsPath(freshRoom())}?access_token=${await token()}`, {
       "sec-websocket-protocol": `broadcast.v1, bearer.${expired}`,
     });
-    expect(await errorOf(res)).toMatchObject({ status: 401, code: "token_expired" });
+    expect(await upgradeOutcome(res)).toMatchObject({ status: 401, code: "token_expired" });
   });
 });

@@ -141,6 +141,6 @@ describe("unknown keys", () => {
       const res = await publish(unknown, 1, from);
       last = { status: res.status, message: ((await res.json()) as { error: { message: string } }).error.message };
     }
-    expect(last).toEqual({ status: 429, message: "too many failed authentication requests" });
+    expect(last).toEqual({ status: 429, message: "too many failed authentications from this address" });
   });
 });

@@ -44,10 +44,10 @@ describe("CORS preflight", () => {
     expect(res.headers.get("vary")).toContain("Origin");
   });
 
-  it("gives any other origin no Access-Control header at all", async () => {
+  it("gives any other origin no Access-Control header at all (a 204 that allows nothing, not a 404)", async () => {
     const res = await preflight(OTHER);
     expect(corsHeaders(res)).toEqual([]);
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(204);
   });
 
   it("does not treat the gateway's own origin as a CORS origin (same-origin needs none)", async () => {

@@ -4,23 +4,19 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connect, freshRoom, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { connect, freshRoom, nextMessage, publishN as publishNHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
 const stubFor = (room: string, tenant = "acme") => env.ROOMS.get(env.ROOMS.idFromName(`${tenant}/${room}`));
 
-async function publishN(room: string, n: number): Promise<number[]> {
-  const token = await signToken({ sub: uniqueSub("pub"), scope: "publish" });
-  const seqs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await publishHttp(room, token, { event: `e${i}`, payload: i });
-    expect(res.status).toBe(202);
-    seqs.push(((await res.json()) as { seq: number }).seq);
-  }
-  return seqs;
-}
+/** `e0`, `e1`, … from a fresh publishing user. */
+const publishN = async (room: string, n: number) =>
+  publishNHttp(room, n, {
+    credential: await signToken({ sub: uniqueSub("pub"), scope: "publish" }),
+    event: (i) => `e${i}`,
+  });
 
 describe("seq across eviction", () => {
   it("continues on a hibernated socket after the object is evicted", async () => {

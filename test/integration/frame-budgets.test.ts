@@ -3,14 +3,16 @@
 // concurrent connects.
 import { beforeAll, describe, expect, it } from "vitest";
 import { connect, freshRoom, type TestSocket, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { config } from "../support/limits.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
 const REFRESH_BURST = 6; // refreshes per connection per minute
-const BURST = 20; // CLIENT_PUBLISH_BURST per CLIENT_PUBLISH_WINDOW_SECONDS (10)
-const USER_BURST = 40; // CLIENT_USER_PUBLISH_BURST per the same window
-const STRIKES = 10; // ABUSE_STRIKES
+const BURST = config.clientPublishBurst; // per config.clientPublishWindowMs
+const USER_BURST = config.clientUserPublishBurst; // per the same window
+const STRIKES = config.abuseStrikes;
+const PER_USER = config.maxConnectionsPerUser;
 
 const answer = (socket: TestSocket) =>
   socket.next((f) => f.type === "refreshed" || f.type === "error" || f.type === "pong" || f.type === "ack");
@@ -64,23 +66,23 @@ describe("the per-user publish budget", () => {
       socket.close();
       await socket.waitClosed();
     }
-    // The bucket refills at USER_BURST per 10 s; allow for the time the loop took.
-    const refill = Math.ceil(((Date.now() - started) / 10_000) * USER_BURST);
+    // The bucket refills at USER_BURST per window; allow for the time the loop took.
+    const refill = Math.ceil(((Date.now() - started) / config.clientPublishWindowMs) * USER_BURST);
     expect(accepted).toBeGreaterThanOrEqual(USER_BURST);
     expect(accepted).toBeLessThanOrEqual(USER_BURST + refill);
   });
 });
 
 describe("connection caps under concurrent connects", () => {
-  it("admits at most 10 sockets of one user however many connect at once", async () => {
+  it(`admits at most ${PER_USER} sockets of one user however many connect at once`, async () => {
     const room = freshRoom();
     const token = await signToken({ sub: uniqueSub("stampede") });
     const results = await Promise.all(
-      Array.from({ length: 40 }, () => upgrade(`/v1/rooms/${room}/ws`, { authorization: `Bearer ${token}` })),
+      Array.from({ length: 4 * PER_USER }, () => upgrade(`/v1/rooms/${room}/ws`, { authorization: `Bearer ${token}` })),
     );
     const statuses = results.map((r) => r.status);
     for (const r of results) r.webSocket?.accept();
-    expect(statuses.filter((s) => s === 101)).toHaveLength(10);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 101)).toHaveLength(PER_USER);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3 * PER_USER);
   });
 });

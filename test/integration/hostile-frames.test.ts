@@ -4,12 +4,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { connect, type Frame, freshRoom, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { countByCategory, DEFAULT_SEED, type FrameCase, frameCorpus, Rng } from "../support/hostile-corpus.ts";
+import { config } from "../support/limits.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 import { describeAnswer, type Outcome, type Published, runCorpus } from "./hostile-helpers.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const STRIKES = 10; // ABUSE_STRIKES
+const STRIKES = config.abuseStrikes;
 /** Bad frames per socket: below the abuse limit, so no socket is closed for the corpus's sake. */
 const PER_SOCKET = STRIKES - 1;
 const SOCKETS_AT_ONCE = 6;

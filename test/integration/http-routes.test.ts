@@ -11,11 +11,12 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { config } from "../support/limits.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const LIMIT = 65_536; // MAX_PAYLOAD_BYTES in wrangler.toml
+const LIMIT = config.maxPayloadBytes;
 const publisher = () => signToken({ sub: uniqueSub("pub"), scope: "publish" });
 
 async function publishCode(body: unknown, room = freshRoom()) {

@@ -1,5 +1,6 @@
 // GET /v1/openapi.json: served by the Worker, and complete: every route of the Hono app is in it
 // and nothing else is. The response schemas' types are checked against protocol.ts at typecheck.
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
 import { app } from "../../src/app.ts";
@@ -10,8 +11,8 @@ import type {
   revocationSchema,
   roomInfoSchema,
 } from "../../src/openapi/schemas.ts";
-import type { PresenceSnapshot, PublishResult, Revocation } from "../../src/protocol.ts";
-import type { RoomInfo } from "../../src/room/room.ts";
+import type { PublishResult, Revocation } from "../../src/protocol.ts";
+import type { PresenceAnswer, RoomInfo } from "../../src/room/rpc.ts";
 import type { MessageFrame } from "../../src/wire.ts";
 import { request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 
@@ -27,10 +28,16 @@ async function served(): Promise<Document> {
 }
 
 describe("the OpenAPI document", () => {
-  it("is OpenAPI 3.1 and names the origin it was fetched from as its server", async () => {
+  it("is OpenAPI 3.1 with a relative server, never one taken from the request's Host", async () => {
     const doc = await served();
     expect(doc.openapi).toBe("3.1.0");
-    expect(doc.servers).toEqual([{ url: "https://gateway.test" }]);
+    expect(doc.servers).toEqual([{ url: "/" }]);
+    // Behind a proxy the Host header is whatever the client sent: echoing it would let anyone who
+    // can poison a cache point "Try it" clients at their own server.
+    const forged = await exports.default.fetch(
+      new Request("https://attacker.example/v1/openapi.json", { headers: { host: "attacker.example" } }),
+    );
+    expect(((await forged.json()) as Document).servers).toEqual([{ url: "/" }]);
   });
 
   it("documents exactly the routes the app serves", async () => {
@@ -48,7 +55,7 @@ describe("the OpenAPI document", () => {
 
   it("describes response bodies whose types are the protocol's own", () => {
     expectTypeOf<z.infer<typeof publishResultSchema>>().toEqualTypeOf<PublishResult>();
-    expectTypeOf<z.infer<typeof presenceSnapshotSchema>>().toEqualTypeOf<PresenceSnapshot>();
+    expectTypeOf<z.infer<typeof presenceSnapshotSchema>>().toEqualTypeOf<PresenceAnswer>();
     expectTypeOf<Omit<z.infer<typeof roomInfoSchema>, "room">>().toEqualTypeOf<RoomInfo>();
     expectTypeOf<z.infer<typeof revocationSchema>>().toEqualTypeOf<Revocation>();
     expectTypeOf<z.infer<typeof historyPageSchema>["messages"][number]>().toEqualTypeOf<MessageFrame>();

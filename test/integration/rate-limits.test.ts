@@ -3,12 +3,13 @@
 // each test sends until refused (bounded by two windows' worth) instead of expecting a fixed index.
 import { beforeAll, describe, expect, it } from "vitest";
 import { errorOf, freshRoom, publishHttp, TestSocket, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { rateLimit } from "../support/limits.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const PUBLISH_LIMIT = 100; // PUBLISH_LIMITER: 100 per 10 s
-const CONNECT_LIMIT = 30; // CONNECT_LIMITER: 30 per 10 s
+const PUBLISH_LIMIT = rateLimit("PUBLISH_LIMITER").limit;
+const CONNECT_LIMIT = rateLimit("CONNECT_LIMITER").limit;
 // A flood is a few hundred sequential requests: more than the default 5 s on a busy machine.
 const FLOOD_MS = 60_000;
 

@@ -3,12 +3,13 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connect, freshRoom, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { config } from "../support/limits.ts";
 import { tablesOf as tablesInStorage } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const MAX_AGE_MS = 600_000; // HISTORY_MAX_AGE_SECONDS
+const MAX_AGE_MS = config.historyMaxAgeMs;
 const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 
 /** Moves every stored message `ms` into the past, as if the room had been quiet that long. */

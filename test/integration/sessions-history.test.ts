@@ -1,13 +1,14 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MessageStore } from "../../src/room/ledger/message-store.ts";
 import type { Room } from "../../src/room/room.ts";
-import { RoomStore } from "../../src/room/room-store.ts";
 import { connect, type Frame, freshRoom, publishHttp, request } from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 
 const stubFor = (room: string, tenant = "acme") => env.ROOMS.get(env.ROOMS.idFromName(`${tenant}/${room}`));
 
-const publishN = (room: string, n: number, event = "e") =>
+/** `n` messages published inside the room object itself (its RPC), without the Worker. */
+const publishInRoom = (room: string, n: number, event = "e") =>
   runInDurableObject(stubFor(room), async (instance: Room) => {
     for (let i = 0; i < n; i++)
       await instance.publish([{ room, sender: { kind: "api_key", id: "t" }, event, payloadJson: String(i) }]);
@@ -35,7 +36,7 @@ async function messagesUntil(socket: Awaited<ReturnType<typeof connect>>["socket
 describe("history bounds", () => {
   it("keeps only the newest messages by count", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage, { maxMessages: 3, maxAgeMs: 60_000 });
+      const store = new MessageStore(state.storage, { maxMessages: 3, maxAgeMs: 60_000 });
       for (let i = 0; i < 5; i++) store.append(stored(store.nextSeq(), 1_000 + i, `{"n":${i}}`));
       expect([...store.scan(0, 1_010)].map((m) => m.seq)).toEqual([3, 4, 5]);
       expect(store.oldestSeq(1_010)).toBe(3);
@@ -44,7 +45,7 @@ describe("history bounds", () => {
 
   it("forgets messages older than the age bound, even before they are pruned", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage, { maxMessages: 100, maxAgeMs: 1_000 });
+      const store = new MessageStore(state.storage, { maxMessages: 100, maxAgeMs: 1_000 });
       store.append(stored(store.nextSeq(), 10_000, "{}"));
       store.append(stored(store.nextSeq(), 10_500, "{}"));
       store.append(stored(store.nextSeq(), 11_200, "{}"));
@@ -56,10 +57,10 @@ describe("history bounds", () => {
 
   it("keeps the sequence counter when history is pruned away", async () => {
     await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
-      const store = new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 });
+      const store = new MessageStore(state.storage, { maxMessages: 1, maxAgeMs: 1 });
       store.append(stored(store.nextSeq(), 1, "{}"));
       store.append(stored(store.nextSeq(), 5_000, "{}"));
-      expect(new RoomStore(state.storage, { maxMessages: 1, maxAgeMs: 1 }).lastSeq()).toBe(2);
+      expect(new MessageStore(state.storage, { maxMessages: 1, maxAgeMs: 1 }).lastSeq()).toBe(2);
     });
   });
 });
@@ -67,10 +68,10 @@ describe("history bounds", () => {
 describe("resume with since", () => {
   it("replays every missed message in order, then continues live with no gap or duplicate", async () => {
     const room = freshRoom();
-    await publishN(room, 5);
+    await publishInRoom(room, 5);
     const token = await signToken({ sub: "resumer" });
     // Publishes race the reconnect: some land before the welcome, some after.
-    const racing = publishN(room, 20, "race");
+    const racing = publishInRoom(room, 20, "race");
     const { socket, welcome } = await connect(room, token, "?since=2");
     await racing;
     expect(welcome.recovered).toBe(true);
@@ -80,7 +81,7 @@ describe("resume with since", () => {
 
   it("accepts since in the subprotocol list", async () => {
     const room = freshRoom();
-    await publishN(room, 3);
+    await publishInRoom(room, 3);
     const token = await signToken({ sub: "browser" });
     const res = await request(`/v1/rooms/${room}/ws`, {
       headers: { upgrade: "websocket", "sec-websocket-protocol": `broadcast.v1, bearer.${token}, since.1` },
@@ -111,7 +112,7 @@ describe("resume with since", () => {
 
   it("says recovered:false when history no longer reaches back", async () => {
     const room = freshRoom();
-    await publishN(room, 1_001);
+    await publishInRoom(room, 1_001);
     const { socket, welcome } = await connect(room, await signToken({ sub: "late" }), "?since=0");
     expect(welcome).toMatchObject({ seq: 1_001, recovered: false });
     await publishHttp(room, apiKey("pubacme"), { event: "live", payload: null });
@@ -121,7 +122,7 @@ describe("resume with since", () => {
 
   it("says recovered:true when the client is already current", async () => {
     const room = freshRoom();
-    await publishN(room, 2);
+    await publishInRoom(room, 2);
     const { welcome } = await connect(room, await signToken({ sub: "current" }), "?since=2");
     expect(welcome).toMatchObject({ seq: 2, recovered: true });
   });
@@ -194,7 +195,7 @@ describe("GET /v1/rooms/{room}/messages", () => {
 
   it("survives eviction of the room object", async () => {
     const room = freshRoom();
-    await publishN(room, 3);
+    await publishInRoom(room, 3);
     const { evictDurableObject } = await import("cloudflare:test");
     await evictDurableObject(stubFor(room));
     const res = await request(`/v1/rooms/${room}/messages`, { headers: { "x-api-key": apiKey("adminacme") } });

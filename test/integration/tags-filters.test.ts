@@ -5,8 +5,8 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ConnectionState } from "../../src/room/connection.ts";
-import { RoomStore } from "../../src/room/room-store.ts";
+import { MessageStore } from "../../src/room/ledger/message-store.ts";
+import type { ConnectionState } from "../../src/room/sockets/attachment.ts";
 import {
   connect,
   errorOf,
@@ -99,8 +99,10 @@ describe("connect options", () => {
   });
 
   for (const query of ["?events=a,,b", "?tags=region", "?tags=Region:eu", "?tags=region:", "?tags=__proto__:x"]) {
-    it(`refuses ${query} with 400 invalid_filter before any token work`, async () => {
-      const res = await upgrade(`/v1/rooms/${freshRoom()}/ws${query}`, { authorization: "Bearer not-a-token" });
+    // Read only after the token and the limiters (test/integration/upgrade-order.test.ts).
+    it(`refuses ${query} with 400 invalid_filter`, async () => {
+      const token = await signToken({ sub: uniqueSub("bad-filter") });
+      const res = await upgrade(`/v1/rooms/${freshRoom()}/ws${query}`, { authorization: `Bearer ${token}` });
       expect(await errorOf(res)).toMatchObject({ status: 400, code: "invalid_filter" });
     });
   }
@@ -174,7 +176,7 @@ describe("rooms stored before filters", () => {
         Date.now(),
         '{"type":"message","seq":1,"event":"old.one"}',
       );
-      const store = new RoomStore(state.storage, { maxMessages: 100, maxAgeMs: 60_000 });
+      const store = new MessageStore(state.storage, { maxMessages: 100, maxAgeMs: 60_000 });
       expect([...store.scan(0, Date.now())]).toEqual([
         {
           seq: 1,

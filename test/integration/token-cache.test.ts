@@ -13,11 +13,12 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { rateLimit } from "../support/limits.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const CONNECT_IP_LIMIT = 120; // CONNECT_IP_LIMITER: 120 per 10 s
+const CONNECT_IP_LIMIT = rateLimit("CONNECT_IP_LIMITER").limit;
 const FLOOD_MS = 60_000;
 
 const revoke = (body: unknown) =>

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { BENCH_TENANT } from "../../bench/credentials.ts";
 import { liveShardGrid, ShardPlacement } from "../../bench/placement.ts";
 import { shardCostPoints } from "../../bench/shard-costs.ts";
-import { shardOf } from "../../src/room/shards.ts";
+import { shardOf } from "../../src/room/sharding/placement.ts";
 
 const SECRET = randomBytes(32).toString("base64url");
 

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../support/wait.ts";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const WAIT_MS = 10_000;
@@ -25,14 +26,6 @@ async function alive(pid: number): Promise<boolean> {
 async function parentOf(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8");
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${WAIT_MS} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** `npm start` in a scratch project whose wrangler is the fake; resolves once both fakes run. */
@@ -56,7 +49,7 @@ async function startTree(env: Record<string, string> = {}): Promise<Tree> {
   if (npm.pid === undefined) throw new Error("npm did not start");
   const tree: Tree = { dir, npm: npm.pid, start: 0, wrangler: 0, workerd: 0 };
   trees.push(tree);
-  await waitFor("no pids from the fake wrangler", async () => (await readFile(pidsFile).catch(() => "")).length > 0);
+  await waitFor("the fake wrangler's pids", async () => (await readFile(pidsFile).catch(() => "")).length > 0, WAIT_MS);
   const pids = JSON.parse(await readFile(pidsFile, "utf8")) as { wrangler: number; workerd: number };
   Object.assign(tree, pids, { start: await parentOf(pids.wrangler) });
   return tree;
@@ -92,13 +85,13 @@ describe("npm start's process tree", () => {
   it("ends entirely when a supervisor sends SIGTERM to npm alone", async () => {
     const t = await startTree();
     process.kill(t.npm, "SIGTERM");
-    await waitFor("processes left", async () => (await survivors(t)).length === 0);
+    await waitFor("every process to end", async () => (await survivors(t)).length === 0, WAIT_MS);
   });
 
   it("gives wrangler time to shut down cleanly before anything is killed", async () => {
     const t = await startTree({ FAKE_WRANGLER_SHUTDOWN_MS: "3000" });
     process.kill(t.npm, "SIGTERM");
-    await waitFor("processes left", async () => (await survivors(t)).length === 0);
+    await waitFor("every process to end", async () => (await survivors(t)).length === 0, WAIT_MS);
     expect(existsSync(join(t.dir, "pids.json.clean"))).toBe(true);
   });
 
@@ -106,6 +99,6 @@ describe("npm start's process tree", () => {
     it(`ends entirely when the script itself gets ${signal}`, async () => {
       const t = await startTree();
       process.kill(t.start, signal);
-      await waitFor("processes left", async () => (await survivors(t)).length === 0);
+      await waitFor("every process to end", async () => (await survivors(t)).length === 0, WAIT_MS);
     });
 });

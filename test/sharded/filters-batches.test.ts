@@ -13,6 +13,7 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { config } from "../support/limits.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 import { shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
 
@@ -96,7 +97,7 @@ describe("filters across shards", () => {
 });
 
 describe("coalesced delivery across shards", () => {
-  it("gives batch sockets on every shard every message once, in seq order, in frames of at most 8", async () => {
+  it(`gives batch sockets on every shard every message once, in seq order, in frames of at most ${config.batchMaxMessages}`, async () => {
     const room = freshRoom();
     const batch: TestSocket[] = [];
     for (const sub of subsOnEveryShard("b"))
@@ -110,7 +111,7 @@ describe("coalesced delivery across shards", () => {
     for (const s of batch) {
       const { messages, largest } = await receive(s, 20);
       expect(messages.map((m) => m.seq)).toEqual(want);
-      expect(largest).toBeLessThanOrEqual(8);
+      expect(largest).toBeLessThanOrEqual(config.batchMaxMessages);
     }
     const plain = await receive(v1, 20);
     expect(plain.frames).toBe(20);

@@ -8,7 +8,7 @@ import {
   connect,
   freshRoom,
   nextMessage,
-  publishHttp,
+  publishN,
   request,
   TestSocket,
   WARM_UP_MS,
@@ -19,11 +19,6 @@ import { coordinatorStub, SHARDS, shardStub, subOnShard, subsOnEveryShard } from
 
 beforeAll(warmUp, WARM_UP_MS);
 afterEach(() => vi.restoreAllMocks());
-
-const publishN = async (room: string, n: number) => {
-  for (let i = 0; i < n; i++)
-    expect((await publishHttp(room, apiKey("pubacme"), { event: "e", payload: i })).status).toBe(202);
-};
 
 async function seqs(socket: TestSocket, n: number): Promise<number[]> {
   const got: number[] = [];
@@ -83,9 +78,10 @@ describe("the room's layout", () => {
     shard?: { index: number; count: number },
   ) => {
     const member = {
+      kind: "user" as const,
+      id: sub,
       tenant: "acme",
       room,
-      sub,
       scopes: ["subscribe" as const],
       exp: Math.floor(Date.now() / 1000) + 600,
       presence: false,

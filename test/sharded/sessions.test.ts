@@ -8,26 +8,18 @@ import {
   type Frame,
   freshRoom,
   nextMessage,
-  publishHttp,
+  publishN,
   request,
   type TestSocket,
   upgrade,
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
+import { config } from "../support/limits.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 import { shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-const publishN = async (room: string, n: number, event = "e") => {
-  const seqs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await publishHttp(room, apiKey("pubacme"), { event, payload: i });
-    seqs.push(((await res.json()) as { seq: number }).seq);
-  }
-  return seqs;
-};
 
 async function messagesUntil(socket: TestSocket, lastSeq: number): Promise<number[]> {
   const seqs: number[] = [];
@@ -47,7 +39,7 @@ describe("resume on a shard", () => {
     // Keep every shard live, so the resuming socket's shard is fed while its replay is fetched.
     for (const sub of subsOnEveryShard("keeper")) await connect(room, await signToken({ sub }));
     await publishN(room, 5);
-    const racing = publishN(room, 20, "race");
+    const racing = publishN(room, 20, { event: "race" });
     const { socket, welcome } = await connect(room, await signToken({ sub: subOnShard(2, "resumer") }), "?since=2");
     await racing;
     expect(welcome.recovered).toBe(true);
@@ -152,9 +144,10 @@ describe("expiry and refresh on a shard", () => {
 });
 
 describe("the room's connection cap", () => {
-  it("gives each shard an even share (40 over 4 shards: 10 each)", async () => {
+  const perShard = config.maxConnectionsPerRoom / config.roomShards;
+  it(`gives each shard an even share (${config.maxConnectionsPerRoom} over ${config.roomShards} shards: ${perShard} each)`, async () => {
     const room = freshRoom();
-    for (let i = 0; i < 10; i++) await connect(room, await signToken({ sub: subOnShard(1, `u${i}`) }));
+    for (let i = 0; i < perShard; i++) await connect(room, await signToken({ sub: subOnShard(1, `u${i}`) }));
     const res = await upgrade(`/v1/rooms/${room}/ws`, {
       authorization: `Bearer ${await signToken({ sub: subOnShard(1, "eleventh") })}`,
     });

@@ -1,9 +1,10 @@
 // Helpers for the sharded project (ROOM_SHARDS=4, MAX_CONNECTIONS_PER_ROOM=40): users chosen to land
 // on a given shard, and stubs for a room's objects.
 import { env } from "cloudflare:workers";
-import { roomObjectName, shardObjectName, shardOf } from "../../src/room/shards.ts";
+import { roomObjectName, shardObjectName, shardOf } from "../../src/room/sharding/placement.ts";
+import { config } from "../support/limits.ts";
 
-export const SHARDS = 4;
+export const SHARDS = config.roomShards;
 
 /** A fresh sub that lands on `shard`. */
 export function subOnShard(shard: number, prefix = "user", tenant = "acme"): string {

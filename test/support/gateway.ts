@@ -1,7 +1,7 @@
 // Drives the Worker in-process (inside workerd) and reads its sockets with timeouts, never sleeps.
 import { exports } from "cloudflare:workers";
 import { type Frame, FrameQueue } from "./frame-queue.ts";
-import { signToken } from "./tokens.ts";
+import { apiKey, signToken } from "./tokens.ts";
 
 const BASE = "https://gateway.test";
 
@@ -18,6 +18,30 @@ export function publishHttp(room: string, credential: string, body: unknown, hea
     },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/**
+ * Publishes `n` messages over HTTP, payloads 0 … n−1, one after the other (with the `pubacme` API key
+ * unless told), fails unless each is answered 202, and resolves with their seqs.
+ */
+export async function publishN(
+  room: string,
+  n: number,
+  {
+    credential = apiKey("pubacme"),
+    event = "e",
+  }: { credential?: string; event?: string | ((i: number) => string) } = {},
+): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await publishHttp(room, credential, {
+      event: typeof event === "string" ? event : event(i),
+      payload: i,
+    });
+    if (res.status !== 202) throw new Error(`publish ${i} of ${n} answered ${res.status}: ${await res.text()}`);
+    seqs.push(((await res.json()) as { seq: number }).seq);
+  }
+  return seqs;
 }
 
 /** A JSON POST with a Bearer credential and extra headers (an Idempotency-Key, say). */
@@ -106,7 +130,37 @@ export async function errorOf(res: Response): Promise<{ status: number; code: st
   return { status: res.status, code, retryAfter: res.headers.get("retry-after") };
 }
 
+/**
+ * What an upgrade (or any request) came to, as its client meets it: `101 welcome`; an HTTP error;
+ * or, when the client offered `broadcast.v1`, a refusal delivered in the socket (one `error` frame,
+ * then close 4000 + the HTTP status: PROTOCOL.md, "Refused upgrades"), read back as the same
+ * status, code and Retry-After.
+ */
+export async function upgradeOutcome(
+  res: Response,
+): Promise<{ status: number; code: string; retryAfter: string | null }> {
+  if (res.webSocket === null) return errorOf(res);
+  const socket = new TestSocket(res.webSocket);
+  const first = await socket.next().catch(() => undefined);
+  if (first?.type === "welcome") {
+    socket.close();
+    return { status: 101, code: "welcome", retryAfter: null };
+  }
+  const closed = await socket.waitClosed().catch(() => undefined);
+  if (first?.type !== "error" || closed === undefined || closed.code < 4400 || closed.reason !== first.code)
+    return { status: res.status, code: `<${JSON.stringify(first)} then ${JSON.stringify(closed)}>`, retryAfter: null };
+  const retryAfter = first.retryAfter === undefined ? null : String(first.retryAfter);
+  return { status: closed.code - 4000, code: closed.reason, retryAfter };
+}
+
 /** The next `message` frame. Messages arrive in seq order, so this also proves none came before it. */
 export function nextMessage(socket: TestSocket, timeoutMs?: number): Promise<Frame> {
   return socket.nextOfType("message", timeoutMs);
 }
+
+/** What an RPC call was refused with (`"answered"` when it was not); no rejection is left unobserved. */
+export const refusal = (call: Promise<unknown>): Promise<string> =>
+  call.then(
+    () => "answered",
+    (err: unknown) => String(err),
+  );

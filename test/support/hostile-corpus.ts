@@ -1,7 +1,7 @@
 // A deterministic corpus of hostile WebSocket frames and HTTP requests, each paired with the answer
 // the README documents (or, where the README is silent, the observed answer, named as such).
 // Pure: no I/O and no clock. A seeded PRNG makes every run send exactly the same bytes.
-import { ENVELOPE_SLACK_BYTES } from "../../src/room/client-frames.ts";
+import { ENVELOPE_SLACK_BYTES } from "../../src/publish-request.ts";
 import type { ErrorCode, Ref } from "../../src/wire.ts";
 
 export const MAX_PAYLOAD_BYTES = 65_536;
@@ -599,8 +599,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   invalid_body: 400,
   invalid_room: 400,
   invalid_query: 400,
+  invalid_filter: 400,
   not_found: 404,
   payload_too_large: 413,
+  unsupported_media_type: 415,
 };
 const MESSAGES = "/v1/rooms/{room}/messages";
 
@@ -738,6 +740,34 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
   invalid("huge", "event of 10,000 characters", [["event", q("e".repeat(10_000))]]);
   invalid("huge", "unknown field of 60,000 characters", [["junk", q("j".repeat(60_000))]]);
 
+  // A batch takes what its own messages may take, and each element what the single route would.
+  const BATCH = `${MESSAGES}/batch`;
+  const longTo = q({ users: Array.from({ length: 1000 }, (_, i) => `${i}`.padStart(150, "u")) });
+  const element = publish(BASE_EVENT, BASE_PAYLOAD);
+  const batchOf = (...elements: string[]) => `{"messages":[${elements.join(",")}]}`;
+  const batchCases: [string, string, boolean?][] = [
+    ["a one-message batch padded to 200 kB", `${batchOf(element)}${" ".repeat(200_000)}`],
+    [
+      "a two-message batch padded past two messages' worth",
+      `${batchOf(element, element)}${" ".repeat(2 * MAX_FRAME_BYTES)}`,
+    ],
+    [
+      "a one-message batch whose to list the single route would cut off",
+      batchOf(publishText([["to", longTo]], undefined, false)),
+    ],
+    [
+      "a to list over the limit beside small elements",
+      batchOf(element, publishText([["to", longTo]], undefined, false), element),
+    ],
+    [
+      "a batch body over 100 messages' worth, streamed",
+      `{"messages":[${element}${" ".repeat(100 * MAX_FRAME_BYTES)}]}`,
+      true,
+    ],
+  ];
+  for (const [name, body, stream] of batchCases)
+    error("huge", name, body, "payload_too_large", { path: BATCH, stream: stream === true });
+
   for (const event of [...BAD_EVENTS, undefined])
     invalid("wrong-type", `event ${event ?? "missing"}`, [["event", event]]);
   invalid("wrong-type", "payload missing", [["payload", undefined]]);
@@ -790,7 +820,7 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
   for (const event of ["😀".repeat(65), `${"a".repeat(64)}😀`, "\uD800".repeat(65)])
     invalid("unicode", `event of ${[...event].length} code points`, [["event", q(event)]]);
 
-  // The body is only read as JSON when the request says it is JSON; otherwise it validates as {}.
+  // The body is only read as JSON when the request says it is JSON; otherwise the header is refused.
   const valid = publish(BASE_EVENT, BASE_PAYLOAD);
   for (const type of [
     "text/plain",
@@ -799,8 +829,8 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
     "application/jsonx",
     "json",
   ])
-    error("content-type", `content-type ${type}`, valid, "invalid_body", { contentType: type });
-  error("content-type", "no content-type", valid, "invalid_body", { contentType: null });
+    error("content-type", `content-type ${type}`, valid, "unsupported_media_type", { contentType: type });
+  error("content-type", "no content-type", valid, "unsupported_media_type", { contentType: null });
   error("content-type", "no body at all", undefined, "invalid_json");
 
   // Room names: 1-128 of [A-Za-z0-9_.:-], after percent-decoding; checked before any credential.
@@ -862,6 +892,27 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
     upgrade: true,
     contentType: null,
   });
+  // Filters that cost per entry: refused by their count once the 17th entry is seen, whatever follows.
+  const sixteenPairs = Array.from({ length: 16 }, (_, i) => `k:v${i}`).join(",");
+  // biome-ignore format: a table of hostile values reads better packed
+  const badFilters = [
+    `tags=${"a:b,".repeat(16_000)}a:b`, `tags=${sixteenPairs},NOT-A-PAIR`, `tags=${sixteenPairs},BAD%20KEY:v`,
+    `events=${"e,".repeat(16_000)}e`, `events=${"e,".repeat(16)}%07`, `tags=${",".repeat(20_000)}`,
+    `tags=${"k:".repeat(20_000)}`, `tags=a:${"v".repeat(60_000)}`, `events=${"x".repeat(60_000)}`,
+  ];
+  for (const query of badFilters) {
+    error("query", `connect ${query.slice(0, 40)}`, undefined, "invalid_filter", {
+      method: "GET",
+      path: `/v1/rooms/{room}/ws?${query}`,
+      upgrade: true,
+      contentType: null,
+    });
+    error("query", `history ${query.slice(0, 40)}`, undefined, "invalid_filter", {
+      method: "GET",
+      path: `${MESSAGES}?${query}`,
+      contentType: null,
+    });
+  }
   return cases;
 }
 

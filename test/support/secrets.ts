@@ -2,8 +2,9 @@
 // hashes as its secrets; the tests get the private halves through test-only bindings.
 import { randomBytes } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
-import { formatApiKey, formatOperatorKey, sha256Hex } from "../../src/auth/api-key-format.ts";
+import { formatApiKey, formatOperatorKey } from "../../src/auth/api-key-format.ts";
 import type { ApiKeyRecord } from "../../src/protocol.ts";
+import { sha256Hex } from "../../src/sha256.ts";
 
 export type TestApiKey = { key: string; record: ApiKeyRecord };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ENVELOPE_SLACK_BYTES, parseClientFrame } from "../../src/room/client-frames.ts";
+import { ENVELOPE_SLACK_BYTES } from "../../src/publish-request.ts";
+import { parseClientFrame } from "../../src/room/sockets/inbound.ts";
 
 const LIMIT = 1024;
 const parse = (frame: unknown) => parseClientFrame(typeof frame === "string" ? frame : JSON.stringify(frame), LIMIT);

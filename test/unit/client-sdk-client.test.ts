@@ -1,71 +1,11 @@
 // BroadcastClient against a fake socket and a manual clock: every reconnect, resume, refresh and
 // terminal path, with no network and no real time.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BroadcastClient, type ClientError, type ClientOptions, type StateChange } from "../../src/client/index.ts";
-import { FakeClock, FakeNodeSocket, FakeSocket, fakeJwt, flush } from "./client-sdk-fakes.ts";
+import { describe, expect, it } from "vitest";
+import { BroadcastClient } from "../../src/client/index.ts";
+import { clock, connected, names, nextSocket, nowSec, start, tokensIssued, useBench } from "./client-sdk-bench.ts";
+import { FakeNodeSocket, FakeSocket, fakeJwt, flush } from "./client-sdk-fakes.ts";
 
-let clock: FakeClock;
-let tokensIssued: number;
-const nowSec = () => Math.floor(clock.nowMs / 1000);
-
-beforeEach(() => {
-  clock = new FakeClock();
-  tokensIssued = 0;
-  FakeSocket.reset();
-});
-
-type Harness = {
-  client: BroadcastClient;
-  states: StateChange[];
-  errors: ClientError[];
-  payloads: unknown[];
-};
-
-const clients: BroadcastClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-function start(options: Partial<ClientOptions> = {}, connect = true): Harness {
-  const client = new BroadcastClient({
-    url: "ws://gw.test",
-    room: "lobby",
-    token: () => fakeJwt({ sub: "alice", exp: nowSec() + 3600, n: ++tokensIssued }),
-    WebSocket: FakeSocket,
-    random: () => 0.5,
-    now: clock.now,
-    setTimer: clock.setTimer,
-    pingIntervalMs: 0,
-    ...options,
-  });
-  clients.push(client);
-  const h: Harness = { client, states: [], errors: [], payloads: [] };
-  client.on("state", (s) => h.states.push(s));
-  client.on("error", (e) => h.errors.push(e));
-  client.on("message", (m) => h.payloads.push(m.payload));
-  if (connect) client.connect();
-  return h;
-}
-
-/** Connects and welcomes; returns the socket. */
-async function connected(h: Harness, seq = 0, extra: Record<string, unknown> = {}): Promise<FakeSocket> {
-  await flush();
-  const socket = FakeSocket.last();
-  socket.welcome(seq, extra);
-  expect(h.client.state).toBe("connected");
-  return socket;
-}
-
-/** Waits out the backoff and returns the next socket. */
-async function nextSocket(): Promise<FakeSocket> {
-  const before = FakeSocket.all.length;
-  await clock.advance(clock.nextDelay() ?? 0);
-  expect(FakeSocket.all.length).toBe(before + 1);
-  return FakeSocket.last();
-}
-
-const names = (h: Harness) => h.states.map((s) => s.state);
-
+useBench();
 describe("connecting", () => {
   it("offers broadcast.v1 and the token as subprotocols, and is connected once welcomed", async () => {
     const h = start();
@@ -115,6 +55,7 @@ describe("connecting", () => {
     expect(() => new BroadcastClient({ ...base, room: "no spaces" })).toThrow(/room/);
     expect(() => new BroadcastClient({ ...base, url: "nope" })).toThrow(/url/);
     expect(() => new BroadcastClient({ ...base, maxQueue: -1 })).toThrow(/maxQueue/);
+    expect(() => new BroadcastClient({ ...base, token: "" })).toThrow(/token/);
     expect(() => new BroadcastClient({ ...base, WebSocket: undefined, carrier: "header" })).toThrow(/header/);
   });
 });

@@ -133,6 +133,21 @@ export class FakeSocket extends SocketListeners implements WebSocketLike {
     this.receive({ type: "batch", messages: seqs.map((seq) => messageFrame(seq, seq)) });
   }
 
+  /** An 'error' event alone, as Node's built-in WebSocket reports a refused upgrade (no 'close' follows). */
+  errorEvent(message = "Received network error or non-101 status code."): void {
+    this.emit("error", new Error(message));
+  }
+
+  /**
+   * The gateway refuses the connect as PROTOCOL.md says: it accepts (101), sends one `error` frame
+   * (`extra` may add `retryAfter`) and closes with 4000 + the HTTP status and the code as reason.
+   */
+  refuseOpen(status: number, code: string, extra: Record<string, unknown> = {}): void {
+    this.open();
+    this.receive({ type: "error", code, message: `refused: ${code}`, ...extra });
+    this.serverClose(4000 + status, code);
+  }
+
   serverClose(code: number, reason = ""): void {
     this.readyState = 3;
     if (code === 1006) this.emit("error", new Error("connection dropped"));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseServerFrame } from "../../src/client/frames.ts";
 import {
   connectRequest,
-  errorCodeOf,
+  errorOfBody,
   globalWebSocket,
   retryAfterMs,
   type WebSocketConstructorLike,
@@ -57,10 +57,14 @@ describe("connectRequest", () => {
 });
 
 describe("upgrade failure parsing", () => {
-  it("reads the gateway's error code from a JSON body and ignores anything else", () => {
-    expect(errorCodeOf('{"error":{"code":"token_expired","message":"x"}}')).toBe("token_expired");
-    expect(errorCodeOf("<html>bad gateway</html>")).toBeUndefined();
-    expect(errorCodeOf('{"error":"x"}')).toBeUndefined();
+  it("reads the gateway's error code and message from a JSON body and ignores anything else", () => {
+    expect(errorOfBody('{"error":{"code":"token_expired","message":"x"}}')).toEqual({
+      code: "token_expired",
+      message: "x",
+    });
+    expect(errorOfBody('{"error":{"code":"token_expired"}}')).toEqual({ code: "token_expired" });
+    expect(errorOfBody("<html>bad gateway</html>")).toBeUndefined();
+    expect(errorOfBody('{"error":"x"}')).toBeUndefined();
   });
 
   it("reads Retry-After seconds", () => {
@@ -88,6 +92,7 @@ describe("parseServerFrame", () => {
       },
       { type: "ack", ref: 1, id: "m", seq: 1, delivered: 2 },
       { type: "error", code: "forbidden", message: "no", ref: "a" },
+      { type: "error", code: "rate_limited", message: "slow down", retryAfter: 7 },
       { type: "refreshed", exp: 2_000_000_000 },
       { type: "presence", action: "leave", user: "u", connectionId: "c" },
       { type: "pong" },
@@ -136,6 +141,8 @@ describe("parseServerFrame", () => {
       { type: "batch", messages: message },
       { type: "filtered", events: "a", tags: {} },
       { type: "filtered", events: [], tags: { region: "eu" } },
+      { type: "error", code: "rate_limited", message: "slow down", retryAfter: "7" },
+      { type: "error", code: "rate_limited", message: "slow down", retryAfter: -1 },
     ])
       expect(parseServerFrame(JSON.stringify(bad)), JSON.stringify(bad)).toMatchObject({ ok: false });
   });

@@ -111,11 +111,13 @@ describe("parseConfig", () => {
   }
 
   const EC_PUBLIC = { kty: "EC", crv: "P-256", kid: "k1", x: "x", y: "y" };
-  for (const member of ["d", "p", "q", "dp", "dq", "qi", "k"]) {
+  // `oth` (RFC 7518 6.3.2.7) lists further primes of a multi-prime RSA private key, each with its own `d`.
+  const PRIVATE_VALUES: Record<string, unknown> = { oth: [{ r: "c2VjcmV0", d: "c2VjcmV0", t: "c2VjcmV0" }] };
+  for (const member of ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]) {
     it(`refuses a JWT_JWKS key holding the private member "${member}", naming it`, () => {
       const message = failureOf({
         JWT_SECRET: SECRET,
-        JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, [member]: "c2VjcmV0" }] }),
+        JWT_JWKS: JSON.stringify({ keys: [{ ...EC_PUBLIC, [member]: PRIVATE_VALUES[member] ?? "c2VjcmV0" }] }),
       });
       expect(message).toContain("JWT_JWKS");
       expect(message).toContain(`private member "${member}"`);

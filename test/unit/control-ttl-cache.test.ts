@@ -34,7 +34,7 @@ describe("TtlCache", () => {
     c.advance(4_000);
     const late = cache.get("k", slow, () => 4_000);
     expect(resolvers).toHaveLength(2);
-    resolvers.forEach((resolve, i) => resolve(i + 1));
+    for (const [i, resolve] of resolvers.entries()) resolve(i + 1);
     expect([await first, await joined, await late]).toEqual([1, 1, 2]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { earliestExpiryMs, isExpired } from "../../src/room/expiry.ts";
+import { earliestExpiryMs, isExpired } from "../../src/room/sockets/attachment.ts";
 import { connectionState } from "../support/connection-state.ts";
 
 describe("earliestExpiryMs", () => {

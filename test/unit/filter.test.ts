@@ -33,6 +33,12 @@ describe("parseFilterQuery", () => {
     expect(parseFilterQuery(undefined, "at:12:30")).toEqual({ tags: { at: ["12:30"] } });
   });
 
+  it("reads tag keys that name members of the object prototype like any other", () => {
+    expect(parseFilterQuery(undefined, "constructor:x,tostring:y,constructor:z")).toEqual({
+      tags: { constructor: ["x", "z"], tostring: ["y"] },
+    });
+  });
+
   it("reads absent and empty parameters as no constraint", () => {
     expect(parseFilterQuery(undefined, undefined)).toEqual({});
     expect(parseFilterQuery("", "")).toEqual({});
@@ -63,6 +69,16 @@ describe("parseFilterQuery", () => {
     const events = Array.from({ length: 16 }, (_, i) => `e${i}`).join(",");
     const tags = Array.from({ length: 16 }, (_, i) => `k${i % 3}:v${i}`).join(",");
     expect(typeof parseFilterQuery(events, tags)).toBe("object");
+  });
+
+  // A query string is read before anything else is known about the client: its cost must not grow
+  // with what the client repeats. Past the 16th entry the answer is the count, whatever follows.
+  it("refuses the 17th tag pair or event entry before judging any of them", () => {
+    const sixteen = Array.from({ length: 16 }, (_, i) => `k:v${i}`);
+    expect(parseFilterQuery(undefined, [...sixteen, "NOT A PAIR"].join(","))).toBe("at most 16 tag pairs");
+    expect(parseFilterQuery(undefined, [...sixteen, "BAD KEY:v"].join(","))).toBe("at most 16 tag pairs");
+    expect(parseFilterQuery(undefined, "a:b,".repeat(16_000).slice(0, -1))).toBe("at most 16 tag pairs");
+    expect(parseFilterQuery(`${"e,".repeat(16)}`, undefined)).toBe("at most 16 event entries");
   });
 
   it("counts lengths in code points, as event names are counted", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchFrames, planFrames } from "../../src/room/frame-plan.ts";
+import { batchFrames, planFrames } from "../../src/room/delivery/frame-plan.ts";
 
 const frame = (seq: number, pad = "") => JSON.stringify({ type: "message", seq, pad });
 const limits = { maxMessages: 100, maxBytes: 1_000_000 };

@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  canRecover,
-  type Page,
-  readableBy,
-  replayOf,
-  takePage,
-  type Viewer,
-  visibleTo,
-} from "../../src/room/history.ts";
-import type { StoredMessage } from "../../src/room/room-store.ts";
+import type { Viewer } from "../../src/auth/principal.ts";
+import { canRecover, type Page, readableBy, replayOf, takePage, visibleTo } from "../../src/room/ledger/history.ts";
+import type { StoredMessage } from "../../src/room/ledger/message-store.ts";
 import { encodeHistoryPage } from "../../src/wire.ts";
 
 const message = (audience?: string[]): StoredMessage => ({
@@ -19,9 +12,9 @@ const message = (audience?: string[]): StoredMessage => ({
   tags: undefined,
 });
 
-const alice: Viewer = { kind: "user", sub: "alice" };
-const bob: Viewer = { kind: "user", sub: "bob" };
-const carol: Viewer = { kind: "user", sub: "carol" };
+const alice: Viewer = { kind: "user", id: "alice" };
+const bob: Viewer = { kind: "user", id: "bob" };
+const carol: Viewer = { kind: "user", id: "carol" };
 
 describe("visibleTo", () => {
   it("shows a broadcast to every viewer", () => {

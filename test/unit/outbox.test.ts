@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Outbox } from "../../src/room/outbox.ts";
+import { Outbox } from "../../src/room/delivery/outbox.ts";
 
 /** An outbox whose turns run only when the test says so, recording every delivery. */
 function harness() {

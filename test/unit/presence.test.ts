@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { presenceFrame, presenceSnapshot } from "../../src/room/presence.ts";
+import { presenceFrame, presenceSnapshot } from "../../src/room/sockets/presence.ts";
 import { connectionState } from "../support/connection-state.ts";
 
 describe("presenceSnapshot", () => {
   it("counts connections per user, in the order users first appear", () => {
-    const states = [
-      connectionState({ sub: "alice" }),
-      connectionState({ sub: "bob" }),
-      connectionState({ sub: "alice" }),
-    ];
+    const states = [connectionState({ id: "alice" }), connectionState({ id: "bob" }), connectionState({ id: "alice" })];
     expect(presenceSnapshot(states)).toEqual({
       connections: 3,
       users: [
@@ -24,7 +20,7 @@ describe("presenceSnapshot", () => {
 
   it("accepts any iterable, such as a generator over sockets", () => {
     function* states() {
-      yield connectionState({ sub: "carol" });
+      yield connectionState({ id: "carol" });
     }
     expect(presenceSnapshot(states())).toEqual({ connections: 1, users: [{ id: "carol", connections: 1 }] });
   });
@@ -32,7 +28,7 @@ describe("presenceSnapshot", () => {
 
 describe("presenceFrame", () => {
   it("encodes a join and a leave frame with the user and connection id only", () => {
-    const s = connectionState({ sub: "alice", connectionId: "c-1", tenant: "acme", jti: "secret-jti" });
+    const s = connectionState({ id: "alice", connectionId: "c-1", tenant: "acme", jti: "secret-jti" });
     expect(JSON.parse(presenceFrame("join", s))).toEqual({
       type: "presence",
       action: "join",

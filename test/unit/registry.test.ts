@@ -1,9 +1,8 @@
 // SocketRegistry over a minimal stand-in for the runtime: sockets that record what was sent and
 // keep an attachment, and a ctx that finds them by the tags acceptWebSocket recorded.
 import { describe, expect, it } from "vitest";
-import { attach, type ConnectionState } from "../../src/room/connection.ts";
-import { SocketRegistry } from "../../src/room/registry.ts";
-import { PRESENCE_TAG, userTag } from "../../src/room/tags.ts";
+import { attach, type ConnectionState } from "../../src/room/sockets/attachment.ts";
+import { PRESENCE_TAG, SocketRegistry, userTag } from "../../src/room/sockets/registry.ts";
 import { connectionState } from "../support/connection-state.ts";
 
 class FakeSocket {
@@ -43,8 +42,8 @@ function room() {
 describe("SocketRegistry", () => {
   it("finds an accepted socket by its user tag, and presence subscribers by theirs", () => {
     const { registry, join } = room();
-    const alice = join({ sub: "alice", presence: true });
-    const bob = join({ sub: "bob" });
+    const alice = join({ id: "alice", presence: true });
+    const bob = join({ id: "bob" });
     expect(registry.all(userTag("alice"))).toEqual([alice.ws]);
     expect(registry.all(PRESENCE_TAG)).toEqual([alice.ws]);
     expect(registry.all()).toEqual([alice.ws, bob.ws]);
@@ -52,8 +51,8 @@ describe("SocketRegistry", () => {
 
   it("counts and lists only open sockets", () => {
     const { registry, join } = room();
-    join({ sub: "alice" });
-    const closing = join({ sub: "alice" });
+    join({ id: "alice" });
+    const closing = join({ id: "alice" });
     closing.fake.readyState = WebSocket.CLOSING;
     expect(registry.countOpen(userTag("alice"))).toBe(1);
     expect(registry.open(userTag("alice"))).toHaveLength(1);
@@ -88,8 +87,8 @@ describe("SocketRegistry", () => {
 
   it("reports a departure once, however many times the runtime reports it", () => {
     const { registry, join } = room();
-    const { ws } = join({ connectionId: "c-1", sub: "alice" });
-    expect(registry.departure(ws)).toMatchObject({ connectionId: "c-1", sub: "alice" });
+    const { ws } = join({ connectionId: "c-1", id: "alice" });
+    expect(registry.departure(ws)).toMatchObject({ connectionId: "c-1", id: "alice" });
     expect(registry.departure(ws)).toBeUndefined();
   });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/auth/api-key-format.ts";
-import { sha256HexSync } from "../../src/sha256.ts";
+import { sha256Hex, sha256HexSync } from "../../src/sha256.ts";
 
 describe("sha256HexSync", () => {
   it("gives the FIPS 180-4 digests of the standard examples", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stepFor } from "../../src/room/shard-feed.ts";
+import { stepFor } from "../../src/room/sharding/feed.ts";
 import {
   hostObjectName,
   newConnectionId,
@@ -7,7 +7,7 @@ import {
   shardOf,
   shardOfConnection,
   shardsFor,
-} from "../../src/room/shards.ts";
+} from "../../src/room/sharding/placement.ts";
 
 describe("shardOf", () => {
   it("puts a user on the same shard every time, within the count", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { connectionTag, userTag } from "../../src/room/tags.ts";
-import { selectRecipients } from "../../src/room/targeting.ts";
+import { selectRecipients } from "../../src/room/delivery/targeting.ts";
+import { connectionTag, userTag } from "../../src/room/sockets/registry.ts";
 
 // A room of named sockets: alice on two connections, bob and carol on one each.
 const sockets = [

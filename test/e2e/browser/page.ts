@@ -37,7 +37,7 @@ const harness = {
       random: () => 0.9,
     });
     client.on("state", (s) => {
-      log.push({ kind: "state", state: s.state, code: s.error?.code });
+      log.push({ kind: "state", state: s.state, code: s.error?.code, closeCode: s.error?.closeCode });
       status(s.state);
     });
     client.on("welcome", (w) => log.push({ kind: "welcome", seq: w.seq, recovered: w.recovered }));

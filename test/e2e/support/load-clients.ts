@@ -2,6 +2,7 @@
 // checks need (message seqs, receive times, presence and error frames), not every frame.
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import { waitFor } from "../../support/wait.ts";
 
 export type Delivery = { seq: number; event: string; sentAt: number | undefined; receivedAt: number };
 export type PresenceEvent = { action: "join" | "leave"; user: string; connectionId: string };
@@ -128,15 +129,9 @@ export class LoadSocket {
   }
 }
 
-/** Polls `done` until it holds; fails naming `what` after `timeoutMs`. Returns the time waited. */
-export async function waitUntil(what: string, done: () => boolean, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  while (!done()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  return performance.now() - started;
-}
+/** Polls `done` every 25 ms until it holds; fails naming `what` after `timeoutMs`. Resolves with the time waited. */
+export const waitUntil = (what: string, done: () => boolean, timeoutMs: number): Promise<number> =>
+  waitFor(what, done, timeoutMs, POLL_MS);
 
 export type OpenResult = { sockets: LoadSocket[]; failures: string[]; wallMs: number };
 

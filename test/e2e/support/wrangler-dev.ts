@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../../scripts/lib/port.ts";
 import { isolatedWranglerEnv } from "../../../scripts/lib/wrangler.ts";
+import { sleep } from "../../support/wait.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const WRANGLER = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -174,7 +175,7 @@ export class WranglerDev {
       } catch (err) {
         last = String(err);
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     throw new Error(`wrangler dev not ready within ${this.readyTimeoutMs} ms (${last}):\n${this.output}`);
   }
@@ -203,7 +204,7 @@ export class WranglerDev {
     // orphaned zombie also answers the probe until it is reaped, so give up waiting after 15 s.
     while (this.killGroup(0) && Date.now() - started < 15_000) {
       if (!killed && Date.now() - started > 10_000) killed = this.killGroup("SIGKILL");
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     await this.exited;
     this.child = undefined;

@@ -1,0 +1,214 @@
+// Sending messages to one object's sockets: who each message is for (its targets, or for a stored
+// message its audience, then each socket's filter), coalescing (Outbox), batch frames for
+// `?batch=1` sockets (planFrames), and frames held for a socket whose replay is on its way.
+import { canonicalFilterKey, type Filter, type Filterable, matchesFilter } from "../../filter.ts";
+import type { Exclude, Tags, Target } from "../../wire.ts";
+import { type ConnectionState, stateOf } from "../sockets/attachment.ts";
+import type { SocketRegistry } from "../sockets/registry.ts";
+import { userTag } from "../sockets/registry.ts";
+import { deliver, send } from "../sockets/send.ts";
+import { type BatchLimits, batchFrames, planFrames } from "./frame-plan.ts";
+import { type Defer, Outbox } from "./outbox.ts";
+import { type SocketLookup, selectRecipients } from "./targeting.ts";
+
+/**
+ * A batch frame stays within what workerd itself accepts as one incoming frame (about 1 MiB), so
+ * any peer, another Worker included, can read it; one larger message still goes, alone.
+ */
+export const BATCH_MAX_BYTES = 1_048_576;
+
+/** A message on its way to this object's sockets, in seq order. */
+export type Outgoing = {
+  seq: number;
+  frame: string;
+  event: string;
+  tags?: Tags | undefined;
+  /** Live: its targets and exclusions. */
+  to?: Target | undefined;
+  exclude?: Exclude | undefined;
+  /** Stored (a gap being filled): the users it may still reach, like a replay; undefined is everyone. */
+  stored?: { audience: readonly string[] | undefined } | undefined;
+};
+
+/** What a socket's attachment says about how it receives: read once per socket and object life. */
+type Traits = { batch: boolean; filterKey: string; filter: Filter | undefined };
+/** The sockets sharing one filter (or none). */
+type Group = { filter: Filter | undefined; sockets: Set<WebSocket> };
+
+const traitsOf = (s: Pick<ConnectionState, "batch" | "filter">): Traits => ({
+  batch: s.batch,
+  filterKey: canonicalFilterKey(s.filter),
+  filter: s.filter,
+});
+
+export class Deliverer {
+  private readonly sockets: SocketRegistry;
+  private readonly limits: BatchLimits;
+  private readonly outbox: Outbox<Outgoing>;
+  private readonly traits = new WeakMap<WebSocket, Traits>();
+  /** Batch and filtering sockets; counted from the attachments once after a wake-up, then kept. */
+  private counts: { batch: number; filtered: number } | undefined;
+  /** The counted sockets by filter key, so a message reaching everyone is matched once per group. */
+  private readonly groups = new Map<string, Group>();
+  /** The sockets `counts` includes, so a socket is never taken out of them without having been in. */
+  private readonly counted = new WeakSet<WebSocket>();
+  /** Sockets waiting for their replay: whatever else they are sent meanwhile waits here, in order. */
+  private readonly resuming = new Map<WebSocket, string[]>();
+
+  constructor(sockets: SocketRegistry, limits: BatchLimits, defer: Defer) {
+    this.sockets = sockets;
+    this.limits = limits;
+    this.outbox = new Outbox((messages) => this.deliverNow(messages), defer);
+  }
+
+  /** Delivers messages in seq order: at once when idle, else with the next turn's others. */
+  submit(messages: readonly Outgoing[]): number[] | Promise<number[]> {
+    return this.outbox.submit(messages);
+  }
+
+  /** Sends what waits for its turn now (see Outbox.flush). */
+  flush(): void {
+    this.outbox.flush();
+  }
+
+  /**
+   * The seq a new socket's welcome names: `recorded` (the last seq this object has), unless messages
+   * still wait to go out; those go to the new socket too, so its welcome must precede them.
+   */
+  welcomeSeq(recorded: number): number {
+    const first = this.outbox.firstWaiting();
+    return first === undefined ? recorded : first.seq - 1;
+  }
+
+  /** The sockets a live message is for: everyone, or its targets, less its exclusions (filters aside). */
+  select(to: Target | undefined, exclude: Exclude | undefined): WebSocket[] {
+    const lookup: SocketLookup<WebSocket> = (tag) => this.sockets.all(tag);
+    return selectRecipients(lookup, to, exclude);
+  }
+
+  joined(ws: WebSocket, s: ConnectionState): void {
+    this.traits.set(ws, traitsOf(s));
+    if (this.counts !== undefined) this.count(ws, 1);
+  }
+
+  left(ws: WebSocket): void {
+    this.resuming.delete(ws);
+    this.count(ws, -1);
+    this.traits.delete(ws);
+  }
+
+  /** A live filter change; tags are fixed at accept, so the filter lives in the attachment and here. */
+  refiltered(ws: WebSocket, s: ConnectionState): void {
+    this.count(ws, -1);
+    this.joined(ws, s);
+  }
+
+  /** Frames for `ws` wait until `release`: its replay comes first. */
+  hold(ws: WebSocket): void {
+    this.resuming.set(ws, []);
+  }
+
+  /** What waited for `ws`, to be sent after its replay; nothing waits any more. */
+  release(ws: WebSocket): string[] {
+    const held = this.resuming.get(ws) ?? [];
+    this.resuming.delete(ws);
+    return held;
+  }
+
+  /** One frame to one socket, or held while its replay is on its way; false when it was not sent. */
+  sendTo(ws: WebSocket, frame: string): boolean {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    const held = this.resuming.get(ws);
+    if (held === undefined) return send(ws, frame);
+    held.push(frame);
+    return true;
+  }
+
+  /** A replay as a socket receives it: in batch frames when it asked for them. */
+  replayFrames(ws: WebSocket, frames: string[]): string[] {
+    return frames.length > 1 && this.traitsOf(ws).batch ? batchFrames(frames, this.limits) : frames;
+  }
+
+  /** Sends a turn's messages: the one place this object's deliveries happen and are counted, per message. */
+  private deliverNow(messages: readonly Outgoing[]): number[] {
+    const counts = this.currentCounts();
+    const recipients = messages.map((m) => this.recipientsOf(m, counts.filtered > 0));
+    if (counts.batch === 0 && this.resuming.size === 0)
+      return messages.map((m, i) => deliver(recipients[i] as WebSocket[], m.frame));
+    const plan = planFrames(
+      messages.map((m) => m.frame),
+      recipients,
+      (ws) => this.traitsOf(ws).batch,
+      this.limits,
+    );
+    const reached = new Set<WebSocket>();
+    for (const [ws, frames] of plan) {
+      let ok = true;
+      for (const frame of frames) ok = this.sendTo(ws, frame) && ok;
+      if (ok) reached.add(ws);
+    }
+    return recipients.map((r) => r.filter((ws) => reached.has(ws)).length);
+  }
+
+  /** Targets (or the stored audience) first; then each distinct filter is matched once. */
+  private recipientsOf(m: Outgoing, filtering: boolean): WebSocket[] {
+    const everyone =
+      m.stored === undefined ? m.to === undefined && m.exclude === undefined : m.stored.audience === undefined;
+    if (filtering && everyone) return this.matchingGroups(m);
+    const candidates =
+      m.stored === undefined
+        ? this.select(m.to, m.exclude)
+        : m.stored.audience === undefined
+          ? this.sockets.all()
+          : m.stored.audience.flatMap((u) => this.sockets.all(userTag(u)));
+    if (!filtering) return candidates;
+    const matched = new Map<string, boolean>();
+    return candidates.filter((ws) => {
+      const t = this.traitsOf(ws);
+      let yes = matched.get(t.filterKey);
+      if (yes === undefined) {
+        yes = matchesFilter(t.filter, m);
+        matched.set(t.filterKey, yes);
+      }
+      return yes;
+    });
+  }
+
+  /** Every socket whose filter takes `m`: the cost grows with the distinct filters, not the sockets. */
+  private matchingGroups(m: Filterable): WebSocket[] {
+    const out: WebSocket[] = [];
+    for (const g of this.groups.values()) if (matchesFilter(g.filter, m)) for (const ws of g.sockets) out.push(ws);
+    return out;
+  }
+
+  private traitsOf(ws: WebSocket): Traits {
+    let t = this.traits.get(ws);
+    if (t === undefined) {
+      t = traitsOf(stateOf(ws));
+      this.traits.set(ws, t);
+    }
+    return t;
+  }
+
+  private currentCounts(): { batch: number; filtered: number } {
+    if (this.counts === undefined) {
+      this.counts = { batch: 0, filtered: 0 };
+      for (const ws of this.sockets.open()) this.count(ws, 1);
+    }
+    return this.counts;
+  }
+
+  private count(ws: WebSocket, by: 1 | -1): void {
+    if (this.counts === undefined || this.counted.has(ws) === (by === 1)) return;
+    if (by === 1) this.counted.add(ws);
+    else this.counted.delete(ws);
+    const t = this.traitsOf(ws);
+    if (t.batch) this.counts.batch += by;
+    if (t.filter !== undefined) this.counts.filtered += by;
+    const group = this.groups.get(t.filterKey) ?? { filter: t.filter, sockets: new Set() };
+    if (by === 1) group.sockets.add(ws);
+    else group.sockets.delete(ws);
+    if (group.sockets.size === 0) this.groups.delete(t.filterKey);
+    else this.groups.set(t.filterKey, group);
+  }
+}

@@ -1,0 +1,128 @@
+// The room's book, kept by the room object (the coordinator when sharded): it numbers, stamps and
+// records every message, answers keyed publishes once, and reads history back for pages, resumes
+// and shards filling a gap. One writer and no await, so `seq` increases by one per message and
+// nothing interleaves.
+
+import type { Viewer } from "../../auth/principal.ts";
+import type { Config } from "../../config.ts";
+import type { Filter } from "../../filter.ts";
+import type { HistoryQuery, IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../../protocol.ts";
+import { encodeHistoryPage, encodeMessageFrame } from "../../wire.ts";
+import { canRecover, type Page, readableBy, replayOf, takePage } from "./history.ts";
+import { IdempotencyStore } from "./idempotency.ts";
+import { MessageStore } from "./message-store.ts";
+
+const DEFAULT_HISTORY_LIMIT = 100;
+
+/** A message as numbered and encoded, ready for delivery. */
+export type Recorded = { id: string; seq: number; ts: number; frame: string };
+/** What a resuming client is sent after its welcome: every message it missed, or nothing. */
+export type Replay = { recovered: boolean; frames: string[] };
+
+export class Ledger {
+  private readonly storage: DurableObjectStorage;
+  private readonly messages: MessageStore;
+  /** Answers of keyed publishes, kept for the history's age bound and pruned with it. */
+  private readonly keys: IdempotencyStore;
+  private readonly pageBytes: number;
+
+  constructor(storage: DurableObjectStorage, config: Config) {
+    this.storage = storage;
+    this.messages = new MessageStore(storage, {
+      maxMessages: config.historyMaxMessages,
+      maxAgeMs: config.historyMaxAgeMs,
+    });
+    this.keys = new IdempotencyStore(storage.sql, config.historyMaxAgeMs);
+    this.pageBytes = config.historyPageMaxBytes;
+  }
+
+  lastSeq(): number {
+    return this.open().lastSeq();
+  }
+
+  /** Runs `publish` once per idempotency key (see IdempotencyStore.once). */
+  once(ref: IdempotencyRef | undefined, now: number, publish: () => Promise<PublishResult[]>): Promise<PublishOutcome> {
+    this.open();
+    return this.keys.once(ref, now, publish);
+  }
+
+  /**
+   * Numbers, stamps and records one message: the one place a message enters the room's history.
+   * `audience` is who a targeted message is for, as far as it is known now (undefined for a
+   * broadcast), so replay and history show it to no one else.
+   */
+  record(req: PublishRequest, audience: string[] | undefined, now: number): Recorded {
+    const seq = this.open().nextSeq();
+    const id = crypto.randomUUID();
+    const { event, tags } = req;
+    const frame = encodeMessageFrame(
+      { id, seq, room: req.room, event, tags, sender: req.sender, ts: now },
+      req.payloadJson,
+    );
+    this.open().append({ seq, ts: now, frame, audience, event, tags });
+    return { id, seq, ts: now, frame };
+  }
+
+  /** Adds users to a targeted message's audience once the shards have told who it reached. */
+  widenAudience(seq: number, subs: readonly string[]): void {
+    this.open().widenAudience(seq, subs);
+  }
+
+  /** One page of history over HTTP, as JSON text, frames exactly as they were sent. */
+  page(query: HistoryQuery, viewer: Viewer, filter: Filter | undefined, now: number): string {
+    const rows = this.open().scan(query.since ?? 0, now);
+    const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
+    const page = takePage(rows, readableBy(viewer, filter), limit, this.pageBytes);
+    return encodeHistoryPage(
+      page.messages.map((m) => m.frame),
+      this.lastSeq(),
+      page.next,
+    );
+  }
+
+  /**
+   * A resume from `since` up to `upTo` (the seq the client's welcome names). A replay larger than
+   * one history page is not sent at all: the client pages over HTTP instead.
+   */
+  replay(since: number, upTo: number, user: string, filter: Filter | undefined, now: number): Replay {
+    if (!canRecover(since, upTo, this.open().oldestSeq(now))) return { recovered: false, frames: [] };
+    const readable = readableBy({ kind: "user", id: user }, filter);
+    const frames = replayOf(this.open().scan(since, now, upTo), readable, this.pageBytes);
+    return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
+  }
+
+  /** Messages with `after` < seq < `before`, a page at a time, for a shard filling a gap. */
+  missed(after: number, before: number, now: number): Page {
+    return takePage(this.open().scan(after, now, before - 1), () => true, Number.POSITIVE_INFINITY, this.pageBytes);
+  }
+
+  /** Deletes what the age bound no longer keeps at `now`: messages and idempotency records. */
+  expire(now: number): void {
+    this.open().expire(now);
+    this.keys.expire(now);
+  }
+
+  /**
+   * When the oldest stored message or idempotency record falls out of the age bound, or undefined
+   * when neither is stored: then the room may delete its storage.
+   */
+  nextExpiry(): number | undefined {
+    const messages = this.open().nextExpiry();
+    const keys = this.keys.nextExpiry();
+    return messages === undefined || keys === undefined ? (messages ?? keys) : Math.min(messages, keys);
+  }
+
+  /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
+  async clear(): Promise<void> {
+    this.open();
+    await this.storage.deleteAll();
+    this.messages.forget();
+    this.keys.forget();
+  }
+
+  /** The room's history, unless a newer gateway version wrote it: then every use is refused. */
+  private open(): MessageStore {
+    if (this.messages.newer !== undefined) throw this.messages.newer;
+    return this.messages;
+  }
+}

@@ -1,0 +1,202 @@
+// The room's messages in the object's SQLite storage: the sequence counter and recent history.
+// Synchronous: the runtime batches these writes and holds outgoing messages until they are durable
+// (output gate), so a client never sees a seq the room could forget.
+
+import { type NewerFormatError, newerFormat } from "../../format-version.ts";
+import type { Tags } from "../../wire.ts";
+import { hasTable } from "../storage.ts";
+
+export type HistoryBounds = { maxMessages: number; maxAgeMs: number };
+
+export type StoredMessage = {
+  seq: number;
+  /** The frame exactly as it was sent. */
+  frame: string;
+  /** Subs a targeted message was meant for; undefined when it went to everyone. */
+  audience: string[] | undefined;
+  /** The frame's event and tags, kept beside it so filters never parse frames. */
+  event: string;
+  tags: Tags | undefined;
+};
+
+type Row = { seq: number; frame: string; audience: string | null; event: string; tags: string | null };
+
+/** Age pruning walks the table, so it runs at most this often; reads filter by age exactly. */
+const AGE_PRUNE_INTERVAL_MS = 1000;
+/** Count pruning runs every this many messages; reads filter by count exactly. */
+const COUNT_PRUNE_EVERY = 64;
+
+/**
+ * The format of the room's history tables (messages, meta, and the ledger's idempotency records),
+ * kept as `meta` row `version`. Rooms stored before formats were numbered have no such row: 1.
+ */
+export const HISTORY_FORMAT = 1;
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT,
+    event TEXT, tags TEXT);
+  INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ${HISTORY_FORMAT})`;
+/**
+ * Rooms created before filters have no event and tags columns. Their frames hold the event, and no
+ * frame of theirs has tags; the migration runs once, when such a room wakes up.
+ */
+const ADD_FILTER_COLUMNS = `ALTER TABLE messages ADD COLUMN event TEXT;
+  ALTER TABLE messages ADD COLUMN tags TEXT;
+  UPDATE messages SET event = json_extract(frame, '$.event')`;
+
+export class MessageStore {
+  private seq = 0;
+  private lastAgePrune = 0;
+  /** Tables are created by the first write, so reading a room that never had a message stores nothing. */
+  private hasSchema: boolean;
+  private readonly sql: SqlStorage;
+  private readonly bounds: HistoryBounds;
+  /** Set when a newer gateway version wrote the tables: then nothing here may read or write them. */
+  readonly newer: NewerFormatError | undefined;
+
+  constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
+    this.sql = storage.sql;
+    this.bounds = bounds;
+    const sql = this.sql;
+    this.hasSchema = hasTable(sql, "messages");
+    if (!this.hasSchema) return;
+    const meta = new Map(
+      sql
+        .exec<{ key: string; value: number }>("SELECT key, value FROM meta")
+        .toArray()
+        .map((r) => [r.key, r.value]),
+    );
+    this.newer = newerFormat("the room's history", meta.get("version"), HISTORY_FORMAT);
+    if (this.newer !== undefined) return;
+    this.seq = meta.get("seq") ?? 0;
+    if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)
+      sql.exec(ADD_FILTER_COLUMNS);
+  }
+
+  lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Reserves and persists the next sequence number. */
+  nextSeq(): number {
+    this.ensureSchema();
+    this.seq += 1;
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      this.seq,
+    );
+    return this.seq;
+  }
+
+  /** Records a delivered message and trims history to its count and age bounds. */
+  append(m: StoredMessage & { ts: number }): void {
+    this.ensureSchema();
+    const { seq, ts } = m;
+    this.sql.exec(
+      "INSERT INTO messages (seq, ts, frame, audience, event, tags) VALUES (?, ?, ?, ?, ?, ?)",
+      seq,
+      ts,
+      m.frame,
+      m.audience === undefined ? null : JSON.stringify(m.audience),
+      m.event,
+      m.tags === undefined ? null : JSON.stringify(m.tags),
+    );
+    if (seq % COUNT_PRUNE_EVERY === 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", this.oldestKept() - 1);
+    if (ts - this.lastAgePrune >= AGE_PRUNE_INTERVAL_MS) {
+      this.lastAgePrune = ts;
+      this.expire(ts);
+    }
+  }
+
+  /** Deletes the messages the age bound no longer keeps at `now`. */
+  expire(now: number): void {
+    if (this.hasSchema) this.sql.exec("DELETE FROM messages WHERE ts < ?", now - this.bounds.maxAgeMs);
+  }
+
+  /** When the oldest stored message falls out of the age bound, or undefined when none is stored. */
+  nextExpiry(): number | undefined {
+    if (!this.hasSchema) return undefined;
+    const row = this.sql.exec<{ ts: number | null }>("SELECT min(ts) AS ts FROM messages").one();
+    return row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
+  }
+
+  /** The object deleted its storage: the counter starts over, and the tables are gone. */
+  forget(): void {
+    this.hasSchema = false;
+    this.seq = 0;
+  }
+
+  /** Oldest seq still retained at `now`, or undefined when history is empty. */
+  oldestSeq(now: number): number | undefined {
+    if (!this.hasSchema) return undefined;
+    const row = this.sql
+      .exec<{ seq: number | null }>(
+        "SELECT min(seq) AS seq FROM messages WHERE ts >= ? AND seq >= ?",
+        now - this.bounds.maxAgeMs,
+        this.oldestKept(),
+      )
+      .one();
+    return row.seq ?? undefined;
+  }
+
+  /**
+   * Messages with `since` < seq <= `upTo`, oldest first, within the count and age bounds. Rows are
+   * read as the caller iterates, so a reader that stops early never holds more than it kept;
+   * iterate without awaiting in between.
+   */
+  *scan(since: number, now: number, upTo = Number.MAX_SAFE_INTEGER): Generator<StoredMessage> {
+    if (!this.hasSchema) return;
+    const rows = this.sql.exec<Row>(
+      "SELECT seq, frame, audience, event, tags FROM messages WHERE seq > ? AND seq <= ? AND ts >= ? ORDER BY seq",
+      Math.max(since, this.oldestKept() - 1),
+      upTo,
+      now - this.bounds.maxAgeMs,
+    );
+    for (const r of rows)
+      yield {
+        seq: r.seq,
+        frame: r.frame,
+        audience: r.audience === null ? undefined : parseAudience(r.audience),
+        event: r.event,
+        tags: r.tags === null ? undefined : parseTags(r.tags),
+      };
+  }
+
+  /**
+   * Adds users to a targeted message's audience once they are known (in a sharded room, the shards
+   * report who a connection-targeted message reached).
+   */
+  widenAudience(seq: number, subs: readonly string[]): void {
+    if (!this.hasSchema || subs.length === 0) return;
+    const row = this.sql
+      .exec<{ audience: string | null }>("SELECT audience FROM messages WHERE seq = ?", seq)
+      .toArray()[0];
+    if (row === undefined || row.audience === null) return;
+    const audience = [...new Set([...parseAudience(row.audience), ...subs])];
+    this.sql.exec("UPDATE messages SET audience = ? WHERE seq = ?", JSON.stringify(audience), seq);
+  }
+
+  /** The lowest seq the count bound keeps. */
+  private oldestKept(): number {
+    return this.seq - this.bounds.maxMessages + 1;
+  }
+
+  private ensureSchema(): void {
+    if (this.hasSchema) return;
+    this.sql.exec(SCHEMA);
+    this.hasSchema = true;
+  }
+}
+
+/** The audience column only ever holds what `append` wrote: a JSON array of strings. */
+function parseAudience(text: string): string[] {
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** The tags column only ever holds what `append` wrote: a JSON object of strings. */
+function parseTags(text: string): Tags {
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== "object" || value === null) return {};
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string"));
+}

@@ -1,0 +1,228 @@
+// The sockets of one object: the room itself when it is not sharded, or one of its shards. Admits,
+// welcomes and resumes, delivers, announces presence and closes (kick, revocation, expiry). What
+// differs between a room and a shard (where messages are numbered, where history lives) comes in
+// through the socket's `Upstream`. A socket's life has three moments, each in one method: `admit`
+// (a place reserved, or the refusal), `accept` (it joins) and `depart` (it left, however it went).
+import { identityLabel } from "../../auth/principal.ts";
+import type { Config } from "../../config.ts";
+import type { Env } from "../../env.ts";
+import type { GatewayError } from "../../errors.ts";
+import { type Filter, specOf } from "../../filter.ts";
+import { log } from "../../log.ts";
+import type { DisconnectBody, Member, PresenceSnapshot, Revocation } from "../../protocol.ts";
+import { matches, type TokenRef } from "../../tenant/revocations.ts";
+import type { PushResult } from "../../tenant/tenant.ts";
+import { CloseCode, type Exclude, encodeFiltered, encodeRefreshed, encodeWelcome, type Target } from "../../wire.ts";
+import type { AlarmClock } from "../alarm.ts";
+import { BATCH_MAX_BYTES, Deliverer, type Outgoing } from "../delivery/deliverer.ts";
+import { newConnectionId, type ShardRef } from "../sharding/placement.ts";
+import type { Upstream } from "../upstream.ts";
+import { Admissions } from "./admissions.ts";
+import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
+import type { FrameBudgets } from "./budgets.ts";
+import { presenceFrame, presenceSnapshot } from "./presence.ts";
+import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
+import { RevocationGate } from "./revocation-gate.ts";
+import { closeQuietly, send } from "./send.ts";
+
+export class SocketHost {
+  private readonly sockets: SocketRegistry;
+  private readonly admissions: Admissions;
+  private readonly gate: RevocationGate;
+  /** Shared with the client frames' handler, which charges them; forgotten here when a socket departs. */
+  private readonly budgets: FrameBudgets;
+  private readonly deliveries: Deliverer;
+  private readonly alarm: AlarmClock;
+  /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
+  readonly upstreamOf: (shard: ShardRef | undefined) => Upstream;
+
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    config: Config,
+    alarm: AlarmClock,
+    budgets: FrameBudgets,
+    upstreamOf: (shard: ShardRef | undefined) => Upstream,
+  ) {
+    this.alarm = alarm;
+    this.budgets = budgets;
+    this.upstreamOf = upstreamOf;
+    this.sockets = new SocketRegistry(ctx);
+    this.gate = new RevocationGate(env);
+    this.admissions = new Admissions(config, this.sockets, this.gate);
+    this.deliveries = new Deliverer(
+      this.sockets,
+      { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
+      (fn) => setTimeout(fn, 0),
+    );
+  }
+
+  /** Sockets the tenant must keep pushing to, and the room must keep feeding: open ones and pending connects. */
+  get held(): number {
+    return this.sockets.count() + this.admissions.pending;
+  }
+
+  /** Whether any socket here receives presence frames. */
+  get watched(): boolean {
+    return this.sockets.presenceWatchers(undefined).length > 0;
+  }
+
+  /** False for a socket a newer gateway version accepted (after a rollback): it is closed, and never read. */
+  readable(ws: WebSocket): boolean {
+    return this.sockets.readable(ws);
+  }
+
+  connections(): number {
+    return this.sockets.countOpen();
+  }
+
+  /** Whether `member` may open a socket here: its place's release, or the refusal (see Admissions). */
+  admit(member: Member, shard: ShardRef | undefined): Promise<GatewayError | (() => void)> {
+    return this.admissions.admit(member, shard);
+  }
+
+  /** Whether a token (a refresh's) is revoked for a socket held here. */
+  isRevoked(state: ConnectionState, token: TokenRef): Promise<boolean> {
+    return this.gate.isRevoked(state, state.shard, token);
+  }
+
+  /**
+   * Accepts an admitted socket and welcomes it. Without a resume, or with a replay read here, the
+   * welcome, the replay and the join go out with no await in between. A replay fetched from the
+   * coordinator makes everything else for the socket wait until it is sent, so the seam has no gap
+   * and no duplicate either way. Messages still waiting for their turn (coalescing) follow the
+   * welcome: its seq is the last message already sent.
+   */
+  async accept(ws: WebSocket, member: Member, shard: ShardRef | undefined, since: number | undefined): Promise<void> {
+    const state: ConnectionState = { ...member, connectionId: newConnectionId(shard), connectedAt: Date.now(), shard };
+    const upstream = this.upstreamOf(shard);
+    // Read before the socket is taken: a room this version cannot read refuses the connect here.
+    const recorded = upstream.lastSeq();
+    this.sockets.accept(ws, state);
+    this.deliveries.joined(ws, state);
+    const scheduled = this.alarm.schedule(state.exp * 1000);
+    const seq = this.deliveries.welcomeSeq(recorded);
+    const welcome = { connectionId: state.connectionId, room: state.room, user: state.id, seq };
+    const join = presenceFrame("join", state);
+    const replay = since === undefined ? undefined : upstream.replay(since, seq, state);
+    if (!(replay instanceof Promise)) {
+      send(ws, encodeWelcome(replay === undefined ? welcome : { ...welcome, recovered: replay.recovered }));
+      for (const frame of this.deliveries.replayFrames(ws, replay?.frames ?? [])) send(ws, frame);
+      this.announce(join, ws, state);
+      return scheduled;
+    }
+    this.deliveries.hold(ws);
+    this.announce(join, ws, state);
+    try {
+      const { recovered, frames } = await replay;
+      send(ws, encodeWelcome({ ...welcome, recovered }));
+      for (const frame of this.deliveries.replayFrames(ws, frames)) send(ws, frame);
+    } catch (err) {
+      this.end(ws, CloseCode.internalError, "resume failed");
+      throw err;
+    } finally {
+      for (const frame of this.deliveries.release(ws)) send(ws, frame);
+    }
+    return scheduled;
+  }
+
+  /** Delivers messages in seq order: at once when idle, else with the next turn's others (coalescing). */
+  deliver(messages: readonly Outgoing[]): number[] | Promise<number[]> {
+    return this.deliveries.submit(messages);
+  }
+
+  /** The users of the sockets here that a targeted message reaches (filters aside), for its audience. */
+  audienceOf(to: Target | undefined, exclude: Exclude | undefined): string[] {
+    return this.deliveries.select(to, exclude).map((ws) => stateOf(ws).id);
+  }
+
+  /** Presence news to this host's watchers but the socket it is about; relayed beyond when `from` is given. */
+  announce(frame: string, except: WebSocket | undefined, from?: ConnectionState): void {
+    for (const ws of this.sockets.presenceWatchers(except)) this.deliveries.sendTo(ws, frame);
+    if (from !== undefined) this.upstreamOf(from.shard).relayPresence(frame, from);
+  }
+
+  presence(): PresenceSnapshot {
+    return presenceSnapshot(this.sockets.open().map(stateOf));
+  }
+
+  /** Closes the matching sockets with 4003 and tells how many were open. */
+  disconnect(body: DisconnectBody): number {
+    const targets = new Set<WebSocket>();
+    for (const u of body.users ?? []) for (const ws of this.sockets.open(userTag(u))) targets.add(ws);
+    for (const c of body.connections ?? []) for (const ws of this.sockets.open(connectionTag(c))) targets.add(ws);
+    for (const ws of targets) this.end(ws, CloseCode.disconnected, "disconnected");
+    return targets.size;
+  }
+
+  /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
+  revoke(r: Revocation): PushResult {
+    this.gate.pushed(r);
+    const targets = this.sockets.open().filter((ws) => matches(r, stateOf(ws)));
+    for (const ws of targets) this.end(ws, CloseCode.tokenRevoked, "token_revoked");
+    return { closed: targets.length, open: this.heldForTenant() };
+  }
+
+  /** At zero the tenant forgets this object, so the next connect must register again. */
+  heldForTenant(): number {
+    const held = this.held;
+    if (held === 0) this.gate.released();
+    return held;
+  }
+
+  /** Closes sockets whose token has expired; returns when the next one expires. */
+  expire(now: number): number | undefined {
+    for (const ws of this.sockets.open())
+      if (isExpired(stateOf(ws), now)) this.end(ws, CloseCode.tokenExpired, "token_expired");
+    return earliestExpiryMs(this.sockets.open().map(stateOf));
+  }
+
+  /** Replaces the socket's filter; the attachment keeps it through hibernation. */
+  refilter(ws: WebSocket, filter: Filter | undefined): void {
+    const next = { ...stateOf(ws), filter };
+    attach(ws, next);
+    this.deliveries.refiltered(ws, next);
+    send(ws, encodeFiltered(specOf(filter)));
+  }
+
+  /** A refresh's new state, checked; a filter frame may have changed the filter meanwhile: the newer one stays. */
+  async refreshed(ws: WebSocket, next: ConnectionState): Promise<void> {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    attach(ws, { ...next, filter: stateOf(ws).filter });
+    await this.alarm.schedule(next.exp * 1000);
+    send(ws, encodeRefreshed(next.exp));
+  }
+
+  /**
+   * Server-side close: the leave is announced now, not when the peer answers. Messages already
+   * accepted and waiting for their turn go out first, so the socket gets what was due before it.
+   */
+  end(ws: WebSocket, code: number, reason: string): void {
+    this.deliveries.flush();
+    closeQuietly(ws, code, reason);
+    this.depart(ws, code);
+  }
+
+  /** A socket left (closed by either side, or failed): reported once, however many times the runtime reports it. */
+  depart(ws: WebSocket, code: number): void {
+    const state = this.sockets.departure(ws);
+    if (state === undefined) return;
+    this.deliveries.left(ws);
+    this.budgets.forget(state.connectionId);
+    log("disconnect", {
+      tenant: state.tenant,
+      room: state.room,
+      sender: identityLabel(state),
+      connectionId: state.connectionId,
+      code,
+      durationMs: Date.now() - state.connectedAt,
+    });
+    this.announce(presenceFrame("leave", state), ws, state);
+    const upstream = this.upstreamOf(state.shard);
+    if (state.presence && !this.watched) upstream.watchersGone(state);
+    if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {
+      void this.gate.unregister(state, state.shard);
+      upstream.emptied(state);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// What a client's frame does: parsed (into a validated ClientFrame, or the error frame's code and
+// ref) and charged to its budgets, then a ping is answered, a refresh extends the connection's
+// life, a filter frame replaces its filter, and a publish goes to the socket's upstream (this
+// object's ledger, or the coordinator) and is acknowledged. A refusal is an error frame and a
+// strike; an error of ours is an `internal` error frame and no strike.
+import { identityLabel, senderOf } from "../../auth/principal.ts";
+import type { Config } from "../../config.ts";
+import { errorFrame, GatewayError } from "../../errors.ts";
+import { filterOf } from "../../filter.ts";
+import { log } from "../../log.ts";
+import { type ClientFrame, clientFrameSchema, looseRefSchema } from "../../protocol.ts";
+import { ENVELOPE_SLACK_BYTES, idempotencyRefOf, publishRequestOf } from "../../publish-request.ts";
+import { exceedsBytes } from "../../utf8.ts";
+import { CloseCode, encodeAck, PONG_FRAME, type PublishFrame, type Ref } from "../../wire.ts";
+import { stateOf } from "./attachment.ts";
+import type { FrameBudgets } from "./budgets.ts";
+import type { SocketHost } from "./host.ts";
+import { refreshedState } from "./refresh.ts";
+import { send } from "./send.ts";
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: GatewayError; ref?: Ref };
+
+export function parseClientFrame(message: string | ArrayBuffer, maxPayloadBytes: number): ParsedFrame {
+  if (typeof message !== "string")
+    return { ok: false, error: new GatewayError("unsupported", "binary frames are not supported") };
+  if (exceedsBytes(message, maxPayloadBytes + ENVELOPE_SLACK_BYTES))
+    return { ok: false, error: new GatewayError("payload_too_large", `frame exceeds ${maxPayloadBytes} bytes`) };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    return { ok: false, error: new GatewayError("invalid_json", "frame is not valid JSON") };
+  }
+  const parsed = clientFrameSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, frame: parsed.data };
+  const ref = looseRefSchema.safeParse(raw);
+  const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || i.message))];
+  return {
+    ok: false,
+    error: new GatewayError("invalid_message", `invalid frame: ${fields.join(", ")}`),
+    ...(ref.success ? { ref: ref.data.ref } : {}),
+  };
+}
+
+export class Inbound {
+  private readonly host: SocketHost;
+  private readonly budgets: FrameBudgets;
+  private readonly config: Config;
+
+  constructor(host: SocketHost, budgets: FrameBudgets, config: Config) {
+    this.host = host;
+    this.budgets = budgets;
+    this.config = config;
+  }
+
+  async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
+    if (ws.readyState !== WebSocket.OPEN || !this.host.readable(ws)) return;
+    const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
+    if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
+    const frame = parsed.frame;
+    const ref = frame.type === "publish" ? frame.ref : undefined;
+    const refusal = this.budgets.refusal(stateOf(ws), frame, Date.now());
+    if (refusal !== undefined) return this.reject(ws, refusal, ref);
+    try {
+      await this.handle(ws, frame);
+    } catch (err) {
+      if (err instanceof GatewayError) return this.reject(ws, err, ref);
+      // Our failure, not the client's (the tenant or the coordinator unreachable): no strike.
+      log("internal_error", { via: "ws", frame: frame.type, error: String(err) });
+      if (ws.readyState === WebSocket.OPEN) send(ws, errorFrame(new GatewayError("internal", "internal error"), ref));
+    }
+  }
+
+  private async handle(ws: WebSocket, frame: ClientFrame): Promise<void> {
+    if (frame.type === "ping") send(ws, PONG_FRAME);
+    else if (frame.type === "refresh") await this.refresh(ws, frame.token);
+    else if (frame.type === "filter") this.host.refilter(ws, filterOf(frame));
+    else await this.publish(ws, frame);
+  }
+
+  private async publish(ws: WebSocket, frame: PublishFrame): Promise<void> {
+    const state = stateOf(ws);
+    if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
+    const sender = senderOf(state);
+    const req = publishRequestOf(sender, state.room, frame, this.config.maxPayloadBytes);
+    // Synchronous, so the publish leaves this socket in the order its frames came.
+    const outcome = await this.host
+      .upstreamOf(state.shard)
+      .publish(req, idempotencyRefOf(sender, frame.key, [req]), state);
+    if (outcome.status === "key_reused")
+      throw new GatewayError("idempotency_key_reused", "key was used for another publish");
+    // One message published, or the record of one: its fingerprint names exactly one.
+    const [result] = outcome.results;
+    if (result === undefined) throw new Error("a publish of one message has no result");
+    if (frame.ref !== undefined && ws.readyState === WebSocket.OPEN) send(ws, encodeAck({ ref: frame.ref, ...result }));
+    log("publish", {
+      via: "ws",
+      tenant: state.tenant,
+      room: state.room,
+      sender: identityLabel(state),
+      bytes: req.payloadJson.length,
+      delivered: result.delivered,
+      seq: result.seq,
+      replayed: outcome.status === "replayed" || undefined,
+    });
+  }
+
+  /** Extends a connection's life with a new token for the same tenant and sub. */
+  private async refresh(ws: WebSocket, token: string): Promise<void> {
+    const state = stateOf(ws);
+    const next = await refreshedState(this.config, state, token, (t) => this.host.isRevoked(state, t), new Date());
+    await this.host.refreshed(ws, next);
+  }
+
+  /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
+  private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
+    send(ws, errorFrame(error, ref));
+    const state = stateOf(ws);
+    log("rejected", {
+      via: "ws",
+      tenant: state.tenant,
+      room: state.room,
+      sender: identityLabel(state),
+      code: error.code,
+    });
+    if (this.budgets.struckOut(state.connectionId, Date.now()))
+      this.host.end(ws, CloseCode.policyViolation, "too many invalid frames");
+  }
+}
