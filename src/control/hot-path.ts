@@ -48,7 +48,7 @@ function policyOf(snapshot: TenantSnapshot, config: Config): TenantPolicy {
   if (known?.config === config) return known.policy;
   const policy = {
     limits: effectiveLimits(snapshot.limits, config),
-    allowedOrigins: snapshot.allowedOrigins ?? config.allowedOrigins,
+    allowedOrigins: snapshot.allowedOrigins,
   };
   policies.set(snapshot, { config, policy });
   return policy;

@@ -43,7 +43,11 @@ export type EffectiveLimits = {
 };
 
 /** What a verified request's tenant may do: read with `c.get("tenant")` (set by hot-path.ts). */
-export type TenantPolicy = { limits: EffectiveLimits; allowedOrigins: readonly string[] };
+export type TenantPolicy = {
+  limits: EffectiveLimits;
+  /** The tenant's own browser origins; null: ALLOWED_ORIGINS applies. */
+  allowedOrigins: readonly string[] | null;
+};
 
 export function effectiveLimits(own: LimitOverrides, config: Config): EffectiveLimits {
   return {

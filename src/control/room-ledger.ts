@@ -3,7 +3,7 @@
 // idempotency records (so a deleted tenant's data can be found and deleted, not waited out).
 // Synchronous SQL; tables are created by their first write.
 import { hasTable } from "../sql-tables.ts";
-import { afterRelease, grant } from "./connection-budget.ts";
+import { regrant } from "./connection-budget.ts";
 
 export class RoomLedger {
   private readonly sql: SqlStorage;
@@ -19,19 +19,16 @@ export class RoomLedger {
     return rows("control_connections") || rows("control_stored_rooms");
   }
 
-  /** Up to `want` places for `object` under `max` (null: unlimited); answers how many it got. */
-  reserve(object: string, want: number, max: number | null): number {
-    const grants = this.grants();
-    const given = grant(grants, want, max);
-    if (given > 0) this.setGrant(object, (grants.get(object) ?? 0) + given);
-    return given;
+  /** The grant of `object`, holding `holding` sockets and asking `want` more under `max` (connection-budget.ts). */
+  reserve(object: string, holding: number, want: number, max: number | null): number {
+    const grant = regrant(this.grants(), object, holding, want, max);
+    this.setGrant(object, grant);
+    return grant;
   }
 
-  /** Places `object` gives back; answers what it still holds. */
-  release(object: string, count: number): number {
-    const left = afterRelease(this.grants().get(object) ?? 0, count);
-    this.setGrant(object, left);
-    return left;
+  /** `object` now needs only `keep` places (0: it holds no socket). */
+  settle(object: string, keep: number): void {
+    if (keep > 0 || hasTable(this.sql, "control_connections")) this.setGrant(object, Math.max(0, keep));
   }
 
   /** A room now stores history or idempotency records (idempotent). */

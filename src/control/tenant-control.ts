@@ -20,6 +20,7 @@ import {
 import { RoomLedger } from "./room-ledger.ts";
 import { SigningRecords } from "./signing-records.ts";
 import { TenantRecords } from "./tenant-records.ts";
+import { DEFAULT_TERMS, type TenantTerms } from "./terms.ts";
 
 /** A token naming a kid nobody registered re-fetches the tenant's jwksUrls at most this often. */
 export const UNKNOWN_KID_REFETCH_MS = 60_000;
@@ -190,12 +191,22 @@ export class TenantControl {
     return ok(entry);
   }
 
+  isDeleted(): boolean {
+    return this.records.tenant()?.status === "deleted";
+  }
+
+  /** What the objects holding the tenant's sockets enforce (src/control/terms.ts). */
+  terms(): TenantTerms {
+    const t = this.records.tenant();
+    return t === undefined ? DEFAULT_TERMS : { status: t.status, limits: t.limits, at: t.updatedAt };
+  }
+
   /**
-   * Up to `want` places for `object` under the tenant's maxConnections (all of them without one).
-   * A room asks before admitting sockets and admits only as many as it was granted.
+   * The places `object` (holding `holding` sockets) may fill under the tenant's maxConnections,
+   * asking `want` more: a room admits a socket only within its grant.
    */
-  reserveConnections(object: string, want: number): number {
-    return this.rooms.reserve(object, want, this.records.tenant()?.limits.maxConnections ?? null);
+  reserveConnections(object: string, holding: number, want: number): number {
+    return this.rooms.reserve(object, holding, want, this.records.tenant()?.limits.maxConnections ?? null);
   }
 
   /** The record unless there is none or it is deleted. */

@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ReceivedViewer, receivedViewer } from "../auth/principal.ts";
 import { type Config, configFor } from "../config.ts";
+import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import type { Filter } from "../filter.ts";
 import type {
@@ -33,6 +34,7 @@ import { FrameBudgets } from "./sockets/budgets.ts";
 import { SocketHost } from "./sockets/host.ts";
 import { Inbound } from "./sockets/inbound.ts";
 import { closeQuietly } from "./sockets/send.ts";
+import { StoredRoomNotice } from "./stored-room.ts";
 import { Upkeep } from "./upkeep.ts";
 import type { Upstream } from "./upstream.ts";
 
@@ -63,12 +65,19 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
       held: () => this.host.held,
       emptied: () => this.upkeep.emptied(),
     });
-    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, (now) =>
-      ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs)),
-    );
-    this.upkeep = new Upkeep(ctx, this.alarmClock, this.host, this.ledger, () => {
-      return this.coordinator.count !== undefined || this.shard.ref !== undefined;
+    const stored = new StoredRoomNotice(ctx, env);
+    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, (now) => {
+      ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs));
+      stored.recorded();
     });
+    this.upkeep = new Upkeep(
+      ctx,
+      this.alarmClock,
+      this.host,
+      this.ledger,
+      () => this.coordinator.count !== undefined || this.shard.ref !== undefined,
+      () => stored.cleared(),
+    );
     this.local = ownSockets(this.ledger, this.publisher, () => this.upkeep.emptied());
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -160,6 +169,16 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
   /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
   async revoke(r: Revocation): Promise<PushResult> {
     return this.host.revoke(r);
+  }
+
+  async tenantTerms(terms: TenantTerms): Promise<PushResult> {
+    return this.host.tenantTerms(terms);
+  }
+
+  /** Asked by a deleted tenant's object of every room that noted it stores data: the data goes now. */
+  async purgeTenantData(): Promise<void> {
+    this.ledger.purge();
+    this.upkeep.emptied();
   }
 
   /** Asked by the tenant's sweep of registrations no connect has renewed for a long time. */

@@ -12,9 +12,19 @@ export class Upkeep {
   private readonly ledger: Ledger;
   /** Whether the object takes part in a sharded room: as its coordinator, or as one of its shards. */
   private readonly sharded: () => boolean;
+  /** Told once the object deleted its storage, when that held messages. */
+  private readonly cleared: () => void;
 
-  constructor(ctx: DurableObjectState, clock: AlarmClock, host: SocketHost, ledger: Ledger, sharded: () => boolean) {
+  constructor(
+    ctx: DurableObjectState,
+    clock: AlarmClock,
+    host: SocketHost,
+    ledger: Ledger,
+    sharded: () => boolean,
+    cleared: () => void,
+  ) {
     this.ctx = ctx;
+    this.cleared = cleared;
     this.clock = clock;
     this.host = host;
     this.ledger = ledger;
@@ -27,7 +37,10 @@ export class Upkeep {
     const nextExpiry = this.host.expire(now);
     this.ledger.expire(now);
     const historyExpiry = this.ledger.nextExpiry();
-    if (this.isEmpty() && historyExpiry === undefined) return this.ledger.clear();
+    if (this.isEmpty() && historyExpiry === undefined) {
+      if (await this.ledger.clear()) this.cleared();
+      return;
+    }
     await this.clock.schedule(
       Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, historyExpiry ?? Number.POSITIVE_INFINITY),
     );

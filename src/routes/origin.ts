@@ -20,12 +20,13 @@ export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => 
   // the browser addressed, so it needs no ALLOWED_ORIGINS entry.
   const sameOrigin = origin === new URL(c.req.url).origin;
   const tenant: TenantPolicy | undefined = c.get("tenant");
-  const allowed = tenant?.allowedOrigins ?? c.get("config").allowedOrigins;
+  const own = tenant?.allowedOrigins ?? null;
+  const allowed = own ?? c.get("config").allowedOrigins;
   if (!sameOrigin && !originAllowed(origin, allowed))
     throw new GatewayError(
       "forbidden_origin",
       `origin ${JSON.stringify(origin?.slice(0, 200))} may not open sockets here: ` +
-        (tenant?.allowedOrigins === undefined ? "add it to ALLOWED_ORIGINS" : "add it to the tenant's allowedOrigins"),
+        (own === null ? "add it to ALLOWED_ORIGINS" : "add it to the tenant's allowedOrigins"),
     );
   await next();
 });

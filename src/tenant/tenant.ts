@@ -5,6 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CreateTenant, UpdateTenant } from "../control/protocol.ts";
 import { controlOf, type NewKeyRow, type NewSigningEntry, type TenantControl } from "../control/tenant-control.ts";
+import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import { type NewerFormatError, newerFormat } from "../format-version.ts";
 import { log } from "../log.ts";
@@ -15,8 +16,11 @@ import { isRevoked, receivedTokenRef, type SentTokenRef } from "./revocations.ts
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
 type RegistrationRow = { object: string; lease_until: number };
 
-/** The answer to a room that asks to admit a token: its revocations, unless this token is one. */
-export type Registration = { revoked: boolean; revocations: Revocation[] };
+/**
+ * The answer to a room that asks to admit a token: its revocations, unless this token is one, and
+ * the tenant's terms (status, limits; absent from a tenant object older than them).
+ */
+export type Registration = { revoked: boolean; revocations: Revocation[]; terms?: TenantTerms };
 
 /** What an object answers a pushed revocation: sockets it closed, and sockets (or connects) it still holds. */
 export type PushResult = { closed: number; open: number };
@@ -32,6 +36,12 @@ const PUSH_RETRY_DELAYS_MS = [50, 250] as const;
  * tables written before formats were numbered have no such row: 1.
  */
 export const TENANT_FORMAT = 1;
+
+/** A deleted tenant's rooms lose their data this soon after the delete, a batch per alarm run. */
+const PURGE_DELAY_MS = 1_000;
+const PURGE_BATCH = 50;
+/** A room that could not be purged is tried again this much later. */
+const PURGE_RETRY_MS = 60_000;
 
 /** A registration no admission has renewed for this long is checked for sockets by the alarm. */
 const SWEEP_AFTER_MS = 3_600_000;
@@ -68,7 +78,8 @@ export class Tenant extends DurableObject<Env> {
    */
   async register(object: string, sent: Partial<SentTokenRef>): Promise<Registration> {
     const revocations = this.active();
-    if (isRevoked(revocations, receivedTokenRef(sent), nowSeconds())) return { revoked: true, revocations };
+    const terms = this.ctl().terms();
+    if (isRevoked(revocations, receivedTokenRef(sent), nowSeconds())) return { revoked: true, revocations, terms };
     this.open().exec(
       `INSERT INTO registrations (object, lease_until) VALUES (?, ?)
        ON CONFLICT(object) DO UPDATE SET lease_until = excluded.lease_until`,
@@ -76,7 +87,7 @@ export class Tenant extends DurableObject<Env> {
       Date.now() + REVOCATION_LEASE_MS,
     );
     await this.scheduleAlarm(Date.now() + SWEEP_AFTER_MS);
-    return { revoked: false, revocations };
+    return { revoked: false, revocations, terms };
   }
 
   /** A room object whose last socket left. */
@@ -108,10 +119,19 @@ export class Tenant extends DurableObject<Env> {
     );
     this.pruneRevocations();
     await this.scheduleAlarm(r.keepUntil * 1000);
+    return this.pushToHolders((stub) => stub.revoke(r), "revocation_push_failed");
+  }
+
+  /**
+   * Has every registered object apply `push` (a revocation, new terms) and answers how many sockets
+   * they closed, once no object can still decide from what it knew before: each confirmed, or its
+   * lease (the time it may decide from an older answer) has run out.
+   */
+  private async pushToHolders(push: (stub: HolderStub) => Promise<PushResult>, failure: string): Promise<number> {
     const registrations = this.open().exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
     const outcomes = await Promise.all(
       registrations.map((reg) =>
-        withRetries<PushResult>(() => holderStub(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
+        withRetries<PushResult>(() => push(holderStub(this.env, reg.object)), PUSH_RETRY_DELAYS_MS, sleep),
       ),
     );
     let closed = 0;
@@ -123,17 +143,21 @@ export class Tenant extends DurableObject<Env> {
         if (outcome.value.open === 0) this.forget(reg);
         return;
       }
-      log("revocation_push_failed", { object: reg.object, error: String(outcome.error) });
+      log(failure, { object: reg.object, error: String(outcome.error) });
       unconfirmedUntil = Math.max(unconfirmedUntil, reg.lease_until);
     });
-    // A room that never answered decides from its cached list until its lease ends; after that it
-    // must register again and gets this revocation.
+    // An object that never answered decides from its cached answer until its lease ends; after that
+    // it must register again and learns what was pushed.
     if (unconfirmedUntil > Date.now()) await sleep(unconfirmedUntil - Date.now());
     return closed;
   }
 
-  /** Deletes expired revocations and registrations of rooms that hold no sockets; an empty tenant stores nothing. */
+  /**
+   * Purges a deleted tenant's rooms, deletes expired revocations and registrations of rooms that
+   * hold no sockets; an empty tenant stores nothing.
+   */
   override async alarm(): Promise<void> {
+    const purgeAgainAt = await this.purgeRooms();
     this.pruneRevocations();
     const stale = this.open()
       .exec<RegistrationRow>(
@@ -145,14 +169,15 @@ export class Tenant extends DurableObject<Env> {
       const holds = await withRetries(() => holderStub(this.env, reg.object).holdsSockets(), [], sleep);
       if (holds.ok && !holds.value) this.forget(reg);
     }
-    const next = this.open()
+    const due = this.open()
       .exec<{ at: number | null }>(
         "SELECT min(at) AS at FROM (SELECT min(keep_until) * 1000 AS at FROM revocations UNION ALL SELECT min(lease_until) + ? FROM registrations)",
         SWEEP_AFTER_MS,
       )
       .one().at;
-    if (next === null && !this.control.hasRecords()) await this.ctx.storage.deleteAll();
-    else if (next === null) await this.ctx.storage.deleteAlarm();
+    const next = Math.min(due ?? Number.POSITIVE_INFINITY, purgeAgainAt ?? Number.POSITIVE_INFINITY);
+    if (next === Number.POSITIVE_INFINITY && !this.control.hasRecords()) await this.ctx.storage.deleteAll();
+    else if (next === Number.POSITIVE_INFINITY) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
   }
 
@@ -169,11 +194,19 @@ export class Tenant extends DurableObject<Env> {
   controlGetTenant() {
     return this.ctl().getTenant();
   }
-  controlUpdateTenant(patch: UpdateTenant) {
-    return this.ctl().updateTenant(patch);
+  /** A change of status or limits reaches the objects holding the tenant's sockets before the answer. */
+  async controlUpdateTenant(patch: UpdateTenant) {
+    const outcome = this.ctl().updateTenant(patch);
+    if (outcome.ok && (patch.status !== undefined || patch.limits !== undefined)) await this.pushTerms();
+    return outcome;
   }
-  controlDeleteTenant() {
-    return this.ctl().deleteTenant();
+  /** Its sockets close before the answer; its rooms' data goes by the alarm, PURGE_DELAY_MS later. */
+  async controlDeleteTenant() {
+    const outcome = this.ctl().deleteTenant();
+    if (!outcome.ok) return outcome;
+    await this.pushTerms();
+    await this.scheduleAlarm(Date.now() + PURGE_DELAY_MS);
+    return outcome;
   }
   controlCreateKey(row: NewKeyRow) {
     return this.ctl().createKey(row);
@@ -193,14 +226,16 @@ export class Tenant extends DurableObject<Env> {
   controlRemoveSigning(id: string) {
     return this.ctl().removeSigning(id);
   }
-  controlReserveConnections(object: string, want: number) {
-    return this.ctl().reserveConnections(object, want);
+  controlReserveConnections(object: string, holding: number, want: number) {
+    return this.ctl().reserveConnections(object, holding, want);
   }
-  controlReleaseConnections(object: string, count: number) {
-    return this.ctl().rooms.release(object, count);
+  controlSettleConnections(object: string, keep: number) {
+    this.ctl().rooms.settle(object, keep);
   }
-  controlNoteStoredRoom(object: string) {
+  /** A room of a deleted tenant that records (a publish let in by a cache in its last seconds) is purged too. */
+  async controlNoteStoredRoom(object: string) {
     this.ctl().rooms.noteStoredRoom(object);
+    if (this.ctl().isDeleted()) await this.scheduleAlarm(Date.now() + PURGE_DELAY_MS);
   }
   controlForgetStoredRoom(object: string) {
     this.ctl().rooms.forgetStoredRoom(object);
@@ -209,6 +244,35 @@ export class Tenant extends DurableObject<Env> {
     return this.ctl().rooms.storedRooms(limit);
   }
   // ---- end of the control plane ----
+
+  /** A deleted tenant's rooms, a batch at a time: answers when to run again (undefined: none left). */
+  private async purgeRooms(): Promise<number | undefined> {
+    const control = this.ctl();
+    if (!control.isDeleted()) return undefined;
+    const rooms = control.rooms.storedRooms(PURGE_BATCH);
+    const outcomes = await Promise.all(
+      rooms.map((object) =>
+        withRetries(() => holderStub(this.env, object).purgeTenantData(), PUSH_RETRY_DELAYS_MS, sleep),
+      ),
+    );
+    let failed = false;
+    outcomes.forEach((outcome, i) => {
+      const object = rooms[i] as string;
+      if (outcome.ok) control.rooms.forgetStoredRoom(object);
+      else {
+        failed = true;
+        log("room_purge_failed", { object, error: String(outcome.error) });
+      }
+    });
+    if (failed) return Date.now() + PURGE_RETRY_MS;
+    return rooms.length === PURGE_BATCH ? Date.now() + PURGE_DELAY_MS : undefined;
+  }
+
+  /** The tenant's terms to every object holding its sockets: a suspension closes them with 4004. */
+  private pushTerms(): Promise<number> {
+    const terms = this.ctl().terms();
+    return this.pushToHolders((stub) => stub.tenantTerms(terms), "terms_push_failed");
+  }
 
   /** Drops a registration unless the room registered again meanwhile (its lease would differ). */
   private forget(reg: RegistrationRow): void {
@@ -251,6 +315,7 @@ export class Tenant extends DurableObject<Env> {
 
 /** An object registered as holding sockets, by the name it registered with (a room's or a shard's). */
 const holderStub = (env: Env, object: string) => env.ROOMS.get(env.ROOMS.idFromName(object));
+type HolderStub = ReturnType<typeof holderStub>;
 
 export function tenantStub(env: Env, tenant: string) {
   return env.TENANTS.get(env.TENANTS.idFromName(tenant));

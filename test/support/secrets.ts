@@ -60,6 +60,7 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeOperatorKey("opkeys"),
     makeOperatorKey("opfresh"),
     makeOperatorKey("opflood"),
+    makeOperatorKey("opterms"),
     makeOperatorKey("opretired", true),
   ]);
   return {

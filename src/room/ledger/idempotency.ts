@@ -99,6 +99,11 @@ export class IdempotencyStore {
     return row.ts === null ? undefined : row.ts + this.maxAgeMs;
   }
 
+  /** Deletes every record (its tenant was deleted). */
+  purge(): void {
+    if (this.hasSchema) this.sql.exec("DELETE FROM idempotency");
+  }
+
   /** The room deleted its storage: the table is gone too. */
   forget(): void {
     this.hasSchema = false;

@@ -112,12 +112,22 @@ export class Ledger {
     return messages === undefined || keys === undefined ? (messages ?? keys) : Math.min(messages, keys);
   }
 
-  /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
-  async clear(): Promise<void> {
-    this.open();
+  /** Deletes the history and idempotency records of a deleted tenant's room; the counter goes on. */
+  purge(): void {
+    this.open().purge();
+    this.keys.purge();
+  }
+
+  /**
+   * Forgets everything, the sequence counter and any alarm included: the room starts over as if new.
+   * Answers whether it had stored messages.
+   */
+  async clear(): Promise<boolean> {
+    const stored = this.open().stored;
     await this.storage.deleteAll();
     this.messages.forget();
     this.keys.forget();
+    return stored;
   }
 
   /** The room's history, unless a newer gateway version wrote it: then every use is refused. */

@@ -77,6 +77,11 @@ export class MessageStore {
     return this.seq;
   }
 
+  /** Whether the room's tables exist (a message was ever recorded since storage was last deleted). */
+  get stored(): boolean {
+    return this.hasSchema;
+  }
+
   /** Reserves and persists the next sequence number. */
   nextSeq(): number {
     this.ensureSchema();
@@ -118,6 +123,11 @@ export class MessageStore {
     if (!this.hasSchema) return undefined;
     const row = this.sql.exec<{ ts: number | null }>("SELECT min(ts) AS ts FROM messages").one();
     return row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
+  }
+
+  /** Deletes every stored message (its tenant was deleted); the counter goes on. */
+  purge(): void {
+    if (this.hasSchema) this.sql.exec("DELETE FROM messages");
   }
 
   /** The object deleted its storage: the counter starts over, and the tables are gone. */

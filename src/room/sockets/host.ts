@@ -5,6 +5,8 @@
 // (a place reserved, or the refusal), `accept` (it joins) and `depart` (it left, however it went).
 import { identityLabel } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
+import type { EffectiveLimits } from "../../control/limits.ts";
+import { isOpen, limitsOf, type TenantTerms } from "../../control/terms.ts";
 import type { Env } from "../../env.ts";
 import type { GatewayError } from "../../errors.ts";
 import { type Filter, specOf } from "../../filter.ts";
@@ -20,6 +22,7 @@ import type { Upstream } from "../upstream.ts";
 import { Admissions } from "./admissions.ts";
 import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
+import { ConnectionGrant } from "./connection-grant.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
@@ -33,6 +36,7 @@ export class SocketHost {
   private readonly budgets: FrameBudgets;
   private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
+  private readonly config: Config;
   /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
   readonly upstreamOf: (shard: ShardRef | undefined) => Upstream;
 
@@ -45,11 +49,12 @@ export class SocketHost {
     upstreamOf: (shard: ShardRef | undefined) => Upstream,
   ) {
     this.alarm = alarm;
+    this.config = config;
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
     this.gate = new RevocationGate(env);
-    this.admissions = new Admissions(config, this.sockets, this.gate);
+    this.admissions = new Admissions(config, this.sockets, this.gate, new ConnectionGrant(env));
     this.deliveries = new Deliverer(
       this.sockets,
       { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
@@ -163,6 +168,22 @@ export class SocketHost {
     return { closed: targets.length, open: this.heldForTenant() };
   }
 
+  /** Pushed by the tenant: its new terms; a tenant that may not connect any more loses every socket here (4004). */
+  tenantTerms(terms: TenantTerms): PushResult {
+    this.gate.pushedTerms(terms);
+    const held = this.sockets.open();
+    const first = held[0] === undefined ? undefined : stateOf(held[0]);
+    if (first !== undefined && isOpen(this.gate.terms)) this.admissions.termsChanged(first, first.shard);
+    const targets = isOpen(this.gate.terms) ? [] : held;
+    for (const ws of targets) this.end(ws, CloseCode.tenantSuspended, "tenant_suspended");
+    return { closed: targets.length, open: this.heldForTenant() };
+  }
+
+  /** The tenant's limits in force here, as last learned from the tenant. */
+  limits(): EffectiveLimits {
+    return limitsOf(this.gate.terms, this.config);
+  }
+
   /** At zero the tenant forgets this object, so the next connect must register again. */
   heldForTenant(): number {
     const held = this.held;
@@ -209,6 +230,7 @@ export class SocketHost {
     if (state === undefined) return;
     this.deliveries.left(ws);
     this.budgets.forget(state.connectionId);
+    this.admissions.departed(state, state.shard);
     log("disconnect", {
       tenant: state.tenant,
       room: state.room,
