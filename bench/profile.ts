@@ -12,18 +12,20 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type WebSocket from "ws";
 import { parseFlags } from "../scripts/lib/cli.ts";
-import { type FunctionTime, functionTimes, startCpuProfile } from "./cpu-profile.ts";
-import { cycling, makeCredentials, mintSubscribers, numberedSubs } from "./credentials.ts";
-import { DeliveryLog, FrameSink } from "./deliveries.ts";
-import { compatibilityDate, gatewaySource } from "./gateway-source.ts";
-import { warmIsolate } from "./load.ts";
-import { BENCH_FLAGS, type BenchOptions, benchOptions, type TargetName } from "./options.ts";
-import { type PerfReport, recordPerf } from "./perf-profile.ts";
-import { cpuByRole, pidWithRole, sampleTree } from "./proc-tree.ts";
-import { killAllServers } from "./processes.ts";
-import { publishSaturated, singlePublishes } from "./publish.ts";
-import { closeAll, connectSubscribers } from "./sockets.ts";
-import { type RunningTarget, startTarget, type TargetContext } from "./targets.ts";
+import { type FunctionTime, functionTimes, startCpuProfile } from "./harness/cpu-profile.ts";
+import { cycling, makeCredentials, mintSubscribers, numberedSubs } from "./harness/credentials.ts";
+import { compatibilityDate, gatewaySource } from "./harness/gateway-source.ts";
+import { BENCH_FLAGS, type BenchOptions, benchOptions } from "./harness/options.ts";
+import { type PerfReport, recordPerf } from "./harness/perf-profile.ts";
+import { cpuByRole, pidWithRole, sampleTree } from "./harness/proc-tree.ts";
+import { killAllServers } from "./harness/processes.ts";
+import { findBundle, moduleLines, partOfFrame, timeByPart } from "./harness/profile-parts.ts";
+import { isGateway, type TargetName } from "./harness/target-specs.ts";
+import { type RunningTarget, startTarget, type TargetContext } from "./harness/targets.ts";
+import { warmIsolate } from "./load/connect.ts";
+import { DeliveryLog, FrameSink } from "./load/deliveries.ts";
+import { httpChannel, publishSaturated, singlePublishes } from "./load/publish.ts";
+import { closeAll, connectSubscribers } from "./load/sockets.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const BATCH = 100;
@@ -36,6 +38,8 @@ type TargetProfile = {
   profiled: Window;
   js: FunctionTime[];
   jsTotalMs: number;
+  /** Sampled milliseconds by part (room object, Worker, GC …; harness/profile-parts.ts), gateway targets. */
+  parts?: Record<string, number>;
   perf?: PerfReport;
 };
 
@@ -55,7 +59,7 @@ async function saturateFor(
   for (let base = 0; performance.now() < end; base += BATCH) {
     const log = new DeliveryLog(n, BATCH, base);
     sink.current = log;
-    await publishSaturated(t, room, log, singlePublishes(o.payloadBytes), o.saturateInFlight);
+    await publishSaturated(httpChannel(t, room, 1), log, singlePublishes(o.payloadBytes), o.saturateInFlight);
     units += log.received;
   }
   sink.current = undefined;
@@ -131,6 +135,8 @@ async function profileTarget(p: Plan): Promise<TargetProfile> {
     await writeFile(join(p.outDir, `profile-${p.what}-${name}-${Date.now()}.cpuprofile.json`), JSON.stringify(profile));
     const { totalMs, functions } = functionTimes(profile);
     const unit = p.what === "publish" ? "delivery" : "connect";
+    const bundle = isGateway(name) ? findBundle(profile, ctx.gatewayRoot) : undefined;
+    const parts = bundle && timeByPart(profile, partOfFrame(moduleLines(bundle.text), bundle.url));
     return {
       name,
       unit,
@@ -138,6 +144,7 @@ async function profileTarget(p: Plan): Promise<TargetProfile> {
       profiled,
       js: functions,
       jsTotalMs: totalMs,
+      ...(parts ? { parts } : {}),
       ...(perfReport ? { perf: perfReport } : {}),
     };
   } finally {
@@ -165,6 +172,11 @@ function print(p: TargetProfile): void {
   console.log(`top inclusive time (us/${u}, profiled):`);
   for (const f of [...p.js].sort((a, b) => b.totalMs - a.totalMs).slice(0, 25))
     console.log(`  ${per(f.totalMs).padStart(8)}  ${f.name}`);
+  if (p.parts !== undefined) {
+    console.log(`by part, outermost gateway frame (us/${u}, profiled; % of sampled):`);
+    for (const [part, ms] of Object.entries(p.parts).sort((a, b) => b[1] - a[1]))
+      console.log(`  ${per(ms).padStart(8)}  ${((100 * ms) / p.jsTotalMs).toFixed(1).padStart(5)}%  ${part}`);
+  }
   if (p.perf === undefined) return;
   const runtimeUs = p.plain.microsPerUnit["workerd-runtime"] ?? 0;
   console.log(`perf, runtime workerd, by category (% of samples; share of the unprofiled us/${u}):`);
@@ -210,6 +222,7 @@ async function main(): Promise<void> {
           ),
           compatibilityDate: await compatibilityDate(source.root),
           shards: o.shards,
+          direct: o.direct,
         };
         const p = await profileTarget({ name, ctx, o, seconds, perf, outDir, what });
         results.push(p);

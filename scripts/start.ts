@@ -4,8 +4,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { banner, operatorKeyBanner } from "./lib/banner.ts";
 import { CliError, runCli, UsageError } from "./lib/cli.ts";
-import { addDevOperatorKey, DEV_TENANT, generateDevSecrets } from "./lib/dev-secrets.ts";
-import { createDevVars, DEFAULT_DEV_VARS, readDevVars } from "./lib/dev-vars.ts";
+import { addDevOperatorKey, DEV_TENANT, generateDevSecrets, withWebhookKey } from "./lib/dev-secrets.ts";
+import { createDevVars, DEFAULT_DEV_VARS, readDevVars, replaceDevVars } from "./lib/dev-vars.ts";
 import { validateConfig } from "./lib/gateway-config.ts";
 import { assertPortFree } from "./lib/port.ts";
 import { secretKey, signToken } from "./lib/signing-key.ts";
@@ -58,7 +58,11 @@ async function loadDevVars(env: string | undefined) {
   if (before === undefined) throw new CliError(`${path} disappeared while starting`);
   // A file from before operator keys existed gets one now, printed once like the other dev keys.
   const operatorKey = created?.operatorKey ?? (await addDevOperatorKey(before));
-  const devVars = operatorKey === undefined || created !== undefined ? before : await readDevVars(path);
+  const existing = operatorKey === undefined || created !== undefined ? before : await readDevVars(path);
+  if (existing === undefined) throw new CliError(`${path} disappeared while starting`);
+  const upgraded = withWebhookKey(existing.text, existing.vars);
+  if (upgraded !== undefined) await replaceDevVars(path, upgraded);
+  const devVars = upgraded === undefined ? existing : await readDevVars(path);
   if (devVars === undefined) throw new CliError(`${path} disappeared while starting`);
   return { devVars, created, operatorKey };
 }
@@ -110,8 +114,8 @@ async function main(): Promise<void> {
     }) + operatorKeyBanner(operatorKey?.key, devVarsName),
   );
 
-  // Local development may fetch a tenant's jwksUrl from a loopback http server.
-  const devOnlyVars = ["--var", "DEV_ALLOW_LOOPBACK_HTTP:true"];
+  // Local development may fetch a tenant's jwksUrl from, and deliver webhooks to, a loopback http server.
+  const devVarArgs = ["--var", "DEV_ALLOW_LOOPBACK_HTTP:true"];
   process.exitCode = await runWrangler(ROOT, [
     "dev",
     "--local",
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
     HOST,
     "--port",
     String(port),
-    ...devOnlyVars,
+    ...devVarArgs,
     ...passThrough,
   ]);
 }

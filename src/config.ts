@@ -91,6 +91,20 @@ export const publicJwkSchema = z
 
 export const jwksSchema = z.object({ keys: z.array(publicJwkSchema).min(1) });
 
+/** `"true"` turns a development setting on; empty, absent or `"false"` leaves it off. */
+const devFlag = z
+  .enum(["", "true", "false"], { message: 'must be "true", "false" or empty' })
+  .optional()
+  .transform((s) => s === "true");
+
+/** 32 random bytes in base64 (standard or url-safe): the AES-256 key webhook secrets are encrypted with. */
+const aesKeyText = optionalText.pipe(
+  z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{43}=?$/, "must be 32 random bytes in base64 (openssl rand -base64 32)")
+    .optional(),
+);
+
 const configSchema = z
   .object({
     MAX_PAYLOAD_BYTES: int(1, 1_000_000, 65_536),
@@ -115,11 +129,15 @@ const configSchema = z
     JWT_JWKS: jsonText(jwksSchema),
     API_KEYS: jsonText(apiKeyRecordsSchema),
     OPERATOR_KEYS: jsonText(operatorKeyRecordsSchema),
-    // Development only: lets outbound URLs (a tenant's jwksUrl) be plain http to a loopback address.
-    DEV_ALLOW_LOOPBACK_HTTP: z
-      .enum(["", "true", "false"], { message: 'must be "true", "false" or empty' })
-      .optional()
-      .transform((s) => s === "true"),
+    // Development only: outbound URLs (a tenant's jwksUrl, webhook endpoints) may be http to loopback.
+    DEV_ALLOW_LOOPBACK_HTTP: devFlag,
+    WEBHOOK_SECRET_KEY: aesKeyText,
+    WEBHOOK_TIMEOUT_SECONDS: int(1, 30, 10),
+    WEBHOOK_RETRY_BASE_SECONDS: int(1, 3_600, 10),
+    // Queues delay a message by at most 24 hours; half of that leaves room.
+    WEBHOOK_RETRY_MAX_DELAY_SECONDS: int(1, 43_200, 900),
+    WEBHOOK_RETRY_WINDOW_SECONDS: int(1, 7 * 24 * 3_600, 3_600),
+    WEBHOOK_DISABLE_AFTER_SECONDS: int(60, 30 * 24 * 3_600, 24 * 3_600),
   })
   // One object holds at most 32,768 hibernatable sockets; a sharded room gives each shard an even share.
   .refine((c) => Math.ceil(c.MAX_CONNECTIONS_PER_ROOM / c.ROOM_SHARDS) <= 32_768, {
@@ -160,8 +178,22 @@ export type Config = {
   apiKeys: ReadonlyMap<string, ApiKeyRecord>;
   /** Keys that reach only /v1/operator/*, by id. */
   operatorKeys: ReadonlyMap<string, OperatorKeyRecord>;
-  /** Outbound URLs may be http to a loopback address (development and tests only). */
+  /** Outbound URLs may be http:// to a loopback address (development only). */
   devAllowLoopbackHttp: boolean;
+  webhooks: WebhookSettings;
+};
+
+/** Webhook delivery settings (docs/configuration.md); durations in milliseconds. */
+export type WebhookSettings = {
+  /** Base64 AES-256 key that encrypts endpoint signing secrets at rest; webhooks are off without it. */
+  secretKey: string | undefined;
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** Failed deliveries are retried until this long after their first attempt, then dead-lettered. */
+  retryWindowMs: number;
+  /** An endpoint whose every delivery failed for this long is disabled. */
+  disableAfterMs: number;
 };
 
 export class ConfigError extends Error {
@@ -205,6 +237,14 @@ export function parseConfig(env: ConfigVars): Config {
     apiKeys: new Map((c.API_KEYS ?? []).map((k) => [k.id, k])),
     operatorKeys: new Map((c.OPERATOR_KEYS ?? []).map((k) => [k.id, k])),
     devAllowLoopbackHttp: c.DEV_ALLOW_LOOPBACK_HTTP,
+    webhooks: {
+      secretKey: c.WEBHOOK_SECRET_KEY,
+      timeoutMs: c.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      retryBaseMs: c.WEBHOOK_RETRY_BASE_SECONDS * 1000,
+      retryMaxDelayMs: c.WEBHOOK_RETRY_MAX_DELAY_SECONDS * 1000,
+      retryWindowMs: c.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+      disableAfterMs: c.WEBHOOK_DISABLE_AFTER_SECONDS * 1000,
+    },
   };
 }
 

@@ -14,6 +14,7 @@ declare global {
       JWT_JWKS?: string;
       API_KEYS?: string;
       OPERATOR_KEYS?: string;
+      WEBHOOK_SECRET_KEY?: string;
     }
   }
 }
@@ -21,7 +22,16 @@ declare global {
 export type Env = Cloudflare.Env;
 
 /** What a route does: one name for its rate-limit key, its error messages and its access log line. */
-export type Action = "connect" | "publish" | "history" | "presence" | "disconnect" | "revoke" | "inspect" | "operator";
+export type Action =
+  | "connect"
+  | "publish"
+  | "history"
+  | "presence"
+  | "disconnect"
+  | "revoke"
+  | "inspect"
+  | "webhooks"
+  | "operator";
 
 /** What a client's upgrade asks for, read once before any token work. */
 export type UpgradeRequest = {

@@ -36,6 +36,10 @@ const STATUS = {
   upgrade_required: 426,
   rate_limited: 429,
   too_many_connections: 429,
+  invalid_url: 400,
+  too_many_endpoints: 409,
+  endpoint_disabled: 409,
+  webhooks_unavailable: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, ContentfulStatusCode>;
 

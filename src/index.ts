@@ -1,6 +1,13 @@
 import { app } from "./app.ts";
+import type { Env } from "./env.ts";
+import { handleQueue } from "./webhooks/queue-handler.ts";
 
 export { Directory } from "./control/directory.ts";
 export { Room } from "./room/room.ts";
 export { Tenant } from "./tenant/tenant.ts";
-export default app;
+export { WebhookHub } from "./webhooks/hub.ts";
+
+export default {
+  fetch: app.fetch,
+  queue: handleQueue,
+} satisfies ExportedHandler<Env>;

@@ -39,7 +39,7 @@ const connectionIdSchema = z.string().min(1).max(64);
 const userScopesSchema = z.array(z.enum(USER_SCOPES));
 
 /** A room grant in a token: an exact room name, or a prefix ending in `*`. */
-const roomGrantSchema = z
+export const roomGrantSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.:-]{0,128}\*?$/)
   .min(1);

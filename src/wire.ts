@@ -129,6 +129,10 @@ export const ERROR_CODES = [
   "upgrade_required",
   "rate_limited",
   "too_many_connections",
+  "invalid_url",
+  "too_many_endpoints",
+  "endpoint_disabled",
+  "webhooks_unavailable",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { type NewApiKey, type NewOperatorKey, newApiKey, newOperatorKey, randomSecret } from "./api-key.ts";
 import { addKeyRecord } from "./api-keys-var.ts";
 import { type DevVars, replaceDevVars } from "./dev-vars.ts";
-import { formatVar } from "./dotenv.ts";
+import { formatVar, setVar } from "./dotenv.ts";
 
 export const DEV_TENANT = "dev";
 export const DEV_KEY_ID = "dev";
@@ -51,9 +51,25 @@ export async function generateDevSecrets(now: Date): Promise<DevSecrets> {
     "# Only hashes are stored; the dev key itself was printed once, by the start that made this file.",
     formatVar("API_KEYS", JSON.stringify([apiKey.record]), "'"),
     ...operatorKeyLines(operatorKey),
+    ...webhookKeyLines(),
     "# Browser pages allowed to open sockets (overrides wrangler.toml, which allows none):",
     '# ALLOWED_ORIGINS="http://localhost:5173"',
     "",
   ].join("\n");
   return { text, apiKey, operatorKey };
+}
+
+/** The AES key that seals webhook signing secrets at rest: 32 random bytes, base64. */
+function webhookKeyLines(): string[] {
+  return [
+    "# Seals webhook signing secrets at rest; losing it makes stored endpoints unable to sign.",
+    formatVar("WEBHOOK_SECRET_KEY", randomBytes(32).toString("base64"), '"'),
+  ];
+}
+
+/** `.dev.vars` text with a WEBHOOK_SECRET_KEY appended when it has none (files from before webhooks). */
+export function withWebhookKey(text: string, vars: ReadonlyMap<string, string>): string | undefined {
+  if (vars.has("WEBHOOK_SECRET_KEY")) return undefined;
+  const [comment = "", line = ""] = webhookKeyLines();
+  return setVar(`${text}${text.endsWith("\n") || text === "" ? "" : "\n"}${comment}\n`, "WEBHOOK_SECRET_KEY", line);
 }

@@ -63,7 +63,7 @@ export function jwksFetcher(
   fetcher: typeof fetch = (input, init) => fetch(input, init),
 ): JwksFetch {
   return async (url) => {
-    const problem = outboundUrlProblem(url, policy);
+    const problem = outboundUrlProblem(url, { allowLoopbackHttp: policy.devAllowLoopbackHttp });
     if (problem !== undefined) return { ok: false, reason: problem };
     const got = await download(url, fetcher);
     if ("reason" in got) return { ok: false, reason: got.reason };

@@ -29,7 +29,7 @@ async function signingEntryOf(tenant: string, body: AddSigningBody, config: Conf
     return { id: key.kid, jwksUrl: null, keys: [key], fetchedAt: null };
   }
   const url = body.jwksUrl ?? "";
-  const problem = outboundUrlProblem(url, config);
+  const problem = outboundUrlProblem(url, { allowLoopbackHttp: config.devAllowLoopbackHttp });
   if (problem !== undefined) throw refused("jwksUrl", problem);
   const fetched = await jwksFetcher(config)(url);
   if (!fetched.ok) throw refused("jwksUrl", fetched.reason);

@@ -19,6 +19,7 @@ export type ParamDoc = { name: string; description: string };
 export const TAGS = {
   rooms: "Sockets, publishing, history and presence of one room",
   admin: "Operator calls with an admin API key",
+  webhooks: "A tenant's webhook endpoints and failed deliveries",
   meta: "The index, health and this document",
   operator: "The control plane: tenants, their keys and limits (operator keys only)",
 } as const;

@@ -10,8 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { summarizeList } from "../../bench/stats.ts";
-import { sleep } from "../support/wait.ts";
+import { summarizeList } from "../../scripts/lib/percentiles.ts";
 import { freshRoom, publishHttp } from "./support/client.ts";
 import { LoadSocket, openSockets, terminateAll, waitUntil } from "./support/load-clients.ts";
 import {
@@ -52,6 +51,7 @@ const trace = (what: string) => {
   if (process.env.LOAD_TRACE === "1")
     process.stderr.write(`[load +${((performance.now() - t0) / 1000).toFixed(1)} s] ${what}\n`);
 };
+const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
 
 afterEach(() => {
   terminateAll(open);

@@ -1,9 +1,9 @@
-// The load generator's delivery accounting (bench/deliveries.ts), fed the bytes the gateway's own
+// The load generator's delivery accounting (bench/load/deliveries.ts), fed the bytes the gateway's own
 // encoders produce: every message inside a batch frame is one delivery with its own latency, and a
 // filtered subscriber's wrong, missing, repeated or reordered messages are each counted.
 import { describe, expect, it } from "vitest";
-import { DeliveryLog, FrameSink, isBatchFrame, scanMessages } from "../../bench/deliveries.ts";
-import { publishBody } from "../../bench/publish.ts";
+import { DeliveryLog, FrameSink, isBatchFrame, scanMessages } from "../../bench/load/deliveries.ts";
+import { publishBody } from "../../bench/load/payloads.ts";
 import { encodeBatchFrame, encodeMessageFrame, encodeWelcome, type Tags } from "../../src/wire.ts";
 
 const BASE = 1_000_000;

@@ -1,10 +1,10 @@
-// The shard-costs mode's placement (bench/placement.ts): its users must land where the gateway's
+// The shard-costs mode's placement (bench/load/placement.ts): its users must land where the gateway's
 // own shardOf puts them, or every fitted shard cost would be for the wrong number of shards.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { BENCH_TENANT } from "../../bench/credentials.ts";
-import { liveShardGrid, ShardPlacement } from "../../bench/placement.ts";
-import { shardCostPoints } from "../../bench/shard-costs.ts";
+import { BENCH_TENANT } from "../../bench/harness/credentials.ts";
+import { liveShardGrid, ShardPlacement } from "../../bench/load/placement.ts";
+import { shardCostPoints } from "../../bench/load/shard-costs.ts";
 import { shardOf } from "../../src/room/sharding/placement.ts";
 
 const SECRET = randomBytes(32).toString("base64url");

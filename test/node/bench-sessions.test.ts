@@ -1,9 +1,11 @@
-// Which subscribers each bench phase gets and what it publishes (bench/sessions.ts, options.ts):
-// issue 10's modes must reach `?batch=1` sockets on the gateway only, and issue 11's filtered run
-// must deliver exactly as many messages as the unfiltered one it is held against.
+// Which subscribers each bench phase gets and what it publishes (bench/load/sessions.ts,
+// bench/harness/options.ts): the delivery modes must reach `?batch=1` sockets on the gateway only,
+// the filtered run must deliver exactly as many messages as the unfiltered one it is held against,
+// and the socket publishes share their session (and so their sockets) with the HTTP ones.
 import { describe, expect, it } from "vitest";
-import { benchOptions } from "../../bench/options.ts";
-import { FILTER_GROUPS, planOf, sessionsFor, subscriberQuery, subscribersOf } from "../../bench/sessions.ts";
+import { fanoutPhases } from "../../bench/harness/modes.ts";
+import { benchOptions } from "../../bench/harness/options.ts";
+import { FILTER_GROUPS, planOf, sessionsFor, subscriberQuery, subscribersOf } from "../../bench/load/sessions.ts";
 
 const options = benchOptions({ mode: "all" }, {});
 
@@ -19,13 +21,28 @@ describe("sessionsFor", () => {
     ]);
   });
 
-  it("gives the bare targets plain subscribers only", () => {
-    expect(
-      sessionsFor(
-        options.phases.filter((p) => p !== "connect" && p !== "shard-costs"),
-        false,
-      ),
-    ).toEqual([{ sockets: "v1", phases: ["rate", "saturate"] }]);
+  it("gives the bare targets the phases that need no gateway feature", () => {
+    expect(sessionsFor(fanoutPhases(options.phases), false)).toEqual([
+      { sockets: "v1", phases: ["rate", "saturate", "saturate-light"] },
+      { sockets: "publisher", phases: ["http-serial", "http-light"] },
+    ]);
+  });
+
+  it("publishes over HTTP and over the socket in one session, to the same subscribers", () => {
+    const sessions = sessionsFor(fanoutPhases(options.phases), true);
+    expect(sessions.find((s) => s.sockets === "publisher")?.phases).toEqual([
+      "http-serial",
+      "ws-serial",
+      "http-light",
+      "ws-light",
+    ]);
+    const [http, ws] = [planOf("http-light", options), planOf("ws-light", options)];
+    expect([http.publication.via, ws.publication.via]).toEqual(["http", "socket"]);
+    expect({ ...ws, name: "", publication: { ...ws.publication, via: "http", event: null } }).toEqual({
+      ...http,
+      name: "",
+      publication: { ...http.publication, event: null },
+    });
   });
 });
 
@@ -60,9 +77,28 @@ describe("planOf", () => {
 });
 
 describe("benchOptions", () => {
-  it("runs issue 10's modes against the bare DO, and issue 11's on the gateway alone, unless told otherwise", () => {
+  it("runs each mode against its own targets unless told otherwise", () => {
     expect(benchOptions({ mode: "delivery" }, {}).targets).toEqual(["gateway", "bare-do"]);
     expect(benchOptions({ mode: "filter" }, {}).targets).toEqual(["gateway"]);
     expect(benchOptions({ mode: "filter", targets: "gateway,gateway-sharded" }, {}).targets).toHaveLength(2);
+    expect(benchOptions({ mode: "storm" }, {}).targets).toEqual(["gateway", "gateway-sharded", "bare-do-resume"]);
+  });
+
+  it("shards the storm's sharded gateway 8 ways, and lets --shards say otherwise", () => {
+    expect(benchOptions({ mode: "storm" }, {}).shards).toBe(8);
+    expect(benchOptions({ mode: "storm", shards: "4" }, {}).shards).toBe(4);
+    expect(benchOptions({}, {}).shards).toBe(4);
+  });
+
+  it("sends the compression mode's clients straight to the runtime, and no other mode's unless asked", () => {
+    expect(benchOptions({ mode: "compression" }, {}).direct).toBe(true);
+    expect(benchOptions({ mode: "all" }, {}).direct).toBe(false);
+    expect(benchOptions({ mode: "all", direct: "on" }, {}).direct).toBe(true);
+    expect(() => benchOptions({ direct: "yes" }, {})).toThrow(/on or off/);
+  });
+
+  it("bounds the storm at 10,000 sockets", () => {
+    expect(benchOptions({ mode: "storm", "storm-sockets": "10000" }, {}).stormSockets).toBe(10_000);
+    expect(() => benchOptions({ mode: "storm", "storm-sockets": "10001" }, {})).toThrow(/storm-sockets/);
   });
 });

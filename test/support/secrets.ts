@@ -50,6 +50,13 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeApiKey("adminacme", "acme", ["publish", "presence", "admin"]),
     makeApiKey("pubglobex", "globex", ["publish"]),
     makeApiKey("revoked", "acme", ["publish"], true),
+    // Webhook tests: tenants of their own (at most 10 endpoints each), spread over keys so the
+    // per-key API limiter never trips.
+    makeApiKey("hooksa", "hooksa", ["admin"]),
+    makeApiKey("hooksb", "hooksb", ["admin"]),
+    makeApiKey("hooksc", "hooksc", ["admin"]),
+    makeApiKey("hooksd", "hooksd", ["admin"]),
+    makeApiKey("hookspub", "hooksa", ["publish", "presence"]),
     // Only the HTTP 429 test uses this key: the limiter's window is shared by every test of a run.
     makeApiKey("floodacme", "acme", ["publish"]),
   ]);
@@ -67,6 +74,9 @@ export async function testBindings(): Promise<Record<string, string>> {
     JWT_SECRET: randomBytes(32).toString("base64url"),
     JWT_JWKS: JSON.stringify({ keys: keys.map((k) => k.publicJwk) }),
     API_KEYS: JSON.stringify(apiKeys.map((k) => k.record)),
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+    // Pinned off whatever a developer's .dev.vars says: tests see production's URL rules.
+    DEV_ALLOW_LOOPBACK_HTTP: "",
     TEST_PRIVATE_JWKS: JSON.stringify([...keys, retired].map((k) => k.privateJwk)),
     TEST_API_KEYS: JSON.stringify(Object.fromEntries(apiKeys.map((k) => [k.record.id, k.key]))),
     OPERATOR_KEYS: JSON.stringify(operatorKeys.map((k) => k.record)),

@@ -41,7 +41,45 @@ describe("parseConfig", () => {
       apiKeys: new Map(),
       operatorKeys: new Map(),
       devAllowLoopbackHttp: false,
+      webhooks: {
+        secretKey: undefined,
+        timeoutMs: 10_000,
+        retryBaseMs: 10_000,
+        retryMaxDelayMs: 900_000,
+        retryWindowMs: 3_600_000,
+        disableAfterMs: 86_400_000,
+      },
     });
+  });
+
+  it("reads the webhook settings and the loopback development switch", () => {
+    const key = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)));
+    const config = parseConfig({
+      JWT_SECRET: SECRET,
+      DEV_ALLOW_LOOPBACK_HTTP: "true",
+      WEBHOOK_SECRET_KEY: key,
+      WEBHOOK_TIMEOUT_SECONDS: "2",
+      WEBHOOK_RETRY_BASE_SECONDS: "1",
+      WEBHOOK_RETRY_MAX_DELAY_SECONDS: "4",
+      WEBHOOK_RETRY_WINDOW_SECONDS: "30",
+      WEBHOOK_DISABLE_AFTER_SECONDS: "600",
+    });
+    expect(config.devAllowLoopbackHttp).toBe(true);
+    expect(config.webhooks).toEqual({
+      secretKey: key,
+      timeoutMs: 2_000,
+      retryBaseMs: 1_000,
+      retryMaxDelayMs: 4_000,
+      retryWindowMs: 30_000,
+      disableAfterMs: 600_000,
+    });
+    expect(parseConfig({ JWT_SECRET: SECRET, DEV_ALLOW_LOOPBACK_HTTP: "false" }).devAllowLoopbackHttp).toBe(false);
+  });
+
+  it("refuses a webhook key that is not 32 bytes of base64 and an unclear loopback switch, naming each", () => {
+    expect(failureOf({ JWT_SECRET: SECRET, WEBHOOK_SECRET_KEY: "short" })).toContain("WEBHOOK_SECRET_KEY");
+    expect(failureOf({ JWT_SECRET: SECRET, DEV_ALLOW_LOOPBACK_HTTP: "yes" })).toContain("DEV_ALLOW_LOOPBACK_HTTP");
+    expect(failureOf({ JWT_SECRET: SECRET, WEBHOOK_TIMEOUT_SECONDS: "60" })).toContain("WEBHOOK_TIMEOUT_SECONDS");
   });
 
   it("treats empty [vars] as unset", () => {

@@ -1,6 +1,6 @@
-// The one percentile helper the bench and the e2e load suite share (bench/stats.ts).
+// The one percentile helper the bench and the e2e load suite share (scripts/lib/percentiles.ts).
 import { describe, expect, it } from "vitest";
-import { summarize, summarizeList } from "../../bench/stats.ts";
+import { summarize, summarizeList } from "../../scripts/lib/percentiles.ts";
 
 describe("summarizeList", () => {
   it("gives nearest-rank percentiles, each a real sample, whatever the input order", () => {

@@ -1,5 +1,5 @@
 // Pure arithmetic over what the load tests' clients recorded: delivery checks and latency figures.
-import type { Summary } from "../../../bench/stats.ts";
+import type { Summary } from "../../../scripts/lib/percentiles.ts";
 import type { LoadSocket } from "./load-clients.ts";
 
 export type DeliveryCheck = {

@@ -1,0 +1,88 @@
+// Fresh credentials for each run, made in-process: the gateway gets a random JWT_SECRET and one
+// API key record (hash only); the load generator keeps the key and signs subscriber tokens.
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import { formatApiKey } from "../../src/auth/api-key-format.ts";
+import type { ApiKeyRecord } from "../../src/protocol.ts";
+import { sha256Hex } from "../../src/sha256.ts";
+
+export const BENCH_TENANT = "bench";
+const API_KEY_ID = "bench";
+const TOKEN_TTL_SECONDS = 3_600;
+/** The user of the socket that publishes over WebSocket; no subscriber is called this. */
+const PUBLISHER = "publisher";
+
+export type BenchCredentials = {
+  jwtSecret: string;
+  apiKey: string;
+  /** A user token with scope `subscribe publish`, for the socket that publishes over WebSocket. */
+  publisherToken: string;
+  /** The gateway's secrets, as wrangler reads them from `--env-file`. */
+  secrets: Record<string, string>;
+};
+
+export async function makeCredentials(): Promise<BenchCredentials> {
+  const jwtSecret = randomBytes(32).toString("base64url");
+  const apiKey = formatApiKey(API_KEY_ID, randomBytes(24).toString("base64url"));
+  const record: ApiKeyRecord = {
+    id: API_KEY_ID,
+    tenant: BENCH_TENANT,
+    // admin: the bench reads a room's layout (GET /v1/admin/rooms/{room}) to check where sockets landed.
+    scopes: ["publish", "admin"],
+    hash: await sha256Hex(apiKey),
+  };
+  return {
+    jwtSecret,
+    apiKey,
+    publisherToken: await signToken(jwtSecret, PUBLISHER, "subscribe publish"),
+    secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]) },
+  };
+}
+
+/** Who a subscriber connects as: its user (in a sharded room, the user decides the shard) and token. */
+export type Subscriber = { sub: string; token: string };
+
+/**
+ * One subscribe-only HS256 token per `sub`, as real clients would be (the connect limiter and the
+ * user tags are per sub). Signed before any timing starts.
+ */
+export async function mintSubscribers(jwtSecret: string, subs: readonly string[]): Promise<Subscriber[]> {
+  const out: Subscriber[] = [];
+  for (const sub of subs) out.push({ sub, token: await signToken(jwtSecret, sub, "subscribe") });
+  return out;
+}
+
+function signToken(jwtSecret: string, sub: string, scope: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tenant: BENCH_TENANT, scope })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + TOKEN_TTL_SECONDS)
+    .sign(new TextEncoder().encode(jwtSecret));
+}
+
+/** Subscriber k of `list`, wrapping around (a list as long as the largest session never wraps). */
+export function cycling(list: readonly Subscriber[]): (k: number) => Subscriber {
+  return (k) => {
+    const s = list[k % list.length];
+    if (s === undefined) throw new Error("no subscribers minted");
+    return s;
+  };
+}
+
+/** The k-th bench user. */
+export const numberedSub = (k: number) => `sub-${k}`;
+
+/** Users `sub-0` … `sub-<count-1>`, one per subscriber index. */
+export const numberedSubs = (count: number) => Array.from({ length: count }, (_, k) => numberedSub(k));
+
+/** One dotenv line; single quotes keep JSON literal, so a value may hold neither `'` nor a newline. */
+export function dotenv(secrets: Record<string, string>): string {
+  return Object.entries(secrets)
+    .map(([name, value]) => {
+      if (/['\r\n]/.test(value)) throw new Error(`${name} cannot be written to a dotenv file verbatim`);
+      return `${name}='${value}'\n`;
+    })
+    .join("");
+}
