@@ -3,7 +3,7 @@
 // the tenant (they register here and check tokens), never the other way: the tenant reaches the
 // objects it registered by name, through the namespace.
 import { DurableObject } from "cloudflare:workers";
-import type { CreateTenant, UpdateTenant } from "../control/protocol.ts";
+import type { CreateTenant, Outcome, TenantRecord, UpdateTenant } from "../control/protocol.ts";
 import { controlOf, type NewKeyRow, type NewSigningEntry, type TenantControl } from "../control/tenant-control.ts";
 import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
@@ -42,6 +42,9 @@ const PURGE_DELAY_MS = 1_000;
 const PURGE_BATCH = 50;
 /** A room that could not be purged is tried again this much later. */
 const PURGE_RETRY_MS = 60_000;
+
+/** Where a deleted tenant's purge stands after one batch. */
+type Purge = "done" | "more" | "failed";
 
 /** A registration no admission has renewed for this long is checked for sockets by the alarm. */
 const SWEEP_AFTER_MS = 3_600_000;
@@ -157,7 +160,8 @@ export class Tenant extends DurableObject<Env> {
    * hold no sockets; an empty tenant stores nothing.
    */
   override async alarm(): Promise<void> {
-    const purgeAgainAt = await this.purgeRooms();
+    const purge = await this.purgeRooms();
+    const purgeAgainAt = { done: undefined, more: PURGE_DELAY_MS, failed: PURGE_RETRY_MS }[purge];
     this.pruneRevocations();
     const stale = this.open()
       .exec<RegistrationRow>(
@@ -175,7 +179,7 @@ export class Tenant extends DurableObject<Env> {
         SWEEP_AFTER_MS,
       )
       .one().at;
-    const next = Math.min(due ?? Number.POSITIVE_INFINITY, purgeAgainAt ?? Number.POSITIVE_INFINITY);
+    const next = Math.min(due ?? Number.POSITIVE_INFINITY, Date.now() + (purgeAgainAt ?? Number.POSITIVE_INFINITY));
     if (next === Number.POSITIVE_INFINITY && !this.control.hasRecords()) await this.ctx.storage.deleteAll();
     else if (next === Number.POSITIVE_INFINITY) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
@@ -188,7 +192,17 @@ export class Tenant extends DurableObject<Env> {
   controlUseKey(id: string, hash: string) {
     return this.ctl().useKey(id, hash);
   }
-  controlCreateTenant(input: CreateTenant) {
+  /** A deleted tenant's id starts over only once its rooms' data is gone: no incarnation reads another's. */
+  async controlCreateTenant(input: CreateTenant): Promise<Outcome<TenantRecord>> {
+    let purge: Purge;
+    do purge = await this.purgeRooms();
+    while (purge === "more");
+    if (purge === "failed")
+      return {
+        ok: false,
+        code: "conflict",
+        message: "the deleted tenant's data is still being deleted; try again later",
+      };
     return this.ctl().createTenant(input);
   }
   controlGetTenant() {
@@ -245,10 +259,10 @@ export class Tenant extends DurableObject<Env> {
   }
   // ---- end of the control plane ----
 
-  /** A deleted tenant's rooms, a batch at a time: answers when to run again (undefined: none left). */
-  private async purgeRooms(): Promise<number | undefined> {
+  /** A deleted tenant's rooms, a batch at a time. */
+  private async purgeRooms(): Promise<Purge> {
     const control = this.ctl();
-    if (!control.isDeleted()) return undefined;
+    if (!control.isDeleted()) return "done";
     const rooms = control.rooms.storedRooms(PURGE_BATCH);
     const outcomes = await Promise.all(
       rooms.map((object) =>
@@ -264,8 +278,8 @@ export class Tenant extends DurableObject<Env> {
         log("room_purge_failed", { object, error: String(outcome.error) });
       }
     });
-    if (failed) return Date.now() + PURGE_RETRY_MS;
-    return rooms.length === PURGE_BATCH ? Date.now() + PURGE_DELAY_MS : undefined;
+    if (failed) return "failed";
+    return rooms.length === PURGE_BATCH ? "more" : "done";
   }
 
   /** The tenant's terms to every object holding its sockets: a suspension closes them with 4004. */

@@ -1,7 +1,8 @@
 // The control plane on `wrangler dev`, with no restart: a tenant, an API key and a signing key made
 // with the operator CLI serve publishes and sockets at once; a revoked key and a removed signing key
 // are refused within the 5 s bar. A tenant's jwksUrl is served by a real loopback HTTP server that
-// rotates its keys and then goes down.
+// rotates its keys and then goes down. A suspended tenant's open sockets close with 4004 within the
+// bar, and a deleted tenant's rooms keep no history (the id created again reads an empty room).
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,6 +95,37 @@ describe("a tenant onboarded with the operator CLI, without a restart", () => {
     const tokenRefused = until(answeredAt + BAR_MS, async () => !(await connects(token)));
     expect(await keyRefused).toBe(true);
     expect(await tokenRefused).toBe(true);
+  });
+});
+
+describe("a suspended, then deleted tenant, without a restart", () => {
+  it("loses its open sockets with 4004 within 5 s, and its rooms' history once deleted", async () => {
+    const { cli } = gateway();
+    const tenant = freshTenant();
+    const pair = await signingPair("e2e-key-2");
+    const jwkFile = join(scratch, "suspend.jwk.json");
+    await writeFile(jwkFile, JSON.stringify(pair.publicJwk));
+    await cli("tenants", "create", tenant);
+    const { key } = (await cli("keys", "create", tenant, "--scopes", "publish,admin")) as { key: string };
+    await cli("signing-keys", "add", tenant, "--jwk", jwkFile);
+    const room = freshRoom();
+    const alice = await clients.connect(wsUrl(room), bearer(await pair.token(tenant, "alice")));
+    accepted(await publishHttp(gateway().dev.baseUrl, room, key, { event: "kept", payload: 1 }));
+    await alice.socket.message("kept");
+
+    await cli("tenants", "suspend", tenant);
+    expect(await alice.socket.waitClosed(BAR_MS)).toEqual({ code: 4004, reason: "tenant_suspended" });
+
+    await cli("tenants", "delete", tenant);
+    await cli("tenants", "create", tenant);
+    const { key: fresh } = (await cli("keys", "create", tenant, "--scopes", "admin")) as { key: string };
+    // The deleted tenant's rooms are purged by its object's alarm, a second after the delete.
+    const emptied = until(Date.now() + BAR_MS, async () => {
+      const res = await fetch(`${gateway().dev.baseUrl}/v1/rooms/${room}/history`, bearer(fresh));
+      const page = (await res.json()) as { messages?: unknown[] };
+      return res.status === 200 && page.messages?.length === 0;
+    });
+    expect(await emptied).toBe(true);
   });
 });
 

@@ -139,4 +139,15 @@ describe("a deleted tenant's rooms", () => {
     expect(await storedRows(tenant, room)).toEqual({ messages: 0, idempotency: 0 });
     expect(await tenantStub(env, tenant).controlStoredRooms(10)).toEqual([]);
   });
+
+  it("are purged before the tenant's id starts over, so a new tenant of that id reads none of it", async () => {
+    const tenant = freshTenant();
+    const key = await tenantWithKey(call, tenant);
+    const room = freshRoom();
+    expect((await postJson(`/v1/rooms/${room}/messages`, key, { event: "e", payload: 1 })).status).toBe(202);
+    await vi.waitFor(async () => expect(await tenantStub(env, tenant).controlStoredRooms(10)).toHaveLength(1));
+    await jsonOf(await call("DELETE", `/tenants/${tenant}`), 200);
+    await jsonOf(await call("POST", "/tenants", { id: tenant }), 201);
+    expect(await storedRows(tenant, room)).toEqual({ messages: 0, idempotency: 0 });
+  });
 });
