@@ -121,7 +121,7 @@ describe("a suspended, then deleted tenant, without a restart", () => {
     const { key: fresh } = (await cli("keys", "create", tenant, "--scopes", "admin")) as { key: string };
     // The deleted tenant's rooms are purged by its object's alarm, a second after the delete.
     const emptied = until(Date.now() + BAR_MS, async () => {
-      const res = await fetch(`${gateway().dev.baseUrl}/v1/rooms/${room}/history`, bearer(fresh));
+      const res = await fetch(`${gateway().dev.baseUrl}/v1/rooms/${room}/messages`, bearer(fresh));
       const page = (await res.json()) as { messages?: unknown[] };
       return res.status === 200 && page.messages?.length === 0;
     });
