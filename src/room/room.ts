@@ -65,9 +65,9 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
       held: () => this.host.held,
       emptied: () => this.upkeep.emptied(),
     });
-    const stored = new StoredRoomNotice(ctx, env);
+    const stored = new StoredRoomNotice(ctx, env, (terms) => void this.tenantTerms(terms));
     this.publisher = new Publisher(this.ledger, this.host, this.coordinator, (now) => {
-      ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs));
+      ctx.waitUntil(this.alarmClock.schedule(now + this.ledger.maxAgeMs));
       stored.recorded();
     });
     this.upkeep = new Upkeep(
@@ -171,8 +171,12 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
     return this.host.revoke(r);
   }
 
+  /** Pushed by the tenant (or answered to a stored room's note): its sockets, caps and history age follow. */
   async tenantTerms(terms: TenantTerms): Promise<PushResult> {
-    return this.host.tenantTerms(terms);
+    const result = this.host.tenantTerms(terms);
+    const own = this.host.terms.limits.historyMaxAgeSeconds;
+    this.ledger.setMaxAge(own === undefined ? undefined : own * 1000);
+    return result;
   }
 
   /** Asked by a deleted tenant's object of every room that noted it stores data: the data goes now. */

@@ -2,6 +2,7 @@
 // the first time it records a message after waking, and that it stores nothing once it deleted its
 // storage, so deleting the tenant finds every room with data and purges it (the tenant keeps the
 // list: src/control/room-ledger.ts). A wake-up costs one RPC in the background, a publish nothing.
+import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { tenantStub } from "../tenant/tenant.ts";
@@ -16,19 +17,26 @@ export class StoredRoomNotice {
   private sent = false;
   private readonly ctx: DurableObjectState;
   private readonly env: Env;
+  /** Told the tenant's terms its object answers a note with (a room without sockets learns them so). */
+  private readonly learned: (terms: TenantTerms) => void;
   /** One stub for the object's life: a note and a later "forget" arrive in the order they were sent. */
   private stub: ReturnType<typeof tenantStub> | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Env, learned: (terms: TenantTerms) => void) {
     this.ctx = ctx;
     this.env = env;
+    this.learned = learned;
   }
 
   /** The room recorded a message. */
   recorded(): void {
     if (this.sent) return;
     this.sent = true;
-    this.tell((tenant, name) => tenant.controlNoteStoredRoom(name));
+    this.tell(async (tenant, name) => {
+      const terms = await tenant.controlNoteStoredRoom(name);
+      // A tenant object older than terms answers nothing.
+      if (terms !== undefined) this.learned(terms);
+    });
   }
 
   /** The room deleted its stored messages with the rest of its storage. */

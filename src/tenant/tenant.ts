@@ -246,10 +246,15 @@ export class Tenant extends DurableObject<Env> {
   controlSettleConnections(object: string, keep: number) {
     this.ctl().rooms.settle(object, keep);
   }
-  /** A room of a deleted tenant that records (a publish let in by a cache in its last seconds) is purged too. */
-  async controlNoteStoredRoom(object: string) {
+  /**
+   * A room now stores data: it answers with the tenant's terms (the room keeps history for its
+   * historyMaxAgeSeconds). A room of a deleted tenant that records (a publish let in by a cache in
+   * its last seconds) is purged too.
+   */
+  async controlNoteStoredRoom(object: string): Promise<TenantTerms> {
     this.ctl().rooms.noteStoredRoom(object);
     if (this.ctl().isDeleted()) await this.scheduleAlarm(Date.now() + PURGE_DELAY_MS);
+    return this.ctl().terms();
   }
   controlForgetStoredRoom(object: string) {
     this.ctl().rooms.forgetStoredRoom(object);

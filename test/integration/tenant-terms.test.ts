@@ -7,7 +7,17 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { roomStub } from "../../src/room/client.ts";
 import { tenantStub } from "../../src/tenant/tenant.ts";
-import { connect, errorOf, freshRoom, postJson, TestSocket, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import {
+  connect,
+  errorOf,
+  freshRoom,
+  postJson,
+  request,
+  TestSocket,
+  upgrade,
+  WARM_UP_MS,
+  warmUp,
+} from "../support/gateway.ts";
 import { signToken } from "../support/tokens.ts";
 import { freshTenant, jsonOf, operatorAs, tenantWithKey } from "./operator-helpers.ts";
 
@@ -100,6 +110,30 @@ const storedRows = (tenant: string, room: string) =>
         : state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
     return { messages: count("messages"), idempotency: count("idempotency") };
   });
+
+describe("a tenant's historyMaxAgeSeconds", () => {
+  it("is the age its rooms keep history for, learned when a room first stores, and kept in its storage", async () => {
+    const tenant = freshTenant();
+    await jsonOf(await call("POST", "/tenants", { id: tenant, limits: { historyMaxAgeSeconds: 1 } }), 201);
+    const { key } = await jsonOf<{ key: string }>(
+      await call("POST", `/tenants/${tenant}/api-keys`, { scopes: ["publish", "admin"] }),
+      201,
+    );
+    const room = freshRoom();
+    const history = async () => {
+      const res = await request(`/v1/rooms/${room}/messages`, { headers: { authorization: `Bearer ${key}` } });
+      return ((await res.json()) as { messages: unknown[] }).messages;
+    };
+    expect((await postJson(`/v1/rooms/${room}/messages`, key, { event: "e", payload: 1 })).status).toBe(202);
+    const kept = () =>
+      runInDurableObject(roomStub(env, tenant, room), (_i, state) =>
+        state.storage.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'max_age_ms'").toArray(),
+      );
+    await vi.waitFor(async () => expect(await kept()).toEqual([{ value: 1_000 }]));
+    // The global age in tests is minutes: only the tenant's own second can have hidden it.
+    await vi.waitFor(async () => expect(await history()).toEqual([]), { timeout: 4_000, interval: 250 });
+  });
+});
 
 describe("a tenant's maxConnections", () => {
   it("holds across its rooms under a connect storm, with no overshoot, and frees places as sockets leave", async () => {

@@ -17,7 +17,8 @@ const inflightId = (ref: IdempotencyRef) => `${ref.owner}\u0000${ref.key}`;
 export class IdempotencyStore {
   private readonly sql: SqlStorage;
   private readonly inflight = new Map<string, { fingerprint: string; results: Promise<PublishResult[]> }>();
-  private readonly maxAgeMs: number;
+  /** The room's history age: set with it (Ledger.setMaxAge). */
+  maxAgeMs: number;
   private hasSchema: boolean;
 
   constructor(sql: SqlStorage, maxAgeMs: number) {

@@ -32,8 +32,21 @@ export class Ledger {
       maxMessages: config.historyMaxMessages,
       maxAgeMs: config.historyMaxAgeMs,
     });
-    this.keys = new IdempotencyStore(storage.sql, config.historyMaxAgeMs);
+    // A room that stored its tenant's own history age keeps it for its idempotency records too.
+    this.keys = new IdempotencyStore(storage.sql, this.messages.maxAgeMs);
     this.pageBytes = config.historyPageMaxBytes;
+  }
+
+  /** How long messages and idempotency records are kept: the tenant's historyMaxAgeSeconds, else the global one. */
+  get maxAgeMs(): number {
+    return this.messages.maxAgeMs;
+  }
+
+  /** The tenant's own history age, or undefined for the global one. */
+  setMaxAge(ms: number | undefined): void {
+    if (this.messages.newer !== undefined) return;
+    this.messages.setMaxAge(ms);
+    this.keys.maxAgeMs = this.messages.maxAgeMs;
   }
 
   lastSeq(): number {

@@ -179,6 +179,11 @@ export class SocketHost {
     return { closed: targets.length, open: this.heldForTenant() };
   }
 
+  /** The tenant's terms as last learned from the tenant. */
+  get terms(): TenantTerms {
+    return this.gate.terms;
+  }
+
   /** The tenant's limits in force here, as last learned from the tenant. */
   limits(): EffectiveLimits {
     return limitsOf(this.gate.terms, this.config);
