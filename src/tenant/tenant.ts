@@ -11,6 +11,7 @@ import { type NewerFormatError, newerFormat } from "../format-version.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
 import { sleep, withRetries } from "../retry.ts";
+import { PURGE_DELAY_MS, PURGE_RETRY_MS, type Purge, purgeBatch } from "./purge.ts";
 import { isRevoked, receivedTokenRef, type SentTokenRef } from "./revocations.ts";
 
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
@@ -36,15 +37,6 @@ const PUSH_RETRY_DELAYS_MS = [50, 250] as const;
  * tables written before formats were numbered have no such row: 1.
  */
 export const TENANT_FORMAT = 1;
-
-/** A deleted tenant's rooms lose their data this soon after the delete, a batch per alarm run. */
-const PURGE_DELAY_MS = 1_000;
-const PURGE_BATCH = 50;
-/** A room that could not be purged is tried again this much later. */
-const PURGE_RETRY_MS = 60_000;
-
-/** Where a deleted tenant's purge stands after one batch. */
-type Purge = "done" | "more" | "failed";
 
 /** A registration no admission has renewed for this long is checked for sockets by the alarm. */
 const SWEEP_AFTER_MS = 3_600_000;
@@ -264,27 +256,11 @@ export class Tenant extends DurableObject<Env> {
   }
   // ---- end of the control plane ----
 
-  /** A deleted tenant's rooms, a batch at a time. */
-  private async purgeRooms(): Promise<Purge> {
+  /** A deleted tenant's rooms, a batch at a time (purge.ts). */
+  private purgeRooms(): Promise<Purge> {
     const control = this.ctl();
-    if (!control.isDeleted()) return "done";
-    const rooms = control.rooms.storedRooms(PURGE_BATCH);
-    const outcomes = await Promise.all(
-      rooms.map((object) =>
-        withRetries(() => holderStub(this.env, object).purgeTenantData(), PUSH_RETRY_DELAYS_MS, sleep),
-      ),
-    );
-    let failed = false;
-    outcomes.forEach((outcome, i) => {
-      const object = rooms[i] as string;
-      if (outcome.ok) control.rooms.forgetStoredRoom(object);
-      else {
-        failed = true;
-        log("room_purge_failed", { object, error: String(outcome.error) });
-      }
-    });
-    if (failed) return "failed";
-    return rooms.length === PURGE_BATCH ? "more" : "done";
+    if (!control.isDeleted()) return Promise.resolve("done");
+    return purgeBatch(control.rooms, (object) => holderStub(this.env, object).purgeTenantData());
   }
 
   /** The tenant's terms to every object holding its sockets: a suspension closes them with 4004. */
