@@ -190,7 +190,10 @@ export type BatchFrame = { type: "batch"; messages: MessageFrame[] };
 /** The socket's filter now in force, normalized; empty lists mean no constraint. */
 export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]> };
 export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
-/** `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After. */
+/**
+ * `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After (whole
+ * seconds), and on a `rate_limited` frame (to the millisecond: when the budget has room again).
+ */
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref; retryAfter?: number };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
 export type PresenceFrame = { type: "presence"; action: "join" | "leave"; user: string; connectionId: string };
@@ -236,18 +239,16 @@ export const encodeAck = (a: Omit<AckFrame, "type">) => JSON.stringify({ type: "
 export const encodeRefreshed = (exp: number) => JSON.stringify({ type: "refreshed", exp } satisfies RefreshedFrame);
 export const encodePresence = (p: Omit<PresenceFrame, "type">) => JSON.stringify({ type: "presence", ...p });
 
-export function encodeError(code: string, message: string, ref?: Ref): string {
+export function encodeError(code: string, message: string, ref?: Ref, retryAfter?: number): string {
   const frame: ErrorFrame = { type: "error", code, message };
   if (ref !== undefined) frame.ref = ref;
+  if (retryAfter !== undefined) frame.retryAfter = retryAfter;
   return JSON.stringify(frame);
 }
 
 /** The one frame a refused upgrade sends before it closes. */
-export function encodeRefusal(code: string, message: string, retryAfter: number | undefined): string {
-  const frame: ErrorFrame = { type: "error", code, message };
-  if (retryAfter !== undefined) frame.retryAfter = retryAfter;
-  return JSON.stringify(frame);
-}
+export const encodeRefusal = (code: string, message: string, retryAfter: number | undefined): string =>
+  encodeError(code, message, undefined, retryAfter);
 
 /** A history page, `{"messages":[…],"seq":n,"next"?:m}`, from stored frames without parsing them. */
 export function encodeHistoryPage(frames: readonly string[], lastSeq: number, next: number | undefined): string {

@@ -108,7 +108,7 @@ const storedRows = (tenant: string, room: string) =>
       state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = ?", table).toArray().length === 0
         ? 0
         : state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
-    return { messages: count("messages"), idempotency: count("idempotency") };
+    return { messages: count("messages"), idempotency: count("idempotency"), recipients: count("recipients") };
   });
 
 describe("a tenant's historyMaxAgeSeconds", () => {
@@ -156,21 +156,22 @@ describe("a tenant's maxConnections", () => {
 });
 
 describe("a deleted tenant's rooms", () => {
-  it("lose their history and idempotency records by the tenant's alarm", async () => {
+  it("lose their history, its index of recipients and idempotency records by the tenant's alarm", async () => {
     const tenant = freshTenant();
     const key = await tenantWithKey(call, tenant);
     const room = freshRoom();
-    const publish = (k: string) =>
-      postJson(`/v1/rooms/${room}/messages`, key, { event: "e", payload: k }, { "idempotency-key": k });
-    for (const k of ["a", "b"]) expect((await publish(k)).status).toBe(202);
-    expect(await storedRows(tenant, room)).toEqual({ messages: 2, idempotency: 2 });
+    const publish = (k: string, to?: { users: string[] }) =>
+      postJson(`/v1/rooms/${room}/messages`, key, { event: "e", payload: k, to }, { "idempotency-key": k });
+    expect((await publish("a")).status).toBe(202);
+    expect((await publish("b", { users: ["bob"] })).status).toBe(202);
+    expect(await storedRows(tenant, room)).toEqual({ messages: 2, idempotency: 2, recipients: 1 });
     // The room notes itself with its tenant in the background.
     await vi.waitFor(async () =>
       expect(await tenantStub(env, tenant).controlStoredRooms(10)).toEqual([`${tenant}/${room}`]),
     );
     await jsonOf(await call("DELETE", `/tenants/${tenant}`), 200);
     await runDurableObjectAlarm(tenantStub(env, tenant));
-    expect(await storedRows(tenant, room)).toEqual({ messages: 0, idempotency: 0 });
+    expect(await storedRows(tenant, room)).toEqual({ messages: 0, idempotency: 0, recipients: 0 });
     expect(await tenantStub(env, tenant).controlStoredRooms(10)).toEqual([]);
   });
 
@@ -182,6 +183,6 @@ describe("a deleted tenant's rooms", () => {
     await vi.waitFor(async () => expect(await tenantStub(env, tenant).controlStoredRooms(10)).toHaveLength(1));
     await jsonOf(await call("DELETE", `/tenants/${tenant}`), 200);
     await jsonOf(await call("POST", "/tenants", { id: tenant }), 201);
-    expect(await storedRows(tenant, room)).toEqual({ messages: 0, idempotency: 0 });
+    expect(await storedRows(tenant, room)).toEqual({ messages: 0, idempotency: 0, recipients: 0 });
   });
 });
