@@ -31,6 +31,9 @@ export type Action =
   | "revoke"
   | "inspect"
   | "webhooks"
+  | "usage"
+  | "rooms"
+  | "tap"
   | "operator";
 
 /** What a client's upgrade asks for, read once before any token work. */

@@ -52,8 +52,9 @@ export const requireUser = (scope: Scope, brake: (c: Context<AppEnv>) => Promise
     if (token === undefined) throw new GatewayError("missing_token", "a token is required");
     if (looksLikeOperatorKey(token)) throw operatorKeyRefused();
     const principal = await verifyUserToken(c.get("config"), token, new Date(), () => brake(c), runtimeKeys(c));
-    authorize(principal, { user: [scope] }, c.get("room"));
+    // Set before authorizing: a refusal of a verified credential is counted for its tenant.
     c.set("principal", principal);
+    authorize(principal, { user: [scope] }, c.get("room"));
     await admitTenant(c, principal.tenant);
     await next();
   });
@@ -69,8 +70,8 @@ export const requireCredential = (rule: ScopeRule) =>
         ? await verifyApiKey(c.get("config"), credential.key, tenantKeyLookup(c))
         : await verifyUserToken(c.get("config"), credential.token, new Date(), undefined, runtimeKeys(c));
     const room: string | undefined = c.get("room");
-    authorize(principal, rule, room);
     c.set("principal", principal);
+    authorize(principal, rule, room);
     await admitTenant(c, principal.tenant);
     await next();
   });

@@ -108,7 +108,14 @@ function toRequest(
   body: PublishBody,
   index?: number,
 ): PublishRequest {
-  const req = publishRequestOf(senderOf(principal), room, body, maxPayloadBytes, index);
+  const req = publishRequestOf(
+    senderOf(principal),
+    room,
+    body,
+    maxPayloadBytes,
+    index === undefined ? "http" : "batch",
+    index,
+  );
   const { event, tags, to, exclude } = body;
   const left = messageLimitOf(maxPayloadBytes) - utf8ByteLength(req.payloadJson);
   if (exceedsBytes(JSON.stringify({ event, tags, to, exclude }), left)) {
