@@ -2,9 +2,9 @@
 // either by the operator in the API_KEYS secret or, with --dev, in the local dev vars file.
 import { parseArgs } from "node:util";
 import { newApiKey, parseApiKeyScopes, randomKeyId, randomSecret } from "./lib/api-key.ts";
-import { addApiKeyRecord } from "./lib/api-keys-var.ts";
-import { CliError, parseFlags, required, runCli, UsageError } from "./lib/cli.ts";
-import { DEFAULT_DEV_VARS, readDevVars, replaceDevVars } from "./lib/dev-vars.ts";
+import { parseFlags, required, runCli } from "./lib/cli.ts";
+import { KEY_SCRIPT_OPTIONS, saveAndPrintKey } from "./lib/dev-record.ts";
+import { DEFAULT_DEV_VARS } from "./lib/dev-vars.ts";
 
 const USAGE = `Usage: npm run create-api-key -- --tenant <tenant> [options]
 
@@ -25,15 +25,7 @@ Without --dev, add the printed record to the API_KEYS JSON array and upload it:
 async function main(): Promise<void> {
   const flags = parseFlags(() =>
     parseArgs({
-      options: {
-        tenant: { type: "string" },
-        scopes: { type: "string", default: "publish" },
-        id: { type: "string" },
-        dev: { type: "boolean", default: false },
-        "dev-vars": { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
+      options: { ...KEY_SCRIPT_OPTIONS, tenant: { type: "string" }, scopes: { type: "string", default: "publish" } },
       strict: true,
       allowPositionals: false,
     }),
@@ -42,41 +34,11 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (flags["dev-vars"] !== undefined && !flags.dev) throw new UsageError("--dev-vars only applies with --dev");
   const tenant = required(flags.tenant, "--tenant");
   const scopes = parseApiKeyScopes(flags.scopes);
-  const { key, record } = await newApiKey(flags.id ?? randomKeyId(), tenant, scopes, randomSecret());
-
-  // Save before printing: a key whose record could not be stored is useless, so it is never shown.
-  const devVarsPath = flags["dev-vars"] ?? DEFAULT_DEV_VARS;
-  if (flags.dev) {
-    const devVars = await readDevVars(devVarsPath);
-    if (devVars === undefined && flags["dev-vars"] !== undefined)
-      throw new UsageError(`--dev-vars: ${devVarsPath} does not exist`);
-    if (devVars === undefined) throw new CliError(`${devVarsPath} does not exist; run \`npm start\` once to create it`);
-    await replaceDevVars(devVarsPath, addApiKeyRecord(devVars.text, record, devVarsPath));
-  }
-
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ key, record })}\n`);
-    return;
-  }
-  const saved = flags.dev
-    ? [`Added this record to API_KEYS in ${devVarsPath}; restart \`npm start\` to load it:`]
-    : ["Add this record to the API_KEYS JSON array, then run: npx wrangler secret put API_KEYS"];
-  process.stdout.write(
-    [
-      `API key for tenant "${record.tenant}" (scopes ${record.scopes.join(", ")}):`,
-      "",
-      `  ${key}`,
-      "",
-      "Store it now: it is not saved anywhere and cannot be shown again (only its hash is kept).",
-      "",
-      ...saved,
-      `  ${JSON.stringify(record)}`,
-      "",
-    ].join("\n"),
-  );
+  const made = await newApiKey(flags.id ?? randomKeyId(), tenant, scopes, randomSecret());
+  const title = `API key for tenant "${made.record.tenant}" (scopes ${made.record.scopes.join(", ")}):`;
+  await saveAndPrintKey(flags, "API_KEYS", made, title);
 }
 
 await runCli("npm run create-api-key -- --help", main);

@@ -2,9 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { banner } from "./lib/banner.ts";
+import { banner, operatorKeyBanner } from "./lib/banner.ts";
 import { CliError, runCli, UsageError } from "./lib/cli.ts";
-import { DEV_TENANT, generateDevSecrets, withWebhookKey } from "./lib/dev-secrets.ts";
+import { addDevOperatorKey, DEV_TENANT, generateDevSecrets, withWebhookKey } from "./lib/dev-secrets.ts";
 import { createDevVars, DEFAULT_DEV_VARS, readDevVars, replaceDevVars } from "./lib/dev-vars.ts";
 import { validateConfig } from "./lib/gateway-config.ts";
 import { assertPortFree } from "./lib/port.ts";
@@ -16,7 +16,8 @@ import { readWranglerVars } from "./lib/wrangler-vars.ts";
 const USAGE = `Usage: npm start [-- <wrangler dev options>]
 
 Runs the gateway locally with wrangler dev on http://127.0.0.1:8787 (PORT=<n> to change it).
-On first run creates ${DEFAULT_DEV_VARS} with fresh local secrets and prints a dev API key once.
+On first run creates ${DEFAULT_DEV_VARS} with fresh local secrets and prints a dev API key and a dev
+operator key once (the operator key also goes into ${DEFAULT_DEV_VARS} as OPERATOR_KEY, for npm run operator).
 Every run validates the config, mints a 24-hour dev token and prints copy-paste examples.
 
 Options after -- go to wrangler dev (e.g. npm start -- --persist-to /tmp/state);
@@ -46,20 +47,24 @@ function wranglerEnv(args: string[]): string | undefined {
 /** Wrangler reads `.dev.vars.<env>` when it exists, else `.dev.vars`; so does this check. */
 async function loadDevVars(env: string | undefined) {
   const envSpecific = env === undefined ? undefined : await readDevVars(join(ROOT, `${DEFAULT_DEV_VARS}.${env}`));
-  if (envSpecific !== undefined) return { devVars: envSpecific, created: undefined };
+  if (envSpecific !== undefined) return { devVars: envSpecific, created: undefined, operatorKey: undefined };
   const path = join(ROOT, DEFAULT_DEV_VARS);
   let created: Awaited<ReturnType<typeof generateDevSecrets>> | undefined;
   if ((await readDevVars(path)) === undefined) {
     created = await generateDevSecrets(new Date());
     await createDevVars(path, created.text);
   }
-  const existing = await readDevVars(path);
+  const before = await readDevVars(path);
+  if (before === undefined) throw new CliError(`${path} disappeared while starting`);
+  // A file from before operator keys existed gets one now, printed once like the other dev keys.
+  const operatorKey = created?.operatorKey ?? (await addDevOperatorKey(before));
+  const existing = operatorKey === undefined || created !== undefined ? before : await readDevVars(path);
   if (existing === undefined) throw new CliError(`${path} disappeared while starting`);
   const upgraded = withWebhookKey(existing.text, existing.vars);
   if (upgraded !== undefined) await replaceDevVars(path, upgraded);
   const devVars = upgraded === undefined ? existing : await readDevVars(path);
   if (devVars === undefined) throw new CliError(`${path} disappeared while starting`);
-  return { devVars, created };
+  return { devVars, created, operatorKey };
 }
 
 async function main(): Promise<void> {
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
   const port = portFromEnv();
   const env = wranglerEnv(passThrough);
 
-  const { devVars, created } = await loadDevVars(env);
+  const { devVars, created, operatorKey } = await loadDevVars(env);
   const devVarsName = relative(ROOT, devVars.path);
   const table = env === undefined ? "vars" : `env.${env}.vars`;
   const vars = readWranglerVars(join(ROOT, "wrangler.toml"), env);
@@ -106,10 +111,10 @@ async function main(): Promise<void> {
       tokenUnavailable: `no JWT_SECRET in ${devVarsName}; mint one with npm run mint-token -- --key <private.jwk.json> …`,
       apiKey,
       browserOriginsAllowed: (config.allowedOrigins ?? []).length > 0,
-    }),
+    }) + operatorKeyBanner(operatorKey?.key, devVarsName),
   );
 
-  // Locally, webhook endpoints may be plain http to this machine (a receiver on 127.0.0.1).
+  // Local development may fetch a tenant's jwksUrl from, and deliver webhooks to, a loopback http server.
   const devVarArgs = ["--var", "DEV_ALLOW_LOOPBACK_HTTP:true"];
   process.exitCode = await runWrangler(ROOT, [
     "dev",

@@ -1,7 +1,13 @@
 // Settings from [vars] and secrets, validated once per isolate; a bad value names its variable.
 import { z } from "zod";
 import { oncePer } from "./once-per.ts";
-import { type ApiKeyRecord, apiKeyRecordsSchema, tenantSchema } from "./protocol.ts";
+import {
+  type ApiKeyRecord,
+  apiKeyRecordsSchema,
+  type OperatorKeyRecord,
+  operatorKeyRecordsSchema,
+  tenantSchema,
+} from "./protocol.ts";
 
 const int = (min: number, max: number, fallback: number) =>
   z
@@ -34,6 +40,15 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
     return parsed.data;
   });
 
+/** An exact browser origin, or `*` for any. */
+export const originSchema = z.union([
+  z.literal("*"),
+  z
+    .url({ protocol: /^https?$/ })
+    // zod runs refinements even after `url()` failed, and `new URL` throws on what it rejects.
+    .refine((o) => URL.canParse(o) && new URL(o).origin === o, "must be an origin like https://app.example.com"),
+]);
+
 /** Comma list of exact origins; `*` only when set explicitly; empty refuses every browser origin. */
 const originList = z
   .string()
@@ -44,23 +59,13 @@ const originList = z
       .map((o) => o.trim())
       .filter(Boolean),
   )
-  .pipe(
-    z.array(
-      z.union([
-        z.literal("*"),
-        z
-          .url({ protocol: /^https?$/ })
-          // zod runs refinements even after `url()` failed, and `new URL` throws on what it rejects.
-          .refine((o) => URL.canParse(o) && new URL(o).origin === o, "must be an origin like https://app.example.com"),
-      ]),
-    ),
-  );
+  .pipe(z.array(originSchema));
 
 /**
  * Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material.
  * `oth` holds a multi-prime RSA key's further primes and their exponents (RFC 7518 6.3.2.7).
  */
-const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
+export const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 
 /**
  * jose refuses RSA moduli under 2048 bits with a TypeError on every token they sign; refuse them
@@ -69,7 +74,7 @@ const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as con
 const MIN_RSA_MODULUS_CHARS = Math.ceil((2048 / 8) * (4 / 3));
 
 // `tenant` binds a key to one tenant: it then verifies only that tenant's tokens (src/auth/verifier.ts).
-const publicJwkSchema = z
+export const publicJwkSchema = z
   .looseObject({ kty: z.string(), kid: z.string().min(1), tenant: tenantSchema.optional() })
   .superRefine((jwk, ctx) => {
     if (jwk.kty === "RSA" && typeof jwk.n === "string" && jwk.n.length < MIN_RSA_MODULUS_CHARS)
@@ -84,7 +89,7 @@ const publicJwkSchema = z
     }
   });
 
-const jwksSchema = z.object({ keys: z.array(publicJwkSchema).min(1) });
+export const jwksSchema = z.object({ keys: z.array(publicJwkSchema).min(1) });
 
 /** `"true"` turns a development setting on; empty, absent or `"false"` leaves it off. */
 const devFlag = z
@@ -124,6 +129,8 @@ const configSchema = z
     JWT_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
     JWT_JWKS: jsonText(jwksSchema),
     API_KEYS: jsonText(apiKeyRecordsSchema),
+    OPERATOR_KEYS: jsonText(operatorKeyRecordsSchema),
+    // Development only: outbound URLs (a tenant's jwksUrl, webhook endpoints) may be http to loopback.
     DEV_ALLOW_LOOPBACK_HTTP: devFlag,
     WEBHOOK_SECRET_KEY: aesKeyText,
     WEBHOOK_TIMEOUT_SECONDS: int(1, 30, 10),
@@ -138,8 +145,9 @@ const configSchema = z
     message: "must be at most 32768 per shard (32768 × ROOM_SHARDS)",
     path: ["MAX_CONNECTIONS_PER_ROOM"],
   })
-  .refine((c) => c.JWT_SECRET !== undefined || c.JWT_JWKS !== undefined, {
-    message: "set JWT_SECRET and/or JWT_JWKS",
+  // Signing keys may also be registered at runtime, which needs an operator key.
+  .refine((c) => c.JWT_SECRET !== undefined || c.JWT_JWKS !== undefined || c.OPERATOR_KEYS !== undefined, {
+    message: "set JWT_SECRET and/or JWT_JWKS (or OPERATOR_KEYS, to register signing keys at runtime)",
     path: ["JWT_SECRET"],
   });
 
@@ -171,6 +179,8 @@ export type Config = {
   jwtSecret: string | undefined;
   jwks: z.infer<typeof jwksSchema> | undefined;
   apiKeys: ReadonlyMap<string, ApiKeyRecord>;
+  /** Keys that reach only /v1/operator/*, by id. */
+  operatorKeys: ReadonlyMap<string, OperatorKeyRecord>;
   /** Outbound URLs may be http:// to a loopback address (development only). */
   devAllowLoopbackHttp: boolean;
   webhooks: WebhookSettings;
@@ -229,6 +239,7 @@ export function parseConfig(env: ConfigVars): Config {
     jwtSecret: c.JWT_SECRET,
     jwks: c.JWT_JWKS,
     apiKeys: new Map((c.API_KEYS ?? []).map((k) => [k.id, k])),
+    operatorKeys: new Map((c.OPERATOR_KEYS ?? []).map((k) => [k.id, k])),
     devAllowLoopbackHttp: c.DEV_ALLOW_LOOPBACK_HTTP,
     webhooks: {
       secretKey: c.WEBHOOK_SECRET_KEY,

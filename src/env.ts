@@ -1,5 +1,6 @@
 import type { Principal } from "./auth/principal.ts";
 import type { Config } from "./config.ts";
+import type { TenantPolicy } from "./control/limits.ts";
 
 // Bindings and [vars] are typed by `wrangler types` from wrangler.toml (worker-configuration.d.ts:
 // run `npm run cf-typegen` after editing wrangler.toml; CI fails when it is stale). Vars are plain
@@ -12,6 +13,7 @@ declare global {
       JWT_SECRET?: string;
       JWT_JWKS?: string;
       API_KEYS?: string;
+      OPERATOR_KEYS?: string;
       WEBHOOK_SECRET_KEY?: string;
     }
   }
@@ -31,7 +33,8 @@ export type Action =
   | "webhooks"
   | "usage"
   | "rooms"
-  | "tap";
+  | "tap"
+  | "operator";
 
 /** What a client's upgrade asks for, read once before any token work. */
 export type UpgradeRequest = {
@@ -46,5 +49,15 @@ export type UpgradeRequest = {
 /** Read with `c.get(name)`: Hono's `c.var` builds a new object from every variable on each access. */
 export type AppEnv = {
   Bindings: Env;
-  Variables: { config: Config; principal: Principal; room: string; action: Action; upgrade: UpgradeRequest };
+  Variables: {
+    config: Config;
+    principal: Principal;
+    room: string;
+    action: Action;
+    upgrade: UpgradeRequest;
+    /** The verified credential's tenant: its limits and origins (src/control/hot-path.ts). */
+    tenant: TenantPolicy;
+    /** The operator key id on /v1/operator/* routes. */
+    operator: string;
+  };
 };

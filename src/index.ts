@@ -2,6 +2,7 @@ import { app } from "./app.ts";
 import type { Env } from "./env.ts";
 import { handleQueue } from "./webhooks/queue-handler.ts";
 
+export { Directory } from "./control/directory.ts";
 export { Room } from "./room/room.ts";
 export { Tenant } from "./tenant/tenant.ts";
 export { Usage } from "./usage/usage.ts";

@@ -6,11 +6,13 @@
 // milliseconds for a 15 kB path of `eyJeyJ…`. So runs of segment characters and dots are matched
 // once, each whole, and split into segments; every step moves forward.
 const SEGMENTS_RUN = /[A-Za-z0-9_.-]+/g;
-const API_KEY = /(bgw_[A-Za-z0-9]+_)[A-Za-z0-9_-]+/g;
+// API keys (`bgw_<id>_…`, `bgw_<tenant>.<id>_…`) and operator keys (`bgo_<id>_…`): the id stays, the
+// secret goes. The tenant part is bounded, so a run of `bgw_` costs at most 64 steps of backtracking.
+const API_KEY = /(bg[wo]_(?:[a-z0-9_-]{1,64}\.)?[A-Za-z0-9]+_)[A-Za-z0-9_-]+/g;
 const SECRET_PARAM = /([?&](?:access_token|token|api_key|key)=)[^&#\s"]*/gi;
 
 /** Cheap pre-check: every pattern above needs one of these, and most log fields have none. */
-const MIGHT_HOLD_SECRET = /eyJ|bgw_|=/;
+const MIGHT_HOLD_SECRET = /eyJ|bg[wo]_|=/;
 
 /**
  * The leftmost `eyJ` in a segment followed by two more segments starts a token that ends with the

@@ -71,6 +71,11 @@ export const apiKeyRecordSchema = z.strictObject({
 export type ApiKeyRecord = z.infer<typeof apiKeyRecordSchema>;
 export const apiKeyRecordsSchema = z.array(apiKeyRecordSchema);
 
+/** One record of the `OPERATOR_KEYS` secret: an operator key (`bgo_<id>_<secret>`) has no tenant or scopes. */
+export const operatorKeyRecordSchema = apiKeyRecordSchema.omit({ tenant: true, scopes: true });
+export type OperatorKeyRecord = z.infer<typeof operatorKeyRecordSchema>;
+export const operatorKeyRecordsSchema = z.array(operatorKeyRecordSchema);
+
 const idListSchema = z.array(subSchema).max(1000);
 const targetSchema = z.strictObject({
   users: idListSchema.optional(),

@@ -78,6 +78,8 @@ export const CloseCode = {
   tokenRevoked: 4002,
   /** An operator disconnected this user or connection. */
   disconnected: 4003,
+  /** The tenant was suspended or deleted: do not reconnect until an operator resumes it. */
+  tenantSuspended: 4004,
 } as const;
 
 /**
@@ -109,8 +111,11 @@ export const ERROR_CODES = [
   "revoked_api_key",
   "forbidden",
   "forbidden_origin",
+  "tenant_suspended",
   "not_found",
+  "conflict",
   "invalid_room",
+  "invalid_id",
   "invalid_json",
   "invalid_body",
   "invalid_query",

@@ -5,6 +5,7 @@ declare global {
     interface Env {
       TEST_PRIVATE_JWKS: string;
       TEST_API_KEYS: string;
+      TEST_OPERATOR_KEYS: string;
       /** JSON: every gateway variable and the value the test config pinned it to. */
       TEST_PINNED_VARS: string;
       /** JSON: each `[[ratelimits]]` binding's `{ limit, period }` from wrangler.toml. */

@@ -1,27 +1,26 @@
-// A new API key and the record the gateway stores for it (only the hash, never the key).
-// Pure apart from hashing: the id and secret come in, so callers decide where randomness is drawn.
-import { randomBytes, randomInt } from "node:crypto";
-import { apiKeyId, formatApiKey } from "../../src/auth/api-key-format.ts";
-import { type ApiKeyRecord, apiKeyRecordSchema } from "../../src/protocol.ts";
+// A new API key or operator key and the record the gateway stores for it (only the hash, never the
+// key). Pure apart from hashing: the id and secret come in, so callers decide where randomness is drawn.
+import { apiKeyId, formatApiKey, formatOperatorKey, operatorKeyId } from "../../src/auth/api-key-format.ts";
+import { randomAlphanumeric } from "../../src/control/secrets.ts";
+import {
+  type ApiKeyRecord,
+  apiKeyRecordSchema,
+  type OperatorKeyRecord,
+  operatorKeyRecordSchema,
+} from "../../src/protocol.ts";
 import { sha256Hex } from "../../src/sha256.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/wire.ts";
 import { UsageError } from "./cli.ts";
 import { checkTenant } from "./tenant.ts";
 
+export { randomSecret } from "../../src/control/secrets.ts";
+
 export type NewApiKey = { key: string; record: ApiKeyRecord };
+export type NewOperatorKey = { key: string; record: OperatorKeyRecord };
 
-const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/** `k` + 10 random alphanumerics; randomInt is unbiased, unlike a byte taken modulo 62. */
-export function randomKeyId(): string {
-  let id = "k";
-  for (let i = 0; i < 10; i++) id += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
-  return id;
-}
-
-/** 32 random bytes: 256 bits, so the hash alone (all the gateway keeps) cannot be brute-forced. */
-export function randomSecret(): string {
-  return randomBytes(32).toString("base64url");
+/** `<prefix>` + 10 random alphanumerics (`k…` for API keys, `op…` for operator keys). */
+export function randomKeyId(prefix = "k"): string {
+  return `${prefix}${randomAlphanumeric(10)}`;
 }
 
 /** `"publish,presence"` -> known, de-duplicated API key scopes. */
@@ -45,5 +44,14 @@ export async function newApiKey(id: string, tenant: string, scopes: ApiKeyScope[
   // The gateway's own schema and key parser check the result, so the gateway can read it.
   const record = apiKeyRecordSchema.parse({ id, tenant, scopes, hash: await sha256Hex(key) });
   if (apiKeyId(key) !== id) throw new Error("formatApiKey produced a key the gateway cannot parse");
+  return { key, record };
+}
+
+export async function newOperatorKey(id: string, secret: string): Promise<NewOperatorKey> {
+  if (!operatorKeyRecordSchema.shape.id.safeParse(id).success)
+    throw new UsageError(`--id must be 1-32 letters and digits, got "${id}"`);
+  const key = formatOperatorKey(id, secret);
+  const record = operatorKeyRecordSchema.parse({ id, hash: await sha256Hex(key) });
+  if (operatorKeyId(key) !== id) throw new Error("formatOperatorKey produced a key the gateway cannot parse");
   return { key, record };
 }

@@ -93,3 +93,14 @@ export function banner(b: BannerInput): string {
   );
   return lines.join("\n");
 }
+
+/** The dev operator key, on the start that created it only (afterwards it is in the dev vars file). */
+export function operatorKeyBanner(key: string | undefined, devVarsFile: string): string {
+  if (key === undefined) return "";
+  return [
+    `Operator key (the operator API, /v1/operator/*; saved as OPERATOR_KEY in ${devVarsFile}):`,
+    `  ${key}`,
+    "  npm run operator -- tenants create acme   # then: npm run operator -- --help",
+    "",
+  ].join("\n");
+}

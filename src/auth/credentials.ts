@@ -1,8 +1,11 @@
 // Where credentials travel. Pure: reads a request, verifies nothing.
 import { BEARER_SUBPROTOCOL_PREFIX } from "../wire.ts";
-import { looksLikeApiKey } from "./api-key-format.ts";
+import { looksLikeApiKey, looksLikeOperatorKey } from "./api-key-format.ts";
 
-export type Credential = { kind: "jwt"; token: string } | { kind: "api_key"; key: string };
+export type Credential =
+  | { kind: "jwt"; token: string }
+  | { kind: "api_key"; key: string }
+  | { kind: "operator_key"; key: string };
 
 function bearer(headers: Headers): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
@@ -35,11 +38,16 @@ export function upgradeCarriers(headers: Headers, query: Readonly<Record<string,
   return { token, offered };
 }
 
-/** A publisher's credential: `X-API-Key`, or a Bearer value that is an API key or else a JWT. */
+/**
+ * A caller's credential: `X-API-Key`, or a Bearer value that is an API key or else a JWT. Operator
+ * keys (`bgo_…`) travel the same ways and are told apart by their prefix.
+ */
 export function publisherCredentialFrom(headers: Headers): Credential | undefined {
   const apiKey = headers.get("x-api-key");
-  if (apiKey) return { kind: "api_key", key: apiKey };
+  if (apiKey)
+    return looksLikeOperatorKey(apiKey) ? { kind: "operator_key", key: apiKey } : { kind: "api_key", key: apiKey };
   const token = bearer(headers);
   if (token === undefined) return undefined;
+  if (looksLikeOperatorKey(token)) return { kind: "operator_key", key: token };
   return looksLikeApiKey(token) ? { kind: "api_key", key: token } : { kind: "jwt", token };
 }

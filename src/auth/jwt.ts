@@ -1,7 +1,7 @@
 // User token verification with jose: signature and standard claims, then the gateway's own claims,
 // each failure mapped to a stable code. Which keys may verify a token is in ./verifier.ts; tokens
 // this isolate has already verified are remembered in ./token-cache.ts.
-import { errors, jwtVerify } from "jose";
+import { decodeProtectedHeader, errors, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import { oncePer } from "../once-per.ts";
@@ -9,7 +9,22 @@ import { type TokenClaims, tokenClaimsSchema } from "../protocol.ts";
 import { MAX_TOKEN_BYTES } from "../wire.ts";
 import type { UserPrincipal } from "./principal.ts";
 import { VerifiedTokens } from "./token-cache.ts";
-import { verifierFor } from "./verifier.ts";
+import { claimedTenant, ForeignTenantKey, verifierFor } from "./verifier.ts";
+
+/**
+ * Signing keys tenants registered through the operator API. They are tried only when the
+ * configured keys (JWT_SECRET, JWT_JWKS) have no key for a token, so tokens those keys verify or
+ * refuse are judged exactly as before.
+ */
+export type RuntimeKeys = {
+  /** The key `tenant` registered under `kid`, imported, with its algorithm and thumbprint. */
+  find(
+    tenant: string,
+    kid: string,
+  ): Promise<{ key: CryptoKey | Uint8Array; alg: string; fingerprint: string } | undefined>;
+  /** Whether the key with this thumbprint is still registered for `tenant`. */
+  holds(tenant: string, fingerprint: string): Promise<boolean>;
+};
 
 /** Verified tokens kept per isolate: ~1 KB each at most, so a few MB of the isolate's 128 MB. */
 const VERIFIED_TOKENS = 4096;
@@ -72,41 +87,80 @@ export function readClaims(
 
 /**
  * The principal a user token stands for. A token this isolate verified before answers from the
- * cache until its `exp`; any other is checked in full, after `beforeVerify` (the connect route's
- * per-IP brake, which must come before token work). Revocation is the caller's to check.
+ * cache until its `exp` (one verified by a tenant's registered key, while that key stays
+ * registered); any other is checked in full, after `beforeVerify` (the connect route's per-IP
+ * brake, which must come before token work). Revocation is the caller's to check.
  */
 export async function verifyUserToken(
   config: Config,
   token: string,
   now: Date,
   beforeVerify?: () => Promise<void>,
+  runtime?: RuntimeKeys,
 ): Promise<UserPrincipal> {
   if (token.length > MAX_TOKEN_BYTES) throw new GatewayError("invalid_token", "token is too large");
   const cache = verifiedTokensFor(config);
   const digest = await digestOf(token);
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  const cached = cache.get(digest, nowSeconds);
-  if (cached !== undefined) return cached;
+  const cached = cache.lookup(digest, nowSeconds);
+  if (cached !== undefined && (cached.via === undefined || (await runtime?.holds(cached.principal.tenant, cached.via))))
+    return cached.principal;
   await beforeVerify?.();
-  const principal = await verifyInFull(config, token, now);
-  cache.set(digest, principal, nowSeconds);
+  const { principal, via } = await verifyInFull(config, token, now, runtime);
+  cache.set(digest, principal, nowSeconds, via);
   return principal;
 }
 
-async function verifyInFull(config: Config, token: string, now: Date): Promise<UserPrincipal> {
+const verifyOptions = (config: Config, algorithms: string[], now: Date): JWTVerifyOptions => ({
+  algorithms,
+  issuer: config.issuer,
+  audience: config.audience,
+  clockTolerance: config.clockToleranceSeconds,
+  requiredClaims: ["exp", "sub"],
+  currentDate: now,
+});
+
+/**
+ * The configured keys had none for this token: none with its kid, none its tenant may use, or its
+ * algorithm not configured. Its tenant may have registered a key for it.
+ */
+const noConfiguredKey = (err: unknown) =>
+  err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JOSEAlgNotAllowed || err instanceof ForeignTenantKey;
+
+/** The registered key of the tenant the token claims, under the kid it names. */
+async function registeredKeyFor(token: string, runtime: RuntimeKeys) {
+  const tenant = claimedTenant(token);
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch (err) {
+    if (err instanceof errors.JOSEError) return undefined;
+    throw err;
+  }
+  return tenant === undefined || typeof kid !== "string" ? undefined : runtime.find(tenant, kid);
+}
+
+async function verifyInFull(
+  config: Config,
+  token: string,
+  now: Date,
+  runtime: RuntimeKeys | undefined,
+): Promise<{ principal: UserPrincipal; via: string | undefined }> {
   const { getKeyFor, algorithms } = await verifierFor(config);
   let payload: unknown;
+  let via: string | undefined;
   try {
-    ({ payload } = await jwtVerify(token, getKeyFor(token), {
-      algorithms,
-      issuer: config.issuer,
-      audience: config.audience,
-      clockTolerance: config.clockToleranceSeconds,
-      requiredClaims: ["exp", "sub"],
-      currentDate: now,
-    }));
+    ({ payload } = await jwtVerify(token, getKeyFor(token), verifyOptions(config, algorithms, now)));
   } catch (err) {
-    throw toGatewayError(err);
+    const registered =
+      runtime !== undefined && noConfiguredKey(err) ? await registeredKeyFor(token, runtime) : undefined;
+    if (registered === undefined) throw toGatewayError(err);
+    try {
+      ({ payload } = await jwtVerify(token, registered.key, verifyOptions(config, [registered.alg], now)));
+    } catch (err2) {
+      throw toGatewayError(err2);
+    }
+    via = registered.fingerprint;
   }
   const claims = readClaims(
     payload,
@@ -115,7 +169,7 @@ async function verifyInFull(config: Config, token: string, now: Date): Promise<U
     config.maxTokenLifetimeSeconds,
   );
   // Frozen: the cache hands the same object to every later request with this token.
-  return Object.freeze({
+  const principal: UserPrincipal = Object.freeze({
     kind: "user",
     id: claims.sub,
     tenant: claims.tenant,
@@ -125,4 +179,5 @@ async function verifyInFull(config: Config, token: string, now: Date): Promise<U
     jti: claims.jti,
     iat: claims.iat,
   });
+  return { principal, via };
 }

@@ -1,15 +1,20 @@
 // Hono middleware that turns a request's credential into `c.var.principal`, or a typed error.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { admitTenant, runtimeKeys, tenantKeyLookup } from "../control/hot-path.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { tokenRefOf } from "../tenant/revocations.ts";
 import { tenantStub } from "../tenant/tenant.ts";
 import type { Scope } from "../wire.ts";
+import { looksLikeOperatorKey } from "./api-key-format.ts";
 import { verifyApiKey } from "./api-keys.ts";
 import { publisherCredentialFrom } from "./credentials.ts";
 import { verifyUserToken } from "./jwt.ts";
 import { hasScope, type Principal, roomAllowed } from "./principal.ts";
+
+/** Operator keys manage tenants; they never publish, subscribe or read a room. */
+const operatorKeyRefused = () => new GatewayError("forbidden", "operator keys reach only /v1/operator/*");
 
 /** Scopes that admit each kind of credential (any one suffices); a kind not listed is refused. */
 export type ScopeRule = { user?: readonly Scope[]; api_key?: readonly Scope[] };
@@ -45,10 +50,12 @@ export const requireUser = (scope: Scope, brake: (c: Context<AppEnv>) => Promise
   createMiddleware<AppEnv>(async (c, next) => {
     const token = c.get("upgrade").token;
     if (token === undefined) throw new GatewayError("missing_token", "a token is required");
-    const principal = await verifyUserToken(c.get("config"), token, new Date(), () => brake(c));
+    if (looksLikeOperatorKey(token)) throw operatorKeyRefused();
+    const principal = await verifyUserToken(c.get("config"), token, new Date(), () => brake(c), runtimeKeys(c));
     // Set before authorizing: a refusal of a verified credential is counted for its tenant.
     c.set("principal", principal);
     authorize(principal, { user: [scope] }, c.get("room"));
+    await admitTenant(c, principal.tenant);
     await next();
   });
 
@@ -57,12 +64,14 @@ export const requireCredential = (rule: ScopeRule) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const credential = publisherCredentialFrom(c.req.raw.headers);
     if (credential === undefined) throw new GatewayError("missing_token", "an API key or token is required");
+    if (credential.kind === "operator_key") throw operatorKeyRefused();
     const principal =
       credential.kind === "api_key"
-        ? await verifyApiKey(c.get("config"), credential.key)
-        : await verifyUserToken(c.get("config"), credential.token, new Date());
+        ? await verifyApiKey(c.get("config"), credential.key, tenantKeyLookup(c))
+        : await verifyUserToken(c.get("config"), credential.token, new Date(), undefined, runtimeKeys(c));
     const room: string | undefined = c.get("room");
     c.set("principal", principal);
     authorize(principal, rule, room);
+    await admitTenant(c, principal.tenant);
     await next();
   });

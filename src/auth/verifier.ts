@@ -18,8 +18,11 @@ const localSet = (keys: Jwk[]): JwkSet => createLocalJWKSet({ keys } as Paramete
 
 export const verifierFor: (config: Config) => Promise<Verifier> = oncePer(buildVerifier);
 
+/** The token names a configured key bound to another tenant: its own tenant may still have registered that kid. */
+export class ForeignTenantKey extends GatewayError {}
+
 /** The JWS algorithm a public JWK verifies, from its `alg` or, failing that, its key type. */
-function algOf(jwk: { kty: string; alg?: unknown; crv?: unknown }): string | undefined {
+export function algOf(jwk: { kty: string; alg?: unknown; crv?: unknown }): string | undefined {
   if (typeof jwk.alg === "string") return jwk.alg;
   if (jwk.kty === "EC" && jwk.crv === "P-256") return "ES256";
   if (jwk.kty === "RSA") return "RS256";
@@ -76,7 +79,7 @@ async function buildVerifier(config: Config): Promise<Verifier> {
           candidates !== everyKey &&
           (await selects(everyKey, header, jws))
         )
-          throw new GatewayError("invalid_claims", "token's key may not sign for its tenant");
+          throw new ForeignTenantKey("invalid_claims", "token's key may not sign for its tenant");
         throw err;
       }
     };
@@ -99,7 +102,7 @@ async function selects(set: JwkSet, ...args: Parameters<JwkSet>): Promise<boolea
  * verify it; the verified payload is the same text. Undecodable means only unbound keys apply, and
  * jwtVerify then reports what is wrong with the token.
  */
-function claimedTenant(token: string): string | undefined {
+export function claimedTenant(token: string): string | undefined {
   try {
     const { tenant } = decodeJwt(token);
     return typeof tenant === "string" ? tenant : undefined;

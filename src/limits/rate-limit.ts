@@ -25,7 +25,7 @@ export function limitKey(action: string, p: Principal): string {
 const limited = (action: string) =>
   new GatewayError("rate_limited", `too many ${action} requests`, undefined, RETRY_AFTER_SECONDS);
 
-async function enforce(limiter: Env[LimiterName], key: string, action: string): Promise<void> {
+export async function enforce(limiter: Env[LimiterName], key: string, action: string): Promise<void> {
   const { success } = await limiter.limit({ key });
   if (!success) throw limited(action);
 }
@@ -62,6 +62,16 @@ const clientIp = (headers: Headers): string | undefined => headers.get("cf-conne
 export async function connectIpBrake(c: Context<AppEnv>): Promise<void> {
   const ip = clientIp(c.req.raw.headers);
   if (ip !== undefined) await enforce(c.env.CONNECT_IP_LIMITER, `connect-ip:${ip}`, "connect");
+}
+
+/**
+ * Reads of control-plane storage that unverified input asked for (an API key or signing key no
+ * cache knows) count per client IP in the failed-authentication namespace, under their own key, so
+ * a flood of made-up keys is refused before it becomes a flood of object reads.
+ */
+export async function lookupIpBrake(c: Context<AppEnv>): Promise<void> {
+  const ip = clientIp(c.req.raw.headers);
+  if (ip !== undefined) await enforce(c.env.AUTH_FAIL_IP_LIMITER, `lookup:${ip}`, "unknown-key");
 }
 
 /**

@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ReceivedViewer, receivedViewer } from "../auth/principal.ts";
 import { type Config, configFor } from "../config.ts";
+import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import type { Filter } from "../filter.ts";
 import type {
@@ -37,6 +38,7 @@ import { FrameBudgets } from "./sockets/budgets.ts";
 import { SocketHost } from "./sockets/host.ts";
 import { Inbound } from "./sockets/inbound.ts";
 import { closeQuietly } from "./sockets/send.ts";
+import { StoredRoomNotice } from "./stored-room.ts";
 import { Upkeep } from "./upkeep.ts";
 import type { Upstream } from "./upstream.ts";
 
@@ -77,13 +79,19 @@ export class Room
       emptied: () => this.upkeep.emptied(),
       occupancy: (where, occupied) => this.events.occupancy(where, occupied),
     });
-    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.events, this.meter, (now) =>
-      ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs)),
-    );
-    const { host, ledger, meter, events } = this;
-    this.upkeep = new Upkeep(ctx, this.alarmClock, { host, ledger, meter, events }, () => {
-      return this.coordinator.count !== undefined || this.shard.ref !== undefined;
+    const stored = new StoredRoomNotice(ctx, env, (terms) => void this.tenantTerms(terms));
+    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.events, this.meter, (now) => {
+      ctx.waitUntil(this.alarmClock.schedule(now + this.ledger.maxAgeMs));
+      stored.recorded();
     });
+    const { host, ledger, meter, events } = this;
+    this.upkeep = new Upkeep(
+      ctx,
+      this.alarmClock,
+      { host, ledger, meter, events },
+      () => this.coordinator.count !== undefined || this.shard.ref !== undefined,
+      () => stored.cleared(),
+    );
     this.local = ownSockets(this.ledger, this.publisher, () => this.upkeep.emptied());
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -189,6 +197,20 @@ export class Room
   /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
   async revoke(r: Revocation): Promise<PushResult> {
     return this.host.revoke(r);
+  }
+
+  /** Pushed by the tenant (or answered to a stored room's note): its sockets, caps and history age follow. */
+  async tenantTerms(terms: TenantTerms): Promise<PushResult> {
+    const result = this.host.tenantTerms(terms);
+    const own = this.host.terms.limits.historyMaxAgeSeconds;
+    this.ledger.setMaxAge(own === undefined ? undefined : own * 1000);
+    return result;
+  }
+
+  /** Asked by a deleted tenant's object of every room that noted it stores data: the data goes now. */
+  async purgeTenantData(): Promise<void> {
+    this.ledger.purge();
+    this.upkeep.emptied();
   }
 
   /** Asked by the tenant's sweep of registrations no connect has renewed for a long time. */

@@ -4,6 +4,7 @@
 // only its side through `StubFor`.
 
 import type { ReceivedViewer } from "../auth/principal.ts";
+import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import type { Filter } from "../filter.ts";
 import { formatVersion } from "../format-version.ts";
@@ -64,7 +65,11 @@ export interface RoomRpc {
 /** Asked by the tenant of every object registered as holding sockets (a room's or a shard's). */
 export interface HolderRpc {
   revoke(r: Revocation): Promise<PushResult>;
+  /** The tenant's status or limits changed: a suspended or deleted tenant's sockets close with 4004. */
+  tenantTerms(terms: TenantTerms): Promise<PushResult>;
   holdsSockets(): Promise<boolean>;
+  /** Asked of a room that stores a deleted tenant's data: its history and idempotency records go. */
+  purgeTenantData(): Promise<void>;
 }
 
 /** A message as the coordinator forwards it to a shard. */

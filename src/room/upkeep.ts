@@ -18,14 +18,18 @@ export class Upkeep {
   private readonly events: RoomEvents;
   /** Whether the object takes part in a sharded room: as its coordinator, or as one of its shards. */
   private readonly sharded: () => boolean;
+  /** Told once the object deleted its storage, when that held messages. */
+  private readonly cleared: () => void;
 
   constructor(
     ctx: DurableObjectState,
     clock: AlarmClock,
     parts: { host: SocketHost; ledger: Ledger; meter: RoomMeter; events: RoomEvents },
     sharded: () => boolean,
+    cleared: () => void,
   ) {
     this.ctx = ctx;
+    this.cleared = cleared;
     this.clock = clock;
     this.host = parts.host;
     this.ledger = parts.ledger;
@@ -47,7 +51,8 @@ export class Upkeep {
     if (settled && this.isIdle()) {
       this.meter.forget();
       this.events.forget();
-      return this.ledger.clear();
+      if (await this.ledger.clear()) this.cleared();
+      return;
     }
     const at = [nextExpiry, historyExpiry, this.meter.due(), this.events.due()];
     await this.clock.schedule(Math.min(...at.map((t) => t ?? Number.POSITIVE_INFINITY)));

@@ -1,7 +1,8 @@
 // The kinds of access a route can have. Each is the middleware that admits a caller and the words
-// the OpenAPI document uses for it, built from one rule, so the two cannot drift. A new kind (an
-// operator key, say) is one more function returning an `Access`.
+// the OpenAPI document uses for it, built from one rule, so the two cannot drift. A new kind is one
+// more function (or value) returning an `Access`.
 import { rejectRevoked, requireCredential, requireUser, type ScopeRule } from "../auth/middleware.ts";
+import { requireOperator } from "../control/operator-auth.ts";
 import { connectIpBrake, type LimiterName, rateLimit, refuseFailingIp } from "../limits/rate-limit.ts";
 import { connectQuerySchema } from "../protocol.ts";
 import { type ErrorCode, TOKEN_ERROR_CODES, type UserScope } from "../wire.ts";
@@ -47,17 +48,18 @@ export function credential(rule: ScopeRule, limiter: LimiterName): Access {
 
 /**
  * A user JWT opening a socket, from any of its carriers (`readUpgrade`), with `scope` and the room
- * granted. The origin is checked first (cross-site WebSocket hijacking), and nothing costly is
- * read before the token and the connect limiters. No middleware here may touch response headers:
- * a 101's headers are immutable.
+ * granted. The origin is checked once the token names its tenant (a tenant's own list of origins
+ * replaces ALLOWED_ORIGINS), before the socket opens (cross-site WebSocket hijacking); token work
+ * meets the per-IP brake first. No middleware here may touch response headers: a 101's headers
+ * are immutable.
  */
 export function userSocket(scope: UserScope): Access {
   return {
     middleware: [
       refuseFailingIp,
-      requireAllowedOrigin,
       readUpgrade,
       requireUser(scope, connectIpBrake),
+      requireAllowedOrigin,
       rateLimit("CONNECT_LIMITER"),
     ],
     security: [{ bearer: [] }, { accessTokenQuery: [] }],
@@ -68,3 +70,18 @@ export function userSocket(scope: UserScope): Access {
     extraQuery: [{ name: "access_token", description: "the user JWT, when no other carrier is possible" }],
   };
 }
+
+/**
+ * An operator key (`bgo_…`, OPERATOR_KEYS), then its rate limit per operator key, before any object
+ * is called: the /v1/operator/* routes only. Tenant credentials are refused there with 403.
+ */
+export const operatorKey: Access = {
+  middleware: [refuseFailingIp, requireOperator],
+  security: [{ operatorKey: [] }, { operatorKeyHeader: [] }],
+  schemes: {
+    operatorKey: { type: "http", scheme: "bearer", description: "An operator key (`bgo_<id>_<secret>`)" },
+    operatorKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "An operator key" },
+  },
+  description: "Credential: an operator key (`bgo_…`, from OPERATOR_KEYS); tenant credentials get 403.",
+  errors: ["missing_token", "invalid_api_key", "revoked_api_key", "forbidden", "rate_limited"],
+};

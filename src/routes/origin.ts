@@ -1,6 +1,7 @@
 // Cross-site WebSocket hijacking defence: browsers always send Origin on an upgrade, and a page on
 // another site must not ride a user's credentials into a room. Servers send no Origin.
 import { createMiddleware } from "hono/factory";
+import type { TenantPolicy } from "../control/limits.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 
@@ -9,15 +10,23 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
   return allowed.includes("*") || allowed.includes(origin);
 }
 
+/**
+ * After the credential: a tenant may list its own origins (the operator API), which then replace
+ * ALLOWED_ORIGINS for its sockets.
+ */
 export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("origin");
   // A page of the gateway's own origin (its console) is ours: the request URL's origin is the one
   // the browser addressed, so it needs no ALLOWED_ORIGINS entry.
   const sameOrigin = origin === new URL(c.req.url).origin;
-  if (!sameOrigin && !originAllowed(origin, c.get("config").allowedOrigins))
+  const tenant: TenantPolicy | undefined = c.get("tenant");
+  const own = tenant?.allowedOrigins ?? null;
+  const allowed = own ?? c.get("config").allowedOrigins;
+  if (!sameOrigin && !originAllowed(origin, allowed))
     throw new GatewayError(
       "forbidden_origin",
-      `origin ${JSON.stringify(origin?.slice(0, 200))} may not open sockets here: add it to ALLOWED_ORIGINS`,
+      `origin ${JSON.stringify(origin?.slice(0, 200))} may not open sockets here: ` +
+        (own === null ? "add it to ALLOWED_ORIGINS" : "add it to the tenant's allowedOrigins"),
     );
   await next();
 });

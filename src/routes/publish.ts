@@ -6,32 +6,46 @@ import { createMiddleware } from "hono/factory";
 import type { MiddlewareHandler } from "hono/types";
 import { z } from "zod";
 import { type Principal, senderOf } from "../auth/principal.ts";
-import type { Config } from "../config.ts";
+import type { TenantPolicy } from "../control/limits.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
-import { oncePer } from "../once-per.ts";
 import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";
 import { ENVELOPE_SLACK_BYTES, idempotencyRefOf, publishRequestOf } from "../publish-request.ts";
 import { roomStub } from "../room/client.ts";
 import { exceedsBytes, sizeInWords, utf8ByteLength } from "../utf8.ts";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_BATCH_PUBLISH } from "../wire.ts";
 
+/** The payload limit of the request's tenant (its own, else MAX_PAYLOAD_BYTES). */
+export function payloadLimitOf(c: Context<AppEnv>): number {
+  const tenant: TenantPolicy | undefined = c.get("tenant");
+  return tenant?.limits.maxPayloadBytes ?? c.get("config").maxPayloadBytes;
+}
+
 /** What one message may take on either route: its payload limit, plus room for its other fields. */
-const messageLimitOf = (config: Config): number => config.maxPayloadBytes + ENVELOPE_SLACK_BYTES;
+const messageLimitOf = (maxPayloadBytes: number): number => maxPayloadBytes + ENVELOPE_SLACK_BYTES;
+
+/** Distinct payload limits in use are few (the default and tenants' own); past this many, start over. */
+const MAX_BODY_LIMITERS = 64;
 
 /** A body of up to `messages` maximal messages, refused while it streams in. */
 function limitBodyOf(messages: number, what: string) {
-  // Built once per config (per isolate), not per request.
-  const limitFor = oncePer((config: Config): MiddlewareHandler<AppEnv> => {
-    const maxSize = messages * messageLimitOf(config);
-    return bodyLimit({
+  // Built once per payload limit, not per request.
+  const built = new Map<number, MiddlewareHandler<AppEnv>>();
+  const limitFor = (maxPayloadBytes: number): MiddlewareHandler<AppEnv> => {
+    const ready = built.get(maxPayloadBytes);
+    if (ready !== undefined) return ready;
+    const maxSize = messages * messageLimitOf(maxPayloadBytes);
+    const limiter = bodyLimit({
       maxSize,
       onError: () => {
         throw new GatewayError("payload_too_large", `request body is larger than the ${sizeInWords(maxSize)} ${what}`);
       },
     });
-  });
-  return createMiddleware<AppEnv>(async (c, next) => limitFor(c.get("config"))(c, next));
+    if (built.size >= MAX_BODY_LIMITERS) built.clear();
+    built.set(maxPayloadBytes, limiter);
+    return limiter;
+  };
+  return createMiddleware<AppEnv>(async (c, next) => limitFor(payloadLimitOf(c))(c, next));
 }
 
 /** Refuses a body over one message's limit while it streams in. */
@@ -44,7 +58,7 @@ export const limitBatchBody = limitBodyOf(MAX_BATCH_PUBLISH, `a batch of ${MAX_B
 
 /** Refuses a batch body larger than its `count` messages may take (whitespace and all). */
 export async function limitBatchToCount(c: Context<AppEnv>, count: number): Promise<void> {
-  const limit = count * messageLimitOf(c.get("config"));
+  const limit = count * messageLimitOf(payloadLimitOf(c));
   // The validator has read the body already: this is its cached text.
   if (exceedsBytes(await c.req.text(), limit))
     throw new GatewayError(
@@ -88,7 +102,7 @@ export const replayHeaders = (replayed: boolean): Record<string, string> =>
  * cut off). `index` names the element of a batch in a refusal.
  */
 function toRequest(
-  config: Config,
+  maxPayloadBytes: number,
   principal: Principal,
   room: string,
   body: PublishBody,
@@ -98,15 +112,15 @@ function toRequest(
     senderOf(principal),
     room,
     body,
-    config.maxPayloadBytes,
+    maxPayloadBytes,
     index === undefined ? "http" : "batch",
     index,
   );
   const { event, tags, to, exclude } = body;
-  const left = messageLimitOf(config) - utf8ByteLength(req.payloadJson);
+  const left = messageLimitOf(maxPayloadBytes) - utf8ByteLength(req.payloadJson);
   if (exceedsBytes(JSON.stringify({ event, tags, to, exclude }), left)) {
     const what = index === undefined ? "the message" : `messages[${index}]`;
-    const message = `${what} is larger than the ${sizeInWords(messageLimitOf(config))} one message may take`;
+    const message = `${what} is larger than the ${sizeInWords(messageLimitOf(maxPayloadBytes))} one message may take`;
     throw new GatewayError("payload_too_large", message, index === undefined ? undefined : { index });
   }
   return req;
@@ -134,13 +148,13 @@ async function publishAll(
 
 export async function publishOne(
   env: Env,
-  config: Config,
+  maxPayloadBytes: number,
   principal: Principal,
   room: string,
   body: PublishBody,
   key: string | undefined,
 ): Promise<{ result: PublishResult; replayed: boolean }> {
-  const req = toRequest(config, principal, room, body);
+  const req = toRequest(maxPayloadBytes, principal, room, body);
   const { results, replayed } = await publishAll(env, principal, room, [req], key);
   const [result] = results;
   if (result === undefined) throw new Error("publishOne: the room answered no result");
@@ -149,12 +163,12 @@ export async function publishOne(
 
 export async function publishBatch(
   env: Env,
-  config: Config,
+  maxPayloadBytes: number,
   principal: Principal,
   room: string,
   bodies: readonly PublishBody[],
   key: string | undefined,
 ): Promise<Published> {
-  const reqs = bodies.map((body, index) => toRequest(config, principal, room, body, index));
+  const reqs = bodies.map((body, index) => toRequest(maxPayloadBytes, principal, room, body, index));
   return publishAll(env, principal, room, reqs, key);
 }

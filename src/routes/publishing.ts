@@ -1,5 +1,6 @@
 // Publishing to a room over HTTP: one message (and its seed alias `POST /broadcast`) or a batch.
 import type { Context } from "hono";
+import { takeTenantPublishes } from "../control/publish-rate.ts";
 import type { AppEnv } from "../env.ts";
 import { takeMore } from "../limits/rate-limit.ts";
 import { BatchBody, BatchResult, PublishBody, PublishResult } from "../openapi/components.ts";
@@ -13,6 +14,7 @@ import {
   limitBatchBody,
   limitBatchToCount,
   limitBody,
+  payloadLimitOf,
   publishBatch,
   publishOne,
   replayHeaders,
@@ -47,7 +49,15 @@ const PUBLISH = {
   errors: PUBLISH_ERRORS,
   handle: async (c: Context<AppEnv>, { body }: { body: Publish }) => {
     const key = idempotencyKeyOf(c.req.raw.headers);
-    const { result, replayed } = await publishOne(c.env, c.get("config"), c.get("principal"), c.get("room"), body, key);
+    await takeTenantPublishes(c, 1);
+    const { result, replayed } = await publishOne(
+      c.env,
+      payloadLimitOf(c),
+      c.get("principal"),
+      c.get("room"),
+      body,
+      key,
+    );
     return c.json(result, 202, replayHeaders(replayed));
   },
 } as const;
@@ -109,8 +119,9 @@ export const PUBLISH_ROUTES = [
       await limitBatchToCount(c, body.messages.length);
       // The publisher's limiter took one unit for the request; the batch counts as one per message.
       await takeMore(c, "PUBLISH_LIMITER", body.messages.length - 1);
+      await takeTenantPublishes(c, body.messages.length);
       const p = c.get("principal");
-      const published = await publishBatch(c.env, c.get("config"), p, c.get("room"), body.messages, key);
+      const published = await publishBatch(c.env, payloadLimitOf(c), p, c.get("room"), body.messages, key);
       return c.json({ messages: published.results }, 202, replayHeaders(published.replayed));
     },
   }),

@@ -21,6 +21,7 @@ export const TAGS = {
   admin: "Operator calls with an admin API key",
   webhooks: "A tenant's webhook endpoints and failed deliveries",
   meta: "The index, health and this document",
+  operator: "The control plane: tenants, their keys and limits (operator keys only)",
 } as const;
 export type Tag = keyof typeof TAGS;
 

@@ -3,18 +3,25 @@
 // the tenant (they register here and check tokens), never the other way: the tenant reaches the
 // objects it registered by name, through the namespace.
 import { DurableObject } from "cloudflare:workers";
+import type { CreateTenant, Outcome, TenantRecord, UpdateTenant } from "../control/protocol.ts";
+import { controlOf, type NewKeyRow, type NewSigningEntry, type TenantControl } from "../control/tenant-control.ts";
+import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import { type NewerFormatError, newerFormat } from "../format-version.ts";
 import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
 import { sleep, withRetries } from "../retry.ts";
+import { PURGE_DELAY_MS, PURGE_RETRY_MS, type Purge, purgeBatch } from "./purge.ts";
 import { isRevoked, receivedTokenRef, type SentTokenRef } from "./revocations.ts";
 
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
 type RegistrationRow = { object: string; lease_until: number };
 
-/** The answer to a room that asks to admit a token: its revocations, unless this token is one. */
-export type Registration = { revoked: boolean; revocations: Revocation[] };
+/**
+ * The answer to a room that asks to admit a token: its revocations, unless this token is one, and
+ * the tenant's terms (status, limits; absent from a tenant object older than them).
+ */
+export type Registration = { revoked: boolean; revocations: Revocation[]; terms?: TenantTerms };
 
 /** What an object answers a pushed revocation: sockets it closed, and sockets (or connects) it still holds. */
 export type PushResult = { closed: number; open: number };
@@ -40,10 +47,13 @@ export class Tenant extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Set when a newer gateway version wrote the tables: then every call is refused and nothing is touched. */
   private readonly newer: NewerFormatError | undefined;
+  /** The operator API's records of this tenant (status, limits, keys): see src/control/. */
+  private readonly control: TenantControl;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.control = controlOf(ctx.storage.sql, env);
     this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     const version = this.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'version'").toArray()[0];
     this.newer = newerFormat("the tenant's tables", version?.value, TENANT_FORMAT);
@@ -63,7 +73,8 @@ export class Tenant extends DurableObject<Env> {
    */
   async register(object: string, sent: Partial<SentTokenRef>): Promise<Registration> {
     const revocations = this.active();
-    if (isRevoked(revocations, receivedTokenRef(sent), nowSeconds())) return { revoked: true, revocations };
+    const terms = this.ctl().terms();
+    if (isRevoked(revocations, receivedTokenRef(sent), nowSeconds())) return { revoked: true, revocations, terms };
     this.open().exec(
       `INSERT INTO registrations (object, lease_until) VALUES (?, ?)
        ON CONFLICT(object) DO UPDATE SET lease_until = excluded.lease_until`,
@@ -71,7 +82,7 @@ export class Tenant extends DurableObject<Env> {
       Date.now() + REVOCATION_LEASE_MS,
     );
     await this.scheduleAlarm(Date.now() + SWEEP_AFTER_MS);
-    return { revoked: false, revocations };
+    return { revoked: false, revocations, terms };
   }
 
   /** A room object whose last socket left. */
@@ -103,10 +114,19 @@ export class Tenant extends DurableObject<Env> {
     );
     this.pruneRevocations();
     await this.scheduleAlarm(r.keepUntil * 1000);
+    return this.pushToHolders((stub) => stub.revoke(r), "revocation_push_failed");
+  }
+
+  /**
+   * Has every registered object apply `push` (a revocation, new terms) and answers how many sockets
+   * they closed, once no object can still decide from what it knew before: each confirmed, or its
+   * lease (the time it may decide from an older answer) has run out.
+   */
+  private async pushToHolders(push: (stub: HolderStub) => Promise<PushResult>, failure: string): Promise<number> {
     const registrations = this.open().exec<RegistrationRow>("SELECT object, lease_until FROM registrations").toArray();
     const outcomes = await Promise.all(
       registrations.map((reg) =>
-        withRetries<PushResult>(() => holderStub(this.env, reg.object).revoke(r), PUSH_RETRY_DELAYS_MS, sleep),
+        withRetries<PushResult>(() => push(holderStub(this.env, reg.object)), PUSH_RETRY_DELAYS_MS, sleep),
       ),
     );
     let closed = 0;
@@ -118,17 +138,22 @@ export class Tenant extends DurableObject<Env> {
         if (outcome.value.open === 0) this.forget(reg);
         return;
       }
-      log("revocation_push_failed", { object: reg.object, error: String(outcome.error) });
+      log(failure, { object: reg.object, error: String(outcome.error) });
       unconfirmedUntil = Math.max(unconfirmedUntil, reg.lease_until);
     });
-    // A room that never answered decides from its cached list until its lease ends; after that it
-    // must register again and gets this revocation.
+    // An object that never answered decides from its cached answer until its lease ends; after that
+    // it must register again and learns what was pushed.
     if (unconfirmedUntil > Date.now()) await sleep(unconfirmedUntil - Date.now());
     return closed;
   }
 
-  /** Deletes expired revocations and registrations of rooms that hold no sockets; an empty tenant stores nothing. */
+  /**
+   * Purges a deleted tenant's rooms, deletes expired revocations and registrations of rooms that
+   * hold no sockets; an empty tenant stores nothing.
+   */
   override async alarm(): Promise<void> {
+    const purge = await this.purgeRooms();
+    const purgeAgainAt = { done: undefined, more: PURGE_DELAY_MS, failed: PURGE_RETRY_MS }[purge];
     this.pruneRevocations();
     const stale = this.open()
       .exec<RegistrationRow>(
@@ -140,14 +165,108 @@ export class Tenant extends DurableObject<Env> {
       const holds = await withRetries(() => holderStub(this.env, reg.object).holdsSockets(), [], sleep);
       if (holds.ok && !holds.value) this.forget(reg);
     }
-    const next = this.open()
+    const due = this.open()
       .exec<{ at: number | null }>(
         "SELECT min(at) AS at FROM (SELECT min(keep_until) * 1000 AS at FROM revocations UNION ALL SELECT min(lease_until) + ? FROM registrations)",
         SWEEP_AFTER_MS,
       )
       .one().at;
-    if (next === null) await this.ctx.storage.deleteAll();
+    const next = Math.min(due ?? Number.POSITIVE_INFINITY, Date.now() + (purgeAgainAt ?? Number.POSITIVE_INFINITY));
+    if (next === Number.POSITIVE_INFINITY && !this.control.hasRecords()) await this.ctx.storage.deleteAll();
+    else if (next === Number.POSITIVE_INFINITY) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
+  }
+
+  // ---- Control plane (src/control/tenant-control.ts): the hot path's two reads, then the operator API ----
+  controlSnapshot(unknownKid: boolean) {
+    return this.ctl().snapshot(unknownKid);
+  }
+  controlUseKey(id: string, hash: string) {
+    return this.ctl().useKey(id, hash);
+  }
+  /** A deleted tenant's id starts over only once its rooms' data is gone: no incarnation reads another's. */
+  async controlCreateTenant(input: CreateTenant): Promise<Outcome<TenantRecord>> {
+    let purge: Purge;
+    do purge = await this.purgeRooms();
+    while (purge === "more");
+    if (purge === "failed")
+      return {
+        ok: false,
+        code: "conflict",
+        message: "the deleted tenant's data is still being deleted; try again later",
+      };
+    return this.ctl().createTenant(input);
+  }
+  controlGetTenant() {
+    return this.ctl().getTenant();
+  }
+  /** A change of status or limits reaches the objects holding the tenant's sockets before the answer. */
+  async controlUpdateTenant(patch: UpdateTenant) {
+    const outcome = this.ctl().updateTenant(patch);
+    if (outcome.ok && (patch.status !== undefined || patch.limits !== undefined)) await this.pushTerms();
+    return outcome;
+  }
+  /** Its sockets close before the answer; its rooms' data goes by the alarm, PURGE_DELAY_MS later. */
+  async controlDeleteTenant() {
+    const outcome = this.ctl().deleteTenant();
+    if (!outcome.ok) return outcome;
+    await this.pushTerms();
+    await this.scheduleAlarm(Date.now() + PURGE_DELAY_MS);
+    return outcome;
+  }
+  controlCreateKey(row: NewKeyRow) {
+    return this.ctl().createKey(row);
+  }
+  controlListKeys(after: string, limit: number) {
+    return this.ctl().listKeys(after, limit);
+  }
+  controlRevokeKey(id: string) {
+    return this.ctl().revokeKey(id);
+  }
+  controlAddSigning(entry: NewSigningEntry) {
+    return this.ctl().addSigning(entry);
+  }
+  controlListSigning() {
+    return this.ctl().listSigning();
+  }
+  controlRemoveSigning(id: string) {
+    return this.ctl().removeSigning(id);
+  }
+  controlReserveConnections(object: string, holding: number, want: number) {
+    return this.ctl().reserveConnections(object, holding, want);
+  }
+  controlSettleConnections(object: string, keep: number) {
+    this.ctl().rooms.settle(object, keep);
+  }
+  /**
+   * A room now stores data: it answers with the tenant's terms (the room keeps history for its
+   * historyMaxAgeSeconds). A room of a deleted tenant that records (a publish let in by a cache in
+   * its last seconds) is purged too.
+   */
+  async controlNoteStoredRoom(object: string): Promise<TenantTerms> {
+    this.ctl().rooms.noteStoredRoom(object);
+    if (this.ctl().isDeleted()) await this.scheduleAlarm(Date.now() + PURGE_DELAY_MS);
+    return this.ctl().terms();
+  }
+  controlForgetStoredRoom(object: string) {
+    this.ctl().rooms.forgetStoredRoom(object);
+  }
+  controlStoredRooms(limit: number) {
+    return this.ctl().rooms.storedRooms(limit);
+  }
+  // ---- end of the control plane ----
+
+  /** A deleted tenant's rooms, a batch at a time (purge.ts). */
+  private purgeRooms(): Promise<Purge> {
+    const control = this.ctl();
+    if (!control.isDeleted()) return Promise.resolve("done");
+    return purgeBatch(control.rooms, (object) => holderStub(this.env, object).purgeTenantData());
+  }
+
+  /** The tenant's terms to every object holding its sockets: a suspension closes them with 4004. */
+  private pushTerms(): Promise<number> {
+    const terms = this.ctl().terms();
+    return this.pushToHolders((stub) => stub.tenantTerms(terms), "terms_push_failed");
   }
 
   /** Drops a registration unless the room registered again meanwhile (its lease would differ). */
@@ -163,6 +282,12 @@ export class Tenant extends DurableObject<Env> {
   private async scheduleAlarm(atMs: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || atMs < current) await this.ctx.storage.setAlarm(atMs);
+  }
+
+  /** The control plane's records, unless a newer gateway version wrote the tenant's tables. */
+  private ctl(): TenantControl {
+    this.open();
+    return this.control;
   }
 
   /** The tenant's tables, unless a newer gateway version wrote them. */
@@ -185,6 +310,7 @@ export class Tenant extends DurableObject<Env> {
 
 /** An object registered as holding sockets, by the name it registered with (a room's or a shard's). */
 const holderStub = (env: Env, object: string) => env.ROOMS.get(env.ROOMS.idFromName(object));
+type HolderStub = ReturnType<typeof holderStub>;
 
 export function tenantStub(env: Env, tenant: string) {
   return env.TENANTS.get(env.TENANTS.idFromName(tenant));

@@ -35,6 +35,7 @@ export async function hostileVars(): Promise<Record<ConfigVarName, string>> {
       { id: "pubacme", tenant: "globex", scopes: ["publish"], hash: "0".repeat(64) },
       { id: "adminacme", tenant: "acme", scopes: ["publish"], hash: "0".repeat(64), revoked: true },
     ]),
+    OPERATOR_KEYS: JSON.stringify([{ id: "ops", hash: "0".repeat(64) }]),
     DEV_ALLOW_LOOPBACK_HTTP: "true",
     WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
     WEBHOOK_TIMEOUT_SECONDS: "1",

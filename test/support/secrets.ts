@@ -2,7 +2,7 @@
 // hashes as its secrets; the tests get the private halves through test-only bindings.
 import { randomBytes } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
-import { formatApiKey } from "../../src/auth/api-key-format.ts";
+import { formatApiKey, formatOperatorKey } from "../../src/auth/api-key-format.ts";
 import type { ApiKeyRecord } from "../../src/protocol.ts";
 import { sha256Hex } from "../../src/sha256.ts";
 
@@ -18,6 +18,12 @@ export async function makeApiKey(
   const record: ApiKeyRecord = { id, tenant, scopes, hash: await sha256Hex(key) };
   if (revoked) record.revoked = true;
   return { key, record };
+}
+
+/** An operator key (`bgo_…`) and its OPERATOR_KEYS record. */
+async function makeOperatorKey(id: string, revoked = false) {
+  const key = formatOperatorKey(id, randomBytes(24).toString("base64url"));
+  return { key, record: { id, hash: await sha256Hex(key), ...(revoked ? { revoked: true } : {}) } };
 }
 
 async function signingKey(alg: "ES256" | "RS256" | "EdDSA", kid: string) {
@@ -56,6 +62,16 @@ export async function testBindings(): Promise<Record<string, string>> {
     // Only the HTTP 429 test uses this key: the limiter's window is shared by every test of a run.
     makeApiKey("floodacme", "acme", ["publish"]),
   ]);
+  // One operator key per test file that needs one: OPERATOR_LIMITER's window is shared by a whole run.
+  const operatorKeys = await Promise.all([
+    makeOperatorKey("opcontrol"),
+    makeOperatorKey("optenants"),
+    makeOperatorKey("opkeys"),
+    makeOperatorKey("opfresh"),
+    makeOperatorKey("opflood"),
+    makeOperatorKey("opterms"),
+    makeOperatorKey("opretired", true),
+  ]);
   return {
     JWT_SECRET: randomBytes(32).toString("base64url"),
     JWT_JWKS: JSON.stringify({ keys: keys.map((k) => k.publicJwk) }),
@@ -65,5 +81,7 @@ export async function testBindings(): Promise<Record<string, string>> {
     DEV_ALLOW_LOOPBACK_HTTP: "",
     TEST_PRIVATE_JWKS: JSON.stringify([...keys, retired].map((k) => k.privateJwk)),
     TEST_API_KEYS: JSON.stringify(Object.fromEntries(apiKeys.map((k) => [k.record.id, k.key]))),
+    OPERATOR_KEYS: JSON.stringify(operatorKeys.map((k) => k.record)),
+    TEST_OPERATOR_KEYS: JSON.stringify(Object.fromEntries(operatorKeys.map((k) => [k.record.id, k.key]))),
   };
 }

@@ -40,6 +40,7 @@ describe("parseConfig", () => {
       jwtSecret: SECRET,
       jwks: undefined,
       apiKeys: new Map(),
+      operatorKeys: new Map(),
       devAllowLoopbackHttp: false,
       webhooks: {
         secretKey: undefined,
@@ -230,5 +231,21 @@ describe("parseConfig", () => {
     const message = failureOf({});
     expect(message).toContain("JWT_SECRET");
     expect(message).toContain("JWT_JWKS");
+  });
+
+  it("reads OPERATOR_KEYS and DEV_ALLOW_LOOPBACK_HTTP, refusing a malformed value by name", () => {
+    const operator = { id: "ops1", hash: "b".repeat(64) };
+    const config = parseConfig({ OPERATOR_KEYS: JSON.stringify([operator]), DEV_ALLOW_LOOPBACK_HTTP: "true" });
+    expect(config.operatorKeys.get("ops1")).toEqual(operator);
+    expect(config.devAllowLoopbackHttp).toBe(true);
+    expect(failureOf({ JWT_SECRET: SECRET, OPERATOR_KEYS: JSON.stringify([{ ...operator, tenant: "acme" }]) })).toMatch(
+      /^invalid configuration: OPERATOR_KEYS: /,
+    );
+    expect(failureOf({ JWT_SECRET: SECRET, DEV_ALLOW_LOOPBACK_HTTP: "yes" })).toMatch(/DEV_ALLOW_LOOPBACK_HTTP/);
+  });
+
+  it("refuses a private JWK member in JWT_JWKS, oth included", () => {
+    const jwks = { keys: [{ kty: "RSA", kid: "k", n: "n".repeat(400), e: "AQAB", oth: [] }] };
+    expect(failureOf({ JWT_JWKS: JSON.stringify(jwks) })).toMatch(/private member "oth"/);
   });
 });

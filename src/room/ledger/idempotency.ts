@@ -17,7 +17,8 @@ const inflightId = (ref: IdempotencyRef) => `${ref.owner}\u0000${ref.key}`;
 export class IdempotencyStore {
   private readonly sql: SqlStorage;
   private readonly inflight = new Map<string, { fingerprint: string; results: Promise<PublishResult[]> }>();
-  private readonly maxAgeMs: number;
+  /** The room's history age: set with it (Ledger.setMaxAge). */
+  maxAgeMs: number;
   private hasSchema: boolean;
 
   constructor(sql: SqlStorage, maxAgeMs: number) {
@@ -97,6 +98,11 @@ export class IdempotencyStore {
     if (!this.hasSchema) return undefined;
     const row = this.sql.exec<{ ts: number | null }>("SELECT min(ts) AS ts FROM idempotency").one();
     return row.ts === null ? undefined : row.ts + this.maxAgeMs;
+  }
+
+  /** Deletes every record (its tenant was deleted). */
+  purge(): void {
+    if (this.hasSchema) this.sql.exec("DELETE FROM idempotency");
   }
 
   /** The room deleted its storage: the table is gone too. */

@@ -39,8 +39,21 @@ export class Ledger {
       maxMessages: config.historyMaxMessages,
       maxAgeMs: config.historyMaxAgeMs,
     });
-    this.keys = new IdempotencyStore(storage.sql, config.historyMaxAgeMs);
+    // A room that stored its tenant's own history age keeps it for its idempotency records too.
+    this.keys = new IdempotencyStore(storage.sql, this.messages.maxAgeMs);
     this.pageBytes = config.historyPageMaxBytes;
+  }
+
+  /** How long messages and idempotency records are kept: the tenant's historyMaxAgeSeconds, else the global one. */
+  get maxAgeMs(): number {
+    return this.messages.maxAgeMs;
+  }
+
+  /** The tenant's own history age, or undefined for the global one. */
+  setMaxAge(ms: number | undefined): void {
+    if (this.messages.newer !== undefined) return;
+    this.messages.setMaxAge(ms);
+    this.keys.maxAgeMs = this.messages.maxAgeMs;
   }
 
   lastSeq(): number {
@@ -121,12 +134,22 @@ export class Ledger {
     return messages === undefined || keys === undefined ? (messages ?? keys) : Math.min(messages, keys);
   }
 
-  /** Forgets everything, the sequence counter and any alarm included: the room starts over as if new. */
-  async clear(): Promise<void> {
-    this.open();
+  /** Deletes the history and idempotency records of a deleted tenant's room; the counter goes on. */
+  purge(): void {
+    this.open().purge();
+    this.keys.purge();
+  }
+
+  /**
+   * Forgets everything, the sequence counter and any alarm included: the room starts over as if new.
+   * Answers whether it had stored messages.
+   */
+  async clear(): Promise<boolean> {
+    const stored = this.open().stored;
     await this.storage.deleteAll();
     this.messages.forget();
     this.keys.forget();
+    return stored;
   }
 
   /** The room's history, unless a newer gateway version wrote it: then every use is refused. */

@@ -56,13 +56,17 @@ export class MessageStore {
   private readonly sql: SqlStorage;
   private readonly recipients: Recipients;
   private readonly bounds: HistoryBounds;
+  /** The tenant set its own history age (kept as `meta` row `max_age_ms`, so it outlives the object's memory). */
+  private ownAge = false;
+  private readonly defaultAgeMs: number;
   /** Set when a newer gateway version wrote the tables: then nothing here may read or write them. */
   readonly newer: NewerFormatError | undefined;
 
   constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
     this.sql = storage.sql;
     this.recipients = new Recipients(storage.sql);
-    this.bounds = bounds;
+    this.bounds = { ...bounds };
+    this.defaultAgeMs = bounds.maxAgeMs;
     const sql = this.sql;
     this.hasSchema = hasTable(sql, "messages");
     if (!this.hasSchema) return;
@@ -75,6 +79,8 @@ export class MessageStore {
     this.newer = newerFormat("the room's history", meta.get("version"), HISTORY_FORMAT);
     if (this.newer !== undefined) return;
     this.seq = meta.get("seq") ?? 0;
+    const age = meta.get("max_age_ms");
+    if (age !== undefined) [this.bounds.maxAgeMs, this.ownAge] = [age, true];
     if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)
       sql.exec(ADD_FILTER_COLUMNS);
     if (!hasTable(sql, "recipients")) sql.exec(ADD_RECIPIENTS);
@@ -82,6 +88,28 @@ export class MessageStore {
 
   lastSeq(): number {
     return this.seq;
+  }
+
+  get maxAgeMs(): number {
+    return this.bounds.maxAgeMs;
+  }
+
+  /** The tenant's own history age (undefined: the global one): reads and pruning use it from now on. */
+  setMaxAge(ms: number | undefined): void {
+    if (ms === undefined) {
+      if (!this.ownAge) return;
+      [this.bounds.maxAgeMs, this.ownAge] = [this.defaultAgeMs, false];
+      if (this.hasSchema) this.sql.exec("DELETE FROM meta WHERE key = 'max_age_ms'");
+      return;
+    }
+    if (this.ownAge && ms === this.bounds.maxAgeMs) return;
+    [this.bounds.maxAgeMs, this.ownAge] = [ms, true];
+    if (this.hasSchema) this.keepAge();
+  }
+
+  /** Whether the room's tables exist (a message was ever recorded since storage was last deleted). */
+  get stored(): boolean {
+    return this.hasSchema;
   }
 
   /** Reserves and persists the next sequence number. */
@@ -133,6 +161,13 @@ export class MessageStore {
     // Stamps follow seq, so the oldest message is the first row: one row read, not a table scan.
     const row = this.sql.exec<{ ts: number }>("SELECT ts FROM messages ORDER BY seq LIMIT 1").toArray()[0];
     return row === undefined ? undefined : row.ts + this.bounds.maxAgeMs;
+  }
+
+  /** Deletes every stored message and who it was for (its tenant was deleted); the counter goes on. */
+  purge(): void {
+    if (!this.hasSchema) return;
+    this.sql.exec("DELETE FROM messages");
+    this.recipients.pruneBelow(this.seq + 1);
   }
 
   /** The object deleted its storage: the counter starts over, and the tables are gone. */
@@ -211,5 +246,13 @@ export class MessageStore {
     if (this.hasSchema) return;
     this.sql.exec(SCHEMA);
     this.hasSchema = true;
+    if (this.ownAge) this.keepAge();
+  }
+
+  private keepAge(): void {
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('max_age_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      this.bounds.maxAgeMs,
+    );
   }
 }

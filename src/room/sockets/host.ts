@@ -5,6 +5,8 @@
 // (a place reserved, or the refusal), `accept` (it joins) and `depart` (it left, however it went).
 import { identityLabel } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
+import type { EffectiveLimits } from "../../control/limits.ts";
+import { isOpen, limitsOf, type TenantTerms } from "../../control/terms.ts";
 import type { Env } from "../../env.ts";
 import type { GatewayError } from "../../errors.ts";
 import { type Filter, specOf } from "../../filter.ts";
@@ -22,6 +24,7 @@ import type { Upstream } from "../upstream.ts";
 import { Admissions } from "./admissions.ts";
 import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
+import { ConnectionGrant } from "./connection-grant.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
@@ -35,6 +38,7 @@ export class SocketHost {
   private readonly budgets: FrameBudgets;
   private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
+  private readonly config: Config;
   private readonly events: RoomEvents;
   private readonly meter: RoomMeter;
   /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
@@ -51,13 +55,14 @@ export class SocketHost {
     meter: RoomMeter,
   ) {
     this.alarm = alarm;
+    this.config = config;
     this.events = events;
     this.meter = meter;
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
     this.gate = new RevocationGate(env);
-    this.admissions = new Admissions(config, this.sockets, this.gate);
+    this.admissions = new Admissions(config, this.sockets, this.gate, new ConnectionGrant(env));
     this.deliveries = new Deliverer(
       this.sockets,
       { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
@@ -184,6 +189,27 @@ export class SocketHost {
     return { closed: targets.length, open: this.heldForTenant() };
   }
 
+  /** Pushed by the tenant: its new terms; a tenant that may not connect any more loses every socket here (4004). */
+  tenantTerms(terms: TenantTerms): PushResult {
+    this.gate.pushedTerms(terms);
+    const held = this.sockets.open();
+    const first = held[0] === undefined ? undefined : stateOf(held[0]);
+    if (first !== undefined && isOpen(this.gate.terms)) this.admissions.termsChanged(first, first.shard);
+    const targets = isOpen(this.gate.terms) ? [] : held;
+    for (const ws of targets) this.end(ws, CloseCode.tenantSuspended, "tenant_suspended");
+    return { closed: targets.length, open: this.heldForTenant() };
+  }
+
+  /** The tenant's terms as last learned from the tenant. */
+  get terms(): TenantTerms {
+    return this.gate.terms;
+  }
+
+  /** The tenant's limits in force here, as last learned from the tenant. */
+  limits(): EffectiveLimits {
+    return limitsOf(this.gate.terms, this.config);
+  }
+
   /** At zero the tenant forgets this object, so the next connect must register again. */
   heldForTenant(): number {
     const held = this.held;
@@ -230,6 +256,7 @@ export class SocketHost {
     if (state === undefined) return;
     this.deliveries.left(ws);
     this.budgets.forget(state.connectionId);
+    this.admissions.departed(state, state.shard);
     this.meter.count("disconnects", String(code), 1);
     this.meter.socketsChanged();
     log("disconnect", {

@@ -62,7 +62,8 @@ export class Inbound {
   async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
     if (ws.readyState !== WebSocket.OPEN || !this.host.readable(ws) || this.inFlight.closing(ws)) return;
-    const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
+    // The tenant's own limit when it has one: a frame is charged against what is in force now.
+    const parsed = parseClientFrame(message, this.host.limits().maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
     const ref = frame.type === "publish" ? frame.ref : undefined;
@@ -89,7 +90,7 @@ export class Inbound {
     const state = stateOf(ws);
     if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
     const sender = senderOf(state);
-    const req = publishRequestOf(sender, state.room, frame, this.config.maxPayloadBytes, "ws");
+    const req = publishRequestOf(sender, state.room, frame, this.host.limits().maxPayloadBytes, "ws");
     // Synchronous, so the publish leaves this socket in the order its frames came.
     const outcome = await this.host
       .upstreamOf(state.shard)

@@ -2,7 +2,9 @@
 // registers with the tenant (which answers for the token and refreshes the list) when it does not,
 // and unregisters when its last socket has left. The cache keeps the list its last registration
 // returned, plus every push since: a push that lands while a registration is in flight is kept, so
-// the answer of an older read can never erase it.
+// the answer of an older read can never erase it. The tenant's terms (status, limits) come the same
+// two ways, the later change winning (src/control/terms.ts).
+import { DEFAULT_TERMS, newerTerms, type TenantTerms } from "../../control/terms.ts";
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { Member, Revocation } from "../../protocol.ts";
@@ -56,9 +58,20 @@ export class RevocationGate {
   /** One stub for the object's life: calls through one stub arrive in order (unregister, then register). */
   private tenant: ReturnType<typeof tenantStub> | undefined;
   private readonly env: Env;
+  /** The tenant's terms as last answered or pushed; a tenant without a record has the defaults. */
+  private held: TenantTerms = DEFAULT_TERMS;
 
   constructor(env: Env) {
     this.env = env;
+  }
+
+  get terms(): TenantTerms {
+    return this.held;
+  }
+
+  /** Terms pushed by the tenant (an operator changed its status or limits). */
+  pushedTerms(terms: TenantTerms): void {
+    this.held = newerTerms(this.held, terms);
   }
 
   /**
@@ -78,6 +91,7 @@ export class RevocationGate {
         this.tenant = undefined;
         throw err;
       }
+      this.held = newerTerms(this.held, answer.terms);
       if (answer.revoked) return true;
       this.cache.settle(answer.revocations, sentAt);
     }

@@ -9,10 +9,11 @@ import { NODE, REPO_ROOT, type WranglerDev } from "./wrangler-dev.ts";
 
 const run = promisify(execFile);
 
-async function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+export async function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  // Only what a call passes explicitly may choose the signing secret.
+  // Only what a call passes explicitly may choose the signing secret or the operator key.
   delete base.JWT_SECRET;
+  delete base.OPERATOR_KEY;
   try {
     const { stdout } = await run(NODE, [join(REPO_ROOT, "scripts", name), ...args], {
       cwd: REPO_ROOT,
