@@ -25,9 +25,10 @@ export function limitKey(action: string, p: Principal): string {
 const limited = (action: string) =>
   new GatewayError("rate_limited", `too many ${action} requests`, undefined, RETRY_AFTER_SECONDS);
 
-export async function enforce(limiter: Env[LimiterName], key: string, action: string): Promise<void> {
-  const { success } = await limiter.limit({ key });
-  if (!success) throw limited(action);
+export /** Takes `units` from `key`'s budget: one binding call per unit (the binding takes one a call), in parallel. */
+async function enforce(limiter: Env[LimiterName], key: string, action: string, units = 1): Promise<void> {
+  const answers = await Promise.all(Array.from({ length: units }, () => limiter.limit({ key })));
+  if (answers.some((a) => !a.success)) throw limited(action);
 }
 
 /** Limits the route's action (see `action`) per credential. */
@@ -39,13 +40,10 @@ export const rateLimit = (binding: LimiterName) =>
 
 /**
  * Takes `units` more from the route's limiter for its credential, after `rateLimit` took the first:
- * a batch of N messages counts as N publishes. One binding call per unit (the binding takes one
- * unit a call), made in parallel.
+ * a batch of N messages counts as N publishes.
  */
 export async function takeMore(c: Context<AppEnv>, binding: LimiterName, units: number): Promise<void> {
-  const key = limitKey(c.get("action"), c.get("principal"));
-  const answers = await Promise.all(Array.from({ length: units }, () => c.env[binding].limit({ key })));
-  if (answers.some((a) => !a.success)) throw limited(c.get("action"));
+  await enforce(c.env[binding], limitKey(c.get("action"), c.get("principal")), c.get("action"), units);
 }
 
 /**
@@ -65,13 +63,21 @@ export async function connectIpBrake(c: Context<AppEnv>): Promise<void> {
 }
 
 /**
+ * A lookup costs this many units of the failure limiter's budget (60 per 10 s): 20 per window.
+ * Each made-up key is also a failure, so the lookup brake must trip well before the failure brake,
+ * which would refuse every request from the address, its valid keys too; at a third of the budget
+ * it does, even when the two windows are not aligned (at most 40 failures in any window).
+ */
+const LOOKUP_UNITS = 3;
+
+/**
  * Reads of control-plane storage that unverified input asked for (an API key or signing key no
  * cache knows) count per client IP in the failed-authentication namespace, under their own key, so
  * a flood of made-up keys is refused before it becomes a flood of object reads.
  */
 export async function lookupIpBrake(c: Context<AppEnv>): Promise<void> {
   const ip = clientIp(c.req.raw.headers);
-  if (ip !== undefined) await enforce(c.env.AUTH_FAIL_IP_LIMITER, `lookup:${ip}`, "unknown-key");
+  if (ip !== undefined) await enforce(c.env.AUTH_FAIL_IP_LIMITER, `lookup:${ip}`, "unknown-key", LOOKUP_UNITS);
 }
 
 /**
