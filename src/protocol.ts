@@ -109,6 +109,12 @@ export const idempotencyKeySchema = z
   .string()
   .regex(IDEMPOTENCY_KEY_PATTERN, "keys are 1-128 printable ASCII characters, not starting or ending with a space");
 
+/** `"ephemeral": true`: delivered live only (no seq, history, replay or idempotency record); `false` is the default. */
+const ephemeralSchema = z
+  .boolean()
+  .optional()
+  .transform((e): true | undefined => (e === true ? true : undefined));
+
 /** `POST /v1/rooms/{room}/messages` body. */
 export const publishBodySchema = z.strictObject({
   event: eventSchema,
@@ -116,6 +122,7 @@ export const publishBodySchema = z.strictObject({
   tags: tagsSchema.optional(),
   to: targetSchema.optional(),
   exclude: excludeSchema.optional(),
+  ephemeral: ephemeralSchema,
 });
 export type PublishBody = z.infer<typeof publishBodySchema>;
 
@@ -153,6 +160,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     exclude: excludeSchema.optional(),
     ref: refSchema.optional(),
     key: idempotencyKeySchema.optional(),
+    ephemeral: ephemeralSchema,
   }) satisfies z.ZodType<PublishFrame>,
   z.strictObject({ type: z.literal("ping") }),
   z.strictObject({ type: z.literal("refresh"), token: z.string().min(1).max(8192) }) satisfies z.ZodType<RefreshFrame>,
@@ -173,10 +181,18 @@ export type PublishRequest = {
   payloadJson: string;
   to?: Target | undefined;
   exclude?: Exclude | undefined;
+  /** Delivered live only: not numbered, recorded or replayed. */
+  ephemeral?: true | undefined;
 };
-export type PublishResult = { id: string; seq: number; delivered: number };
+/** A published message: its seq, or (live only) `ephemeral` instead. */
+export type PublishResult =
+  | { id: string; seq: number; delivered: number }
+  | { id: string; ephemeral: true; delivered: number };
 export const publishResultsSchema = z.array(
-  z.object({ id: z.string(), seq: z.number().int(), delivered: z.number().int() }),
+  z.union([
+    z.object({ id: z.string(), seq: z.number().int(), delivered: z.number().int() }),
+    z.object({ id: z.string(), ephemeral: z.literal(true), delivered: z.number().int() }),
+  ]),
 ) satisfies z.ZodType<PublishResult[]>;
 
 /**

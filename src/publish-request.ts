@@ -24,19 +24,19 @@ export function payloadJsonOf(payload: unknown, maxBytes: number, index?: number
 export function publishRequestOf(
   sender: Sender,
   room: string,
-  body: Pick<PublishFrame, "event" | "payload" | "tags" | "to" | "exclude">,
+  body: Pick<PublishFrame, "event" | "payload" | "tags" | "to" | "exclude" | "ephemeral">,
   maxPayloadBytes: number,
   index?: number,
 ): PublishRequest {
   const payloadJson = payloadJsonOf(body.payload, maxPayloadBytes, index);
-  const { event, tags, to, exclude } = body;
-  return { room, sender, event, tags, payloadJson, to, exclude };
+  const { event, tags, to, exclude, ephemeral } = body;
+  return { room, sender, event, tags, payloadJson, to, exclude, ...(ephemeral ? { ephemeral } : {}) };
 }
 
 /**
  * SHA-256 of the publish as validated: for each message its event, tags (sorted by key), payload as
  * re-serialized JSON (so whitespace in the original body does not matter, key order does), `to`
- * and `exclude`. The route does not count: one message sent alone, in a batch of one or over the
+ * `exclude` and whether it is ephemeral. The route does not count: one message sent alone, in a batch of one or over the
  * WebSocket is the same request. The room and sender are left out: the key is scoped by both.
  */
 function requestFingerprint(reqs: readonly PublishRequest[]): string {
@@ -46,18 +46,22 @@ function requestFingerprint(reqs: readonly PublishRequest[]): string {
     r.payloadJson,
     r.to === undefined ? null : [r.to.users ?? null, r.to.connections ?? null],
     r.exclude?.connections ?? null,
+    r.ephemeral === true,
   ]);
   return sha256HexSync(JSON.stringify(canonical));
 }
 
 /**
  * The key of a publish as the room checks it: owned by its sender (`api_key:<id>` or `user:<id>`, so
- * two credentials may use the same key independently), bound to exactly these messages.
+ * two credentials may use the same key independently), bound to exactly these messages. A publish
+ * of ephemeral messages only keeps no record (a retry delivers again: live-only data is superseded,
+ * not deduplicated), so its key is dropped here, the one place both paths build the reference.
  */
 export function idempotencyRefOf(
   sender: Sender,
   key: string | undefined,
   reqs: readonly PublishRequest[],
 ): IdempotencyRef | undefined {
-  return key === undefined ? undefined : { owner: identityLabel(sender), key, fingerprint: requestFingerprint(reqs) };
+  if (key === undefined || reqs.every((r) => r.ephemeral === true)) return undefined;
+  return { owner: identityLabel(sender), key, fingerprint: requestFingerprint(reqs) };
 }

@@ -153,6 +153,8 @@ export type PublishFrame = {
   ref?: Ref | undefined;
   /** Idempotency key: a repeat from the same user within the history window is acknowledged, not published again. */
   key?: string | undefined;
+  /** Delivered live only: no seq, never stored or replayed; a key is not recorded for it. */
+  ephemeral?: true | undefined;
 };
 export type RefreshFrame = { type: "refresh"; token: string };
 /** Replaces the socket's filter; neither part clears it. */
@@ -180,11 +182,22 @@ export type MessageFrame = {
   sender: Sender;
   ts: number;
 };
-/** Consecutive messages in one frame, in seq order (`?batch=1` sockets only). */
-export type BatchFrame = { type: "batch"; messages: MessageFrame[] };
+/**
+ * A message published with `"ephemeral": true`: delivered live only, so it has no `seq` (it is
+ * never stored, replayed or counted in a resume), and says so with `"ephemeral": true`.
+ */
+export type EphemeralFrame = Omit<MessageFrame, "seq"> & { ephemeral: true };
+/** Either kind of message frame: a client tells them apart by `ephemeral`. */
+export type LiveMessageFrame = MessageFrame | EphemeralFrame;
+/** Consecutive messages in one frame, in the order they were sent (`?batch=1` sockets only). */
+export type BatchFrame = { type: "batch"; messages: LiveMessageFrame[] };
 /** The socket's filter now in force, normalized; empty lists mean no constraint. */
 export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]> };
-export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
+/** An ephemeral publish's ack has `"ephemeral": true` instead of a `seq`. */
+export type AckFrame = { type: "ack"; ref: Ref; id: string; delivered: number } & (
+  | { seq: number }
+  | { ephemeral: true }
+);
 /** `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After. */
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref; retryAfter?: number };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
@@ -193,6 +206,7 @@ export type PongFrame = { type: "pong" };
 export type ServerFrame =
   | WelcomeFrame
   | MessageFrame
+  | EphemeralFrame
   | BatchFrame
   | FilteredFrame
   | AckFrame
@@ -203,16 +217,23 @@ export type ServerFrame =
 
 export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
 
-export type MessageMeta = Omit<MessageFrame, "type" | "payload" | "tags"> & { tags?: Tags | undefined };
+/** A message's fields but its payload; without `seq` for an ephemeral message. */
+export type MessageMeta = Omit<MessageFrame, "type" | "payload" | "tags" | "seq"> & {
+  seq: number | undefined;
+  tags?: Tags | undefined;
+};
 
 /**
- * Same bytes as JSON.stringify of a MessageFrame, with `payloadJson` inserted verbatim: a message
- * is encoded once per publish and its payload is never parsed or serialized per recipient.
+ * Same bytes as JSON.stringify of a MessageFrame (an EphemeralFrame when `seq` is undefined), with
+ * `payloadJson` inserted verbatim: a message is encoded once per publish and its payload is never
+ * parsed or serialized per recipient.
  */
 export function encodeMessageFrame(m: MessageMeta, payloadJson: string): string {
   const tags = m.tags === undefined ? "" : `"tags":${JSON.stringify(m.tags)},`;
+  const id = JSON.stringify(m.id);
+  const head = m.seq === undefined ? `"ephemeral":true,"id":${id}` : `"id":${id},"seq":${m.seq}`;
   return (
-    `{"type":"message","id":${JSON.stringify(m.id)},"seq":${m.seq},"room":${JSON.stringify(m.room)},` +
+    `{"type":"message",${head},"room":${JSON.stringify(m.room)},` +
     `"event":${JSON.stringify(m.event)},${tags}"payload":${payloadJson},` +
     `"sender":{"kind":${JSON.stringify(m.sender.kind)},"id":${JSON.stringify(m.sender.id)}},"ts":${m.ts}}`
   );

@@ -37,16 +37,21 @@ export const indexSchema = z.object({
     .meta({ description: "paths relative to this gateway" }),
 });
 
-export const publishResultSchema = z.object({
-  id: z.string(),
-  seq,
-  delivered: z.number().int().min(0).meta({ description: "sockets the frame was written to" }),
-});
+const delivered = z.number().int().min(0).meta({ description: "sockets the frame was written to" });
+
+export const publishResultSchema = z.union([
+  z.object({ id: z.string(), seq, delivered }),
+  z.object({
+    id: z.string(),
+    ephemeral: z.literal(true).meta({ description: "published with `ephemeral`: delivered live only, no seq" }),
+    delivered,
+  }),
+]);
 
 export const batchResultSchema = z.object({
   messages: z
     .array(publishResultSchema)
-    .meta({ description: "one answer per message, in order, with consecutive seqs" }),
+    .meta({ description: "one answer per message, in order, with consecutive seqs (ephemeral ones have none)" }),
 });
 
 export const historyPageSchema = z.object({

@@ -139,6 +139,9 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
   async feed(run: readonly Rpc.Forward[], v?: number): Promise<Rpc.ForwardResult> {
     return this.rpc(v, () => this.shard.feed(run));
   }
+  async feedEphemeral(run: readonly Rpc.EphemeralForward[], v?: number): Promise<number[]> {
+    return this.rpc(v, () => this.shard.feedEphemeral(run));
+  }
   async presenceFrom(frame: string, v?: number): Promise<void> {
     return this.rpc(v, () => this.host.announce(frame, undefined));
   }

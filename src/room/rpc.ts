@@ -80,6 +80,9 @@ export type Forward = {
   exclude?: Exclude | undefined;
 };
 
+/** An ephemeral message as the coordinator forwards it: no seq, so no place in a shard's feed. */
+export type EphemeralForward = Omit<Forward, "seq" | "prev">;
+
 /**
  * What a shard answers a run of forwards: per message, the sockets reached and their users (for
  * audiences); and whether it still holds any socket.
@@ -109,6 +112,12 @@ export interface CoordinatorRpc {
 /** Asked by the coordinator of each of its shards. */
 export interface ShardRpc {
   feed(run: readonly Forward[], v?: number): Promise<ForwardResult>;
+  /**
+   * Ephemeral messages, delivered after every earlier feed: the sockets each reached. A method of
+   * its own, so a shard of the version before (no such method) fails the call, and only these
+   * live-only messages are lost during a deploy, never a stored one.
+   */
+  feedEphemeral(run: readonly EphemeralForward[], v?: number): Promise<number[]>;
   presenceFrom(frame: string, v?: number): Promise<void>;
   setWatched(watched: boolean, v?: number): Promise<void>;
   shardPresence(v?: number): Promise<PresenceSnapshot>;

@@ -17,9 +17,10 @@ import { type SocketLookup, selectRecipients } from "./targeting.ts";
  */
 export const BATCH_MAX_BYTES = 1_048_576;
 
-/** A message on its way to this object's sockets, in seq order. */
+/** A message on its way to this object's sockets, in seq order (ephemeral ones in between). */
 export type Outgoing = {
-  seq: number;
+  /** Undefined for an ephemeral message (live only). */
+  seq: number | undefined;
   frame: string;
   event: string;
   tags?: Tags | undefined;
@@ -74,10 +75,11 @@ export class Deliverer {
   /**
    * The seq a new socket's welcome names: `recorded` (the last seq this object has), unless messages
    * still wait to go out; those go to the new socket too, so its welcome must precede them.
+   * Ephemeral messages waiting do not count: they have no seq to precede.
    */
   welcomeSeq(recorded: number): number {
-    const first = this.outbox.firstWaiting();
-    return first === undefined ? recorded : first.seq - 1;
+    const first = this.outbox.firstWaiting((m) => m.seq !== undefined)?.seq;
+    return first === undefined ? recorded : first - 1;
   }
 
   /** The sockets a live message is for: everyone, or its targets, less its exclusions (filters aside). */

@@ -11,6 +11,7 @@ import type { Replay } from "../ledger/ledger.ts";
 import {
   type AttachAnswer,
   type CoordinatorRpc,
+  type EphemeralForward,
   type Forward,
   type ForwardResult,
   RPC_VERSION,
@@ -113,6 +114,21 @@ export class Shard implements Upstream {
     const counts = await handed.delivered;
     const delivered = handed.at.map((i) => (i === undefined ? 0 : (counts[i] ?? 0)));
     return { delivered, users: handed.users, held: true };
+  }
+
+  /**
+   * Ephemeral messages, handed to the sockets after every earlier run (they have no place in the
+   * feed: nothing to fill, nothing to skip); the sockets each reached.
+   */
+  async feedEphemeral(run: readonly EphemeralForward[]): Promise<number[]> {
+    const delivered = await this.state.serial(async () => {
+      await this.attaching;
+      if (this.state.identity === undefined) return [];
+      return this.host.deliver(
+        run.map(({ frame, event, tags, to, exclude }) => ({ seq: undefined, frame, event, tags, to, exclude })),
+      );
+    });
+    return run.map((_, i) => delivered[i] ?? 0);
   }
 
   /** The room told whether any shard has presence watchers. */
