@@ -14,6 +14,7 @@ import {
   MAX_BATCH_PUBLISH,
   MAX_EVENT_LENGTH,
   MAX_FILTER_EVENTS,
+  MAX_MULTI_ROOM_PUBLISH,
   MAX_REF_LENGTH,
   MAX_TAG_VALUE_LENGTH,
   MAX_TAGS,
@@ -125,6 +126,23 @@ export const publishBodySchema = z.strictObject({
   ephemeral: ephemeralSchema,
 });
 export type PublishBody = z.infer<typeof publishBodySchema>;
+
+/**
+ * `POST /v1/messages` body: one message for 1–MAX_MULTI_ROOM_PUBLISH distinct rooms. No `to` or
+ * `exclude`: connection ids belong to one room.
+ */
+export const multiRoomBodySchema = z.strictObject({
+  rooms: z
+    .array(roomSchema)
+    .min(1)
+    .max(MAX_MULTI_ROOM_PUBLISH)
+    .refine((rooms) => new Set(rooms).size === rooms.length, "rooms must be distinct"),
+  event: eventSchema,
+  payload: payloadSchema,
+  tags: tagsSchema.optional(),
+  ephemeral: ephemeralSchema,
+});
+export type MultiRoomBody = z.infer<typeof multiRoomBodySchema>;
 
 /** `POST /v1/rooms/{room}/messages/batch` body: all of it is valid, or none of it is published. */
 export const batchBodySchema = z.strictObject({

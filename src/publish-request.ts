@@ -39,7 +39,7 @@ export function publishRequestOf(
  * `exclude` and whether it is ephemeral. The route does not count: one message sent alone, in a batch of one or over the
  * WebSocket is the same request. The room and sender are left out: the key is scoped by both.
  */
-function requestFingerprint(reqs: readonly PublishRequest[]): string {
+function requestFingerprint(reqs: readonly PublishRequest[], rooms: readonly string[] | undefined): string {
   const canonical = reqs.map((r) => [
     r.event,
     r.tags === undefined ? null : Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : 1)),
@@ -48,12 +48,14 @@ function requestFingerprint(reqs: readonly PublishRequest[]): string {
     r.exclude?.connections ?? null,
     r.ephemeral === true,
   ]);
-  return sha256HexSync(JSON.stringify(canonical));
+  // A call to many rooms binds its key to the room list too; other publishes hash as they always did.
+  return sha256HexSync(JSON.stringify(rooms === undefined ? canonical : { rooms, messages: canonical }));
 }
 
 /**
  * The key of a publish as the room checks it: owned by its sender (`api_key:<id>` or `user:<id>`, so
- * two credentials may use the same key independently), bound to exactly these messages. A publish
+ * two credentials may use the same key independently), bound to exactly these messages (and, for
+ * one call to many rooms, to its `rooms` in order: each room records the key for the call). A publish
  * of ephemeral messages only keeps no record (a retry delivers again: live-only data is superseded,
  * not deduplicated), so its key is dropped here, the one place both paths build the reference.
  */
@@ -61,7 +63,8 @@ export function idempotencyRefOf(
   sender: Sender,
   key: string | undefined,
   reqs: readonly PublishRequest[],
+  rooms?: readonly string[],
 ): IdempotencyRef | undefined {
   if (key === undefined || reqs.every((r) => r.ephemeral === true)) return undefined;
-  return { owner: identityLabel(sender), key, fingerprint: requestFingerprint(reqs) };
+  return { owner: identityLabel(sender), key, fingerprint: requestFingerprint(reqs, rooms) };
 }

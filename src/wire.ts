@@ -48,6 +48,8 @@ export const MAX_FILTER_EVENTS = 16;
 export const MAX_FILTER_TAG_PAIRS = 16;
 /** Messages in one `POST …/messages/batch`. */
 export const MAX_BATCH_PUBLISH = 100;
+/** Rooms in one `POST /v1/messages`. */
+export const MAX_MULTI_ROOM_PUBLISH = 100;
 /**
  * `Idempotency-Key` (and a publish frame's `key`): 1–128 printable ASCII characters. No leading or
  * trailing space, since HTTP trims header values: a key must mean the same on both paths.

@@ -48,6 +48,25 @@ export const publishResultSchema = z.union([
   }),
 ]);
 
+const roomName = z.string().meta({ description: "the room, as the request named it" });
+
+export const multiRoomResultSchema = z.object({
+  results: z
+    .array(
+      z.union([
+        z.object({ room: roomName, id: z.string(), seq, delivered }),
+        z.object({ room: roomName, id: z.string(), ephemeral: z.literal(true), delivered }),
+        z.object({
+          room: roomName,
+          error: z
+            .object({ code: z.string(), message: z.string() })
+            .meta({ description: "why this room's message was not published (the others' were)" }),
+        }),
+      ]),
+    )
+    .meta({ description: "one answer per room, in the order of `rooms`" }),
+});
+
 export const batchResultSchema = z.object({
   messages: z
     .array(publishResultSchema)
