@@ -46,6 +46,13 @@ export const MAX_TAG_VALUE_LENGTH = 64;
 /** A subscriber's filter: at most this many event entries and this many tag key:value pairs. */
 export const MAX_FILTER_EVENTS = 16;
 export const MAX_FILTER_TAG_PAIRS = 16;
+/** A token's `info` claim (member data shown in presence): a JSON object of at most this many bytes serialized. */
+export const MAX_INFO_BYTES = 1024;
+/**
+ * A token's `filter` claim, serialized, on top of the filter syntax's own limits: with a client's
+ * own filter and `info` at their largest, the socket's attachment stays within the runtime's 16 KiB.
+ */
+export const MAX_FILTER_CLAIM_BYTES = 2048;
 /** Messages in one `POST …/messages/batch`. */
 export const MAX_BATCH_PUBLISH = 100;
 /** Rooms in one `POST /v1/messages`. */
@@ -193,8 +200,11 @@ export type EphemeralFrame = Omit<MessageFrame, "seq"> & { ephemeral: true };
 export type LiveMessageFrame = MessageFrame | EphemeralFrame;
 /** Consecutive messages in one frame, in the order they were sent (`?batch=1` sockets only). */
 export type BatchFrame = { type: "batch"; messages: LiveMessageFrame[] };
-/** The socket's filter now in force, normalized; empty lists mean no constraint. */
-export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]> };
+/**
+ * The socket's filter now in force (what it asked, narrowed by its token's `filter` claim),
+ * normalized; empty lists mean no constraint, unless `empty` says that no message can pass.
+ */
+export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]>; empty?: true };
 /** An ephemeral publish's ack has `"ephemeral": true` instead of a `seq`. */
 export type AckFrame = { type: "ack"; ref: Ref; id: string; delivered: number } & (
   | { seq: number }
@@ -203,7 +213,19 @@ export type AckFrame = { type: "ack"; ref: Ref; id: string; delivered: number } 
 /** `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After. */
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref; retryAfter?: number };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
-export type PresenceFrame = { type: "presence"; action: "join" | "leave"; user: string; connectionId: string };
+/** What a member's token says about them (its `info` claim), shown to presence watchers. */
+export type MemberInfo = Record<string, unknown>;
+/**
+ * `join` and `update` (a refresh changed the member's info) carry the connection's info, when its
+ * token had one; `leave` never does.
+ */
+export type PresenceFrame = {
+  type: "presence";
+  action: "join" | "leave" | "update";
+  user: string;
+  connectionId: string;
+  info?: MemberInfo;
+};
 export type PongFrame = { type: "pong" };
 export type ServerFrame =
   | WelcomeFrame
@@ -247,12 +269,16 @@ export function encodeBatchFrame(frames: readonly string[]): string {
 }
 
 export const encodeFiltered = (f: Omit<FilteredFrame, "type">) =>
-  JSON.stringify({ type: "filtered", events: f.events, tags: f.tags } satisfies FilteredFrame);
+  JSON.stringify({ type: "filtered", events: f.events, tags: f.tags, empty: f.empty } satisfies FilteredFrame);
 
 export const encodeWelcome = (w: Omit<WelcomeFrame, "type">) => JSON.stringify({ type: "welcome", ...w });
 export const encodeAck = (a: Omit<AckFrame, "type">) => JSON.stringify({ type: "ack", ...a });
 export const encodeRefreshed = (exp: number) => JSON.stringify({ type: "refreshed", exp } satisfies RefreshedFrame);
-export const encodePresence = (p: Omit<PresenceFrame, "type">) => JSON.stringify({ type: "presence", ...p });
+/** A presence frame with `infoJson` (the member's `info`, already JSON text) spliced in verbatim. */
+export function encodePresence(p: Omit<PresenceFrame, "type" | "info">, infoJson?: string): string {
+  const json = JSON.stringify({ type: "presence", action: p.action, user: p.user, connectionId: p.connectionId });
+  return infoJson === undefined ? json : `${json.slice(0, -1)},"info":${infoJson}}`;
+}
 
 export function encodeError(code: string, message: string, ref?: Ref): string {
   const frame: ErrorFrame = { type: "error", code, message };

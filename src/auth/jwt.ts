@@ -124,5 +124,6 @@ async function verifyInFull(config: Config, token: string, now: Date): Promise<U
     exp: claims.exp,
     jti: claims.jti,
     iat: claims.iat,
+    info: claims.info,
   });
 }

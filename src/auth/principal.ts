@@ -18,6 +18,8 @@ export type UserPrincipal = {
   /** Token id and issue time, matched against revocations. */
   jti?: string | undefined;
   iat?: number | undefined;
+  /** The token's `info` claim (member data shown in presence), as JSON text. */
+  info?: string | undefined;
 };
 
 /** A backend publisher, established from an API key. */

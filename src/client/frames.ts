@@ -55,7 +55,11 @@ const CHECKS: Record<string, (f: Fields) => boolean> = {
     (f.ref === undefined || isRef(f.ref)) &&
     (f.retryAfter === undefined || (typeof f.retryAfter === "number" && f.retryAfter >= 0)),
   refreshed: (f) => typeof f.exp === "number",
-  presence: (f) => (f.action === "join" || f.action === "leave") && isString(f.user) && isString(f.connectionId),
+  presence: (f) =>
+    (f.action === "join" || f.action === "leave" || f.action === "update") &&
+    isString(f.user) &&
+    isString(f.connectionId) &&
+    (f.info === undefined || isObject(f.info)),
   pong: () => true,
 };
 

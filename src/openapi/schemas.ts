@@ -93,7 +93,16 @@ const shardGaps = {
 
 export const presenceSnapshotSchema = z.object({
   connections: z.number().int().min(0),
-  users: z.array(z.object({ id: z.string(), connections: z.number().int().min(1) })),
+  users: z.array(
+    z.object({
+      id: z.string(),
+      connections: z.number().int().min(1),
+      info: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .meta({ description: "the `info` claim of the user's most recently opened connection, when it had one" }),
+    }),
+  ),
   ...shardGaps,
 });
 

@@ -92,7 +92,7 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
     return this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
   }
 
-  async presence(): Promise<Rpc.PresenceAnswer> {
+  async presence(): Promise<Rpc.RoomPresence> {
     return this.coordinator.count === undefined ? this.host.presence() : this.coordinator.presence();
   }
 

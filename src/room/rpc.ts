@@ -12,6 +12,7 @@ import type {
   HistoryQuery,
   IdempotencyRef,
   PresenceSnapshot,
+  PresentUser,
   PublishOutcome,
   PublishRequest,
   Revocation,
@@ -45,8 +46,11 @@ type WithGaps<T> = { [K in keyof (T & ShardGaps)]: (T & ShardGaps)[K] };
 /** The operator's view of a room. */
 export type RoomInfo = WithGaps<{ seq: number; connections: number; shards: { shard: number; connections: number }[] }>;
 
-/** Who is connected, as the HTTP answer says it. */
-export type PresenceAnswer = WithGaps<PresenceSnapshot>;
+/** Who is connected, as a room answers (`info` as JSON text). */
+export type RoomPresence = WithGaps<PresenceSnapshot>;
+
+/** Who is connected, as the HTTP answer says it (`info` as the object it is; see `presenceIn`). */
+export type PresenceAnswer = WithGaps<{ connections: number; users: PresentUser[] }>;
 
 /** What a disconnect closed (sockets open before it), as the HTTP answer says it. */
 export type Disconnected = WithGaps<{ disconnected: number }>;
@@ -55,7 +59,7 @@ export type Disconnected = WithGaps<{ disconnected: number }>;
 export interface RoomRpc {
   publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
   history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string>;
-  presence(): Promise<PresenceAnswer>;
+  presence(): Promise<RoomPresence>;
   /** A caller of version 1 (no `v`) gets the count alone. */
   disconnect(body: DisconnectBody, v?: number): Promise<Disconnected | number>;
   info(): Promise<RoomInfo>;

@@ -13,7 +13,7 @@ import {
   type Disconnected,
   type EphemeralForward,
   type Forward,
-  type PresenceAnswer,
+  type RoomPresence,
   RPC_VERSION,
   type ShardGaps,
   type ShardRpc,
@@ -165,7 +165,7 @@ export class Coordinator {
   }
 
   /** The room's presence: the sum over its live shards (a user's sockets all live on one shard). */
-  async presence(): Promise<PresenceAnswer> {
+  async presence(): Promise<RoomPresence> {
     const { answers, failed } = await this.ask([...this.layout.live], (shard) => shard.shardPresence(RPC_VERSION));
     return { ...mergeSnapshots(answers.map((a) => a.value)), ...shardGaps(failed) };
   }

@@ -185,10 +185,16 @@ export class SocketHost {
     send(ws, encodeFiltered(specOf(filter)));
   }
 
-  /** A refresh's new state, checked; a filter frame may have changed the filter meanwhile: the newer one stays. */
+  /**
+   * A refresh's new state, checked; a filter frame may have changed the filter meanwhile: the newer
+   * one stays. A token with other `info` tells the watchers (`update`).
+   */
   async refreshed(ws: WebSocket, next: ConnectionState): Promise<void> {
     if (ws.readyState !== WebSocket.OPEN) return;
-    attach(ws, { ...next, filter: stateOf(ws).filter });
+    const before = stateOf(ws);
+    const state = { ...next, filter: before.filter };
+    attach(ws, state);
+    if (state.info !== before.info) this.announce(presenceFrame("update", state), ws, state);
     await this.alarm.schedule(next.exp * 1000);
     send(ws, encodeRefreshed(next.exp));
   }
