@@ -148,6 +148,13 @@ export function intersectFilters(a: Filter | undefined, b: Filter | undefined): 
   return filter;
 }
 
+/**
+ * What a socket or a reader is shown: its own filter narrowed by its token's `filter` claim
+ * (`enforced`), so no client filter can see past the claim.
+ */
+export const filterInForce = (s: { filter?: Filter | undefined; enforced?: Filter | undefined }): Filter | undefined =>
+  intersectFilters(s.enforced, s.filter);
+
 /** True when no message can pass: an intersection left an event part or a tag key with nothing in it. */
 export function takesNothing(filter: Filter | undefined): boolean {
   if (filter === undefined) return false;

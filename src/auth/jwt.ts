@@ -125,5 +125,6 @@ async function verifyInFull(config: Config, token: string, now: Date): Promise<U
     jti: claims.jti,
     iat: claims.iat,
     info: claims.info,
+    filter: claims.filter,
   });
 }

@@ -36,6 +36,7 @@ export function memberOf(p: UserPrincipal, room: string, { presence, batch, filt
     batch,
     filter,
     info: p.info,
+    enforced: p.filter,
   };
 }
 

@@ -4,6 +4,8 @@
 // room's sockets. Nothing interleaves, so a publish's messages get consecutive seqs. An ephemeral
 // message skips the ledger: stamped with an id, delivered, forgotten. The room object's own
 // sockets (an unsharded room) publish, and resume, right here.
+
+import { filterInForce } from "../filter.ts";
 import type { IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../protocol.ts";
 import { encodeMessageFrame } from "../wire.ts";
 import type { Ledger } from "./ledger/ledger.ts";
@@ -120,7 +122,7 @@ function runsOf(messages: readonly Forwardable[]): Forwardable[][] {
 export function ownSockets(ledger: Ledger, publisher: Publisher, emptied: () => void): Upstream {
   return {
     lastSeq: () => ledger.lastSeq(),
-    replay: (since, upTo, s) => ledger.replay(since, upTo, s.id, s.filter, Date.now()),
+    replay: (since, upTo, s) => ledger.replay(since, upTo, s.id, filterInForce(s), Date.now()),
     publish: (req, idempotency) => publisher.publish([req], idempotency),
     relayPresence: () => {},
     emptied,

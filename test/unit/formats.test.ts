@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { receivedViewer, viewerOf } from "../../src/auth/principal.ts";
 import { formatVersion, NewerFormatError } from "../../src/format-version.ts";
-import { decodeRoomConnect, encodeRoomConnect } from "../../src/protocol.ts";
-import { readAttachment } from "../../src/room/sockets/attachment.ts";
+import { decodeRoomConnect, encodeRoomConnect, ROOM_CONNECT_VERSION } from "../../src/protocol.ts";
+import { ATTACHMENT_VERSION, readAttachment } from "../../src/room/sockets/attachment.ts";
 import { receivedTokenRef, tokenRefOf } from "../../src/tenant/revocations.ts";
 import { connectionState } from "../support/connection-state.ts";
 
@@ -41,7 +41,7 @@ describe("a socket attachment", () => {
   });
 
   it("of a newer format is refused", () => {
-    expect(() => readAttachment({ ...state, v: 3, sub: "alice" })).toThrow(NewerFormatError);
+    expect(() => readAttachment({ ...state, v: ATTACHMENT_VERSION + 1, sub: "alice" })).toThrow(NewerFormatError);
   });
 });
 
@@ -77,7 +77,9 @@ describe("the upgrade's identity header", () => {
 
   it("of a newer format is refused", () => {
     expect(() =>
-      decodeRoomConnect(header({ v: 3, member: { ...member, kind: "user", id: "bob" }, subprotocol: false })),
+      decodeRoomConnect(
+        header({ v: ROOM_CONNECT_VERSION + 1, member: { ...member, kind: "user", id: "bob" }, subprotocol: false }),
+      ),
     ).toThrow(NewerFormatError);
   });
 });

@@ -1,7 +1,7 @@
 // Sending messages to one object's sockets: who each message is for (its targets, or for a stored
 // message its audience, then each socket's filter), coalescing (Outbox), batch frames for
 // `?batch=1` sockets (planFrames), and frames held for a socket whose replay is on its way.
-import { canonicalFilterKey, type Filter, type Filterable, matchesFilter } from "../../filter.ts";
+import { canonicalFilterKey, type Filter, type Filterable, filterInForce, matchesFilter } from "../../filter.ts";
 import type { Exclude, Tags, Target } from "../../wire.ts";
 import { type ConnectionState, stateOf } from "../sockets/attachment.ts";
 import type { SocketRegistry } from "../sockets/registry.ts";
@@ -36,11 +36,11 @@ type Traits = { batch: boolean; filterKey: string; filter: Filter | undefined };
 /** The sockets sharing one filter (or none). */
 type Group = { filter: Filter | undefined; sockets: Set<WebSocket> };
 
-const traitsOf = (s: Pick<ConnectionState, "batch" | "filter">): Traits => ({
-  batch: s.batch,
-  filterKey: canonicalFilterKey(s.filter),
-  filter: s.filter,
-});
+/** The filter a socket receives by is its own narrowed by its token's claim. */
+function traitsOf(s: Pick<ConnectionState, "batch" | "filter" | "enforced">): Traits {
+  const filter = filterInForce(s);
+  return { batch: s.batch, filterKey: canonicalFilterKey(filter), filter };
+}
 
 export class Deliverer {
   private readonly sockets: SocketRegistry;
@@ -99,7 +99,7 @@ export class Deliverer {
     this.traits.delete(ws);
   }
 
-  /** A live filter change; tags are fixed at accept, so the filter lives in the attachment and here. */
+  /** A live filter change (a filter frame, or a refresh's claim); the attachment keeps both parts. */
   refiltered(ws: WebSocket, s: ConnectionState): void {
     this.count(ws, -1);
     this.joined(ws, s);

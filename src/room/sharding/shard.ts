@@ -3,6 +3,7 @@
 // history first), and sends its sockets' publishes, resumes and presence news to the room's own
 // object. It is the `Upstream` of every socket it holds.
 import type { Env } from "../../env.ts";
+import { filterInForce } from "../../filter.ts";
 import { log } from "../../log.ts";
 import type { IdempotencyRef, Member, PublishOutcome, PublishRequest } from "../../protocol.ts";
 import { roomStub } from "../client.ts";
@@ -144,7 +145,7 @@ export class Shard implements Upstream {
 
   /** A native promise (an RPC result is only a thenable), so the host can tell it from a replay at hand. */
   async replay(since: number, upTo: number, s: ConnectionState): Promise<Replay> {
-    return await this.coordinatorOf(s).replay(since, upTo, s.id, s.filter, RPC_VERSION);
+    return await this.coordinatorOf(s).replay(since, upTo, s.id, filterInForce(s), RPC_VERSION);
   }
 
   publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, s: ConnectionState): Promise<PublishOutcome> {

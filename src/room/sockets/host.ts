@@ -7,7 +7,7 @@ import { identityLabel } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import type { Env } from "../../env.ts";
 import type { GatewayError } from "../../errors.ts";
-import { type Filter, specOf } from "../../filter.ts";
+import { canonicalFilterKey, type Filter, filterInForce, specOf } from "../../filter.ts";
 import { log } from "../../log.ts";
 import type { DisconnectBody, Member, PresenceSnapshot, Revocation } from "../../protocol.ts";
 import { matches, type TokenRef } from "../../tenant/revocations.ts";
@@ -177,12 +177,15 @@ export class SocketHost {
     return earliestExpiryMs(this.sockets.open().map(stateOf));
   }
 
-  /** Replaces the socket's filter; the attachment keeps it through hibernation. */
+  /**
+   * Replaces the socket's own filter; the attachment keeps it through hibernation. The answer states
+   * the filter in force: the new one narrowed by the token's claim.
+   */
   refilter(ws: WebSocket, filter: Filter | undefined): void {
     const next = { ...stateOf(ws), filter };
     attach(ws, next);
     this.deliveries.refiltered(ws, next);
-    send(ws, encodeFiltered(specOf(filter)));
+    send(ws, encodeFiltered(specOf(filterInForce(next))));
   }
 
   /**
@@ -195,6 +198,9 @@ export class SocketHost {
     const state = { ...next, filter: before.filter };
     attach(ws, state);
     if (state.info !== before.info) this.announce(presenceFrame("update", state), ws, state);
+    // A new token may bound the socket differently: deliveries follow its claim from now on.
+    if (canonicalFilterKey(state.enforced) !== canonicalFilterKey(before.enforced))
+      this.deliveries.refiltered(ws, state);
     await this.alarm.schedule(next.exp * 1000);
     send(ws, encodeRefreshed(next.exp));
   }
