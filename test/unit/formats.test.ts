@@ -40,6 +40,11 @@ describe("a socket attachment", () => {
     expect(readAttachment(stored)).toBe(stored);
   });
 
+  it("of format 3 (a socket bounded by a filter claim) reads as written", () => {
+    const stored = { ...state, enforced: { tags: { region: ["eu"] } }, v: 3, sub: "alice" };
+    expect(readAttachment(stored)).toBe(stored);
+  });
+
   it("of a newer format is refused", () => {
     expect(() => readAttachment({ ...state, v: ATTACHMENT_VERSION + 1, sub: "alice" })).toThrow(NewerFormatError);
   });
@@ -65,6 +70,21 @@ describe("the upgrade's identity header", () => {
       since: 4,
       hops: 0,
     });
+  });
+
+  it("is written as format 2 unless the member has a filter claim, so a room of the version before reads it", () => {
+    const plain = encodeRoomConnect({
+      member: { ...member, kind: "user", id: "a", info: '{"n":1}' },
+      subprotocol: false,
+    });
+    expect(JSON.parse(decodeURIComponent(plain)).v).toBe(2);
+    expect(decodeRoomConnect(plain).member.info).toBe('{"n":1}');
+    const enforced = { events: { exact: [], prefixes: ["chat."] } };
+    const bounded = encodeRoomConnect({ member: { ...member, kind: "user", id: "a", enforced }, subprotocol: false });
+    expect(JSON.parse(decodeURIComponent(bounded)).v).toBe(3);
+    expect(decodeRoomConnect(bounded).member.enforced).toEqual(enforced);
+    // A room of format 2 refuses format 3: it could not enforce the claim.
+    expect(() => formatVersion("the upgrade's identity", 3, 2)).toThrow(NewerFormatError);
   });
 
   it("of format 1 reads the member's `sub` as its id", () => {
