@@ -74,7 +74,7 @@ export function errorResponse(err: GatewayError): Response {
 }
 
 export function errorFrame(err: GatewayError, ref?: Ref): string {
-  return encodeError(err.code, err.message, ref);
+  return encodeError(err.code, err.message, ref, err.retryAfter);
 }
 
 /** `Retry-After` in seconds; the HTTP-date form is never sent by the gateway, so it reads as none. */

@@ -210,7 +210,10 @@ export type AckFrame = { type: "ack"; ref: Ref; id: string; delivered: number } 
   | { seq: number }
   | { ephemeral: true }
 );
-/** `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After. */
+/**
+ * `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After (whole
+ * seconds), and on a `rate_limited` frame (to the millisecond: when the budget has room again).
+ */
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref; retryAfter?: number };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
 /** What a member's token says about them (its `info` claim), shown to presence watchers. */
@@ -280,18 +283,16 @@ export function encodePresence(p: Omit<PresenceFrame, "type" | "info">, infoJson
   return infoJson === undefined ? json : `${json.slice(0, -1)},"info":${infoJson}}`;
 }
 
-export function encodeError(code: string, message: string, ref?: Ref): string {
+export function encodeError(code: string, message: string, ref?: Ref, retryAfter?: number): string {
   const frame: ErrorFrame = { type: "error", code, message };
   if (ref !== undefined) frame.ref = ref;
+  if (retryAfter !== undefined) frame.retryAfter = retryAfter;
   return JSON.stringify(frame);
 }
 
 /** The one frame a refused upgrade sends before it closes. */
-export function encodeRefusal(code: string, message: string, retryAfter: number | undefined): string {
-  const frame: ErrorFrame = { type: "error", code, message };
-  if (retryAfter !== undefined) frame.retryAfter = retryAfter;
-  return JSON.stringify(frame);
-}
+export const encodeRefusal = (code: string, message: string, retryAfter: number | undefined): string =>
+  encodeError(code, message, undefined, retryAfter);
 
 /** A history page, `{"messages":[…],"seq":n,"next"?:m}`, from stored frames without parsing them. */
 export function encodeHistoryPage(frames: readonly string[], lastSeq: number, next: number | undefined): string {

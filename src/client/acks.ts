@@ -49,6 +49,15 @@ export class PendingAcks<W extends AckWaiter> {
     return true;
   }
 
+  /** Takes the waiter for `ref` back unsettled, its timer stopped (it will be sent again); undefined when none waits. */
+  takeBack(ref: string | number): W | undefined {
+    const p = this.pending.get(String(ref));
+    if (p === undefined) return undefined;
+    this.pending.delete(String(ref));
+    p.cancel();
+    return p.waiter;
+  }
+
   /** Every waiter, oldest first, its timer stopped: the socket they were sent on is gone. */
   takeAll(): W[] {
     const all = [...this.pending.values()];

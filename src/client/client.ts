@@ -80,7 +80,9 @@ export type PublishOptions = {
   ephemeral?: boolean;
 };
 
-type TimerName = "retry" | "connect" | "ping" | "pong";
+type TimerName = "retry" | "connect" | "ping" | "pong" | "pace";
+/** How long to hold publishes after a `rate_limited` that does not say (a gateway before retryAfter). */
+const DEFAULT_PACE_MS = 1_000;
 
 /** A publish frame, ready to send again as it is: its ref and key stay the same. */
 type Outgoing = AckWaiter & { text: string };
@@ -89,6 +91,8 @@ export class BroadcastClient {
   private readonly o: ResolvedOptions;
   private readonly events = new Emitter<ClientEvents>();
   private readonly queue: BoundedQueue<Outgoing>;
+  /** Publishes the gateway refused for rate, waiting out its `retryAfter` (see `hold`). */
+  private readonly held: Outgoing[] = [];
   private readonly acks: PendingAcks<Outgoing>;
   private readonly filters: FilterRequests;
   /** Counts ref-less frames (refresh, filter) as sent: the gateway answers them in this order. */
@@ -207,7 +211,7 @@ export class BroadcastClient {
     }
     return new Promise((resolve, reject) => {
       const out: Outgoing = { ref, text, resolve, reject };
-      if (this.current === "connected") this.send(out);
+      if (this.current === "connected" && this.held.length === 0) this.send(out);
       else if (!this.queue.push(out))
         reject(
           new ClientError("queue_full", `the send queue is full (${this.o.maxQueue} publishes wait for a connection)`),
@@ -400,6 +404,7 @@ export class BroadcastClient {
       this.refusal = { ...this.refusal, code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
       return;
     }
+    if (ref !== undefined && code === "rate_limited" && this.hold(ref, frame.retryAfter)) return;
     const err = gatewayError(code, message);
     if (ref !== undefined && this.acks.settle(ref, err)) return;
     // Publishes always carry a ref, so a ref-less error answers the oldest refresh or filter waiting.
@@ -455,6 +460,24 @@ export class BroadcastClient {
     this.retryLater();
   }
 
+  /**
+   * A publish over the gateway's rate budget is not an error: it is held, with every later publish,
+   * for as long as the gateway said, then sent again under its idempotency key (so it may land
+   * after publishes sent before the refusal arrived). False when no publish waits for `ref`.
+   */
+  private hold(ref: string | number, retryAfter: number | undefined): boolean {
+    const out = this.acks.takeBack(ref);
+    if (out === undefined) return false;
+    this.held.push(out);
+    const generation = this.generation;
+    const release = () => {
+      if (!this.isCurrent(generation)) return;
+      for (const o of [...this.held.splice(0), ...this.queue.drain()]) this.send(o);
+    };
+    this.setTimer("pace", release, retryAfter === undefined ? DEFAULT_PACE_MS : retryAfter * 1000);
+    return true;
+  }
+
   private send(out: Outgoing): void {
     this.acks.add(out);
     this.socket?.send(out.text);
@@ -487,12 +510,13 @@ export class BroadcastClient {
    */
   private teardown(): void {
     this.generation++;
-    for (const name of ["retry", "connect", "ping", "pong"] as const) this.clearTimer(name);
+    for (const name of ["retry", "connect", "ping", "pong", "pace"] as const) this.clearTimer(name);
     this.refresher.stop();
     const socket = this.socket;
     this.socket = undefined;
     this.connId = undefined;
-    this.queue.requeue(this.acks.takeAll());
+    // Held and unacknowledged publishes go back in the order they were made.
+    this.queue.requeue([...this.held.splice(0), ...this.acks.takeAll()].sort((a, b) => a.ref - b.ref));
     this.filters.connectionLost();
     socket?.close(1000, "client closed");
   }

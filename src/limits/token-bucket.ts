@@ -7,12 +7,20 @@ export function fullBucket(rule: BucketRule, now: number): Bucket {
   return { tokens: rule.capacity, updatedAt: now };
 }
 
-/** Refills for the time elapsed, then takes one token if there is one. */
-export function take(bucket: Bucket, rule: BucketRule, now: number): { allowed: boolean; bucket: Bucket } {
+/**
+ * Refills for the time elapsed, then takes one token if there is one; when there is none,
+ * `waitMs` says how long until there is.
+ */
+export function take(
+  bucket: Bucket,
+  rule: BucketRule,
+  now: number,
+): { allowed: boolean; bucket: Bucket; waitMs: number } {
   const elapsed = Math.max(0, now - bucket.updatedAt);
   const tokens = Math.min(rule.capacity, bucket.tokens + elapsed * rule.refillPerMs);
-  if (tokens < 1) return { allowed: false, bucket: { tokens, updatedAt: now } };
-  return { allowed: true, bucket: { tokens: tokens - 1, updatedAt: now } };
+  if (tokens < 1)
+    return { allowed: false, bucket: { tokens, updatedAt: now }, waitMs: (1 - tokens) / rule.refillPerMs };
+  return { allowed: true, bucket: { tokens: tokens - 1, updatedAt: now }, waitMs: 0 };
 }
 
 /** `capacity` tokens that refill completely over `windowMs`. */
@@ -45,10 +53,15 @@ export class Buckets {
   }
 
   allow(key: string, now: number): boolean {
+    return this.wait(key, now) === 0;
+  }
+
+  /** Takes a token for `key`: 0 when it had one, else the milliseconds until it will. */
+  wait(key: string, now: number): number {
     const result = take(this.buckets.get(key) ?? fullBucket(this.rule, now), this.rule, now);
     this.buckets.set(key, result.bucket);
     if (this.buckets.size >= this.sweepAt) this.sweep(now);
-    return result.allowed;
+    return result.waitMs;
   }
 
   private sweep(now: number): void {

@@ -21,7 +21,7 @@ import type { PushResult } from "../tenant/tenant.ts";
 import { PING_FRAME, PONG_FRAME } from "../wire.ts";
 import { AlarmClock } from "./alarm.ts";
 import { openSocket } from "./connect.ts";
-import type { Page } from "./ledger/history.ts";
+import type { MissedPage } from "./ledger/ledger.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
 import { ownSockets, Publisher } from "./publisher.ts";
 import type * as Rpc from "./rpc.ts";
@@ -133,7 +133,7 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
   async replay(since: number, upTo: number, user: string, filter: Filter | undefined, v?: number): Promise<Replay> {
     return this.rpc(v, () => this.ledger.replay(since, upTo, user, filter, Date.now()));
   }
-  async missed(after: number, before: number, v?: number): Promise<Page> {
+  async missed(after: number, before: number, v?: number): Promise<MissedPage> {
     return this.rpc(v, () => this.ledger.missed(after, before, Date.now()));
   }
   async feed(run: readonly Rpc.Forward[], v?: number): Promise<Rpc.ForwardResult> {

@@ -19,8 +19,7 @@ import type {
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/tenant.ts";
 import type { Exclude, Tags, Target } from "../wire.ts";
-import type { Page } from "./ledger/history.ts";
-import type { Replay } from "./ledger/ledger.ts";
+import type { MissedPage, Replay } from "./ledger/ledger.ts";
 import type { ShardRef } from "./sharding/placement.ts";
 
 /**
@@ -110,7 +109,7 @@ export interface CoordinatorRpc {
   /** A resume on a shard: what a member missed, from the room's history. */
   replay(since: number, upTo: number, user: string, filter: Filter | undefined, v?: number): Promise<Replay>;
   /** A gap in a shard's feed: messages with `after` < seq < `before`, a page at a time. */
-  missed(after: number, before: number, v?: number): Promise<Page>;
+  missed(after: number, before: number, v?: number): Promise<MissedPage>;
 }
 
 /** Asked by the coordinator of each of its shards. */

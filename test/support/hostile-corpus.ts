@@ -926,3 +926,40 @@ export function countByCategory(cases: readonly { category: string }[]): Record<
   for (const c of cases) counts[c.category] = (counts[c.category] ?? 0) + 1;
   return counts;
 }
+
+// ---- Rows a reader may not see (history and resume cost) ----------------------------------------
+
+/** Publishes targeted at others, and the reads an outsider makes over them. */
+export type AudienceCorpus = {
+  /** Publish bodies (HTTP syntax), each targeted at `audienceSize` users none of whom reads. */
+  publishes: string[];
+  /** History queries (`?…`) an outsider sends over those rows; each must cost what it may see. */
+  reads: { name: string; query: string }[];
+};
+
+/**
+ * Messages targeted at 1,000 long user ids each (the most a `to` list holds, about 40 KB of ids),
+ * with events and tags a filter can name, and the reads of an outsider: one message, a whole page,
+ * filters that match them and filters that match nothing. Before the fix, every such read parsed
+ * every row's audience before deciding it was not the reader's.
+ */
+export function audienceCorpus(seed = DEFAULT_SEED, messages = 40, audienceSize = 1000): AudienceCorpus {
+  const rng = new Rng(seed ^ 0x4175_6469);
+  const publishes = Array.from({ length: messages }, (_, i) =>
+    q({
+      event: i % 2 === 0 ? "order.paid" : "chat",
+      tags: { region: rng.pick(["eu", "us"]) },
+      payload: { n: i },
+      to: { users: Array.from({ length: audienceSize }, () => `target-${rng.string(32, KEY_ALPHABET)}`) },
+    }),
+  );
+  const reads = [
+    ["one message", "?limit=1"],
+    ["a whole page", "?limit=1000"],
+    ["an event filter that matches the targeted rows", "?limit=1&events=order.*"],
+    ["an event filter that matches nothing", "?limit=1&events=nothing"],
+    ["a tag filter that matches the targeted rows", "?limit=1&tags=region:eu"],
+    ["a tag filter that matches nothing", "?limit=1&tags=region:mars"],
+  ].map(([name, query]) => ({ name: `an outsider reads ${name}`, query: query as string }));
+  return { publishes, reads };
+}

@@ -364,8 +364,42 @@ describe("publish", () => {
     const h = start();
     const socket = await connected(h);
     const p = h.client.publish("chat", 1);
-    socket.receive({ type: "error", code: "rate_limited", message: "slow down", ref: 1 });
-    await expect(p).rejects.toMatchObject({ code: "rate_limited" });
+    socket.receive({ type: "error", code: "forbidden", message: 'publishing needs scope "publish"', ref: 1 });
+    await expect(p).rejects.toMatchObject({ code: "forbidden" });
+  });
+
+  it("paces by rate_limited: holds its publishes for retryAfter, then resends the refused one first", async () => {
+    const h = start();
+    const socket = await connected(h);
+    const refused = h.client.publish("chat", "a");
+    socket.receive({ type: "error", code: "rate_limited", message: "slow down", ref: 1, retryAfter: 0.5 });
+    const later = h.client.publish("chat", "b");
+    expect(socket.sentFrames().map((f) => f.payload)).toEqual(["a"]);
+    await clock.advance(499);
+    expect(socket.sentFrames()).toHaveLength(1);
+    await clock.advance(1);
+    const resent = socket.sentFrames();
+    expect(resent.map((f) => f.payload)).toEqual(["a", "a", "b"]);
+    expect(resent[1]?.key).toBe(resent[0]?.key);
+    socket.receive({ type: "ack", ref: 1, id: "m1", seq: 1, delivered: 1 });
+    socket.receive({ type: "ack", ref: 2, id: "m2", seq: 2, delivered: 1 });
+    await expect(refused).resolves.toMatchObject({ seq: 1 });
+    await expect(later).resolves.toMatchObject({ seq: 2 });
+    expect(h.client.state).toBe("connected");
+    expect(h.errors).toEqual([]);
+  });
+
+  it("resends a publish held for rate after a reconnect, once", async () => {
+    const h = start();
+    const first = await connected(h);
+    const refused = h.client.publish("chat", "a");
+    first.receive({ type: "error", code: "rate_limited", message: "slow down", ref: 1, retryAfter: 5 });
+    first.serverClose(1006);
+    const second = await nextSocket();
+    second.welcome(0);
+    expect(second.sentFrames().map((f) => f.payload)).toEqual(["a"]);
+    second.receive({ type: "ack", ref: 1, id: "m1", seq: 1, delivered: 1 });
+    await expect(refused).resolves.toMatchObject({ seq: 1 });
   });
 
   it("rejects an invalid event locally without sending it", async () => {

@@ -1,65 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { Viewer } from "../../src/auth/principal.ts";
-import { canRecover, type Page, readableBy, replayOf, takePage, visibleTo } from "../../src/room/ledger/history.ts";
+import {
+  canRecover,
+  mergeBySeq,
+  type Page,
+  type PageBounds,
+  replayOf,
+  takePage,
+} from "../../src/room/ledger/history.ts";
 import type { StoredMessage } from "../../src/room/ledger/message-store.ts";
 import { encodeHistoryPage } from "../../src/wire.ts";
-
-const message = (audience?: string[]): StoredMessage => ({
-  seq: 1,
-  frame: "{}",
-  audience,
-  event: "e",
-  tags: undefined,
-});
-
-const alice: Viewer = { kind: "user", id: "alice" };
-const bob: Viewer = { kind: "user", id: "bob" };
-const carol: Viewer = { kind: "user", id: "carol" };
-
-describe("visibleTo", () => {
-  it("shows a broadcast to every viewer", () => {
-    for (const v of [alice, { kind: "admin" }, { kind: "broadcasts" }] as Viewer[])
-      expect(visibleTo(message(), v)).toBe(true);
-  });
-
-  it("shows a targeted message to its audience only", () => {
-    expect(visibleTo(message(["alice", "bob"]), bob)).toBe(true);
-    expect(visibleTo(message(["alice", "bob"]), carol)).toBe(false);
-  });
-
-  it("shows a message targeted at nobody to no user", () => {
-    expect(visibleTo(message([]), alice)).toBe(false);
-  });
-
-  it("shows every message to an admin key", () => {
-    expect(visibleTo(message(["alice"]), { kind: "admin" })).toBe(true);
-    expect(visibleTo(message([]), { kind: "admin" })).toBe(true);
-  });
-
-  it("shows a key without admin scope broadcasts only", () => {
-    expect(visibleTo(message(["alice"]), { kind: "broadcasts" })).toBe(false);
-  });
-});
-
-describe("readableBy", () => {
-  const tagged = (event: string, audience?: string[]): StoredMessage => ({
-    ...message(audience),
-    event,
-    tags: { region: "eu" },
-  });
-
-  it("passes what the viewer may see when there is no filter", () => {
-    expect(readableBy(alice, undefined)(tagged("order.paid"))).toBe(true);
-    expect(readableBy(bob, undefined)(tagged("order.paid", ["alice"]))).toBe(false);
-  });
-
-  it("narrows what the viewer may see to what the filter matches", () => {
-    const orders = { events: { exact: [], prefixes: ["order."] }, tags: { region: ["eu"] } };
-    expect(readableBy(alice, orders)(tagged("order.paid"))).toBe(true);
-    expect(readableBy(alice, orders)(tagged("user.joined"))).toBe(false);
-    expect(readableBy(bob, orders)(tagged("order.paid", ["alice"]))).toBe(false);
-  });
-});
 
 describe("canRecover", () => {
   it("recovers a client that is already current, even with nothing retained", () => {
@@ -84,33 +33,52 @@ describe("canRecover", () => {
   });
 });
 
-const rows = (sizes: number[], audience?: string[]): StoredMessage[] =>
-  sizes.map((n, i) => ({ seq: i + 1, frame: "x".repeat(n), audience, event: "e", tags: undefined }));
+const rows = (sizes: number[]): StoredMessage[] =>
+  sizes.map((n, i) => ({ seq: i + 1, frame: "x".repeat(n), audience: undefined, event: "e", tags: undefined }));
 const all = () => true;
-const framesOf = (p: Page) => ({ frames: p.messages.map((m) => m.frame), next: p.next });
+const framesOf = (p: Page<StoredMessage>) => ({ frames: p.messages.map((m) => m.frame), next: p.next });
+const within = (limit: number, maxBytes: number, maxScanned = Number.POSITIVE_INFINITY): PageBounds => ({
+  limit,
+  maxBytes,
+  maxScanned,
+});
 
 describe("takePage", () => {
   it("stops at the limit and names the since of the next page", () => {
-    expect(framesOf(takePage(rows([1, 1, 1]), all, 2, 1_000))).toEqual({ frames: ["x", "x"], next: 2 });
+    expect(framesOf(takePage(rows([1, 1, 1]), all, within(2, 1_000)))).toEqual({ frames: ["x", "x"], next: 2 });
   });
 
   it("stops at the byte budget, counting the commas between frames", () => {
     // 4 + 1 + 4 = 9 bytes fit a budget of 9; a third frame would need 14.
-    expect(framesOf(takePage(rows([4, 4, 4]), all, 100, 9))).toEqual({ frames: ["xxxx", "xxxx"], next: 2 });
-    expect(takePage(rows([4, 4, 4]), all, 100, 8).messages).toHaveLength(1);
+    expect(framesOf(takePage(rows([4, 4, 4]), all, within(100, 9)))).toEqual({ frames: ["xxxx", "xxxx"], next: 2 });
+    expect(takePage(rows([4, 4, 4]), all, within(100, 8)).messages).toHaveLength(1);
   });
 
   it("always takes the first message, even one larger than the budget", () => {
-    expect(framesOf(takePage(rows([50, 1]), all, 100, 10))).toEqual({ frames: ["x".repeat(50)], next: 1 });
+    expect(framesOf(takePage(rows([50, 1]), all, within(100, 10)))).toEqual({ frames: ["x".repeat(50)], next: 1 });
   });
 
   it("has no next when everything fit", () => {
-    expect(framesOf(takePage(rows([1, 1]), all, 2, 100))).toEqual({ frames: ["x", "x"], next: undefined });
+    expect(framesOf(takePage(rows([1, 1]), all, within(2, 100)))).toEqual({ frames: ["x", "x"], next: undefined });
   });
 
-  it("skips what the viewer may not see and has no next when only such messages remain", () => {
-    const mixed = [...rows([1]), { seq: 2, frame: "y", audience: ["bob"], event: "e", tags: undefined }];
-    expect(framesOf(takePage(mixed, (m) => visibleTo(m, alice), 1, 100))).toEqual({ frames: ["x"], next: undefined });
+  it("skips what it does not keep and has no next when only such messages remain", () => {
+    const mixed = [...rows([1]), { seq: 2, frame: "y", audience: undefined, event: "other", tags: undefined }];
+    expect(framesOf(takePage(mixed, (m) => m.event === "e", within(1, 100)))).toEqual({
+      frames: ["x"],
+      next: undefined,
+    });
+  });
+
+  it("ends after looking at maxScanned rows, naming the last one looked at as next", () => {
+    const none = () => false;
+    expect(framesOf(takePage(rows([1, 1, 1, 1]), none, within(1, 100, 3)))).toEqual({ frames: [], next: 3 });
+    expect(framesOf(takePage(rows([1, 1, 1]), none, within(1, 100, 3)))).toEqual({ frames: [], next: undefined });
+  });
+
+  it("names the last row looked at as next when the limit ends the page after skipped rows", () => {
+    const odd = (m: StoredMessage) => m.seq % 2 === 1;
+    expect(framesOf(takePage(rows([1, 1, 1, 1, 1]), odd, within(2, 100)))).toEqual({ frames: ["x", "x"], next: 4 });
   });
 
   it("stops reading rows at the first visible message that does not fit", () => {
@@ -121,8 +89,17 @@ describe("takePage", () => {
         yield r;
       }
     }
-    takePage(counted(), all, 2, 100);
+    takePage(counted(), all, within(2, 100));
     expect(read).toBe(3);
+  });
+});
+
+describe("mergeBySeq", () => {
+  it("merges two ordered runs into one, lazily", () => {
+    const seqs = (...s: number[]) => s.map((seq) => ({ seq }));
+    expect([...mergeBySeq(seqs(1, 4, 5), seqs(2, 3, 9))].map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 9]);
+    expect([...mergeBySeq(seqs(), seqs(2))].map((m) => m.seq)).toEqual([2]);
+    expect([...mergeBySeq(seqs(1), seqs())].map((m) => m.seq)).toEqual([1]);
   });
 });
 

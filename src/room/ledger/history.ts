@@ -1,56 +1,76 @@
-// Resume and history rules, pure: what a reader may see, how much one read may hold, and whether a
-// resume is complete.
-import type { Viewer } from "../../auth/principal.ts";
-import { type Filter, matchesFilter } from "../../filter.ts";
+// Resume and history rules, pure: how much one read may hold and scan, and whether a resume is
+// complete. Who may see what is decided in SQL (MessageStore.read), so no read touches a row
+// meant for others.
 import { utf8ByteLength } from "../../utf8.ts";
-import type { StoredMessage } from "./message-store.ts";
 
-export function visibleTo(m: StoredMessage, viewer: Viewer): boolean {
-  if (m.audience === undefined || viewer.kind === "admin") return true;
-  return viewer.kind === "user" && m.audience.includes(viewer.id);
-}
-
-/** What a reader gets from history or a replay: what it may see, narrowed by its filter. */
-export function readableBy(viewer: Viewer, filter: Filter | undefined): (m: StoredMessage) => boolean {
-  return (m) => visibleTo(m, viewer) && matchesFilter(filter, m);
-}
+type Sequenced = { seq: number; frame: string };
 
 /** Messages for one read, and the `since` of the next read when more visible messages remain. */
-export type Page = { messages: StoredMessage[]; next: number | undefined };
+export type Page<M extends Sequenced> = { messages: M[]; next: number | undefined };
+
+/** How much one read may take and look at. */
+export type PageBounds = {
+  limit: number;
+  maxBytes: number;
+  /** Rows it may look at, kept or not: past it the page ends, and `next` says where to go on. */
+  maxScanned: number;
+};
 
 /**
- * Takes visible messages, oldest first, until `limit` of them or `maxBytes` of frames (commas
- * counted; the first message always fits, so every page makes progress). Stops reading `rows` at
- * the first visible message that does not fit: nothing past one page is ever held.
+ * Takes the rows `keep` accepts, oldest first, until `limit` of them, `maxBytes` of frames (commas
+ * counted; the first message always fits, so every page makes progress) or `maxScanned` rows looked
+ * at. Stops reading `rows` at the first row past those bounds: nothing past one page is held.
  */
-export function takePage(
-  rows: Iterable<StoredMessage>,
-  visible: (m: StoredMessage) => boolean,
-  limit: number,
-  maxBytes: number,
-): Page {
-  const messages: StoredMessage[] = [];
+export function takePage<M extends Sequenced>(rows: Iterable<M>, keep: (m: M) => boolean, bounds: PageBounds): Page<M> {
+  const messages: M[] = [];
   let bytes = 0;
+  let scanned = 0;
+  /** The last row looked at and done with: the next read starts after it. */
   let last = 0;
   for (const m of rows) {
-    if (!visible(m)) continue;
-    const size = utf8ByteLength(m.frame) + (messages.length > 0 ? 1 : 0);
-    if (messages.length >= limit || (messages.length > 0 && bytes + size > maxBytes)) return { messages, next: last };
-    messages.push(m);
-    bytes += size;
+    if (scanned >= bounds.maxScanned) return { messages, next: last };
+    scanned++;
+    if (keep(m)) {
+      const size = utf8ByteLength(m.frame) + (messages.length > 0 ? 1 : 0);
+      if (messages.length >= bounds.limit || (messages.length > 0 && bytes + size > bounds.maxBytes))
+        return { messages, next: last };
+      messages.push(m);
+      bytes += size;
+    }
     last = m.seq;
   }
   return { messages, next: undefined };
 }
 
 /** A resume's replay when it fits in one page; undefined when the client must page over HTTP instead. */
-export function replayOf(
-  rows: Iterable<StoredMessage>,
-  visible: (m: StoredMessage) => boolean,
+export function replayOf<M extends Sequenced>(
+  rows: Iterable<M>,
+  keep: (m: M) => boolean,
   maxBytes: number,
 ): string[] | undefined {
-  const page = takePage(rows, visible, Number.POSITIVE_INFINITY, maxBytes);
+  const page = takePage(rows, keep, {
+    limit: Number.POSITIVE_INFINITY,
+    maxBytes,
+    maxScanned: Number.POSITIVE_INFINITY,
+  });
   return page.next === undefined ? page.messages.map((m) => m.frame) : undefined;
+}
+
+/** Two runs of messages, each in seq order and without a seq in common, as one run in seq order; lazily. */
+export function* mergeBySeq<M extends { seq: number }>(a: Iterable<M>, b: Iterable<M>): Generator<M> {
+  const left = a[Symbol.iterator]();
+  const right = b[Symbol.iterator]();
+  let l = left.next();
+  let r = right.next();
+  while (!l.done || !r.done) {
+    if (r.done || (!l.done && l.value.seq < r.value.seq)) {
+      yield l.value as M;
+      l = left.next();
+    } else {
+      yield r.value;
+      r = right.next();
+    }
+  }
 }
 
 /**

@@ -5,15 +5,22 @@
 
 import type { Viewer } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
-import type { Filter } from "../../filter.ts";
+import { type Filter, matchesFilter } from "../../filter.ts";
 import type { HistoryQuery, IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../../protocol.ts";
 import { encodeHistoryPage, encodeMessageFrame } from "../../wire.ts";
-import { canRecover, type Page, readableBy, replayOf, takePage } from "./history.ts";
+import { canRecover, type Page, replayOf, takePage } from "./history.ts";
 import { IdempotencyStore } from "./idempotency.ts";
-import { MessageStore } from "./message-store.ts";
+import { MessageStore, type StoredMessage } from "./message-store.ts";
 
 const DEFAULT_HISTORY_LIMIT = 100;
+/**
+ * Rows a history page may look at beyond its limit: a filter that refuses them all ends the page
+ * (empty, with `next`) here instead of scanning the whole room.
+ */
+export const PAGE_SCAN_ROWS = 256;
 
+/** A page of what a shard missed: whole rows, audiences included, for live delivery. */
+export type MissedPage = Page<StoredMessage>;
 /** A message as numbered and encoded, ready for delivery. */
 export type Recorded = { id: string; seq: number; ts: number; frame: string };
 /** What a resuming client is sent after its welcome: every message it missed, or nothing. */
@@ -70,9 +77,10 @@ export class Ledger {
 
   /** One page of history over HTTP, as JSON text, frames exactly as they were sent. */
   page(query: HistoryQuery, viewer: Viewer, filter: Filter | undefined, now: number): string {
-    const rows = this.open().scan(query.since ?? 0, now);
+    const rows = this.open().read(viewer, query.since ?? 0, now);
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
-    const page = takePage(rows, readableBy(viewer, filter), limit, this.pageBytes);
+    const bounds = { limit, maxBytes: this.pageBytes, maxScanned: Math.max(limit, PAGE_SCAN_ROWS) };
+    const page = takePage(rows, (m) => matchesFilter(filter, m), bounds);
     return encodeHistoryPage(
       page.messages.map((m) => m.frame),
       this.lastSeq(),
@@ -86,14 +94,15 @@ export class Ledger {
    */
   replay(since: number, upTo: number, user: string, filter: Filter | undefined, now: number): Replay {
     if (!canRecover(since, upTo, this.open().oldestSeq(now))) return { recovered: false, frames: [] };
-    const readable = readableBy({ kind: "user", id: user }, filter);
-    const frames = replayOf(this.open().scan(since, now, upTo), readable, this.pageBytes);
+    const rows = this.open().read({ kind: "user", id: user }, since, now, upTo);
+    const frames = replayOf(rows, (m) => matchesFilter(filter, m), this.pageBytes);
     return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
   }
 
   /** Messages with `after` < seq < `before`, a page at a time, for a shard filling a gap. */
-  missed(after: number, before: number, now: number): Page {
-    return takePage(this.open().scan(after, now, before - 1), () => true, Number.POSITIVE_INFINITY, this.pageBytes);
+  missed(after: number, before: number, now: number): MissedPage {
+    const bounds = { limit: Number.POSITIVE_INFINITY, maxBytes: this.pageBytes, maxScanned: Number.POSITIVE_INFINITY };
+    return takePage(this.open().scan(after, now, before - 1), () => true, bounds);
   }
 
   /** Deletes what the age bound no longer keeps at `now`: messages and idempotency records. */

@@ -2,24 +2,27 @@
 // Synchronous: the runtime batches these writes and holds outgoing messages until they are durable
 // (output gate), so a client never sees a seq the room could forget.
 
+import type { Viewer } from "../../auth/principal.ts";
 import { type NewerFormatError, newerFormat } from "../../format-version.ts";
-import type { Tags } from "../../wire.ts";
 import { hasTable } from "../storage.ts";
+import { mergeBySeq } from "./history.ts";
+import { ADD_RECIPIENTS, RECIPIENTS_SCHEMA, Recipients } from "./recipients.ts";
+import {
+  ALL,
+  BROADCASTS,
+  mapRows,
+  parseAudience,
+  type ReadableMessage,
+  type ReadableRow,
+  type Row,
+  readable,
+  type StoredMessage,
+  TARGETED_AT,
+} from "./rows.ts";
+
+export type { ReadableMessage, StoredMessage } from "./rows.ts";
 
 export type HistoryBounds = { maxMessages: number; maxAgeMs: number };
-
-export type StoredMessage = {
-  seq: number;
-  /** The frame exactly as it was sent. */
-  frame: string;
-  /** Subs a targeted message was meant for; undefined when it went to everyone. */
-  audience: string[] | undefined;
-  /** The frame's event and tags, kept beside it so filters never parse frames. */
-  event: string;
-  tags: Tags | undefined;
-};
-
-type Row = { seq: number; frame: string; audience: string | null; event: string; tags: string | null };
 
 /** Age pruning walks the table, so it runs at most this often; reads filter by age exactly. */
 const AGE_PRUNE_INTERVAL_MS = 1000;
@@ -35,6 +38,7 @@ export const HISTORY_FORMAT = 1;
 const SCHEMA = `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT,
     event TEXT, tags TEXT);
+  ${RECIPIENTS_SCHEMA};
   INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ${HISTORY_FORMAT})`;
 /**
  * Rooms created before filters have no event and tags columns. Their frames hold the event, and no
@@ -50,12 +54,14 @@ export class MessageStore {
   /** Tables are created by the first write, so reading a room that never had a message stores nothing. */
   private hasSchema: boolean;
   private readonly sql: SqlStorage;
+  private readonly recipients: Recipients;
   private readonly bounds: HistoryBounds;
   /** Set when a newer gateway version wrote the tables: then nothing here may read or write them. */
   readonly newer: NewerFormatError | undefined;
 
   constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
     this.sql = storage.sql;
+    this.recipients = new Recipients(storage.sql);
     this.bounds = bounds;
     const sql = this.sql;
     this.hasSchema = hasTable(sql, "messages");
@@ -71,6 +77,7 @@ export class MessageStore {
     this.seq = meta.get("seq") ?? 0;
     if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)
       sql.exec(ADD_FILTER_COLUMNS);
+    if (!hasTable(sql, "recipients")) sql.exec(ADD_RECIPIENTS);
   }
 
   lastSeq(): number {
@@ -101,7 +108,11 @@ export class MessageStore {
       m.event,
       m.tags === undefined ? null : JSON.stringify(m.tags),
     );
-    if (seq % COUNT_PRUNE_EVERY === 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", this.oldestKept() - 1);
+    if (m.audience !== undefined) this.recipients.add(seq, m.audience);
+    if (seq % COUNT_PRUNE_EVERY === 0) {
+      this.sql.exec("DELETE FROM messages WHERE seq < ?", this.oldestKept());
+      this.recipients.pruneBelow(this.oldestKept());
+    }
     if (ts - this.lastAgePrune >= AGE_PRUNE_INTERVAL_MS) {
       this.lastAgePrune = ts;
       this.expire(ts);
@@ -110,14 +121,18 @@ export class MessageStore {
 
   /** Deletes the messages the age bound no longer keeps at `now`. */
   expire(now: number): void {
-    if (this.hasSchema) this.sql.exec("DELETE FROM messages WHERE ts < ?", now - this.bounds.maxAgeMs);
+    if (!this.hasSchema) return;
+    this.sql.exec("DELETE FROM messages WHERE ts < ?", now - this.bounds.maxAgeMs);
+    const oldest = this.sql.exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages").one().seq;
+    this.recipients.pruneBelow(oldest ?? this.seq + 1);
   }
 
   /** When the oldest stored message falls out of the age bound, or undefined when none is stored. */
   nextExpiry(): number | undefined {
     if (!this.hasSchema) return undefined;
-    const row = this.sql.exec<{ ts: number | null }>("SELECT min(ts) AS ts FROM messages").one();
-    return row.ts === null ? undefined : row.ts + this.bounds.maxAgeMs;
+    // Stamps follow seq, so the oldest message is the first row: one row read, not a table scan.
+    const row = this.sql.exec<{ ts: number }>("SELECT ts FROM messages ORDER BY seq LIMIT 1").toArray()[0];
+    return row === undefined ? undefined : row.ts + this.bounds.maxAgeMs;
   }
 
   /** The object deleted its storage: the counter starts over, and the tables are gone. */
@@ -148,18 +163,23 @@ export class MessageStore {
     if (!this.hasSchema) return;
     const rows = this.sql.exec<Row>(
       "SELECT seq, frame, audience, event, tags FROM messages WHERE seq > ? AND seq <= ? AND ts >= ? ORDER BY seq",
-      Math.max(since, this.oldestKept() - 1),
-      upTo,
-      now - this.bounds.maxAgeMs,
+      ...this.range(since, now, upTo),
     );
     for (const r of rows)
-      yield {
-        seq: r.seq,
-        frame: r.frame,
-        audience: r.audience === null ? undefined : parseAudience(r.audience),
-        event: r.event,
-        tags: r.tags === null ? undefined : parseTags(r.tags),
-      };
+      yield { ...readable(r), audience: r.audience === null ? undefined : parseAudience(r.audience) };
+  }
+
+  /**
+   * Like `scan`, but only the messages `viewer` may see, and only those rows are read: a user's
+   * come from the broadcasts' index and its own entries in the recipients index, merged by seq.
+   */
+  read(viewer: Viewer, since: number, now: number, upTo = Number.MAX_SAFE_INTEGER): Iterable<ReadableMessage> {
+    if (!this.hasSchema) return [];
+    const range = this.range(since, now, upTo);
+    const rows = (query: string, ...first: string[]) => mapRows(this.sql.exec<ReadableRow>(query, ...first, ...range));
+    if (viewer.kind === "admin") return rows(ALL);
+    if (viewer.kind === "broadcasts") return rows(BROADCASTS);
+    return mergeBySeq(rows(BROADCASTS), rows(TARGETED_AT, viewer.id));
   }
 
   /**
@@ -174,6 +194,7 @@ export class MessageStore {
     if (row === undefined || row.audience === null) return;
     const audience = [...new Set([...parseAudience(row.audience), ...subs])];
     this.sql.exec("UPDATE messages SET audience = ? WHERE seq = ?", JSON.stringify(audience), seq);
+    this.recipients.add(seq, subs);
   }
 
   /** The lowest seq the count bound keeps. */
@@ -181,22 +202,14 @@ export class MessageStore {
     return this.seq - this.bounds.maxMessages + 1;
   }
 
+  /** The bindings of a read after `since` up to `upTo`: the bounds applied. */
+  private range(since: number, now: number, upTo: number): [number, number, number] {
+    return [Math.max(since, this.oldestKept() - 1), upTo, now - this.bounds.maxAgeMs];
+  }
+
   private ensureSchema(): void {
     if (this.hasSchema) return;
     this.sql.exec(SCHEMA);
     this.hasSchema = true;
   }
-}
-
-/** The audience column only ever holds what `append` wrote: a JSON array of strings. */
-function parseAudience(text: string): string[] {
-  const value: unknown = JSON.parse(text);
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
-
-/** The tags column only ever holds what `append` wrote: a JSON object of strings. */
-function parseTags(text: string): Tags {
-  const value: unknown = JSON.parse(text);
-  if (typeof value !== "object" || value === null) return {};
-  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string"));
 }

@@ -1,6 +1,7 @@
 // What a client's frames cost it: every frame the room handles draws from its connection's bucket,
-// a publish also from its user's (kept across reconnects), a refresh also from its own few. Every
-// refusal is a strike, and too many strikes close the socket.
+// a publish also from its user's (kept across reconnects), a refresh also from its own few. A frame
+// over budget is refused with how long to wait; invalid frames are strikes, and too many strikes
+// close the socket.
 import type { Config } from "../../config.ts";
 import { GatewayError } from "../../errors.ts";
 import { Buckets, ruleFor } from "../../limits/token-bucket.ts";
@@ -27,13 +28,15 @@ export class FrameBudgets {
     this.strikes = new Buckets(ruleFor(config.abuseStrikes, ABUSE_WINDOW_MS));
   }
 
-  /** Takes what `frame` costs, or says which budget refuses it. */
+  /** Takes what `frame` costs, or refuses it with the wait (seconds, to the millisecond) of the budget that refused. */
   refusal(state: ConnectionState, frame: ClientFrame, now: number): GatewayError | undefined {
-    const allowed =
-      this.frames.allow(state.connectionId, now) &&
-      (frame.type !== "publish" || this.userPublishes.allow(state.id, now)) &&
-      (frame.type !== "refresh" || this.refreshes.allow(state.connectionId, now));
-    return allowed ? undefined : new GatewayError("rate_limited", `${frame.type} rate exceeded`);
+    // In order, and no further than the first refusal: a refused frame spends nothing else.
+    const waitMs =
+      this.frames.wait(state.connectionId, now) ||
+      (frame.type === "publish" ? this.userPublishes.wait(state.id, now) : 0) ||
+      (frame.type === "refresh" ? this.refreshes.wait(state.connectionId, now) : 0);
+    if (waitMs === 0) return undefined;
+    return new GatewayError("rate_limited", `${frame.type} rate exceeded`, undefined, Math.ceil(waitMs) / 1000);
   }
 
   /** Counts a strike; true when the connection has now struck out. */

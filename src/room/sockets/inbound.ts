@@ -1,8 +1,9 @@
 // What a client's frame does: parsed (into a validated ClientFrame, or the error frame's code and
 // ref) and charged to its budgets, then a ping is answered, a refresh extends the connection's
 // life, a filter frame replaces its filter, and a publish goes to the socket's upstream (this
-// object's ledger, or the coordinator) and is acknowledged. A refusal is an error frame and a
-// strike; an error of ours is an `internal` error frame and no strike.
+// object's ledger, or the coordinator) and is acknowledged. A refusal is an error frame, and a
+// strike unless the frame was only over budget (`rate_limited` says how long to wait: a client
+// pacing itself is not abusing); an error of ours is an `internal` error frame and no strike.
 import { identityLabel, senderOf } from "../../auth/principal.ts";
 import type { Config } from "../../config.ts";
 import { errorFrame, GatewayError } from "../../errors.ts";
@@ -15,6 +16,7 @@ import { CloseCode, encodeAck, PONG_FRAME, type PublishFrame, type Ref } from ".
 import { stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
 import type { SocketHost } from "./host.ts";
+import { InFlight } from "./in-flight.ts";
 import { refreshedState } from "./refresh.ts";
 import { send } from "./send.ts";
 
@@ -46,6 +48,7 @@ export class Inbound {
   private readonly host: SocketHost;
   private readonly budgets: FrameBudgets;
   private readonly config: Config;
+  private readonly inFlight = new InFlight();
 
   constructor(host: SocketHost, budgets: FrameBudgets, config: Config) {
     this.host = host;
@@ -55,7 +58,7 @@ export class Inbound {
 
   async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // Frames a client sent before we closed it (abuse, kick) still arrive: never act on them.
-    if (ws.readyState !== WebSocket.OPEN || !this.host.readable(ws)) return;
+    if (ws.readyState !== WebSocket.OPEN || !this.host.readable(ws) || this.inFlight.closing(ws)) return;
     const parsed = parseClientFrame(message, this.config.maxPayloadBytes);
     if (!parsed.ok) return this.reject(ws, parsed.error, parsed.ref);
     const frame = parsed.frame;
@@ -63,7 +66,7 @@ export class Inbound {
     const refusal = this.budgets.refusal(stateOf(ws), frame, Date.now());
     if (refusal !== undefined) return this.reject(ws, refusal, ref);
     try {
-      await this.handle(ws, frame);
+      await this.inFlight.during(ws, () => this.handle(ws, frame));
     } catch (err) {
       if (err instanceof GatewayError) return this.reject(ws, err, ref);
       // Our failure, not the client's (the tenant or the coordinator unreachable): no strike.
@@ -113,7 +116,10 @@ export class Inbound {
     await this.host.refreshed(ws, next);
   }
 
-  /** Sends an error frame and counts a strike; repeated abuse closes the socket with 1008. */
+  /**
+   * Sends an error frame and, unless the frame was only over budget, counts a strike; repeated
+   * abuse closes the socket with 1008 once the frames it had accepted are answered.
+   */
   private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
     send(ws, errorFrame(error, ref));
     const state = stateOf(ws);
@@ -124,7 +130,7 @@ export class Inbound {
       sender: identityLabel(state),
       code: error.code,
     });
-    if (this.budgets.struckOut(state.connectionId, Date.now()))
-      this.host.end(ws, CloseCode.policyViolation, "too many invalid frames");
+    if (error.code !== "rate_limited" && this.budgets.struckOut(state.connectionId, Date.now()))
+      this.inFlight.closeWhenDone(ws, () => this.host.end(ws, CloseCode.policyViolation, "too many invalid frames"));
   }
 }
