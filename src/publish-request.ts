@@ -26,18 +26,19 @@ export function publishRequestOf(
   room: string,
   body: Pick<PublishFrame, "event" | "payload" | "tags" | "to" | "exclude" | "ephemeral">,
   maxPayloadBytes: number,
+  source: NonNullable<PublishRequest["source"]>,
   index?: number,
 ): PublishRequest {
   const payloadJson = payloadJsonOf(body.payload, maxPayloadBytes, index);
   const { event, tags, to, exclude, ephemeral } = body;
-  return { room, sender, event, tags, payloadJson, to, exclude, ...(ephemeral ? { ephemeral } : {}) };
+  return { room, sender, event, tags, payloadJson, to, exclude, source, ...(ephemeral ? { ephemeral } : {}) };
 }
 
 /**
  * SHA-256 of the publish as validated: for each message its event, tags (sorted by key), payload as
  * re-serialized JSON (so whitespace in the original body does not matter, key order does), `to`
- * `exclude` and whether it is ephemeral. The route does not count: one message sent alone, in a batch of one or over the
- * WebSocket is the same request. The room and sender are left out: the key is scoped by both.
+ * `exclude` and whether it is ephemeral. The route does not count: one message sent alone, in a
+ * batch of one or over the WebSocket is the same request. The room and sender are left out: the key is scoped by both.
  */
 function requestFingerprint(reqs: readonly PublishRequest[], rooms: readonly string[] | undefined): string {
   const canonical = reqs.map((r) => [
