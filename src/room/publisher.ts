@@ -7,18 +7,24 @@
 
 import { filterInForce } from "../filter.ts";
 import type { IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../protocol.ts";
+import type { ClientSource } from "../webhooks/events.ts";
 import { encodeMessageFrame } from "../wire.ts";
-import type { Ledger } from "./ledger/ledger.ts";
+import type { RoomEvents } from "./events/room-events.ts";
+import type { Ledger, Recorded } from "./ledger/ledger.ts";
 import type { RoomMeter } from "./metering.ts";
 import type { Forward } from "./rpc.ts";
 import type { Coordinator } from "./sharding/coordinator.ts";
+import type { ConnectionState } from "./sockets/attachment.ts";
 import type { SocketHost } from "./sockets/host.ts";
 import type { Upstream } from "./upstream.ts";
+
+type RecordFn = (req: PublishRequest, audience: string[] | undefined) => Recorded;
 
 export class Publisher {
   private readonly ledger: Ledger;
   private readonly host: SocketHost;
   private readonly coordinator: Coordinator;
+  private readonly events: RoomEvents;
   /** Arms the alarm that expires history. */
   private readonly recorded: (now: number) => void;
   private readonly meter: RoomMeter;
@@ -27,10 +33,12 @@ export class Publisher {
     ledger: Ledger,
     host: SocketHost,
     coordinator: Coordinator,
+    events: RoomEvents,
     meter: RoomMeter,
     recorded: (now: number) => void,
   ) {
     this.ledger = ledger;
+    this.events = events;
     this.host = host;
     this.coordinator = coordinator;
     this.meter = meter;
@@ -39,31 +47,41 @@ export class Publisher {
 
   /**
    * Numbers, stamps, records and delivers messages in order, with consecutive seqs. With a key seen
-   * before, answers from its record and delivers nothing.
+   * before, answers from its record and delivers nothing. A client's publish (`source`) is also a
+   * webhook event, recorded with the message (an ephemeral one is not recorded, so it makes none).
    */
-  publish(reqs: readonly PublishRequest[], idempotency: IdempotencyRef | undefined): Promise<PublishOutcome> {
-    return this.ledger.once(idempotency, Date.now(), () => this.publishNow(reqs));
+  publish(
+    reqs: readonly PublishRequest[],
+    idempotency: IdempotencyRef | undefined,
+    source?: ClientSource,
+  ): Promise<PublishOutcome> {
+    return this.ledger.once(idempotency, Date.now(), () => this.publishNow(reqs, source));
   }
 
   /** Numbers every message before the first await; a sharded room then waits for its shards. */
-  private publishNow(reqs: readonly PublishRequest[]): Promise<PublishResult[]> {
+  private publishNow(reqs: readonly PublishRequest[], source: ClientSource | undefined): Promise<PublishResult[]> {
     const now = Date.now();
     if (reqs.some((r) => r.ephemeral !== true)) this.recorded(now);
     // Counted where messages are numbered (once, whichever object the socket of a "ws" one is on);
     // ephemeral messages too: they are published, only not kept.
     for (const req of reqs) this.meter.count("messages", req.source ?? "http", 1);
-    return this.coordinator.count === undefined ? this.here(reqs, now) : this.sharded(reqs, now);
+    const record: RecordFn = (req, audience) => {
+      const recorded = this.ledger.record(req, audience, now);
+      if (source !== undefined) this.events.published(source, req.room, recorded);
+      return recorded;
+    };
+    return this.coordinator.count === undefined ? this.here(reqs, record, now) : this.sharded(reqs, record, now);
   }
 
   /** Unsharded: the sockets are here, so a targeted message's audience is known at once. */
-  private here(reqs: readonly PublishRequest[], now: number): Promise<PublishResult[]> {
+  private here(reqs: readonly PublishRequest[], record: RecordFn, now: number): Promise<PublishResult[]> {
     const stamped = reqs.map((req) => {
       const { event, tags, to, exclude } = req;
       if (req.ephemeral === true) return { ...ephemeralOf(req, now), event, tags, to, exclude };
       // Targeted messages remember who they were for, so replay and history show them to no one else.
       const audience =
         to === undefined ? undefined : [...new Set(this.host.audienceOf(to, exclude).concat(to.users ?? []))];
-      const { id, seq, frame } = this.ledger.record(req, audience, now);
+      const { id, seq, frame } = record(req, audience);
       return { id, seq, frame, event, tags, to, exclude };
     });
     const delivered = this.host.deliver(stamped);
@@ -75,12 +93,12 @@ export class Publisher {
    * ephemeral messages go in runs of one kind, every run's calls leaving before any await, so each
    * shard receives them in publish order.
    */
-  private sharded(reqs: readonly PublishRequest[], now: number): Promise<PublishResult[]> {
+  private sharded(reqs: readonly PublishRequest[], record: RecordFn, now: number): Promise<PublishResult[]> {
     const stamped = reqs.map((req): Forwardable => {
       const { event, tags, to, exclude } = req;
       if (req.ephemeral === true) return { ...ephemeralOf(req, now), event, tags, to, exclude };
       const audience = to === undefined ? undefined : [...(to.users ?? [])];
-      const { id, seq, frame } = this.ledger.record(req, audience, now);
+      const { id, seq, frame } = record(req, audience);
       return { id, seq, frame, event, tags, to, exclude };
     });
     const runs = runsOf(stamped).map((run) => (isStoredRun(run) ? this.forwardStored(run) : this.forwardLive(run)));
@@ -135,9 +153,16 @@ export function ownSockets(ledger: Ledger, publisher: Publisher, emptied: () => 
   return {
     lastSeq: () => ledger.lastSeq(),
     replay: (since, upTo, s) => ledger.replay(since, upTo, s.id, filterInForce(s), Date.now()),
-    publish: (req, idempotency) => publisher.publish([req], idempotency),
+    publish: (req, idempotency, s) => publisher.publish([req], idempotency, clientSource(s)),
     relayPresence: () => {},
     emptied,
     watchersGone: () => {},
   };
 }
+
+/** A socket's publish as its webhook event names it. */
+export const clientSource = (s: ConnectionState): ClientSource => ({
+  tenant: s.tenant,
+  user: s.id,
+  connectionId: s.connectionId,
+});
