@@ -78,13 +78,17 @@ export function filterOf(spec: FilterSpec): Filter | undefined {
   return filter.events === undefined && filter.tags === undefined ? undefined : filter;
 }
 
-/** A filter as the `filtered` frame states it: prefixes written back as `prefix.*`, empty parts for none. */
-export function specOf(filter: Filter | undefined): { events: string[]; tags: Record<string, string[]> } {
+/**
+ * A filter as the `filtered` frame states it: prefixes written back as `prefix.*`, empty parts for
+ * none, and `empty` when no message can pass (an empty event list would otherwise read as "any").
+ */
+export function specOf(filter: Filter | undefined): { events: string[]; tags: Record<string, string[]>; empty?: true } {
   const events = filter?.events;
-  return {
+  const spec = {
     events: events === undefined ? [] : [...events.exact, ...events.prefixes.map((p) => `${p}*`)],
     tags: filter?.tags ?? {},
   };
+  return takesNothing(filter) ? { ...spec, empty: true } : spec;
 }
 
 /** The key that groups sockets with equal filters. */
@@ -95,12 +99,74 @@ export function canonicalFilterKey(filter: Filter | undefined): string {
   return filter === undefined ? ALL_MESSAGES_KEY : JSON.stringify([filter.events ?? null, filter.tags ?? null]);
 }
 
+/** Whether `events` takes an event name: one of its exact names, or a name with one of its prefixes. */
+const takesEvent = (events: NonNullable<Filter["events"]>, name: string): boolean =>
+  events.exact.includes(name) || events.prefixes.some((p) => name.startsWith(p));
+
+/** Prefixes less those a shorter one already covers, sorted. */
+const coveringPrefixes = (prefixes: readonly string[]): string[] =>
+  sortedUnique(prefixes).filter((p, _, all) => !all.some((q) => q !== p && p.startsWith(q)));
+
+/**
+ * Event names both parts take: the exact names each takes of the other, and of two prefixes where
+ * one extends the other, the longer. Empty lists mean no event passes.
+ */
+function intersectEvents(a: Filter["events"], b: Filter["events"]): Filter["events"] {
+  if (a === undefined || b === undefined) return a ?? b;
+  const prefixes = coveringPrefixes(
+    a.prefixes.flatMap((p) => b.prefixes.flatMap((q) => (p.startsWith(q) ? [p] : q.startsWith(p) ? [q] : []))),
+  );
+  const exact = [...a.exact.filter((e) => takesEvent(b, e)), ...b.exact.filter((e) => takesEvent(a, e))];
+  return { exact: sortedUnique(exact).filter((e) => !prefixes.some((p) => e.startsWith(p))), prefixes };
+}
+
+/** Every key either part names; a key both name keeps the values both accept (none: no message passes). */
+function intersectTags(a: Filter["tags"], b: Filter["tags"]): Filter["tags"] {
+  if (a === undefined || b === undefined) return a ?? b;
+  const valuesOf = (tags: Record<string, string[]>, key: string) => (Object.hasOwn(tags, key) ? tags[key] : undefined);
+  const keys = sortedUnique([...Object.keys(a), ...Object.keys(b)]);
+  return Object.fromEntries(
+    keys.map((key) => {
+      const [va, vb] = [valuesOf(a, key), valuesOf(b, key)];
+      return [key, va === undefined || vb === undefined ? (va ?? vb ?? []) : va.filter((v) => vb.includes(v))];
+    }),
+  );
+}
+
+/**
+ * The messages both filters take, as one filter in normal form: how a token's `filter` claim narrows
+ * what a client asks for. A client filter outside the claim gives a filter no message passes (see
+ * `takesNothing`), never a wider one. Undefined only when neither constrains.
+ */
+export function intersectFilters(a: Filter | undefined, b: Filter | undefined): Filter | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const filter: Filter = {};
+  const events = intersectEvents(a.events, b.events);
+  const tags = intersectTags(a.tags, b.tags);
+  if (events !== undefined) filter.events = events;
+  if (tags !== undefined) filter.tags = tags;
+  return filter;
+}
+
+/**
+ * What a socket or a reader is shown: its own filter narrowed by its token's `filter` claim
+ * (`enforced`), so no client filter can see past the claim.
+ */
+export const filterInForce = (s: { filter?: Filter | undefined; enforced?: Filter | undefined }): Filter | undefined =>
+  intersectFilters(s.enforced, s.filter);
+
+/** True when no message can pass: an intersection left an event part or a tag key with nothing in it. */
+export function takesNothing(filter: Filter | undefined): boolean {
+  if (filter === undefined) return false;
+  const { events, tags } = filter;
+  if (events !== undefined && events.exact.length === 0 && events.prefixes.length === 0) return true;
+  return Object.values(tags ?? {}).some((values) => values.length === 0);
+}
+
 /** Whether a message passes: its event matches an entry (when events are named) and every named tag has an accepted value. */
 export function matchesFilter(filter: Filter | undefined, m: Filterable): boolean {
   if (filter === undefined) return true;
-  const events = filter.events;
-  if (events !== undefined && !events.exact.includes(m.event) && !events.prefixes.some((p) => m.event.startsWith(p)))
-    return false;
+  if (filter.events !== undefined && !takesEvent(filter.events, m.event)) return false;
   for (const [key, accepted] of Object.entries(filter.tags ?? {})) {
     const value = m.tags !== undefined && Object.hasOwn(m.tags, key) ? m.tags[key] : undefined;
     if (value === undefined || !accepted.includes(value)) return false;

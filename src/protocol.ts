@@ -9,15 +9,20 @@ import {
   API_KEY_SCOPES,
   type Exclude,
   type FilterFrame,
+  type FilterSpec,
   IDEMPOTENCY_KEY_PATTERN,
   isLabel,
   MAX_BATCH_PUBLISH,
   MAX_EVENT_LENGTH,
+  MAX_FILTER_CLAIM_BYTES,
   MAX_FILTER_EVENTS,
+  MAX_INFO_BYTES,
+  MAX_MULTI_ROOM_PUBLISH,
   MAX_REF_LENGTH,
   MAX_TAG_VALUE_LENGTH,
   MAX_TAGS,
   MAX_USER_ID_BYTES,
+  type MemberInfo,
   type PublishFrame,
   type RefreshFrame,
   ROOM_PATTERN,
@@ -44,6 +49,50 @@ export const roomGrantSchema = z
   .regex(/^[A-Za-z0-9_.:-]{0,128}\*?$/)
   .min(1);
 
+/**
+ * A record keyed by tag keys. JSON.parse makes `__proto__` an own key, which zod drops without a
+ * word when it builds the record; it fits the key pattern, so it is refused here instead.
+ */
+const tagRecord = <V extends z.ZodType>(values: V) =>
+  z
+    .unknown()
+    .refine((v) => typeof v !== "object" || v === null || !Object.hasOwn(v, "__proto__"), "__proto__ is not a tag key")
+    .pipe(z.record(z.string().refine(isTagKey, "tag keys are 1-32 of [a-z0-9_.-]"), values));
+
+/** A filter as a client or a token states it (`filterProblem` checks its entries and limits). */
+const filterSpecShape = {
+  events: z.array(z.string()).max(MAX_FILTER_EVENTS).optional(),
+  tags: tagRecord(z.array(z.string())).optional(),
+};
+const checkFilterSpec = (spec: FilterSpec, ctx: z.RefinementCtx) => {
+  const problem = filterProblem(spec);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+};
+
+const isJsonObject = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A token's `info`: any JSON object of at most MAX_INFO_BYTES serialized, kept as that JSON text
+ * from here on: presence frames splice it in verbatim, and it is never re-serialized per watcher
+ * (nor rebuilt by a record schema, which would lose an own `__proto__` key).
+ */
+const infoClaimSchema = z
+  .unknown()
+  .refine(isJsonObject, "must be a JSON object")
+  .transform((v) => JSON.stringify(v))
+  .refine((json) => !exceedsBytes(json, MAX_INFO_BYTES), `must be at most ${MAX_INFO_BYTES} bytes serialized`);
+/** The `info` claim's JSON text, as a member carries it. */
+const infoJsonSchema = z.string().refine((json) => !exceedsBytes(json, MAX_INFO_BYTES));
+
+/** A token's `filter`: the filter frame's syntax, within MAX_FILTER_CLAIM_BYTES; `{}` constrains nothing. */
+const filterClaimSchema = z
+  .strictObject(filterSpecShape)
+  .superRefine(checkFilterSpec)
+  .refine((spec) => !exceedsBytes(JSON.stringify(spec), MAX_FILTER_CLAIM_BYTES), {
+    message: `must be at most ${MAX_FILTER_CLAIM_BYTES} bytes serialized`,
+  })
+  .transform((spec) => filterOf(spec));
+
 /** Claims the gateway reads after jose has checked signature, exp/nbf/iat, iss and aud. */
 export const tokenClaimsSchema = z.object({
   sub: subSchema,
@@ -57,6 +106,10 @@ export const tokenClaimsSchema = z.object({
     .transform((s) => s.split(" ").filter(Boolean))
     .pipe(userScopesSchema),
   rooms: z.array(roomGrantSchema).max(100).optional(),
+  /** Member data shown with the user in presence (frames and `GET …/presence`). */
+  info: infoClaimSchema.optional(),
+  /** The most the user's sockets may see: their own filters only narrow it; history obeys it too. */
+  filter: filterClaimSchema.optional(),
 });
 export type TokenClaims = z.output<typeof tokenClaimsSchema>;
 
@@ -92,16 +145,6 @@ const eventSchema = z
 // `payload` is whatever JSON.parse produced: it is JSON by construction, so it is not walked again.
 const payloadSchema = z.unknown().refine((v) => v !== undefined, "payload is required");
 
-/**
- * A record keyed by tag keys. JSON.parse makes `__proto__` an own key, which zod drops without a
- * word when it builds the record; it fits the key pattern, so it is refused here instead.
- */
-const tagRecord = <V extends z.ZodType>(values: V) =>
-  z
-    .unknown()
-    .refine((v) => typeof v !== "object" || v === null || !Object.hasOwn(v, "__proto__"), "__proto__ is not a tag key")
-    .pipe(z.record(z.string().refine(isTagKey, "tag keys are 1-32 of [a-z0-9_.-]"), values));
-
 /** A message's tags; `{}` is no tags, so the frame leaves `tags` out. */
 const tagsSchema = tagRecord(
   z.string().refine(isTagValue, `tag values are 1-${MAX_TAG_VALUE_LENGTH} characters without control characters`),
@@ -114,6 +157,12 @@ export const idempotencyKeySchema = z
   .string()
   .regex(IDEMPOTENCY_KEY_PATTERN, "keys are 1-128 printable ASCII characters, not starting or ending with a space");
 
+/** `"ephemeral": true`: delivered live only (no seq, history, replay or idempotency record); `false` is the default. */
+const ephemeralSchema = z
+  .boolean()
+  .optional()
+  .transform((e): true | undefined => (e === true ? true : undefined));
+
 /** `POST /v1/rooms/{room}/messages` body. */
 export const publishBodySchema = z.strictObject({
   event: eventSchema,
@@ -121,8 +170,26 @@ export const publishBodySchema = z.strictObject({
   tags: tagsSchema.optional(),
   to: targetSchema.optional(),
   exclude: excludeSchema.optional(),
+  ephemeral: ephemeralSchema,
 });
 export type PublishBody = z.infer<typeof publishBodySchema>;
+
+/**
+ * `POST /v1/messages` body: one message for 1–MAX_MULTI_ROOM_PUBLISH distinct rooms. No `to` or
+ * `exclude`: connection ids belong to one room.
+ */
+export const multiRoomBodySchema = z.strictObject({
+  rooms: z
+    .array(roomSchema)
+    .min(1)
+    .max(MAX_MULTI_ROOM_PUBLISH)
+    .refine((rooms) => new Set(rooms).size === rooms.length, "rooms must be distinct"),
+  event: eventSchema,
+  payload: payloadSchema,
+  tags: tagsSchema.optional(),
+  ephemeral: ephemeralSchema,
+});
+export type MultiRoomBody = z.infer<typeof multiRoomBodySchema>;
 
 /** `POST /v1/rooms/{room}/messages/batch` body: all of it is valid, or none of it is published. */
 export const batchBodySchema = z.strictObject({
@@ -137,15 +204,8 @@ const refSchema = z.union([z.string().max(MAX_REF_LENGTH), z.number().int()]);
  * form; neither part clears it).
  */
 export const filterFrameSchema = z
-  .strictObject({
-    type: z.literal("filter"),
-    events: z.array(z.string()).max(MAX_FILTER_EVENTS).optional(),
-    tags: tagRecord(z.array(z.string())).optional(),
-  })
-  .superRefine((frame, ctx) => {
-    const problem = filterProblem(frame);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  }) satisfies z.ZodType<FilterFrame>;
+  .strictObject({ type: z.literal("filter"), ...filterSpecShape })
+  .superRefine(checkFilterSpec) satisfies z.ZodType<FilterFrame>;
 
 /** Frames a client may send. Strict: a forged `sender`, `seq` or `id` is an invalid message. */
 export const clientFrameSchema = z.discriminatedUnion("type", [
@@ -158,6 +218,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     exclude: excludeSchema.optional(),
     ref: refSchema.optional(),
     key: idempotencyKeySchema.optional(),
+    ephemeral: ephemeralSchema,
   }) satisfies z.ZodType<PublishFrame>,
   z.strictObject({ type: z.literal("ping") }),
   z.strictObject({ type: z.literal("refresh"), token: z.string().min(1).max(8192) }) satisfies z.ZodType<RefreshFrame>,
@@ -178,15 +239,23 @@ export type PublishRequest = {
   payloadJson: string;
   to?: Target | undefined;
   exclude?: Exclude | undefined;
+  /** Delivered live only: not numbered, recorded or replayed. */
+  ephemeral?: true | undefined;
   /**
    * Where it came in, for usage counts: a single HTTP publish, an element of an HTTP batch, or a
    * client's frame. A Worker of the version before sends none: counted as "http".
    */
   source?: "http" | "batch" | "ws" | undefined;
 };
-export type PublishResult = { id: string; seq: number; delivered: number };
+/** A published message: its seq, or (live only) `ephemeral` instead. */
+export type PublishResult =
+  | { id: string; seq: number; delivered: number }
+  | { id: string; ephemeral: true; delivered: number };
 export const publishResultsSchema = z.array(
-  z.object({ id: z.string(), seq: z.number().int(), delivered: z.number().int() }),
+  z.union([
+    z.object({ id: z.string(), seq: z.number().int(), delivered: z.number().int() }),
+    z.object({ id: z.string(), ephemeral: z.literal(true), delivered: z.number().int() }),
+  ]),
 ) satisfies z.ZodType<PublishResult[]>;
 
 /**
@@ -223,8 +292,15 @@ export const memberSchema = z.object({
   presence: z.boolean(),
   /** Accepts `batch` frames (`?batch=1`). */
   batch: z.boolean(),
-  /** Receives only the messages this filter matches (`?events=`, `?tags=`, the `filter` frame); none means all. */
+  /** The filter the client asked for (`?events=`, `?tags=`, the `filter` frame); none means all. */
   filter: filterSchema.optional(),
+  /**
+   * The token's `filter` claim: the most the socket may see. What it receives, replays and reads is
+   * the claim narrowed by `filter` (see `filterInForce`), never more.
+   */
+  enforced: filterSchema.optional(),
+  /** The token's `info` claim as JSON text, shown with the member in presence. */
+  info: infoJsonSchema.optional(),
 });
 export type Member = z.infer<typeof memberSchema>;
 
@@ -250,13 +326,21 @@ export type RoomConnect = z.input<typeof roomConnectSchema>;
 /**
  * The identity header's format. 1 (no `v`) named the member's id `sub` and had no `kind`; 2 adds
  * `v`, `kind` and `id`, and still names the id `sub` too, so a room object running version 1
- * during a deploy reads it.
+ * during a deploy reads it (and may carry `info`, which a reader that does not know it drops).
+ * 3 is 2 with `member.enforced`, a token's filter claim: it is written only for such a member, so a
+ * room object of a version that cannot enforce the claim refuses the upgrade instead of serving
+ * the socket more than its token allows.
  */
-export const ROOM_CONNECT_VERSION = 2;
+export const ROOM_CONNECT_VERSION = 3;
+
+/** The oldest format that carries `member` faithfully. */
+export const connectVersionOf = (member: { enforced?: unknown }): number => (member.enforced === undefined ? 2 : 3);
 
 // Header values must be ASCII; a sub may not be, so the JSON travels percent-encoded.
 export const encodeRoomConnect = (c: RoomConnect): string =>
-  encodeURIComponent(JSON.stringify({ v: ROOM_CONNECT_VERSION, ...c, member: { ...c.member, sub: c.member.id } }));
+  encodeURIComponent(
+    JSON.stringify({ v: connectVersionOf(c.member), ...c, member: { ...c.member, sub: c.member.id } }),
+  );
 
 /** The upgrade as any version of the Worker (or of another room object) wrote it; a newer format is refused. */
 export function decodeRoomConnect(header: string | null): z.output<typeof roomConnectSchema> {
@@ -326,7 +410,14 @@ export type Revocation =
   | { kind: "jti"; jti: string; keepUntil: number }
   | { kind: "sub"; sub: string; before: number; keepUntil: number };
 
-export type PresenceSnapshot = { connections: number; users: { id: string; connections: number }[] };
+/**
+ * A user in presence as a room reports it: their open sockets, and the `info` claim (JSON text) of
+ * their most recently opened one, when it had one. The Worker answers it parsed (`PresentUser`).
+ */
+export type PresentUserRow = { id: string; connections: number; info?: string | undefined };
+export type PresenceSnapshot = { connections: number; users: PresentUserRow[] };
+/** A user in presence as `GET …/presence` answers: `info` is the claim's JSON object. */
+export type PresentUser = { id: string; connections: number; info?: MemberInfo | undefined };
 
 /** An error body another service (a room, through the Worker) answered with. */
 export const errorBodySchema = z.object({

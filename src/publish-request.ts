@@ -24,41 +24,48 @@ export function payloadJsonOf(payload: unknown, maxBytes: number, index?: number
 export function publishRequestOf(
   sender: Sender,
   room: string,
-  body: Pick<PublishFrame, "event" | "payload" | "tags" | "to" | "exclude">,
+  body: Pick<PublishFrame, "event" | "payload" | "tags" | "to" | "exclude" | "ephemeral">,
   maxPayloadBytes: number,
   source: NonNullable<PublishRequest["source"]>,
   index?: number,
 ): PublishRequest {
   const payloadJson = payloadJsonOf(body.payload, maxPayloadBytes, index);
-  const { event, tags, to, exclude } = body;
-  return { room, sender, event, tags, payloadJson, to, exclude, source };
+  const { event, tags, to, exclude, ephemeral } = body;
+  return { room, sender, event, tags, payloadJson, to, exclude, source, ...(ephemeral ? { ephemeral } : {}) };
 }
 
 /**
  * SHA-256 of the publish as validated: for each message its event, tags (sorted by key), payload as
  * re-serialized JSON (so whitespace in the original body does not matter, key order does), `to`
- * and `exclude`. The route does not count: one message sent alone, in a batch of one or over the
- * WebSocket is the same request. The room and sender are left out: the key is scoped by both.
+ * `exclude` and whether it is ephemeral. The route does not count: one message sent alone, in a
+ * batch of one or over the WebSocket is the same request. The room and sender are left out: the key is scoped by both.
  */
-function requestFingerprint(reqs: readonly PublishRequest[]): string {
+function requestFingerprint(reqs: readonly PublishRequest[], rooms: readonly string[] | undefined): string {
   const canonical = reqs.map((r) => [
     r.event,
     r.tags === undefined ? null : Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : 1)),
     r.payloadJson,
     r.to === undefined ? null : [r.to.users ?? null, r.to.connections ?? null],
     r.exclude?.connections ?? null,
+    r.ephemeral === true,
   ]);
-  return sha256HexSync(JSON.stringify(canonical));
+  // A call to many rooms binds its key to the room list too; other publishes hash as they always did.
+  return sha256HexSync(JSON.stringify(rooms === undefined ? canonical : { rooms, messages: canonical }));
 }
 
 /**
  * The key of a publish as the room checks it: owned by its sender (`api_key:<id>` or `user:<id>`, so
- * two credentials may use the same key independently), bound to exactly these messages.
+ * two credentials may use the same key independently), bound to exactly these messages (and, for
+ * one call to many rooms, to its `rooms` in order: each room records the key for the call). A publish
+ * of ephemeral messages only keeps no record (a retry delivers again: live-only data is superseded,
+ * not deduplicated), so its key is dropped here, the one place both paths build the reference.
  */
 export function idempotencyRefOf(
   sender: Sender,
   key: string | undefined,
   reqs: readonly PublishRequest[],
+  rooms?: readonly string[],
 ): IdempotencyRef | undefined {
-  return key === undefined ? undefined : { owner: identityLabel(sender), key, fingerprint: requestFingerprint(reqs) };
+  if (key === undefined || reqs.every((r) => r.ephemeral === true)) return undefined;
+  return { owner: identityLabel(sender), key, fingerprint: requestFingerprint(reqs, rooms) };
 }

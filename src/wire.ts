@@ -46,8 +46,17 @@ export const MAX_TAG_VALUE_LENGTH = 64;
 /** A subscriber's filter: at most this many event entries and this many tag key:value pairs. */
 export const MAX_FILTER_EVENTS = 16;
 export const MAX_FILTER_TAG_PAIRS = 16;
+/** A token's `info` claim (member data shown in presence): a JSON object of at most this many bytes serialized. */
+export const MAX_INFO_BYTES = 1024;
+/**
+ * A token's `filter` claim, serialized, on top of the filter syntax's own limits: with a client's
+ * own filter and `info` at their largest, the socket's attachment stays within the runtime's 16 KiB.
+ */
+export const MAX_FILTER_CLAIM_BYTES = 2048;
 /** Messages in one `POST …/messages/batch`. */
 export const MAX_BATCH_PUBLISH = 100;
+/** Rooms in one `POST /v1/messages`. */
+export const MAX_MULTI_ROOM_PUBLISH = 100;
 /**
  * `Idempotency-Key` (and a publish frame's `key`): 1–128 printable ASCII characters. No leading or
  * trailing space, since HTTP trims header values: a key must mean the same on both paths.
@@ -158,6 +167,8 @@ export type PublishFrame = {
   ref?: Ref | undefined;
   /** Idempotency key: a repeat from the same user within the history window is acknowledged, not published again. */
   key?: string | undefined;
+  /** Delivered live only: no seq, never stored or replayed; a key is not recorded for it. */
+  ephemeral?: true | undefined;
 };
 export type RefreshFrame = { type: "refresh"; token: string };
 /** Replaces the socket's filter; neither part clears it. */
@@ -185,22 +196,49 @@ export type MessageFrame = {
   sender: Sender;
   ts: number;
 };
-/** Consecutive messages in one frame, in seq order (`?batch=1` sockets only). */
-export type BatchFrame = { type: "batch"; messages: MessageFrame[] };
-/** The socket's filter now in force, normalized; empty lists mean no constraint. */
-export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]> };
-export type AckFrame = { type: "ack"; ref: Ref; id: string; seq: number; delivered: number };
+/**
+ * A message published with `"ephemeral": true`: delivered live only, so it has no `seq` (it is
+ * never stored, replayed or counted in a resume), and says so with `"ephemeral": true`.
+ */
+export type EphemeralFrame = Omit<MessageFrame, "seq"> & { ephemeral: true };
+/** Either kind of message frame: a client tells them apart by `ephemeral`. */
+export type LiveMessageFrame = MessageFrame | EphemeralFrame;
+/** Consecutive messages in one frame, in the order they were sent (`?batch=1` sockets only). */
+export type BatchFrame = { type: "batch"; messages: LiveMessageFrame[] };
+/**
+ * The socket's filter now in force (what it asked, narrowed by its token's `filter` claim),
+ * normalized; empty lists mean no constraint, unless `empty` says that no message can pass.
+ */
+export type FilteredFrame = { type: "filtered"; events: string[]; tags: Record<string, string[]>; empty?: true };
+/** An ephemeral publish's ack has `"ephemeral": true` instead of a `seq`. */
+export type AckFrame = { type: "ack"; ref: Ref; id: string; delivered: number } & (
+  | { seq: number }
+  | { ephemeral: true }
+);
 /**
  * `retryAfter` (seconds): on a refused connect whose HTTP answer would carry Retry-After (whole
  * seconds), and on a `rate_limited` frame (to the millisecond: when the budget has room again).
  */
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: Ref; retryAfter?: number };
 export type RefreshedFrame = { type: "refreshed"; exp: number };
-export type PresenceFrame = { type: "presence"; action: "join" | "leave"; user: string; connectionId: string };
+/** What a member's token says about them (its `info` claim), shown to presence watchers. */
+export type MemberInfo = Record<string, unknown>;
+/**
+ * `join` and `update` (a refresh changed the member's info) carry the connection's info, when its
+ * token had one; `leave` never does.
+ */
+export type PresenceFrame = {
+  type: "presence";
+  action: "join" | "leave" | "update";
+  user: string;
+  connectionId: string;
+  info?: MemberInfo;
+};
 export type PongFrame = { type: "pong" };
 export type ServerFrame =
   | WelcomeFrame
   | MessageFrame
+  | EphemeralFrame
   | BatchFrame
   | FilteredFrame
   | AckFrame
@@ -211,16 +249,23 @@ export type ServerFrame =
 
 export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
 
-export type MessageMeta = Omit<MessageFrame, "type" | "payload" | "tags"> & { tags?: Tags | undefined };
+/** A message's fields but its payload; without `seq` for an ephemeral message. */
+export type MessageMeta = Omit<MessageFrame, "type" | "payload" | "tags" | "seq"> & {
+  seq: number | undefined;
+  tags?: Tags | undefined;
+};
 
 /**
- * Same bytes as JSON.stringify of a MessageFrame, with `payloadJson` inserted verbatim: a message
- * is encoded once per publish and its payload is never parsed or serialized per recipient.
+ * Same bytes as JSON.stringify of a MessageFrame (an EphemeralFrame when `seq` is undefined), with
+ * `payloadJson` inserted verbatim: a message is encoded once per publish and its payload is never
+ * parsed or serialized per recipient.
  */
 export function encodeMessageFrame(m: MessageMeta, payloadJson: string): string {
   const tags = m.tags === undefined ? "" : `"tags":${JSON.stringify(m.tags)},`;
+  const id = JSON.stringify(m.id);
+  const head = m.seq === undefined ? `"ephemeral":true,"id":${id}` : `"id":${id},"seq":${m.seq}`;
   return (
-    `{"type":"message","id":${JSON.stringify(m.id)},"seq":${m.seq},"room":${JSON.stringify(m.room)},` +
+    `{"type":"message",${head},"room":${JSON.stringify(m.room)},` +
     `"event":${JSON.stringify(m.event)},${tags}"payload":${payloadJson},` +
     `"sender":{"kind":${JSON.stringify(m.sender.kind)},"id":${JSON.stringify(m.sender.id)}},"ts":${m.ts}}`
   );
@@ -232,12 +277,16 @@ export function encodeBatchFrame(frames: readonly string[]): string {
 }
 
 export const encodeFiltered = (f: Omit<FilteredFrame, "type">) =>
-  JSON.stringify({ type: "filtered", events: f.events, tags: f.tags } satisfies FilteredFrame);
+  JSON.stringify({ type: "filtered", events: f.events, tags: f.tags, empty: f.empty } satisfies FilteredFrame);
 
 export const encodeWelcome = (w: Omit<WelcomeFrame, "type">) => JSON.stringify({ type: "welcome", ...w });
 export const encodeAck = (a: Omit<AckFrame, "type">) => JSON.stringify({ type: "ack", ...a });
 export const encodeRefreshed = (exp: number) => JSON.stringify({ type: "refreshed", exp } satisfies RefreshedFrame);
-export const encodePresence = (p: Omit<PresenceFrame, "type">) => JSON.stringify({ type: "presence", ...p });
+/** A presence frame with `infoJson` (the member's `info`, already JSON text) spliced in verbatim. */
+export function encodePresence(p: Omit<PresenceFrame, "type" | "info">, infoJson?: string): string {
+  const json = JSON.stringify({ type: "presence", action: p.action, user: p.user, connectionId: p.connectionId });
+  return infoJson === undefined ? json : `${json.slice(0, -1)},"info":${infoJson}}`;
+}
 
 export function encodeError(code: string, message: string, ref?: Ref, retryAfter?: number): string {
   const frame: ErrorFrame = { type: "error", code, message };

@@ -34,7 +34,8 @@ export function parseHistoryPage(body: unknown): HistoryPage {
   if (body.next !== undefined && !isCount(body.next)) throw new ApiError("invalid_response", "next is not a seq");
   const messages = body.messages.map((m) => {
     const parsed = checkServerFrame(m);
-    if (parsed.ok !== true || parsed.frame.type !== "message")
+    // History holds stored messages only: an ephemeral one here is as wrong as any other frame.
+    if (parsed.ok !== true || parsed.frame.type !== "message" || "ephemeral" in parsed.frame)
       throw new ApiError("invalid_response", "the history holds something that is not a message frame");
     return parsed.frame;
   });

@@ -98,6 +98,7 @@ export class ConsoleSession {
       if (this.presence) this.refreshPresenceSoon();
     });
     this.client.on("message", (m) => this.log(messageEntry(m)));
+    this.client.on("ephemeral", (m) => this.log(messageEntry(m)));
     this.client.on("presence", (p) => {
       this.log(
         noteEntry(
@@ -179,7 +180,10 @@ export class ConsoleSession {
     }
     showResult(ui.publishResult, "Publishing…", true);
     this.client.publish(ui.event.value, payload).then(
-      (ack) => showResult(ui.publishResult, `Published as #${ack.seq}, delivered to ${ack.delivered} socket(s).`, true),
+      (ack) => {
+        const as = "seq" in ack ? `as #${ack.seq}` : "live only";
+        showResult(ui.publishResult, `Published ${as}, delivered to ${ack.delivered} socket(s).`, true);
+      },
       (err: unknown) => showResult(ui.publishResult, `Refused: ${describe(err)}`, false),
     );
   }

@@ -1,6 +1,6 @@
 // DOM building. Everything a frame carries is set as text, never as HTML: payloads, events and
 // user ids are attacker-controlled input as far as this page is concerned.
-import type { MessageFrame } from "../../src/client/index.ts";
+import type { LiveMessageFrame } from "../../src/client/index.ts";
 
 /** Live log entries kept; older ones are removed so a busy room cannot grow the page without bound. */
 export const MAX_LOG_ENTRIES = 500;
@@ -40,19 +40,24 @@ function copyButton(label: string): HTMLButtonElement {
   return h("button", { className: "copy secondary", text: "Copy", attrs: { type: "button", "aria-label": label } });
 }
 
-/** A message frame: seq, event, sender, time, a Copy button (the frame as JSON), and the payload as indented JSON. */
-export function messageEntry(m: MessageFrame): HTMLLIElement {
+/**
+ * A message frame: seq (or "live" for an ephemeral one, which has none), event, sender, time, a
+ * Copy button (the frame as JSON), and the payload as indented JSON.
+ */
+export function messageEntry(m: LiveMessageFrame): HTMLLIElement {
+  const seq = "ephemeral" in m ? "live" : String(m.seq);
+  const label = "ephemeral" in m ? "live" : `#${m.seq}`;
   const li = h(
     "li",
-    { className: "entry message", data: { kind: "message", seq: String(m.seq), id: m.id } },
+    { className: "entry message", data: { kind: "message", seq, id: m.id } },
     h(
       "div",
       { className: "meta" },
-      h("span", { className: "what mono", text: `#${m.seq}` }),
+      h("span", { className: "what mono", text: label }),
       h("span", { className: "event", text: m.event }),
       h("span", { className: "sender mono", text: `${m.sender.kind}:${m.sender.id}` }),
       time(m.ts),
-      copyButton(`Copy message #${m.seq}`),
+      copyButton(`Copy message ${label}`),
     ),
     h("pre", { text: JSON.stringify(m.payload, null, 2) }),
   );

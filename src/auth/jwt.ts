@@ -178,6 +178,8 @@ async function verifyInFull(
     exp: claims.exp,
     jti: claims.jti,
     iat: claims.iat,
+    info: claims.info,
+    filter: claims.filter,
   });
   return { principal, via };
 }

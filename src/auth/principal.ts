@@ -2,6 +2,7 @@
 // `Principal`; its `kind` and `id` (a user's JWT `sub`, or an API key's id) are the `Sender` a
 // message frame names and are carried unchanged, under the same two names, into a socket's member
 // (room/client.ts `memberOf`), a revocation check (`TokenRef`) and a history read (`Viewer`).
+import type { Filter } from "../filter.ts";
 import type { ApiKeyScope, Scope, Sender, UserScope } from "../wire.ts";
 
 /** A user, established from a verified JWT. */
@@ -18,6 +19,10 @@ export type UserPrincipal = {
   /** Token id and issue time, matched against revocations. */
   jti?: string | undefined;
   iat?: number | undefined;
+  /** The token's `info` claim (member data shown in presence), as JSON text. */
+  info?: string | undefined;
+  /** The token's `filter` claim: the most the user may see, on sockets and in history. */
+  filter?: Filter | undefined;
 };
 
 /** A backend publisher, established from an API key. */

@@ -1,7 +1,10 @@
 // Publishes sent over the socket and waiting for their `ack` (or `error`), matched by `ref`.
 import { ClientError } from "./errors.ts";
 
-export type PublishAck = { id: string; seq: number; delivered: number };
+/** A publish's ack: its seq, or `ephemeral` for a live-only message. */
+export type PublishAck =
+  | { id: string; seq: number; delivered: number }
+  | { id: string; ephemeral: true; delivered: number };
 
 /** Starts a timer; returns the function that cancels it. */
 export type SetTimer = (fn: () => void, ms: number) => () => void;

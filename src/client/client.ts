@@ -10,10 +10,13 @@
 // cannot see a refused upgrade's status through `ws`. What is left (open a socket, listen) is small.
 import { queryFilterProblem } from "../filter.ts";
 import {
+  type AckFrame,
   CloseCode,
+  type EphemeralFrame,
   type ErrorFrame,
   type Exclude as ExcludeTarget,
   type FilterSpec,
+  type LiveMessageFrame,
   type MessageFrame,
   PING_FRAME,
   type PresenceFrame,
@@ -52,6 +55,11 @@ export type ClientEvents = {
   state: StateChange;
   welcome: WelcomeFrame;
   message: MessageFrame;
+  /**
+   * A message published with `ephemeral` (typing, cursors): live only, no seq. Its own event, so a
+   * `message` listener can always rely on `seq`; missing one is never a gap.
+   */
+  ephemeral: EphemeralFrame;
   presence: PresenceFrame;
   /** Messages may have been missed (history gap): reload state from the app's source of truth. */
   resync: Resync;
@@ -65,6 +73,11 @@ export type PublishOptions = {
   tags?: Tags;
   /** Idempotency key; default a random one. Reuse it to retry a publish the app is unsure about. */
   key?: string;
+  /**
+   * Live only (typing indicators, cursors): no seq, no history, no replay. The gateway keeps no
+   * idempotency record for it, so one sent again after a reconnect may arrive twice.
+   */
+  ephemeral?: boolean;
 };
 
 type TimerName = "retry" | "connect" | "ping" | "pong" | "pace";
@@ -187,9 +200,12 @@ export class BroadcastClient {
       return Promise.reject(new ClientError("invalid_message", "key must be 1-128 printable ASCII characters"));
     const ref = ++this.nextRef;
     const { to, exclude, tags } = options;
+    const ephemeral = options.ephemeral === true ? true : undefined;
     let text: string;
     try {
-      text = JSON.stringify({ type: "publish", event, payload, tags, to, exclude, ref, key });
+      // The gateway keeps no idempotency record for an ephemeral publish: no key pretends otherwise.
+      const frame = ephemeral ? { ephemeral } : { key };
+      text = JSON.stringify({ type: "publish", event, payload, tags, to, exclude, ref, ...frame });
     } catch (cause) {
       return Promise.reject(new ClientError("invalid_message", "payload is not JSON-serializable", { cause }));
     }
@@ -324,7 +340,7 @@ export class BroadcastClient {
         if (!this.filters.answered()) this.report(new ClientError("invalid_frame", "filtered without a filter"));
         break;
       case "ack":
-        if (!this.acks.settle(frame.ref, { id: frame.id, seq: frame.seq, delivered: frame.delivered }))
+        if (!this.acks.settle(frame.ref, ackOf(frame)))
           this.report(new ClientError("invalid_frame", `ack for unknown ref ${frame.ref}`));
         break;
       case "error":
@@ -342,8 +358,15 @@ export class BroadcastClient {
     }
   }
 
-  /** Delivers a message once: a replay overlapping live ones, or a resent frame, has seq <= the last. */
-  private onMessage(frame: MessageFrame): void {
+  /**
+   * Delivers a message once: a replay overlapping live ones, or a resent frame, has seq <= the last.
+   * An ephemeral message has no seq: it is delivered as it comes and leaves the resume point alone.
+   */
+  private onMessage(frame: LiveMessageFrame): void {
+    if ("ephemeral" in frame) {
+      this.events.emit("ephemeral", frame);
+      return;
+    }
     if (!isNewMessage(this.seq, frame.seq)) return;
     this.seq = frame.seq;
     this.events.emit("message", frame);
@@ -526,4 +549,10 @@ export class BroadcastClient {
       this.o.pingIntervalMs,
     );
   }
+}
+
+/** The ack a publish resolves with: the frame's fields but its type and ref. */
+function ackOf(frame: AckFrame): PublishAck {
+  const { id, delivered } = frame;
+  return "ephemeral" in frame ? { id, ephemeral: true, delivered } : { id, seq: frame.seq, delivered };
 }

@@ -1,7 +1,7 @@
 // Server frames, checked field by field. The gateway's zod schemas stay server-side so that the
 // browser bundle carries no validator library; these guards accept exactly the shapes in
 // src/wire.ts and ignore extra fields.
-import type { MessageFrame, ServerFrame } from "../wire.ts";
+import type { LiveMessageFrame, ServerFrame } from "../wire.ts";
 
 /** `unknown`: a well-formed frame of a type this client does not know (a newer gateway); skipped. */
 export type ParsedFrame = { ok: true; frame: ServerFrame } | { ok: false; reason: string } | { ok: "unknown" };
@@ -16,13 +16,14 @@ const isRef = (v: unknown): v is string | number =>
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isTags = (v: unknown) => isObject(v) && Object.values(v).every(isString);
 
-function isSender(v: unknown): v is MessageFrame["sender"] {
+function isSender(v: unknown): v is LiveMessageFrame["sender"] {
   return isObject(v) && (v.kind === "user" || v.kind === "api_key") && isString(v.id);
 }
 
+/** A stored message has a seq; an ephemeral one (`"ephemeral": true`) has none. */
 const isMessage = (f: Fields) =>
   isString(f.id) &&
-  isSeq(f.seq) &&
+  (f.ephemeral === true ? f.seq === undefined : isSeq(f.seq)) &&
   isString(f.room) &&
   isString(f.event) &&
   (f.tags === undefined || isTags(f.tags)) &&
@@ -43,14 +44,22 @@ const CHECKS: Record<string, (f: Fields) => boolean> = {
     Array.isArray(f.messages) && f.messages.every((m) => isObject(m) && m.type === "message" && isMessage(m)),
   filtered: (f) =>
     isStringArray(f.events) && isObject(f.tags) && Object.values(f.tags).every((values) => isStringArray(values)),
-  ack: (f) => isRef(f.ref) && isString(f.id) && isSeq(f.seq) && typeof f.delivered === "number",
+  ack: (f) =>
+    isRef(f.ref) &&
+    isString(f.id) &&
+    (f.ephemeral === true ? f.seq === undefined : isSeq(f.seq)) &&
+    typeof f.delivered === "number",
   error: (f) =>
     isString(f.code) &&
     isString(f.message) &&
     (f.ref === undefined || isRef(f.ref)) &&
     (f.retryAfter === undefined || (typeof f.retryAfter === "number" && f.retryAfter >= 0)),
   refreshed: (f) => typeof f.exp === "number",
-  presence: (f) => (f.action === "join" || f.action === "leave") && isString(f.user) && isString(f.connectionId),
+  presence: (f) =>
+    (f.action === "join" || f.action === "leave" || f.action === "update") &&
+    isString(f.user) &&
+    isString(f.connectionId) &&
+    (f.info === undefined || isObject(f.info)),
   pong: () => true,
 };
 

@@ -3,10 +3,12 @@
 export type {
   AckFrame,
   BatchFrame,
+  EphemeralFrame,
   ErrorFrame,
   Exclude as ExcludeTarget,
   FilteredFrame,
   FilterSpec,
+  LiveMessageFrame,
   MessageFrame,
   PresenceFrame,
   RefreshedFrame,

@@ -1,6 +1,12 @@
 // The schemas the document names under components.schemas: request bodies straight from
 // protocol.ts (what the routes check), response bodies from schemas.ts.
-import { batchBodySchema, disconnectBodySchema, publishBodySchema, revocationBodySchema } from "../protocol.ts";
+import {
+  batchBodySchema,
+  disconnectBodySchema,
+  multiRoomBodySchema,
+  publishBodySchema,
+  revocationBodySchema,
+} from "../protocol.ts";
 import { component } from "../routes/route.ts";
 import {
   batchResultSchema,
@@ -10,6 +16,7 @@ import {
   historyPageSchema,
   indexSchema,
   messageFrameSchema,
+  multiRoomResultSchema,
   presenceSnapshotSchema,
   publishResultSchema,
   revocationResultSchema,
@@ -18,6 +25,7 @@ import {
 
 export const PublishBody = component("PublishBody", publishBodySchema);
 export const BatchBody = component("BatchBody", batchBodySchema);
+export const MultiRoomBody = component("MultiRoomBody", multiRoomBodySchema);
 export const DisconnectBody = component("DisconnectBody", disconnectBodySchema);
 export const RevocationBody = component("RevocationBody", revocationBodySchema);
 
@@ -25,6 +33,7 @@ export const Health = component("Health", healthSchema);
 export const Index = component("Index", indexSchema);
 export const PublishResult = component("PublishResult", publishResultSchema);
 export const BatchResult = component("BatchResult", batchResultSchema);
+export const MultiRoomResult = component("MultiRoomResult", multiRoomResultSchema);
 export const HistoryPage = component("HistoryPage", historyPageSchema);
 export const PresenceSnapshot = component("PresenceSnapshot", presenceSnapshotSchema);
 export const DisconnectResult = component("DisconnectResult", disconnectResultSchema);

@@ -37,16 +37,40 @@ export const indexSchema = z.object({
     .meta({ description: "paths relative to this gateway" }),
 });
 
-export const publishResultSchema = z.object({
-  id: z.string(),
-  seq,
-  delivered: z.number().int().min(0).meta({ description: "sockets the frame was written to" }),
+const delivered = z.number().int().min(0).meta({ description: "sockets the frame was written to" });
+
+export const publishResultSchema = z.union([
+  z.object({ id: z.string(), seq, delivered }),
+  z.object({
+    id: z.string(),
+    ephemeral: z.literal(true).meta({ description: "published with `ephemeral`: delivered live only, no seq" }),
+    delivered,
+  }),
+]);
+
+const roomName = z.string().meta({ description: "the room, as the request named it" });
+
+export const multiRoomResultSchema = z.object({
+  results: z
+    .array(
+      z.union([
+        z.object({ room: roomName, id: z.string(), seq, delivered }),
+        z.object({ room: roomName, id: z.string(), ephemeral: z.literal(true), delivered }),
+        z.object({
+          room: roomName,
+          error: z
+            .object({ code: z.string(), message: z.string() })
+            .meta({ description: "why this room's message was not published (the others' were)" }),
+        }),
+      ]),
+    )
+    .meta({ description: "one answer per room, in the order of `rooms`" }),
 });
 
 export const batchResultSchema = z.object({
   messages: z
     .array(publishResultSchema)
-    .meta({ description: "one answer per message, in order, with consecutive seqs" }),
+    .meta({ description: "one answer per message, in order, with consecutive seqs (ephemeral ones have none)" }),
 });
 
 export const historyPageSchema = z.object({
@@ -69,7 +93,16 @@ const shardGaps = {
 
 export const presenceSnapshotSchema = z.object({
   connections: z.number().int().min(0),
-  users: z.array(z.object({ id: z.string(), connections: z.number().int().min(1) })),
+  users: z.array(
+    z.object({
+      id: z.string(),
+      connections: z.number().int().min(1),
+      info: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .meta({ description: "the `info` claim of the user's most recently opened connection, when it had one" }),
+    }),
+  ),
   ...shardGaps,
 });
 

@@ -4,7 +4,8 @@
 import type { UserPrincipal } from "../auth/principal.ts";
 import type { Env } from "../env.ts";
 import { type DisconnectBody, encodeRoomConnect, IDENTITY_HEADER, type Member, type RoomConnect } from "../protocol.ts";
-import { type Disconnected, type RoomStub, RPC_VERSION } from "./rpc.ts";
+import type { MemberInfo } from "../wire.ts";
+import { type Disconnected, type PresenceAnswer, type RoomStub, RPC_VERSION } from "./rpc.ts";
 import { hostObjectName, roomObjectName, type ShardRef, shardOf } from "./sharding/placement.ts";
 
 /** A room object by the name it was created with. */
@@ -34,6 +35,8 @@ export function memberOf(p: UserPrincipal, room: string, { presence, batch, filt
     presence: presence && p.scopes.includes("presence"),
     batch,
     filter,
+    info: p.info,
+    enforced: p.filter,
   };
 }
 
@@ -52,6 +55,17 @@ export function connectToRoom(env: Env, connect: RoomConnect): Promise<Response>
   return roomStubByName(env, hostObjectName(tenant, room, connect.shard)).fetch("https://room/connect", {
     headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect(connect) },
   });
+}
+
+/** Who is in a room, as the HTTP answer says it: each user's `info` parsed from the JSON text the room keeps. */
+export async function presenceIn(env: Env, tenant: string, room: string): Promise<PresenceAnswer> {
+  const { users, ...rest } = await roomStub(env, tenant, room).presence();
+  return {
+    ...rest,
+    users: users.map(({ id, connections, info }) =>
+      info === undefined ? { id, connections } : { id, connections, info: JSON.parse(info) as MemberInfo },
+    ),
+  };
 }
 
 /** The operator's disconnect: closes a room's matching sockets and answers as the HTTP body says it. */

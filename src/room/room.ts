@@ -122,7 +122,7 @@ export class Room
     return page;
   }
 
-  async presence(): Promise<Rpc.PresenceAnswer> {
+  async presence(): Promise<Rpc.RoomPresence> {
     return this.coordinator.count === undefined ? this.host.presence() : this.coordinator.presence();
   }
 
@@ -175,6 +175,9 @@ export class Room
   }
   async feed(run: readonly Rpc.Forward[], v?: number): Promise<Rpc.ForwardResult> {
     return this.rpc(v, () => this.shard.feed(run));
+  }
+  async feedEphemeral(run: readonly Rpc.EphemeralForward[], v?: number): Promise<number[]> {
+    return this.rpc(v, () => this.shard.feedEphemeral(run));
   }
   async presenceFrom(frame: string, v?: number): Promise<void> {
     return this.rpc(v, () => this.host.announce(frame, undefined));

@@ -13,6 +13,7 @@ import type {
   HistoryQuery,
   IdempotencyRef,
   PresenceSnapshot,
+  PresentUser,
   PublishOutcome,
   PublishRequest,
   Revocation,
@@ -46,8 +47,11 @@ type WithGaps<T> = { [K in keyof (T & ShardGaps)]: (T & ShardGaps)[K] };
 /** The operator's view of a room. */
 export type RoomInfo = WithGaps<{ seq: number; connections: number; shards: { shard: number; connections: number }[] }>;
 
-/** Who is connected, as the HTTP answer says it. */
-export type PresenceAnswer = WithGaps<PresenceSnapshot>;
+/** Who is connected, as a room answers (`info` as JSON text). */
+export type RoomPresence = WithGaps<PresenceSnapshot>;
+
+/** Who is connected, as the HTTP answer says it (`info` as the object it is; see `presenceIn`). */
+export type PresenceAnswer = WithGaps<{ connections: number; users: PresentUser[] }>;
 
 /** What a disconnect closed (sockets open before it), as the HTTP answer says it. */
 export type Disconnected = WithGaps<{ disconnected: number }>;
@@ -56,7 +60,7 @@ export type Disconnected = WithGaps<{ disconnected: number }>;
 export interface RoomRpc {
   publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
   history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string>;
-  presence(): Promise<PresenceAnswer>;
+  presence(): Promise<RoomPresence>;
   /** A caller of version 1 (no `v`) gets the count alone. */
   disconnect(body: DisconnectBody, v?: number): Promise<Disconnected | number>;
   info(): Promise<RoomInfo>;
@@ -84,6 +88,9 @@ export type Forward = {
   to?: Target | undefined;
   exclude?: Exclude | undefined;
 };
+
+/** An ephemeral message as the coordinator forwards it: no seq, so no place in a shard's feed. */
+export type EphemeralForward = Omit<Forward, "seq" | "prev">;
 
 /**
  * What a shard answers a run of forwards: per message, the sockets reached and their users (for
@@ -123,6 +130,12 @@ export interface CoordinatorRpc {
 /** Asked by the coordinator of each of its shards. */
 export interface ShardRpc {
   feed(run: readonly Forward[], v?: number): Promise<ForwardResult>;
+  /**
+   * Ephemeral messages, delivered after every earlier feed: the sockets each reached. A method of
+   * its own, so a shard of the version before (no such method) fails the call, and only these
+   * live-only messages are lost during a deploy, never a stored one.
+   */
+  feedEphemeral(run: readonly EphemeralForward[], v?: number): Promise<number[]>;
   presenceFrom(frame: string, v?: number): Promise<void>;
   setWatched(watched: boolean, v?: number): Promise<void>;
   shardPresence(v?: number): Promise<PresenceSnapshot>;

@@ -101,7 +101,7 @@ export const replayHeaders = (replayed: boolean): Record<string, string> =>
  * may not use the room its siblings left free (a `to` list the single route's body limit would have
  * cut off). `index` names the element of a batch in a refusal.
  */
-function toRequest(
+export function toRequest(
   maxPayloadBytes: number,
   principal: Principal,
   room: string,

@@ -3,7 +3,14 @@ import type { Context } from "hono";
 import { takeTenantPublishes } from "../control/publish-rate.ts";
 import type { AppEnv } from "../env.ts";
 import { takeMore } from "../limits/rate-limit.ts";
-import { BatchBody, BatchResult, PublishBody, PublishResult } from "../openapi/components.ts";
+import {
+  BatchBody,
+  BatchResult,
+  MultiRoomBody,
+  MultiRoomResult,
+  PublishBody,
+  PublishResult,
+} from "../openapi/components.ts";
 import type { PublishBody as Publish } from "../protocol.ts";
 import { DEFAULT_ROOM, type ErrorCode } from "../wire.ts";
 import { credential } from "./access.ts";
@@ -19,6 +26,7 @@ import {
   publishOne,
   replayHeaders,
 } from "./publish.ts";
+import { publishToRooms } from "./publish-many.ts";
 import { defineRoute, type ParamDoc } from "./route.ts";
 
 const IDEMPOTENCY_HEADER: ParamDoc = {
@@ -123,6 +131,48 @@ export const PUBLISH_ROUTES = [
       const p = c.get("principal");
       const published = await publishBatch(c.env, payloadLimitOf(c), p, c.get("room"), body.messages, key);
       return c.json({ messages: published.results }, 202, replayHeaders(published.replayed));
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/messages",
+    operationId: "publishToRooms",
+    summary: "Publish one message to 1-100 rooms",
+    description:
+      "Each room publishes on its own and answers in `results`, in the order of `rooms`: its message, or " +
+      "its `error` (a room the token does not grant, a key reused, a failure); one room's error never " +
+      "stops the others. Counts as one publish per room against the publisher's limit. An " +
+      "`Idempotency-Key` covers the whole call: a repeat answers every room the first call reached from " +
+      "its record and publishes only where it had failed.",
+    tag: "rooms",
+    action: "publish",
+    params: {},
+    access: publisher,
+    headers: [IDEMPOTENCY_HEADER],
+    body: {
+      component: MultiRoomBody,
+      example: { rooms: ["lobby", "ops"], event: "notice", payload: { text: "maintenance at 02:00" } },
+      limit: limitBody,
+    },
+    success: {
+      status: "202",
+      description: "Each room's answer, in order",
+      body: MultiRoomResult,
+      example: {
+        results: [
+          { room: "lobby", id: "0194f1d2-8c1e-7c3a-9b2f-5d6e7f8a9b0c", seq: 12, delivered: 40 },
+          { room: "ops", error: { code: "forbidden", message: "credential does not grant this room" } },
+        ],
+      },
+    },
+    // A reused key is answered per room, in `results`.
+    errors: ["invalid_idempotency_key"],
+    handle: async (c, { body }) => {
+      const key = idempotencyKeyOf(c.req.raw.headers);
+      // The publisher's limiter took one unit for the request; the call counts as one per room.
+      await takeMore(c, "PUBLISH_LIMITER", body.rooms.length - 1);
+      const published = await publishToRooms(c.env, payloadLimitOf(c), c.get("principal"), body, key);
+      return c.json({ results: published.results }, 202, replayHeaders(published.replayed));
     },
   }),
 ];

@@ -46,7 +46,7 @@ describe("the SDK's keyed retry across a forced reconnect", () => {
     for (let n = 1; n <= 6; n++) answers.push(await client.publish("count", { n }));
     // Six cuts, six reconnects.
     expect(InProcessSocket.opened - opened).toBe(7);
-    expect(answers.map((a) => a.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(answers.map((a) => ("seq" in a ? a.seq : undefined))).toEqual([1, 2, 3, 4, 5, 6]);
 
     await publishHttp(room, apiKey("pubacme"), { event: "marker", payload: null });
     const seen: Frame[] = [];

@@ -5,8 +5,9 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodeRoomConnect, IDENTITY_HEADER } from "../../src/protocol.ts";
+import { encodeRoomConnect, IDENTITY_HEADER, ROOM_CONNECT_VERSION } from "../../src/protocol.ts";
 import { RPC_VERSION } from "../../src/room/rpc.ts";
+import { ATTACHMENT_VERSION } from "../../src/room/sockets/attachment.ts";
 import {
   connect,
   errorOf,
@@ -70,7 +71,9 @@ describe("a socket accepted by a newer version (after a rollback)", () => {
     const newer = await connect(room, await signToken({ sub: uniqueSub("newer") }));
     const current = await connect(room, await signToken({ sub: uniqueSub("current") }));
     const newerId = String(newer.welcome.connectionId);
-    await rewriteAttachments(room, (stored) => (stored.connectionId === newerId ? { ...stored, v: 3 } : stored));
+    await rewriteAttachments(room, (stored) =>
+      stored.connectionId === newerId ? { ...stored, v: ATTACHMENT_VERSION + 1 } : stored,
+    );
 
     expect((await publish(room, 1)).status).toBe(202);
     expect(await nextMessage(current.socket)).toMatchObject({ seq: 1 });
@@ -168,7 +171,11 @@ describe("the upgrade the Worker forwards", () => {
   it("from a newer Worker is refused with 500, and no socket is accepted", async () => {
     const room = freshRoom();
     const header = encodeURIComponent(
-      JSON.stringify({ v: 3, member: { ...member("x"), kind: "user", id: "x", room }, subprotocol: false }),
+      JSON.stringify({
+        v: ROOM_CONNECT_VERSION + 1,
+        member: { ...member("x"), kind: "user", id: "x", room },
+        subprotocol: false,
+      }),
     );
     const res = await stubFor(room).fetch("https://room/connect", {
       headers: { upgrade: "websocket", [IDENTITY_HEADER]: header },

@@ -852,8 +852,12 @@ export function httpCorpus(seed = DEFAULT_SEED): HttpCaseWithExpect[] {
       contentType: null,
     });
   }
-  for (const room of ["%2E%2E", ".%2e", ""]) // dot segments and empty names never reach the route
-    error("room", `publish to room ${q(room)}`, valid, "not_found", { path: `/v1/rooms/${room}/messages` });
+  // Dot segments and empty names never reach the room's route: an empty name matches no route, and
+  // `/v1/rooms/../messages` resolves to `/v1/messages` (one message to many rooms), which refuses a
+  // body that names no rooms.
+  error("room", `publish to room ""`, valid, "not_found", { path: "/v1/rooms//messages" });
+  for (const room of ["%2E%2E", ".%2e"])
+    error("room", `publish to room ${q(room)}`, valid, "invalid_body", { path: `/v1/rooms/${room}/messages` });
 
   // Numbers where the contract expects sequence numbers: NaN-like, negative, huge, fractional.
   // biome-ignore format: a table of hostile values reads better packed

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { exceedsBytes, utf8ByteLength } from "../../src/utf8.ts";
 import {
   type BatchFrame,
+  type EphemeralFrame,
   encodeBatchFrame,
   encodeFiltered,
   encodeMessageFrame,
@@ -91,6 +92,24 @@ describe("encodeMessageFrame", () => {
     expect(encodeMessageFrame({ ...meta, tags: undefined }, "1")).not.toContain('"tags"');
   });
 
+  it("encodes an ephemeral message as JSON.stringify of its frame: `ephemeral` after the type, no seq", () => {
+    const frame: EphemeralFrame = {
+      type: "message",
+      ephemeral: true,
+      id: 'i"d',
+      room: "r",
+      event: "typing",
+      tags: { who: "é" },
+      payload: { on: true },
+      sender: { kind: "user", id: "u" },
+      ts: 9,
+    };
+    const { payload, type: _type, ephemeral: _ephemeral, ...meta } = frame;
+    const json = encodeMessageFrame({ ...meta, seq: undefined }, JSON.stringify(payload));
+    expect(json).toBe(JSON.stringify(frame));
+    expect(JSON.parse(json)).not.toHaveProperty("seq");
+  });
+
   it("encodes a welcome frame with its type first", () => {
     const json = encodeWelcome({ connectionId: "c", room: "r", user: "u", seq: 3 });
     expect(JSON.parse(json)).toEqual({ type: "welcome", connectionId: "c", room: "r", user: "u", seq: 3 });
@@ -111,8 +130,9 @@ describe("encodeBatchFrame", () => {
   });
 
   it("splices encoded message frames into the same bytes as JSON.stringify of the batch, in order", () => {
-    const batch: BatchFrame = { type: "batch", messages: [message(1, { a: "é" }), message(2, null), message(3, [1])] };
-    const frames = batch.messages.map(({ type: _type, payload, ...meta }) =>
+    const messages = [message(1, { a: "é" }), message(2, null), message(3, [1])];
+    const batch: BatchFrame = { type: "batch", messages };
+    const frames = messages.map(({ type: _type, payload, ...meta }) =>
       encodeMessageFrame(meta, JSON.stringify(payload)),
     );
     expect(encodeBatchFrame(frames)).toBe(JSON.stringify(batch));

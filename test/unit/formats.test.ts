@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { receivedViewer, viewerOf } from "../../src/auth/principal.ts";
 import { formatVersion, NewerFormatError } from "../../src/format-version.ts";
-import { decodeRoomConnect, encodeRoomConnect } from "../../src/protocol.ts";
-import { readAttachment } from "../../src/room/sockets/attachment.ts";
+import { decodeRoomConnect, encodeRoomConnect, ROOM_CONNECT_VERSION } from "../../src/protocol.ts";
+import { ATTACHMENT_VERSION, readAttachment } from "../../src/room/sockets/attachment.ts";
 import { receivedTokenRef, tokenRefOf } from "../../src/tenant/revocations.ts";
 import { connectionState } from "../support/connection-state.ts";
 
@@ -40,8 +40,13 @@ describe("a socket attachment", () => {
     expect(readAttachment(stored)).toBe(stored);
   });
 
+  it("of format 3 (a socket bounded by a filter claim) reads as written", () => {
+    const stored = { ...state, enforced: { tags: { region: ["eu"] } }, v: 3, sub: "alice" };
+    expect(readAttachment(stored)).toBe(stored);
+  });
+
   it("of a newer format is refused", () => {
-    expect(() => readAttachment({ ...state, v: 3, sub: "alice" })).toThrow(NewerFormatError);
+    expect(() => readAttachment({ ...state, v: ATTACHMENT_VERSION + 1, sub: "alice" })).toThrow(NewerFormatError);
   });
 });
 
@@ -67,6 +72,21 @@ describe("the upgrade's identity header", () => {
     });
   });
 
+  it("is written as format 2 unless the member has a filter claim, so a room of the version before reads it", () => {
+    const plain = encodeRoomConnect({
+      member: { ...member, kind: "user", id: "a", info: '{"n":1}' },
+      subprotocol: false,
+    });
+    expect(JSON.parse(decodeURIComponent(plain)).v).toBe(2);
+    expect(decodeRoomConnect(plain).member.info).toBe('{"n":1}');
+    const enforced = { events: { exact: [], prefixes: ["chat."] } };
+    const bounded = encodeRoomConnect({ member: { ...member, kind: "user", id: "a", enforced }, subprotocol: false });
+    expect(JSON.parse(decodeURIComponent(bounded)).v).toBe(3);
+    expect(decodeRoomConnect(bounded).member.enforced).toEqual(enforced);
+    // A room of format 2 refuses format 3: it could not enforce the claim.
+    expect(() => formatVersion("the upgrade's identity", 3, 2)).toThrow(NewerFormatError);
+  });
+
   it("of format 1 reads the member's `sub` as its id", () => {
     expect(decodeRoomConnect(header({ member: { ...member, sub: "bob" }, subprotocol: false })).member).toEqual({
       ...member,
@@ -77,7 +97,9 @@ describe("the upgrade's identity header", () => {
 
   it("of a newer format is refused", () => {
     expect(() =>
-      decodeRoomConnect(header({ v: 3, member: { ...member, kind: "user", id: "bob" }, subprotocol: false })),
+      decodeRoomConnect(
+        header({ v: ROOM_CONNECT_VERSION + 1, member: { ...member, kind: "user", id: "bob" }, subprotocol: false }),
+      ),
     ).toThrow(NewerFormatError);
   });
 });

@@ -52,9 +52,11 @@ describe("Outbox", () => {
   it("names the first message still waiting, for a new socket's welcome", () => {
     const { outbox } = harness();
     outbox.submit([1]);
-    expect(outbox.firstWaiting()).toBeUndefined();
+    expect(outbox.firstWaiting(() => true)).toBeUndefined();
     void outbox.submit([7, 8]);
-    expect(outbox.firstWaiting()).toBe(7);
+    expect(outbox.firstWaiting(() => true)).toBe(7);
+    expect(outbox.firstWaiting((m) => m > 7)).toBe(8);
+    expect(outbox.firstWaiting((m) => m > 8)).toBeUndefined();
   });
 
   it("delivers what waits at once when flushed, and still goes idle on its turn", async () => {

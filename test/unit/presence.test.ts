@@ -26,6 +26,40 @@ describe("presenceSnapshot", () => {
   });
 });
 
+describe("presence with member info", () => {
+  it("shows each user with the info of their most recently opened connection, and none when it has none", () => {
+    const states = [
+      connectionState({ id: "ann", connectedAt: 2, info: '{"name":"Ann (phone)"}' }),
+      connectionState({ id: "ann", connectedAt: 5, info: '{"name":"Ann"}' }),
+      connectionState({ id: "ann", connectedAt: 3, info: '{"name":"Ann (old)"}' }),
+      connectionState({ id: "bob", connectedAt: 1 }),
+      connectionState({ id: "cid", connectedAt: 1, info: '{"x":1}' }),
+      connectionState({ id: "cid", connectedAt: 4 }),
+    ];
+    expect(presenceSnapshot(states)).toEqual({
+      connections: 6,
+      users: [
+        { id: "ann", connections: 3, info: '{"name":"Ann"}' },
+        { id: "bob", connections: 1 },
+        { id: "cid", connections: 2 },
+      ],
+    });
+  });
+
+  it("puts the info into join and update frames verbatim, never into a leave", () => {
+    const s = connectionState({ id: "ann", connectionId: "c1", info: '{"name":"Ann \\u00e9","n":[1,{"a":null}]}' });
+    expect(JSON.parse(presenceFrame("join", s))).toEqual({
+      type: "presence",
+      action: "join",
+      user: "ann",
+      connectionId: "c1",
+      info: { name: "Ann \u00e9", n: [1, { a: null }] },
+    });
+    expect(JSON.parse(presenceFrame("update", s))).toMatchObject({ action: "update", info: { n: [1, { a: null }] } });
+    expect(JSON.parse(presenceFrame("leave", s))).not.toHaveProperty("info");
+  });
+});
+
 describe("presenceFrame", () => {
   it("encodes a join and a leave frame with the user and connection id only", () => {
     const s = connectionState({ id: "alice", connectionId: "c-1", tenant: "acme", jti: "secret-jti" });

@@ -1,7 +1,7 @@
 // Sending messages to one object's sockets: who each message is for (its targets, or for a stored
 // message its audience, then each socket's filter), coalescing (Outbox), batch frames for
 // `?batch=1` sockets (planFrames), and frames held for a socket whose replay is on its way.
-import { canonicalFilterKey, type Filter, type Filterable, matchesFilter } from "../../filter.ts";
+import { canonicalFilterKey, type Filter, type Filterable, filterInForce, matchesFilter } from "../../filter.ts";
 import { utf8ByteLength } from "../../utf8.ts";
 import type { Exclude, Tags, Target } from "../../wire.ts";
 import { type ConnectionState, stateOf } from "../sockets/attachment.ts";
@@ -18,9 +18,10 @@ import { type SocketLookup, selectRecipients } from "./targeting.ts";
  */
 export const BATCH_MAX_BYTES = 1_048_576;
 
-/** A message on its way to this object's sockets, in seq order. */
+/** A message on its way to this object's sockets, in seq order (ephemeral ones in between). */
 export type Outgoing = {
-  seq: number;
+  /** Undefined for an ephemeral message (live only). */
+  seq: number | undefined;
   frame: string;
   event: string;
   tags?: Tags | undefined;
@@ -39,11 +40,11 @@ type Traits = { batch: boolean; filterKey: string; filter: Filter | undefined };
 /** The sockets sharing one filter (or none). */
 type Group = { filter: Filter | undefined; sockets: Set<WebSocket> };
 
-const traitsOf = (s: Pick<ConnectionState, "batch" | "filter">): Traits => ({
-  batch: s.batch,
-  filterKey: canonicalFilterKey(s.filter),
-  filter: s.filter,
-});
+/** The filter a socket receives by is its own narrowed by its token's claim. */
+function traitsOf(s: Pick<ConnectionState, "batch" | "filter" | "enforced">): Traits {
+  const filter = filterInForce(s);
+  return { batch: s.batch, filterKey: canonicalFilterKey(filter), filter };
+}
 
 export class Deliverer {
   private readonly sockets: SocketRegistry;
@@ -80,10 +81,11 @@ export class Deliverer {
   /**
    * The seq a new socket's welcome names: `recorded` (the last seq this object has), unless messages
    * still wait to go out; those go to the new socket too, so its welcome must precede them.
+   * Ephemeral messages waiting do not count: they have no seq to precede.
    */
   welcomeSeq(recorded: number): number {
-    const first = this.outbox.firstWaiting();
-    return first === undefined ? recorded : first.seq - 1;
+    const first = this.outbox.firstWaiting((m) => m.seq !== undefined)?.seq;
+    return first === undefined ? recorded : first - 1;
   }
 
   /** The sockets a live message is for: everyone, or its targets, less its exclusions (filters aside). */
@@ -103,7 +105,7 @@ export class Deliverer {
     this.traits.delete(ws);
   }
 
-  /** A live filter change; tags are fixed at accept, so the filter lives in the attachment and here. */
+  /** A live filter change (a filter frame, or a refresh's claim); the attachment keeps both parts. */
   refiltered(ws: WebSocket, s: ConnectionState): void {
     this.count(ws, -1);
     this.joined(ws, s);

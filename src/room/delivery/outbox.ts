@@ -20,9 +20,10 @@ export class Outbox<M> {
     this.defer = defer;
   }
 
-  /** The first message still waiting for its turn. */
-  firstWaiting(): M | undefined {
-    return this.waiting[0]?.messages[0];
+  /** The first message still waiting for its turn that `which` picks. */
+  firstWaiting(which: (m: M) => boolean): M | undefined {
+    for (const w of this.waiting) for (const m of w.messages) if (which(m)) return m;
+    return undefined;
   }
 
   /** Delivers `messages` now when idle (an answer at hand), or with the next turn's others (a promise). */

@@ -6,12 +6,14 @@
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { DisconnectBody } from "../../protocol.ts";
+import type { Target } from "../../wire.ts";
 import { roomStubByName } from "../client.ts";
 import {
   type AttachAnswer,
   type Disconnected,
+  type EphemeralForward,
   type Forward,
-  type PresenceAnswer,
+  type RoomPresence,
   RPC_VERSION,
   type ShardGaps,
   type ShardRpc,
@@ -98,21 +100,16 @@ export class Coordinator {
    */
   async forward(run: readonly Omit<Forward, "prev">[]): Promise<{ delivered: number; users: string[] }[]> {
     const totals = run.map(() => ({ delivered: 0, users: [] as string[] }));
-    const layout = this.layout.room;
-    if (layout === undefined) return totals;
-    const perShard = new Map<number, { at: number[]; forwards: Forward[] }>();
-    const live = this.layout.live;
-    run.forEach((f, at) => {
-      for (const index of shardsFor(f.to, layout.tenant, live, layout.count)) {
-        const mine = perShard.get(index) ?? { at: [], forwards: [] };
-        perShard.set(index, mine);
-        mine.at.push(at);
-        mine.forwards.push({ ...f, prev: this.sent.get(index) });
+    const perShard = [...this.perShard(run)].map(([index, { at, items }]) => {
+      const forwards = items.map((f): Forward => {
+        const prev = this.sent.get(index);
         this.sent.set(index, f.seq);
-      }
+        return { ...f, prev };
+      });
+      return { index, at, forwards };
     });
     await Promise.all(
-      [...perShard].map(async ([index, { at, forwards }]) => {
+      perShard.map(async ({ index, at, forwards }) => {
         const first = forwards[0] as Forward;
         const r =
           (await this.call(index, (stub) => stub.feed(forwards, RPC_VERSION))) ??
@@ -133,8 +130,45 @@ export class Coordinator {
     return totals;
   }
 
+  /**
+   * Forwards ephemeral messages like `forward`, behind every earlier forward on each shard's stub;
+   * answers the sockets each reached. Live only: a call that fails is not repeated.
+   */
+  async forwardEphemeral(run: readonly EphemeralForward[]): Promise<number[]> {
+    const totals = run.map(() => 0);
+    await Promise.all(
+      [...this.perShard(run)].map(async ([index, { at, items }]) => {
+        const delivered = await this.call(index, (stub) => stub.feedEphemeral(items, RPC_VERSION));
+        delivered?.forEach((n, i) => {
+          const j = at[i] as number;
+          totals[j] = (totals[j] ?? 0) + n;
+        });
+      }),
+    );
+    return totals;
+  }
+
+  /** Each live shard's share of a run: the messages it is for, in order, and where each sits in the run. */
+  private perShard<F extends { to?: Target | undefined }>(
+    run: readonly F[],
+  ): Map<number, { at: number[]; items: F[] }> {
+    const perShard = new Map<number, { at: number[]; items: F[] }>();
+    const layout = this.layout.room;
+    if (layout === undefined) return perShard;
+    const live = this.layout.live;
+    run.forEach((f, at) => {
+      for (const index of shardsFor(f.to, layout.tenant, live, layout.count)) {
+        const mine = perShard.get(index) ?? { at: [], items: [] };
+        perShard.set(index, mine);
+        mine.at.push(at);
+        mine.items.push(f);
+      }
+    });
+    return perShard;
+  }
+
   /** The room's presence: the sum over its live shards (a user's sockets all live on one shard). */
-  async presence(): Promise<PresenceAnswer> {
+  async presence(): Promise<RoomPresence> {
     const { answers, failed } = await this.ask([...this.layout.live], (shard) => shard.shardPresence(RPC_VERSION));
     return { ...mergeSnapshots(answers.map((a) => a.value)), ...shardGaps(failed) };
   }

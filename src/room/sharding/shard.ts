@@ -3,6 +3,7 @@
 // history first), and sends its sockets' publishes, resumes and presence news to the room's own
 // object. It is the `Upstream` of every socket it holds.
 import type { Env } from "../../env.ts";
+import { filterInForce } from "../../filter.ts";
 import { log } from "../../log.ts";
 import type { IdempotencyRef, Member, PublishOutcome, PublishRequest } from "../../protocol.ts";
 import { roomStub } from "../client.ts";
@@ -12,6 +13,7 @@ import { clientSource } from "../publisher.ts";
 import {
   type AttachAnswer,
   type CoordinatorRpc,
+  type EphemeralForward,
   type Forward,
   type ForwardResult,
   RPC_VERSION,
@@ -116,6 +118,21 @@ export class Shard implements Upstream {
     return { delivered, users: handed.users, held: true };
   }
 
+  /**
+   * Ephemeral messages, handed to the sockets after every earlier run (they have no place in the
+   * feed: nothing to fill, nothing to skip); the sockets each reached.
+   */
+  async feedEphemeral(run: readonly EphemeralForward[]): Promise<number[]> {
+    const delivered = await this.state.serial(async () => {
+      await this.attaching;
+      if (this.state.identity === undefined) return [];
+      return this.host.deliver(
+        run.map(({ frame, event, tags, to, exclude }) => ({ seq: undefined, frame, event, tags, to, exclude })),
+      );
+    });
+    return run.map((_, i) => delivered[i] ?? 0);
+  }
+
   /** The room told whether any shard has presence watchers. */
   setWatched(watched: boolean): void {
     this.roomWatched = watched;
@@ -129,7 +146,7 @@ export class Shard implements Upstream {
 
   /** A native promise (an RPC result is only a thenable), so the host can tell it from a replay at hand. */
   async replay(since: number, upTo: number, s: ConnectionState): Promise<Replay> {
-    return await this.coordinatorOf(s).replay(since, upTo, s.id, s.filter, RPC_VERSION);
+    return await this.coordinatorOf(s).replay(since, upTo, s.id, filterInForce(s), RPC_VERSION);
   }
 
   publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, s: ConnectionState): Promise<PublishOutcome> {

@@ -16,9 +16,13 @@ export type ConnectionState = Member & {
 /**
  * The attachment's format. 1 (no `v`) named the member's id `sub` and had no `kind`; 2 adds `v`,
  * `kind` and `id`, and still names the id `sub` too, so the version before reads a socket this
- * one accepted (after a rollback).
+ * one accepted (after a rollback). 3 is 2 with `enforced` (a token's filter claim), written only
+ * for such a socket: a version that cannot enforce the claim closes it rather than serve it more.
  */
-export const ATTACHMENT_VERSION = 2;
+export const ATTACHMENT_VERSION = 3;
+
+/** The oldest format that keeps `state` faithfully. */
+const versionFor = (state: ConnectionState): number => (state.enforced === undefined ? 2 : ATTACHMENT_VERSION);
 
 type Stored = ConnectionState & { v: number; sub: string };
 /** An attachment of format 1. */
@@ -26,7 +30,7 @@ type StoredV1 = Omit<ConnectionState, "kind" | "id"> & { sub: string };
 
 /** A socket's state from its attachment as any version wrote it; a newer format throws NewerFormatError. */
 export function readAttachment(stored: Stored | StoredV1): ConnectionState {
-  if ("v" in stored && stored.v === ATTACHMENT_VERSION) return stored;
+  if ("v" in stored && (stored.v === ATTACHMENT_VERSION || stored.v === 2)) return stored;
   const v = formatVersion("a socket attachment", "v" in stored ? stored.v : undefined, ATTACHMENT_VERSION);
   return v === 1 ? { ...stored, kind: "user", id: stored.sub } : (stored as Stored);
 }
@@ -37,7 +41,7 @@ export function stateOf(ws: WebSocket): ConnectionState {
 }
 
 export function attach(ws: WebSocket, state: ConnectionState): void {
-  const stored: Stored = { ...state, v: ATTACHMENT_VERSION, sub: state.id };
+  const stored: Stored = { ...state, v: versionFor(state), sub: state.id };
   ws.serializeAttachment(stored);
 }
 

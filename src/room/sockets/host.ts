@@ -9,7 +9,7 @@ import type { EffectiveLimits } from "../../control/limits.ts";
 import { isOpen, limitsOf, type TenantTerms } from "../../control/terms.ts";
 import type { Env } from "../../env.ts";
 import type { GatewayError } from "../../errors.ts";
-import { type Filter, specOf } from "../../filter.ts";
+import { canonicalFilterKey, type Filter, filterInForce, specOf } from "../../filter.ts";
 import { log } from "../../log.ts";
 import type { DisconnectBody, Member, PresenceSnapshot, Revocation } from "../../protocol.ts";
 import { matches, type TokenRef } from "../../tenant/revocations.ts";
@@ -224,18 +224,30 @@ export class SocketHost {
     return earliestExpiryMs(this.sockets.open().map(stateOf));
   }
 
-  /** Replaces the socket's filter; the attachment keeps it through hibernation. */
+  /**
+   * Replaces the socket's own filter; the attachment keeps it through hibernation. The answer states
+   * the filter in force: the new one narrowed by the token's claim.
+   */
   refilter(ws: WebSocket, filter: Filter | undefined): void {
     const next = { ...stateOf(ws), filter };
     attach(ws, next);
     this.deliveries.refiltered(ws, next);
-    send(ws, encodeFiltered(specOf(filter)));
+    send(ws, encodeFiltered(specOf(filterInForce(next))));
   }
 
-  /** A refresh's new state, checked; a filter frame may have changed the filter meanwhile: the newer one stays. */
+  /**
+   * A refresh's new state, checked; a filter frame may have changed the filter meanwhile: the newer
+   * one stays. A token with other `info` tells the watchers (`update`).
+   */
   async refreshed(ws: WebSocket, next: ConnectionState): Promise<void> {
     if (ws.readyState !== WebSocket.OPEN) return;
-    attach(ws, { ...next, filter: stateOf(ws).filter });
+    const before = stateOf(ws);
+    const state = { ...next, filter: before.filter };
+    attach(ws, state);
+    if (state.info !== before.info) this.announce(presenceFrame("update", state), ws, state);
+    // A new token may bound the socket differently: deliveries follow its claim from now on.
+    if (canonicalFilterKey(state.enforced) !== canonicalFilterKey(before.enforced))
+      this.deliveries.refiltered(ws, state);
     await this.alarm.schedule(next.exp * 1000);
     send(ws, encodeRefreshed(next.exp));
   }

@@ -108,7 +108,7 @@ export class Inbound {
       sender: identityLabel(state),
       bytes: req.payloadJson.length,
       delivered: result.delivered,
-      seq: result.seq,
+      seq: "seq" in result ? result.seq : undefined,
       replayed: outcome.status === "replayed" || undefined,
     });
   }
