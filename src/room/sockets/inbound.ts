@@ -123,14 +123,16 @@ export class Inbound {
   private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
     send(ws, errorFrame(error, ref));
     const state = stateOf(ws);
-    log("rejected", {
-      via: "ws",
-      tenant: state.tenant,
-      room: state.room,
-      sender: identityLabel(state),
-      code: error.code,
-    });
-    if (error.code !== "rate_limited" && this.budgets.struckOut(state.connectionId, Date.now()))
+    const now = Date.now();
+    if (this.budgets.logs(state.connectionId, error, now))
+      log("rejected", {
+        via: "ws",
+        tenant: state.tenant,
+        room: state.room,
+        sender: identityLabel(state),
+        code: error.code,
+      });
+    if (error.code !== "rate_limited" && this.budgets.struckOut(state.connectionId, now))
       this.inFlight.closeWhenDone(ws, () => this.host.end(ws, CloseCode.policyViolation, "too many invalid frames"));
   }
 }

@@ -2,7 +2,9 @@
 // registers with the tenant (which answers for the token and refreshes the list) when it does not,
 // and unregisters when its last socket has left. The cache keeps the list its last registration
 // returned, plus every push since: a push that lands while a registration is in flight is kept, so
-// the answer of an older read can never erase it.
+// the answer of an older read can never erase it. Every list a registration brings is handed to
+// the host, which closes the open sockets it covers: if every push to this object failed, the next
+// registration still ends those sessions (before, they lasted until their tokens expired).
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { Member, Revocation } from "../../protocol.ts";
@@ -56,9 +58,11 @@ export class RevocationGate {
   /** One stub for the object's life: calls through one stub arrive in order (unregister, then register). */
   private tenant: ReturnType<typeof tenantStub> | undefined;
   private readonly env: Env;
+  private readonly listed: (list: readonly Revocation[]) => void;
 
-  constructor(env: Env) {
+  constructor(env: Env, listed: (list: readonly Revocation[]) => void) {
     this.env = env;
+    this.listed = listed;
   }
 
   /**
@@ -80,6 +84,7 @@ export class RevocationGate {
       }
       if (answer.revoked) return true;
       this.cache.settle(answer.revocations, sentAt);
+      this.listed(answer.revocations);
     }
     return this.cache.isRevoked(token, Math.floor(Date.now() / 1000));
   }
