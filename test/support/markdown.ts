@@ -65,3 +65,23 @@ export function brokenLinks(file: string, root: string): string[] {
   }
   return problems;
 }
+
+/**
+ * The paths a README "Layout" block names: a line's paths come before its first run of two spaces,
+ * separated by ", "; a line indented by two names paths inside the last top-level folder above it,
+ * and deeper lines continue a description.
+ */
+export function layoutPaths(readme: string): string[] {
+  const block = /## Layout\n+```\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  const paths: string[] = [];
+  let folder = "";
+  for (const line of block.split("\n")) {
+    const indent = line.length - line.trimStart().length;
+    if (line.trim() === "" || indent > 2) continue;
+    const names = (line.trim().split(/ {2,}/)[0] ?? "").split(", ");
+    const full = names.map((n) => (indent === 2 ? folder + n : n));
+    if (indent === 0 && full.length === 1 && full[0]?.endsWith("/")) folder = full[0];
+    paths.push(...full);
+  }
+  return paths;
+}
