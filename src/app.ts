@@ -10,6 +10,7 @@ import { apiCors } from "./routes/cors.ts";
 import { closeRefusedUpgrades } from "./routes/refused-upgrade.ts";
 import { registerRoutes } from "./routes/register.ts";
 import { ROUTES } from "./routes/table.ts";
+import { countRefusals } from "./usage/refusal-counting.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -19,6 +20,7 @@ app.use("*", async (c, next) => {
   await next();
 });
 app.use("*", accessLog);
+app.use("*", countRefusals);
 app.use("*", apiCors);
 app.use("*", authFailIpLimit);
 

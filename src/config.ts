@@ -117,6 +117,7 @@ const configSchema = z
     HISTORY_PAGE_MAX_BYTES: int(1_024, 16 * 1_048_576, 1_048_576),
     BATCH_MAX_MESSAGES: int(1, 1_000, 100),
     JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30, 5),
+    USAGE_PARTITIONS: int(1, 64, 1),
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
     // The secret's UTF-8 text is the HMAC key; short secrets are brute-forceable offline.
@@ -163,6 +164,8 @@ export type Config = {
   /** Most messages coalesced into one `batch` frame for a `?batch=1` socket. */
   batchMaxMessages: number;
   clockToleranceSeconds: number;
+  /** Usage objects per tenant; a room reports to the one its name picks (src/usage/partitions.ts). */
+  usagePartitions: number;
   issuer: string | undefined;
   audience: string | undefined;
   jwtSecret: string | undefined;
@@ -220,6 +223,7 @@ export function parseConfig(env: ConfigVars): Config {
     historyPageMaxBytes: c.HISTORY_PAGE_MAX_BYTES,
     batchMaxMessages: c.BATCH_MAX_MESSAGES,
     clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,
+    usagePartitions: c.USAGE_PARTITIONS,
     issuer: c.JWT_ISSUER,
     audience: c.JWT_AUDIENCE,
     jwtSecret: c.JWT_SECRET,

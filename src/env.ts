@@ -20,7 +20,18 @@ declare global {
 export type Env = Cloudflare.Env;
 
 /** What a route does: one name for its rate-limit key, its error messages and its access log line. */
-export type Action = "connect" | "publish" | "history" | "presence" | "disconnect" | "revoke" | "inspect" | "webhooks";
+export type Action =
+  | "connect"
+  | "publish"
+  | "history"
+  | "presence"
+  | "disconnect"
+  | "revoke"
+  | "inspect"
+  | "webhooks"
+  | "usage"
+  | "rooms"
+  | "tap";
 
 /** What a client's upgrade asks for, read once before any token work. */
 export type UpgradeRequest = {

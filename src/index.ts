@@ -4,6 +4,7 @@ import { handleQueue } from "./webhooks/queue-handler.ts";
 
 export { Room } from "./room/room.ts";
 export { Tenant } from "./tenant/tenant.ts";
+export { Usage } from "./usage/usage.ts";
 export { WebhookHub } from "./webhooks/hub.ts";
 
 export default {

@@ -173,6 +173,11 @@ export type PublishRequest = {
   payloadJson: string;
   to?: Target | undefined;
   exclude?: Exclude | undefined;
+  /**
+   * Where it came in, for usage counts: a single HTTP publish, an element of an HTTP batch, or a
+   * client's frame. A Worker of the version before sends none: counted as "http".
+   */
+  source?: "http" | "batch" | "ws" | undefined;
 };
 export type PublishResult = { id: string; seq: number; delivered: number };
 export const publishResultsSchema = z.array(
@@ -321,4 +326,60 @@ export type PresenceSnapshot = { connections: number; users: { id: string; conne
 /** An error body another service (a room, through the Worker) answered with. */
 export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+// ---- Usage and the rooms list (src/usage) ----
+
+/** An instant in a query string: RFC 3339 with a zone (`2026-12-01T10:00:00Z`), as epoch ms. */
+const instantParam = z.iso
+  .datetime({ offset: true, message: "must be an RFC 3339 time with a zone, like 2026-12-01T10:00:00Z" })
+  .transform((s) => Date.parse(s));
+
+/** `GET /v1/admin/usage` query; the range's own rules (retention, order) are checked in src/usage/buckets.ts. */
+export const usageQuerySchema = z.object({
+  from: instantParam.optional(),
+  to: instantParam.optional(),
+  step: z.enum(["minute", "hour"], { message: "step must be minute or hour" }).default("minute"),
+});
+
+/** `GET /v1/admin/rooms` query. */
+export const roomsQuerySchema = z.object({
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{0,128}$/, "prefix must be 0-128 characters of A-Z a-z 0-9 _ . : -")
+    .default(""),
+  sort: z.enum(["name", "connections"], { message: "sort must be name or connections" }).default("name"),
+  cursor: z.string().max(512, "cursor is not one this API gave out").optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, "limit must be 1-1000")
+    .transform(Number)
+    .pipe(z.number().int().min(1, "limit must be 1-1000").max(1000, "limit must be 1-1000"))
+    .default(100),
+});
+
+/** A rooms-list cursor's content (base64url JSON, opaque to clients): the sort it belongs to and the last entry. */
+export const roomsCursorSchema = z.object({
+  sort: z.enum(["name", "connections"]),
+  room: roomSchema,
+  connections: z.number().int().min(0).optional(),
+});
+
+/** One counter's increase in one minute (src/usage/metrics.ts), as a meter keeps it in storage. */
+export const countDeltaSchema = z.object({
+  minute: z.number().int(),
+  counter: z.enum(["connects", "disconnects", "messages", "deliveries", "bytesDelivered", "historyReads", "refusals"]),
+  label: z.string(),
+  value: z.number().int(),
+});
+
+/** A flush in flight (src/usage/report.ts), as a meter keeps it in storage until it is confirmed. */
+export const usageReportSchema = z.object({
+  tenant: tenantSchema,
+  reporter: z.string(),
+  flushId: z.number().int(),
+  counts: z.array(countDeltaSchema),
+  live: z
+    .object({ room: roomSchema, connections: z.number().int(), users: z.number().int(), peak: z.number().int() })
+    .optional(),
 });

@@ -26,11 +26,12 @@ export function publishRequestOf(
   room: string,
   body: Pick<PublishFrame, "event" | "payload" | "tags" | "to" | "exclude">,
   maxPayloadBytes: number,
+  source: NonNullable<PublishRequest["source"]>,
   index?: number,
 ): PublishRequest {
   const payloadJson = payloadJsonOf(body.payload, maxPayloadBytes, index);
   const { event, tags, to, exclude } = body;
-  return { room, sender, event, tags, payloadJson, to, exclude };
+  return { room, sender, event, tags, payloadJson, to, exclude, source };
 }
 
 /**

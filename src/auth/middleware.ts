@@ -46,8 +46,9 @@ export const requireUser = (scope: Scope, brake: (c: Context<AppEnv>) => Promise
     const token = c.get("upgrade").token;
     if (token === undefined) throw new GatewayError("missing_token", "a token is required");
     const principal = await verifyUserToken(c.get("config"), token, new Date(), () => brake(c));
-    authorize(principal, { user: [scope] }, c.get("room"));
+    // Set before authorizing: a refusal of a verified credential is counted for its tenant.
     c.set("principal", principal);
+    authorize(principal, { user: [scope] }, c.get("room"));
     await next();
   });
 
@@ -61,7 +62,7 @@ export const requireCredential = (rule: ScopeRule) =>
         ? await verifyApiKey(c.get("config"), credential.key)
         : await verifyUserToken(c.get("config"), credential.token, new Date());
     const room: string | undefined = c.get("room");
-    authorize(principal, rule, room);
     c.set("principal", principal);
+    authorize(principal, rule, room);
     await next();
   });

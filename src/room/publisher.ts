@@ -5,6 +5,7 @@
 // object's own sockets (an unsharded room) publish, and resume, right here.
 import type { IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../protocol.ts";
 import type { Ledger } from "./ledger/ledger.ts";
+import type { RoomMeter } from "./metering.ts";
 import type { Coordinator } from "./sharding/coordinator.ts";
 import type { SocketHost } from "./sockets/host.ts";
 import type { Upstream } from "./upstream.ts";
@@ -15,11 +16,19 @@ export class Publisher {
   private readonly coordinator: Coordinator;
   /** Arms the alarm that expires history. */
   private readonly recorded: (now: number) => void;
+  private readonly meter: RoomMeter;
 
-  constructor(ledger: Ledger, host: SocketHost, coordinator: Coordinator, recorded: (now: number) => void) {
+  constructor(
+    ledger: Ledger,
+    host: SocketHost,
+    coordinator: Coordinator,
+    meter: RoomMeter,
+    recorded: (now: number) => void,
+  ) {
     this.ledger = ledger;
     this.host = host;
     this.coordinator = coordinator;
+    this.meter = meter;
     this.recorded = recorded;
   }
 
@@ -35,6 +44,8 @@ export class Publisher {
   private publishNow(reqs: readonly PublishRequest[]): Promise<PublishResult[]> {
     const now = Date.now();
     this.recorded(now);
+    // Counted where messages are numbered (once, whichever object the socket of a "ws" one is on).
+    for (const req of reqs) this.meter.count("messages", req.source ?? "http", 1);
     return this.coordinator.count === undefined ? this.here(reqs, now) : this.sharded(reqs, now);
   }
 

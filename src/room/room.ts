@@ -23,6 +23,7 @@ import { AlarmClock } from "./alarm.ts";
 import { openSocket } from "./connect.ts";
 import type { MissedPage } from "./ledger/ledger.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
+import { RoomMeter } from "./metering.ts";
 import { ownSockets, Publisher } from "./publisher.ts";
 import type * as Rpc from "./rpc.ts";
 import { rpcVersion } from "./rpc.ts";
@@ -46,6 +47,7 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
   private readonly shard: Shard;
   private readonly publisher: Publisher;
   private readonly upkeep: Upkeep;
+  private readonly meter: RoomMeter;
   /** The upstream of the room object's own sockets (an unsharded room). */
   private readonly local: Upstream;
 
@@ -55,18 +57,22 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
     this.alarmClock = new AlarmClock(ctx.storage);
     this.ledger = new Ledger(ctx.storage, this.config);
     const budgets = new FrameBudgets(this.config);
-    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, (s) => (s ? this.shard : this.local));
-    this.inbound = new Inbound(this.host, budgets, this.config);
+    const sockets = { connections: () => this.host.accepted, users: () => this.host.presence().users.length };
+    this.meter = new RoomMeter(ctx, env, this.config, sockets, (at) => ctx.waitUntil(this.alarmClock.schedule(at)));
+    const upstreamOf = (s: ShardRef | undefined) => (s ? this.shard : this.local);
+    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, upstreamOf, this.meter);
+    this.inbound = new Inbound(this.host, budgets, this.config, this.meter);
     this.shard = new Shard(ctx, env, this.host);
     this.coordinator = new Coordinator(ctx.storage.sql, env, {
       lastSeq: () => this.ledger.lastSeq(),
       held: () => this.host.held,
       emptied: () => this.upkeep.emptied(),
     });
-    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, (now) =>
+    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.meter, (now) =>
       ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs)),
     );
-    this.upkeep = new Upkeep(ctx, this.alarmClock, this.host, this.ledger, () => {
+    const { host, ledger, meter } = this;
+    this.upkeep = new Upkeep(ctx, this.alarmClock, { host, ledger, meter }, () => {
       return this.coordinator.count !== undefined || this.shard.ref !== undefined;
     });
     this.local = ownSockets(this.ledger, this.publisher, () => this.upkeep.emptied());
@@ -89,7 +95,9 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
   async history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string> {
-    return this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
+    const page = this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
+    this.meter.count("historyReads", "", 1);
+    return page;
   }
 
   async presence(): Promise<Rpc.PresenceAnswer> {

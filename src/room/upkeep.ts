@@ -1,8 +1,10 @@
 // The object's upkeep, run by its one alarm: sockets whose token expired are closed, history past
 // its age bound is deleted, and an object left with neither sockets, shards nor history deletes its
-// storage, so an idle room costs nothing. The alarm is then armed for whatever comes next.
+// storage, so an idle room costs nothing; usage counts are flushed first (and on their own schedule,
+// see metering.ts). The alarm is then armed for whatever comes next.
 import type { AlarmClock } from "./alarm.ts";
 import type { Ledger } from "./ledger/ledger.ts";
+import type { RoomMeter } from "./metering.ts";
 import type { SocketHost } from "./sockets/host.ts";
 
 export class Upkeep {
@@ -10,14 +12,21 @@ export class Upkeep {
   private readonly clock: AlarmClock;
   private readonly host: SocketHost;
   private readonly ledger: Ledger;
+  private readonly meter: RoomMeter;
   /** Whether the object takes part in a sharded room: as its coordinator, or as one of its shards. */
   private readonly sharded: () => boolean;
 
-  constructor(ctx: DurableObjectState, clock: AlarmClock, host: SocketHost, ledger: Ledger, sharded: () => boolean) {
+  constructor(
+    ctx: DurableObjectState,
+    clock: AlarmClock,
+    parts: { host: SocketHost; ledger: Ledger; meter: RoomMeter },
+    sharded: () => boolean,
+  ) {
     this.ctx = ctx;
     this.clock = clock;
-    this.host = host;
-    this.ledger = ledger;
+    this.host = parts.host;
+    this.ledger = parts.ledger;
+    this.meter = parts.meter;
     this.sharded = sharded;
   }
 
@@ -27,9 +36,21 @@ export class Upkeep {
     const nextExpiry = this.host.expire(now);
     this.ledger.expire(now);
     const historyExpiry = this.ledger.nextExpiry();
-    if (this.isEmpty() && historyExpiry === undefined) return this.ledger.clear();
+    const idle = () => this.isEmpty() && this.ledger.nextExpiry() === undefined;
+    // Storage goes only once the counts it holds have reached the usage object; a socket may have
+    // come in while they were on their way.
+    const settled = await this.meter.flush(now);
+    if (settled && idle()) {
+      this.meter.forget();
+      return this.ledger.clear();
+    }
+    const usageDue = this.meter.due();
     await this.clock.schedule(
-      Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, historyExpiry ?? Number.POSITIVE_INFINITY),
+      Math.min(
+        nextExpiry ?? Number.POSITIVE_INFINITY,
+        historyExpiry ?? Number.POSITIVE_INFINITY,
+        usageDue ?? Number.POSITIVE_INFINITY,
+      ),
     );
   }
 

@@ -94,7 +94,14 @@ function toRequest(
   body: PublishBody,
   index?: number,
 ): PublishRequest {
-  const req = publishRequestOf(senderOf(principal), room, body, config.maxPayloadBytes, index);
+  const req = publishRequestOf(
+    senderOf(principal),
+    room,
+    body,
+    config.maxPayloadBytes,
+    index === undefined ? "http" : "batch",
+    index,
+  );
   const { event, tags, to, exclude } = body;
   const left = messageLimitOf(config) - utf8ByteLength(req.payloadJson);
   if (exceedsBytes(JSON.stringify({ event, tags, to, exclude }), left)) {

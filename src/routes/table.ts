@@ -18,6 +18,8 @@
 // - `handle(c, { params, body, query })`.
 // test/integration/openapi.test.ts checks that the app serves exactly the documented routes, and
 // test/node/openapi.test.ts that the document is valid OpenAPI 3.1 with examples matching schemas.
+
+import { USAGE_ROUTES } from "../usage/routes.ts";
 import { ADMIN_WEBHOOK_ROUTES } from "../webhooks/routes.ts";
 import { ADMIN_ROUTES } from "./admin.ts";
 import { metaRoutes } from "./meta.ts";
@@ -30,5 +32,6 @@ export const ROUTES: readonly Route[] = [
   ...ROOM_ROUTES,
   ...PUBLISH_ROUTES,
   ...ADMIN_ROUTES,
+  ...USAGE_ROUTES,
   ...ADMIN_WEBHOOK_ROUTES,
 ];

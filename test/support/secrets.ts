@@ -51,6 +51,8 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeApiKey("hooksc", "hooksc", ["admin"]),
     makeApiKey("hooksd", "hooksd", ["admin"]),
     makeApiKey("hookspub", "hooksa", ["publish", "presence"]),
+    // Usage counting tests: a tenant of its own, so its counts are exactly the test's workload.
+    makeApiKey("meteredadmin", "metered", ["publish", "presence", "admin"]),
     // Only the HTTP 429 test uses this key: the limiter's window is shared by every test of a run.
     makeApiKey("floodacme", "acme", ["publish"]),
   ]);

@@ -34,6 +34,7 @@ describe("parseConfig", () => {
       historyPageMaxBytes: 1_048_576,
       batchMaxMessages: 100,
       clockToleranceSeconds: 5,
+      usagePartitions: 1,
       issuer: undefined,
       audience: undefined,
       jwtSecret: SECRET,
@@ -49,6 +50,12 @@ describe("parseConfig", () => {
         disableAfterMs: 86_400_000,
       },
     });
+  });
+
+  it("reads USAGE_PARTITIONS within 1-64 and refuses it outside, naming it", () => {
+    expect(parseConfig({ JWT_SECRET: SECRET, USAGE_PARTITIONS: "8" }).usagePartitions).toBe(8);
+    for (const bad of ["0", "65", "two"])
+      expect(failureOf({ JWT_SECRET: SECRET, USAGE_PARTITIONS: bad })).toContain("USAGE_PARTITIONS");
   });
 
   it("reads the webhook settings and the loopback development switch", () => {

@@ -2,6 +2,7 @@
 // message its audience, then each socket's filter), coalescing (Outbox), batch frames for
 // `?batch=1` sockets (planFrames), and frames held for a socket whose replay is on its way.
 import { canonicalFilterKey, type Filter, type Filterable, matchesFilter } from "../../filter.ts";
+import { utf8ByteLength } from "../../utf8.ts";
 import type { Exclude, Tags, Target } from "../../wire.ts";
 import { type ConnectionState, stateOf } from "../sockets/attachment.ts";
 import type { SocketRegistry } from "../sockets/registry.ts";
@@ -33,6 +34,9 @@ export type Outgoing = {
   stored?: { audience: readonly string[] | undefined; exclude?: readonly string[] | undefined } | undefined;
 };
 
+/** Told once per turn's delivery: messages written to sockets (a batch frame of n counts n) and their UTF-8 bytes. */
+export type DeliveryTally = (deliveries: number, bytes: number) => void;
+
 /** What a socket's attachment says about how it receives: read once per socket and object life. */
 type Traits = { batch: boolean; filterKey: string; filter: Filter | undefined };
 /** The sockets sharing one filter (or none). */
@@ -57,10 +61,12 @@ export class Deliverer {
   private readonly counted = new WeakSet<WebSocket>();
   /** Sockets waiting for their replay: whatever else they are sent meanwhile waits here, in order. */
   private readonly resuming = new Map<WebSocket, string[]>();
+  private readonly tally: DeliveryTally;
 
-  constructor(sockets: SocketRegistry, limits: BatchLimits, defer: Defer) {
+  constructor(sockets: SocketRegistry, limits: BatchLimits, defer: Defer, tally: DeliveryTally) {
     this.sockets = sockets;
     this.limits = limits;
+    this.tally = tally;
     this.outbox = new Outbox((messages) => this.deliverNow(messages), defer);
   }
 
@@ -136,8 +142,16 @@ export class Deliverer {
   private deliverNow(messages: readonly Outgoing[]): number[] {
     const counts = this.currentCounts();
     const recipients = messages.map((m) => this.recipientsOf(m, counts.filtered > 0));
-    if (counts.batch === 0 && this.resuming.size === 0)
-      return messages.map((m, i) => deliver(recipients[i] as WebSocket[], m.frame));
+    if (counts.batch === 0 && this.resuming.size === 0) {
+      let bytes = 0;
+      const delivered = messages.map((m, i) => {
+        const n = deliver(recipients[i] as WebSocket[], m.frame);
+        if (n > 0) bytes += n * utf8ByteLength(m.frame);
+        return n;
+      });
+      this.tally(sum(delivered), bytes);
+      return delivered;
+    }
     const plan = planFrames(
       messages.map((m) => m.frame),
       recipients,
@@ -145,12 +159,21 @@ export class Deliverer {
       this.limits,
     );
     const reached = new Set<WebSocket>();
+    let bytes = 0;
+    // A batch frame goes to every socket of its recipient set: measured once.
+    const sizes = new Map<string, number>();
     for (const [ws, frames] of plan) {
       let ok = true;
-      for (const frame of frames) ok = this.sendTo(ws, frame) && ok;
+      for (const frame of frames) {
+        const sent = this.sendTo(ws, frame);
+        if (sent) bytes += sizes.get(frame) ?? sizes.set(frame, utf8ByteLength(frame)).get(frame) ?? 0;
+        ok = sent && ok;
+      }
       if (ok) reached.add(ws);
     }
-    return recipients.map((r) => r.filter((ws) => reached.has(ws)).length);
+    const delivered = recipients.map((r) => r.filter((ws) => reached.has(ws)).length);
+    this.tally(sum(delivered), bytes);
+    return delivered;
   }
 
   /** Targets (or the stored audience) first; then each distinct filter is matched once. */
@@ -221,3 +244,5 @@ export class Deliverer {
     else this.groups.set(t.filterKey, group);
   }
 }
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

@@ -1,6 +1,7 @@
 // Where a room's sockets live when it is sharded, as pure functions: which shard a user lands on,
 // the room's and its shard objects' names, and the shard a connection id names. Free of Worker
 // types, so the Node-side benchmark places its users with the same code.
+import { fnv1a } from "../../fnv1a.ts";
 import type { Target } from "../../wire.ts";
 
 /** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
@@ -8,16 +9,6 @@ export const roomObjectName = (tenant: string, room: string) => `${tenant}/${roo
 
 /** A socket host inside a sharded room. */
 export type ShardRef = { index: number; count: number };
-
-/** FNV-1a over the tenant and sub: stable across isolates and deploys, cheap, spread evenly enough. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
 
 /** One user's sockets all land on one shard, so per-user caps, user targeting and user kicks touch one shard. */
 export function shardOf(tenant: string, sub: string, count: number): number {

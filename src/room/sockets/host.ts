@@ -15,6 +15,7 @@ import type { PushResult } from "../../tenant/tenant.ts";
 import { CloseCode, type Exclude, encodeFiltered, encodeRefreshed, encodeWelcome, type Target } from "../../wire.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { BATCH_MAX_BYTES, Deliverer, type Outgoing } from "../delivery/deliverer.ts";
+import type { RoomMeter } from "../metering.ts";
 import { newConnectionId, type ShardRef } from "../sharding/placement.ts";
 import type { Upstream } from "../upstream.ts";
 import { Admissions } from "./admissions.ts";
@@ -33,6 +34,7 @@ export class SocketHost {
   private readonly budgets: FrameBudgets;
   private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
+  private readonly meter: RoomMeter;
   /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
   readonly upstreamOf: (shard: ShardRef | undefined) => Upstream;
 
@@ -43,8 +45,10 @@ export class SocketHost {
     alarm: AlarmClock,
     budgets: FrameBudgets,
     upstreamOf: (shard: ShardRef | undefined) => Upstream,
+    meter: RoomMeter,
   ) {
     this.alarm = alarm;
+    this.meter = meter;
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
@@ -57,6 +61,10 @@ export class SocketHost {
       this.sockets,
       { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
       (fn) => setTimeout(fn, 0),
+      (deliveries, bytes) => {
+        meter.count("deliveries", "", deliveries);
+        meter.count("bytesDelivered", "", bytes);
+      },
     );
   }
 
@@ -77,6 +85,11 @@ export class SocketHost {
 
   connections(): number {
     return this.sockets.countOpen();
+  }
+
+  /** Sockets accepted and not departed, without walking them (closing ones count until they depart). */
+  get accepted(): number {
+    return this.sockets.count();
   }
 
   /** Whether `member` may open a socket here: its place's release, or the refusal (see Admissions). */
@@ -103,6 +116,9 @@ export class SocketHost {
     const recorded = upstream.lastSeq();
     this.sockets.accept(ws, state);
     this.deliveries.joined(ws, state);
+    this.meter.count("connects", "", 1);
+    if (since !== undefined) this.meter.count("historyReads", "", 1);
+    this.meter.socketsChanged();
     const scheduled = this.alarm.schedule(state.exp * 1000);
     const seq = this.deliveries.welcomeSeq(recorded);
     const welcome = { connectionId: state.connectionId, room: state.room, user: state.id, seq };
@@ -217,6 +233,8 @@ export class SocketHost {
     if (state === undefined) return;
     this.deliveries.left(ws);
     this.budgets.forget(state.connectionId);
+    this.meter.count("disconnects", String(code), 1);
+    this.meter.socketsChanged();
     log("disconnect", {
       tenant: state.tenant,
       room: state.room,

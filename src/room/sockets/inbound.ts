@@ -13,6 +13,7 @@ import { type ClientFrame, clientFrameSchema, looseRefSchema } from "../../proto
 import { ENVELOPE_SLACK_BYTES, idempotencyRefOf, publishRequestOf } from "../../publish-request.ts";
 import { exceedsBytes } from "../../utf8.ts";
 import { CloseCode, encodeAck, PONG_FRAME, type PublishFrame, type Ref } from "../../wire.ts";
+import type { RoomMeter } from "../metering.ts";
 import { stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
 import type { SocketHost } from "./host.ts";
@@ -48,12 +49,14 @@ export class Inbound {
   private readonly host: SocketHost;
   private readonly budgets: FrameBudgets;
   private readonly config: Config;
+  private readonly meter: RoomMeter;
   private readonly inFlight = new InFlight();
 
-  constructor(host: SocketHost, budgets: FrameBudgets, config: Config) {
+  constructor(host: SocketHost, budgets: FrameBudgets, config: Config, meter: RoomMeter) {
     this.host = host;
     this.budgets = budgets;
     this.config = config;
+    this.meter = meter;
   }
 
   async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -86,7 +89,7 @@ export class Inbound {
     const state = stateOf(ws);
     if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
     const sender = senderOf(state);
-    const req = publishRequestOf(sender, state.room, frame, this.config.maxPayloadBytes);
+    const req = publishRequestOf(sender, state.room, frame, this.config.maxPayloadBytes, "ws");
     // Synchronous, so the publish leaves this socket in the order its frames came.
     const outcome = await this.host
       .upstreamOf(state.shard)
@@ -122,6 +125,7 @@ export class Inbound {
    */
   private reject(ws: WebSocket, error: GatewayError, ref?: Ref): void {
     send(ws, errorFrame(error, ref));
+    this.meter.count("refusals", error.code, 1);
     const state = stateOf(ws);
     const now = Date.now();
     if (this.budgets.logs(state.connectionId, error, now))
