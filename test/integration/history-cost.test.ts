@@ -63,7 +63,7 @@ async function cost<T>(
     return parse(text, reviver);
   });
   try {
-    return { ...(await rowsReadDuring(stubFor(room), read)), audiences };
+    return { ...(await rowsReadDuring(["messages", "recipients"], stubFor(room), read)), audiences };
   } finally {
     spy.mockRestore();
   }
