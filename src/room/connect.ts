@@ -9,12 +9,13 @@ import { log } from "../log.ts";
 import { decodeRoomConnect, IDENTITY_HEADER } from "../protocol.ts";
 import { SUBPROTOCOL } from "../wire.ts";
 import { connectToRoom, placeSocket } from "./client.ts";
+import type { RoomEvents } from "./events/room-events.ts";
 import type { Coordinator } from "./sharding/coordinator.ts";
 import type { Shard } from "./sharding/shard.ts";
 import type { SocketHost } from "./sockets/host.ts";
 
 /** The parts of the object an upgrade passes through. */
-export type ConnectParts = { env: Env; host: SocketHost; coordinator: Coordinator; shard: Shard };
+export type ConnectParts = { env: Env; host: SocketHost; coordinator: Coordinator; shard: Shard; events: RoomEvents };
 
 export async function openSocket(request: Request, parts: ConnectParts): Promise<Response> {
   try {
@@ -27,9 +28,15 @@ export async function openSocket(request: Request, parts: ConnectParts): Promise
   }
 }
 
-async function open(request: Request, { env, host, coordinator, shard: role }: ConnectParts): Promise<Response> {
+async function open(
+  request: Request,
+  { env, host, coordinator, shard: role, events }: ConnectParts,
+): Promise<Response> {
   const connect = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
   const { member, shard } = connect;
+  // Once per empty room: which webhook events anyone wants, before the join that may record one.
+  const reading = events.ready(member);
+  if (reading !== undefined) await reading;
   const passOn = (count: number) => {
     if (connect.hops >= 2) throw new GatewayError("internal", "the room's layout keeps changing");
     const there = placeSocket(member.tenant, member.id, count);

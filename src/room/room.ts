@@ -18,9 +18,12 @@ import type {
   Revocation,
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/tenant.ts";
+import type { ClientSource } from "../webhooks/events.ts";
+import type { OutboxReport, WebhookOrigin } from "../webhooks/protocol.ts";
 import { PING_FRAME, PONG_FRAME } from "../wire.ts";
 import { AlarmClock } from "./alarm.ts";
 import { openSocket } from "./connect.ts";
+import { RoomEvents } from "./events/room-events.ts";
 import type { MissedPage } from "./ledger/ledger.ts";
 import { Ledger, type Replay } from "./ledger/ledger.ts";
 import { RoomMeter } from "./metering.ts";
@@ -37,10 +40,14 @@ import { closeQuietly } from "./sockets/send.ts";
 import { Upkeep } from "./upkeep.ts";
 import type { Upstream } from "./upstream.ts";
 
-export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderRpc, Rpc.CoordinatorRpc, Rpc.ShardRpc {
+export class Room
+  extends DurableObject<Env>
+  implements Rpc.RoomRpc, Rpc.HolderRpc, Rpc.CoordinatorRpc, Rpc.ShardRpc, WebhookOrigin
+{
   private readonly config: Config;
   private readonly alarmClock: AlarmClock;
   private readonly ledger: Ledger;
+  private readonly events: RoomEvents;
   private readonly host: SocketHost;
   private readonly inbound: Inbound;
   private readonly coordinator: Coordinator;
@@ -56,23 +63,25 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
     this.config = configFor(env);
     this.alarmClock = new AlarmClock(ctx.storage);
     this.ledger = new Ledger(ctx.storage, this.config);
+    this.events = new RoomEvents(ctx, env, this.alarmClock);
     const budgets = new FrameBudgets(this.config);
     const sockets = { connections: () => this.host.accepted, users: () => this.host.presence().users.length };
     this.meter = new RoomMeter(ctx, env, this.config, sockets, (at) => ctx.waitUntil(this.alarmClock.schedule(at)));
     const upstreamOf = (s: ShardRef | undefined) => (s ? this.shard : this.local);
-    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, upstreamOf, this.meter);
+    this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, this.events, upstreamOf, this.meter);
     this.inbound = new Inbound(this.host, budgets, this.config, this.meter);
     this.shard = new Shard(ctx, env, this.host);
     this.coordinator = new Coordinator(ctx.storage.sql, env, {
       lastSeq: () => this.ledger.lastSeq(),
       held: () => this.host.held,
       emptied: () => this.upkeep.emptied(),
+      occupancy: (where, occupied) => this.events.occupancy(where, occupied),
     });
-    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.meter, (now) =>
+    this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.events, this.meter, (now) =>
       ctx.waitUntil(this.alarmClock.schedule(now + this.config.historyMaxAgeMs)),
     );
-    const { host, ledger, meter } = this;
-    this.upkeep = new Upkeep(ctx, this.alarmClock, { host, ledger, meter }, () => {
+    const { host, ledger, meter, events } = this;
+    this.upkeep = new Upkeep(ctx, this.alarmClock, { host, ledger, meter, events }, () => {
       return this.coordinator.count !== undefined || this.shard.ref !== undefined;
     });
     this.local = ownSockets(this.ledger, this.publisher, () => this.upkeep.emptied());
@@ -83,14 +92,19 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
 
   /** Accepts a WebSocket upgrade forwarded by the Worker (or passed on by another object of the room). */
   override async fetch(request: Request): Promise<Response> {
-    const { env, host, coordinator, shard } = this;
-    return openSocket(request, { env, host, coordinator, shard });
+    const { env, host, coordinator, shard, events } = this;
+    return openSocket(request, { env, host, coordinator, shard, events });
   }
 
   // ---- RoomRpc: the Worker asks the room (a shard forwards its clients' publishes here too) ----
 
-  async publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef, v?: number): Promise<PublishOutcome> {
-    return this.rpc(v, () => this.publisher.publish(reqs, idempotency));
+  async publish(
+    reqs: readonly PublishRequest[],
+    idempotency?: IdempotencyRef,
+    v?: number,
+    source?: ClientSource,
+  ): Promise<PublishOutcome> {
+    return this.rpc(v, () => this.publisher.publish(reqs, idempotency, source));
   }
 
   /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
@@ -127,10 +141,17 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
   // ---- CoordinatorRpc: a shard asks the room; ShardRpc: the room asks a shard (see rpc.ts) ----
 
   async attachShard(tenant: string, room: string, shard: ShardRef, v?: number): Promise<Rpc.AttachAnswer> {
-    return this.rpc(v, () => this.coordinator.attachShard(tenant, room, shard));
+    rpcVersion(v);
+    // Only the first change after the room's storage was empty waits (attach and detach alike, in order).
+    const reading = this.events.ready({ tenant, room });
+    if (reading !== undefined) await reading;
+    return this.coordinator.attachShard(tenant, room, shard);
   }
   async detachShard(index: number, v?: number): Promise<void> {
-    return this.rpc(v, () => this.coordinator.detachShard(index));
+    rpcVersion(v);
+    const reading = this.events.reading();
+    if (reading !== undefined) await reading;
+    return this.coordinator.detachShard(index);
   }
   async shardWatchers(index: number, has: boolean, v?: number): Promise<void> {
     return this.rpc(v, () => this.coordinator.shardWatchers(index, has));
@@ -173,6 +194,14 @@ export class Room extends DurableObject<Env> implements Rpc.RoomRpc, Rpc.HolderR
   /** Asked by the tenant's sweep of registrations no connect has renewed for a long time. */
   async holdsSockets(): Promise<boolean> {
     return this.host.heldForTenant() > 0;
+  }
+
+  // ---- WebhookOrigin: the queue consumer reports on events this object handed over ----
+
+  async webhookReport(report: OutboxReport): Promise<void> {
+    this.events.report(report);
+    // A settled outbox may be all that kept an empty room's storage.
+    this.upkeep.emptied();
   }
 
   // ---- The runtime ----

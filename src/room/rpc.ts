@@ -17,6 +17,7 @@ import type {
   Revocation,
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/tenant.ts";
+import type { ClientSource } from "../webhooks/events.ts";
 import type { Exclude, Tags, Target } from "../wire.ts";
 import type { MissedPage, Replay } from "./ledger/ledger.ts";
 import type { ShardRef } from "./sharding/placement.ts";
@@ -88,9 +89,18 @@ export type ForwardResult = { delivered: number[]; users: string[][]; held: bool
 /** A shard's attach: refused with the room's layout, or accepted with the seq it is fed from. */
 export type AttachAnswer = { count: number } | { fed: number; watched: boolean };
 
-/** Asked by a shard of its coordinator (besides `publish`, which shards forward their clients' publishes to). */
+/**
+ * Asked by a shard of its coordinator (besides `publish`, which shards forward their clients' publishes to).
+ * A client's publish names its `source` after the version, for its webhook event: an added trailing
+ * argument, which a coordinator of the version before ignores (that publish then has no event).
+ */
 export interface CoordinatorRpc {
-  publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef, v?: number): Promise<PublishOutcome>;
+  publish(
+    reqs: readonly PublishRequest[],
+    idempotency?: IdempotencyRef,
+    v?: number,
+    source?: ClientSource,
+  ): Promise<PublishOutcome>;
   /** The shard took its first socket. */
   attachShard(tenant: string, room: string, shard: ShardRef, v?: number): Promise<AttachAnswer>;
   /** The shard's last socket left. */

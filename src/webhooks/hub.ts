@@ -27,6 +27,7 @@ import {
   type StoredTarget,
   storedTargets,
 } from "./endpoint-store.ts";
+import type { Subscription } from "./events.ts";
 import type { DeadLetterView, EndpointPatch, WebhookEndpoint } from "./protocol.ts";
 
 export class WebhookHub extends DurableObject<Env> {
@@ -65,6 +66,13 @@ export class WebhookHub extends DurableObject<Env> {
 
   async rotate(id: string, sealedSecret: string): Promise<WebhookEndpoint | null> {
     return rotateSecret(this.sql, id, sealedSecret, Date.now()) ?? null;
+  }
+
+  /** What the enabled endpoints subscribe to (no URLs, no secrets): rooms read it to skip unwanted events. */
+  async subscriptions(): Promise<Subscription[]> {
+    return listEndpoints(this.sql, Date.now())
+      .filter((e) => e.status === "enabled")
+      .map(({ events, rooms }) => ({ events, rooms }));
   }
 
   /** Every endpoint with its sealed secrets, for the consumer's cache. */

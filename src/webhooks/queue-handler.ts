@@ -12,14 +12,8 @@ import { forgetTargets, targetsOf } from "./target-cache.ts";
 
 export const isDeadLetterQueue = (name: string) => name.endsWith("-dlq");
 
-/**
- * The object that handed events over, by its name in the ROOMS namespace (a room or one of its
- * shards). Room objects implement WebhookOrigin once their outbox lands; until then no message
- * names an origin, so this is never called.
- */
-function origin(env: Env, name: string): WebhookOrigin {
-  return roomStubByName(env, name) as unknown as WebhookOrigin;
-}
+/** The object that handed events over, by its name in the ROOMS namespace (a room or one of its shards). */
+const origin = (env: Env, name: string): Pick<WebhookOrigin, "webhookReport"> => roomStubByName(env, name);
 
 function depsFor(env: Env): ConsumerDeps & DeadLetterDeps {
   const config = configFor(env);

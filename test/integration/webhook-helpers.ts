@@ -2,12 +2,19 @@
 // Worker's consumer runs in the tests' isolate, so it calls this), everything else goes out.
 // Plus hand-made queue messages and a Worker env whose queues record what is sent to them.
 
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, type MockInstance, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { hubStub } from "../../src/webhooks/hub.ts";
-import type { OutboxReport, QueuedEvent, WebhookEventType, WebhookMessage } from "../../src/webhooks/protocol.ts";
+import {
+  type OutboxReport,
+  type QueuedEvent,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+  type WebhookMessage,
+} from "../../src/webhooks/protocol.ts";
+import { seal } from "../../src/webhooks/secret-box.ts";
 import { forgetTargets } from "../../src/webhooks/target-cache.ts";
 
 /**
@@ -149,4 +156,30 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Registers an endpoint of `tenant` for every event type (from `rooms`, or every room) straight in
+ * its hub. Its URL is one the consumer refuses at delivery (a private address, which the routes
+ * would not have taken): the queue's consumer runs during these tests, and this way nothing leaves
+ * the test and no event is settled, so the rooms' outboxes keep what they recorded.
+ */
+export async function subscribeToEverything(tenant: string, id: string, rooms?: string[]): Promise<void> {
+  const secret = await seal(env.WEBHOOK_SECRET_KEY ?? "", new Uint8Array(32), tenant, id);
+  const events = [...WEBHOOK_EVENT_TYPES];
+  await hubStub(env, tenant).create({ id, url: "https://10.0.0.1/in", events, rooms, secret });
+}
+
+export type RecordedEvent = { id: string; type: string; tenant: string; room: string; data: Record<string, unknown> };
+
+/** The events in a room object's outbox, in the order recorded. */
+export function outboxOf(stub: DurableObjectStub): Promise<RecordedEvent[]> {
+  return runInDurableObject(stub, (_, state) => {
+    const sql = state.storage.sql;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'webhook_outbox'").toArray().length === 0) return [];
+    return sql
+      .exec<{ body: string }>("SELECT body FROM webhook_outbox ORDER BY seq")
+      .toArray()
+      .map((r) => JSON.parse(r.body) as RecordedEvent);
+  });
 }

@@ -32,6 +32,8 @@ export type CoordinatorHost = {
   held(): number;
   /** The last shard left: the room may clean up. */
   emptied(): void;
+  /** The room gained its first live shard, or lost its last (webhook events). */
+  occupancy(where: { tenant: string; room: string }, occupied: boolean): void;
 };
 
 export class Coordinator {
@@ -62,6 +64,7 @@ export class Coordinator {
     if (layout !== undefined && layout !== shard.count) return { count: layout };
     const fed = this.here.lastSeq();
     this.layout.add(tenant, room, shard.index, shard.count);
+    this.here.occupancy({ tenant, room }, true);
     this.sent.set(shard.index, fed);
     return { fed, watched: this.layout.watched };
   }
@@ -169,7 +172,10 @@ export class Coordinator {
 
   /** The one place a shard leaves the layout (its last socket left, or it was found empty). */
   private drop(index: number): void {
-    if (this.layout.remove(index)) this.sent.delete(index);
+    if (!this.layout.remove(index)) return;
+    this.sent.delete(index);
+    const room = this.layout.room;
+    if (this.layout.count === undefined && room !== undefined) this.here.occupancy(room, false);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { IdempotencyRef, Member, PublishOutcome, PublishRequest } from "../
 import { roomStub } from "../client.ts";
 import type { Outgoing } from "../delivery/deliverer.ts";
 import type { Replay } from "../ledger/ledger.ts";
+import { clientSource } from "../publisher.ts";
 import {
   type AttachAnswer,
   type CoordinatorRpc,
@@ -141,7 +142,7 @@ export class Shard implements Upstream {
   }
 
   publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, s: ConnectionState): Promise<PublishOutcome> {
-    return this.coordinatorOf(s).publish([req], idempotency, RPC_VERSION);
+    return this.coordinatorOf(s).publish([req], idempotency, RPC_VERSION, clientSource(s));
   }
 
   relayPresence(frame: string, s: ConnectionState): void {

@@ -15,6 +15,7 @@ import type { PushResult } from "../../tenant/tenant.ts";
 import { CloseCode, type Exclude, encodeFiltered, encodeRefreshed, encodeWelcome, type Target } from "../../wire.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { BATCH_MAX_BYTES, Deliverer, type Outgoing } from "../delivery/deliverer.ts";
+import type { RoomEvents } from "../events/room-events.ts";
 import type { RoomMeter } from "../metering.ts";
 import { newConnectionId, type ShardRef } from "../sharding/placement.ts";
 import type { Upstream } from "../upstream.ts";
@@ -34,6 +35,7 @@ export class SocketHost {
   private readonly budgets: FrameBudgets;
   private readonly deliveries: Deliverer;
   private readonly alarm: AlarmClock;
+  private readonly events: RoomEvents;
   private readonly meter: RoomMeter;
   /** The upstream of a shard's sockets, or (undefined) of the room object's own. */
   readonly upstreamOf: (shard: ShardRef | undefined) => Upstream;
@@ -44,10 +46,12 @@ export class SocketHost {
     config: Config,
     alarm: AlarmClock,
     budgets: FrameBudgets,
+    events: RoomEvents,
     upstreamOf: (shard: ShardRef | undefined) => Upstream,
     meter: RoomMeter,
   ) {
     this.alarm = alarm;
+    this.events = events;
     this.meter = meter;
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
@@ -115,6 +119,7 @@ export class SocketHost {
     // Read before the socket is taken: a room this version cannot read refuses the connect here.
     const recorded = upstream.lastSeq();
     this.sockets.accept(ws, state);
+    this.events.arrived(state);
     this.deliveries.joined(ws, state);
     this.meter.count("connects", "", 1);
     if (since !== undefined) this.meter.count("historyReads", "", 1);
@@ -244,6 +249,7 @@ export class SocketHost {
       durationMs: Date.now() - state.connectedAt,
     });
     this.announce(presenceFrame("leave", state), ws, state);
+    this.events.departed(state, (user) => this.sockets.holds(user === undefined ? undefined : userTag(user)));
     const upstream = this.upstreamOf(state.shard);
     if (state.presence && !this.watched) upstream.watchersGone(state);
     if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {

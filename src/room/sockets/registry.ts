@@ -75,6 +75,11 @@ export class SocketRegistry {
     return n;
   }
 
+  /** Whether any socket (with `tag`) has not departed yet, closing ones included. */
+  holds(tag?: string): boolean {
+    return this.all(tag).some((ws) => !this.departed.has(stateOf(ws).connectionId));
+  }
+
   /** True when no socket but `except` is still open. */
   isEmptyBut(except: WebSocket): boolean {
     return !this.all().some((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
