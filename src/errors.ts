@@ -38,6 +38,7 @@ const STATUS = {
   too_many_connections: 429,
   invalid_url: 400,
   too_many_endpoints: 409,
+  too_many_revocations: 409,
   endpoint_disabled: 409,
   webhooks_unavailable: 503,
   internal: 500,

@@ -140,6 +140,7 @@ export const ERROR_CODES = [
   "too_many_connections",
   "invalid_url",
   "too_many_endpoints",
+  "too_many_revocations",
   "endpoint_disabled",
   "webhooks_unavailable",
   "internal",

@@ -1,8 +1,9 @@
 // Operator calls made with an admin API key, within the key's own tenant.
+import { GatewayError } from "../errors.ts";
 import { DisconnectBody, DisconnectResult, RevocationBody, RevocationResult, RoomInfo } from "../openapi/components.ts";
 import { disconnectIn, roomStub } from "../room/client.ts";
 import { toRevocation } from "../tenant/revocations.ts";
-import { tenantStub } from "../tenant/tenant.ts";
+import { MAX_ACTIVE_REVOCATIONS, tenantStub } from "../tenant/tenant.ts";
 import { credential } from "./access.ts";
 import { roomParam } from "./params.ts";
 import { limitBody } from "./publish.ts";
@@ -44,11 +45,16 @@ export const ADMIN_ROUTES = [
         closed: 1,
       },
     },
-    errors: [],
+    errors: ["too_many_revocations"],
     handle: async (c, { body }) => {
       const now = Math.floor(Date.now() / 1000);
       const revocation = toRevocation(body, now, c.get("config").maxTokenLifetimeSeconds);
       const closed = await tenantStub(c.env, c.get("principal").tenant).revoke(revocation);
+      if (closed === null)
+        throw new GatewayError(
+          "too_many_revocations",
+          `a tenant holds at most ${MAX_ACTIVE_REVOCATIONS} active revocations; each lasts as long as the tokens it can match`,
+        );
       return c.json({ revocation, closed }, 201);
     },
   }),

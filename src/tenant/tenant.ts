@@ -12,7 +12,7 @@ import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
 import { sleep, withRetries } from "../retry.ts";
 import { PURGE_DELAY_MS, PURGE_RETRY_MS, type Purge, purgeBatch } from "./purge.ts";
-import { isRevoked, receivedTokenRef, type SentTokenRef } from "./revocations.ts";
+import { receivedTokenRef, type SentTokenRef, type TokenRef } from "./revocations.ts";
 
 type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
 type RegistrationRow = { object: string; lease_until: number };
@@ -37,6 +37,12 @@ const PUSH_RETRY_DELAYS_MS = [50, 250] as const;
  * tables written before formats were numbered have no such row: 1.
  */
 export const TENANT_FORMAT = 1;
+
+/**
+ * Active revocations a tenant may hold. Each is kept until every token it can match has expired
+ * (`MAX_TOKEN_LIFETIME_SECONDS`); past the cap a new one is refused with `409 too_many_revocations`.
+ */
+export const MAX_ACTIVE_REVOCATIONS = 10_000;
 
 /** A registration no admission has renewed for this long is checked for sockets by the alarm. */
 const SWEEP_AFTER_MS = 3_600_000;
@@ -72,9 +78,9 @@ export class Tenant extends DurableObject<Env> {
    * registered for pushes and trusts the returned list for REVOCATION_LEASE_MS.
    */
   async register(object: string, sent: Partial<SentTokenRef>): Promise<Registration> {
-    const revocations = this.active();
     const terms = this.ctl().terms();
-    if (isRevoked(revocations, receivedTokenRef(sent), nowSeconds())) return { revoked: true, revocations, terms };
+    if (this.covers(receivedTokenRef(sent))) return { revoked: true, revocations: [], terms };
+    const revocations = this.active();
     this.open().exec(
       `INSERT INTO registrations (object, lease_until) VALUES (?, ?)
        ON CONFLICT(object) DO UPDATE SET lease_until = excluded.lease_until`,
@@ -92,17 +98,20 @@ export class Tenant extends DurableObject<Env> {
 
   /** Read-only: expired revocations are ignored here and deleted by writes and the alarm. */
   async isRevoked(sent: Partial<SentTokenRef>): Promise<boolean> {
-    return isRevoked(this.active(), receivedTokenRef(sent), nowSeconds());
+    return this.covers(receivedTokenRef(sent));
   }
 
   /**
    * Records a revocation and has every registered room close the sockets it matches. Answers only
    * once no room can admit the token: each room confirmed, or its lease (the time it may decide
-   * from an older list) has run out.
+   * from an older list) has run out. Null when the tenant already holds MAX_ACTIVE_REVOCATIONS and
+   * this one is not among them: nothing is recorded.
    */
-  async revoke(r: Revocation): Promise<number> {
+  async revoke(r: Revocation): Promise<number | null> {
     const value = r.kind === "jti" ? r.jti : r.sub;
     const before = r.kind === "sub" ? r.before : null;
+    this.pruneRevocations();
+    if (this.atCap(r.kind, value)) return null;
     this.open().exec(
       `INSERT INTO revocations (kind, value, before, keep_until) VALUES (?, ?, ?, ?)
        ON CONFLICT(kind, value) DO UPDATE SET before = max(coalesce(before, 0), coalesce(excluded.before, 0)),
@@ -112,7 +121,6 @@ export class Tenant extends DurableObject<Env> {
       before,
       r.keepUntil,
     );
-    this.pruneRevocations();
     await this.scheduleAlarm(r.keepUntil * 1000);
     return this.pushToHolders((stub) => stub.revoke(r), "revocation_push_failed");
   }
@@ -294,6 +302,33 @@ export class Tenant extends DurableObject<Env> {
   private open(): SqlStorage {
     if (this.newer !== undefined) throw this.newer;
     return this.sql;
+  }
+
+  /**
+   * Whether a revocation covers the token: two lookups by the table's key (its jti, its sub), so the
+   * cost does not grow with the list.
+   */
+  private covers(t: TokenRef): boolean {
+    return (
+      this.open()
+        .exec(
+          `SELECT 1 FROM revocations WHERE keep_until > ?1 AND ((kind = 'jti' AND value = ?2)
+             OR (kind = 'sub' AND value = ?3 AND coalesce(before, 0) >= ?4)) LIMIT 1`,
+          nowSeconds(),
+          t.jti ?? null,
+          t.id,
+          t.iat ?? 0,
+        )
+        .toArray().length > 0
+    );
+  }
+
+  /** Whether a new revocation would pass the cap: one already listed (renewed) never does. */
+  private atCap(kind: string, value: string): boolean {
+    const sql = this.open();
+    if (sql.exec("SELECT 1 FROM revocations WHERE kind = ? AND value = ?", kind, value).toArray().length > 0)
+      return false;
+    return sql.exec<{ n: number }>("SELECT count(*) AS n FROM revocations").one().n >= MAX_ACTIVE_REVOCATIONS;
   }
 
   private active(): Revocation[] {

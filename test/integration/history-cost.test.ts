@@ -9,6 +9,7 @@ import { MessageStore } from "../../src/room/ledger/message-store.ts";
 import type { Room } from "../../src/room/room.ts";
 import { connect, type Frame, freshRoom, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { audienceCorpus } from "../support/hostile-corpus.ts";
+import { rowsReadDuring } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -50,35 +51,21 @@ async function roomOfStrangers(room: string, member: string): Promise<void> {
   ]);
 }
 
-/** Runs `read` while counting the rows every SQL cursor reads and the corpus audiences parsed. */
+/** Runs `read` while counting the rows SQLite reads and the corpus audiences parsed. */
 async function cost<T>(
   room: string,
   read: () => Promise<T>,
 ): Promise<{ result: T; rowsRead: number; audiences: number }> {
-  const roomSql = await runInDurableObject(stubFor(room), (_i, state) => state.storage.sql);
-  const proto = Object.getPrototypeOf(roomSql) as SqlStorage;
-  const exec = proto.exec;
-  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  // Only the room's own storage: other objects of the isolate (the tenant's webhook hub, usage
-  // partitions) may read their tables meanwhile, and none of them holds history.
-  vi.spyOn(proto, "exec").mockImplementation(function (this: SqlStorage, query: string, ...bindings: unknown[]) {
-    const cursor = exec.call(this, query, ...bindings);
-    if (this === roomSql) cursors.push(cursor);
-    return cursor;
-  });
   const parse = JSON.parse;
   let audiences = 0;
-  vi.spyOn(JSON, "parse").mockImplementation((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
+  const spy = vi.spyOn(JSON, "parse").mockImplementation((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
     if (typeof text === "string" && text.startsWith('["target-')) audiences++;
     return parse(text, reviver);
   });
   try {
-    const result = await read();
-    // A cursor belongs to the object that opened it: count its rows there.
-    const rowsRead = await runInDurableObject(stubFor(room), () => cursors.reduce((n, c) => n + c.rowsRead, 0));
-    return { result, rowsRead, audiences };
+    return { ...(await rowsReadDuring(["messages", "recipients"], stubFor(room), read)), audiences };
   } finally {
-    vi.restoreAllMocks();
+    spy.mockRestore();
   }
 }
 

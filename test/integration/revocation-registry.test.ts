@@ -128,4 +128,16 @@ describe("once a revocation is answered 201, no room admits the token", () => {
     push.mockRestore();
     await expectRefused(room, token);
   }, 20_000);
+  it("closes an open socket the list covers when the room registers again, though every push failed", async () => {
+    const room = freshRoom();
+    const jti = crypto.randomUUID();
+    const { socket } = await connect(room, await signToken({ sub: uniqueSub(), claims: { jti } }));
+    const push = failPushesTo(room);
+    expect((await revoke({ jti })).status).toBe(201);
+    push.mockRestore();
+    expect(socket.closed).toBeUndefined();
+    // The room's lease has run out by the 201: the next connect registers and gets the list.
+    await connect(room, await signToken({ sub: uniqueSub() }));
+    expect(await socket.waitClosed(5_000)).toMatchObject({ code: 4002, reason: "token_revoked" });
+  }, 20_000);
 });

@@ -1,6 +1,8 @@
 // Helpers for the sharded project (ROOM_SHARDS=4, MAX_CONNECTIONS_PER_ROOM=40): users chosen to land
 // on a given shard, and stubs for a room's objects.
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
+import { Room } from "../../src/room/room.ts";
 import { roomObjectName, shardObjectName, shardOf } from "../../src/room/sharding/placement.ts";
 import { config } from "../support/limits.ts";
 
@@ -23,3 +25,18 @@ export const coordinatorStub = (room: string, tenant = "acme") =>
 
 export const shardStub = (room: string, shard: number, tenant = "acme") =>
   env.ROOMS.get(env.ROOMS.idFromName(shardObjectName(tenant, room, shard)));
+
+/**
+ * Fails forwards to one shard, as a broken stub or an overloaded object would: the next `times`
+ * of them, or every one until the spy is restored.
+ */
+export function dropForwardsTo(room: string, shard: number, times = Number.POSITIVE_INFINITY) {
+  const target = shardStub(room, shard).id;
+  const feed = Room.prototype.feed;
+  let dropped = 0;
+  return vi.spyOn(Room.prototype, "feed").mockImplementation(async function (this: Room, f) {
+    const state: DurableObjectState = Reflect.get(this, "ctx");
+    if (state.id.equals(target) && dropped++ < times) throw new Error("network connection lost");
+    return feed.call(this, f);
+  });
+}

@@ -6,7 +6,7 @@ import { utf8ByteLength } from "../../utf8.ts";
 import type { Exclude, Tags, Target } from "../../wire.ts";
 import { type ConnectionState, stateOf } from "../sockets/attachment.ts";
 import type { SocketRegistry } from "../sockets/registry.ts";
-import { userTag } from "../sockets/registry.ts";
+import { connectionTag, userTag } from "../sockets/registry.ts";
 import { deliver, send } from "../sockets/send.ts";
 import { type BatchLimits, batchFrames, planFrames } from "./frame-plan.ts";
 import { type Defer, Outbox } from "./outbox.ts";
@@ -28,8 +28,11 @@ export type Outgoing = {
   /** Live: its targets and exclusions. */
   to?: Target | undefined;
   exclude?: Exclude | undefined;
-  /** Stored (a gap being filled): the users it may still reach, like a replay; undefined is everyone. */
-  stored?: { audience: readonly string[] | undefined } | undefined;
+  /**
+   * Stored (a gap being filled): the users it may still reach (undefined is everyone), less the
+   * connections its publish excluded.
+   */
+  stored?: { audience: readonly string[] | undefined; exclude?: readonly string[] | undefined } | undefined;
 };
 
 /** Told once per turn's delivery: messages written to sockets (a batch frame of n counts n) and their UTF-8 bytes. */
@@ -178,14 +181,11 @@ export class Deliverer {
   /** Targets (or the stored audience) first; then each distinct filter is matched once. */
   private recipientsOf(m: Outgoing, filtering: boolean): WebSocket[] {
     const everyone =
-      m.stored === undefined ? m.to === undefined && m.exclude === undefined : m.stored.audience === undefined;
-    if (filtering && everyone) return this.matchingGroups(m);
-    const candidates =
       m.stored === undefined
-        ? this.select(m.to, m.exclude)
-        : m.stored.audience === undefined
-          ? this.sockets.all()
-          : m.stored.audience.flatMap((u) => this.sockets.all(userTag(u)));
+        ? m.to === undefined && m.exclude === undefined
+        : m.stored.audience === undefined && m.stored.exclude === undefined;
+    if (filtering && everyone) return this.matchingGroups(m);
+    const candidates = m.stored === undefined ? this.select(m.to, m.exclude) : this.storedFor(m.stored);
     if (!filtering) return candidates;
     const matched = new Map<string, boolean>();
     return candidates.filter((ws) => {
@@ -197,6 +197,15 @@ export class Deliverer {
       }
       return yes;
     });
+  }
+
+  /** The sockets a stored message may still reach: its audience's (or all), less the excluded connections. */
+  private storedFor(stored: NonNullable<Outgoing["stored"]>): WebSocket[] {
+    const reach =
+      stored.audience === undefined ? this.sockets.all() : stored.audience.flatMap((u) => this.sockets.all(userTag(u)));
+    if (stored.exclude === undefined) return reach;
+    const excluded = new Set(stored.exclude.flatMap((c) => this.sockets.all(connectionTag(c))));
+    return reach.filter((ws) => !excluded.has(ws));
   }
 
   /** Every socket whose filter takes `m`: the cost grows with the distinct filters, not the sockets. */

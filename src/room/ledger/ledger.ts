@@ -79,7 +79,7 @@ export class Ledger {
       { id, seq, room: req.room, event, tags, sender: req.sender, ts: now },
       req.payloadJson,
     );
-    this.open().append({ seq, ts: now, frame, audience, event, tags });
+    this.open().append({ seq, ts: now, frame, audience, event, tags, exclude: req.exclude?.connections });
     return { id, seq, ts: now, frame };
   }
 

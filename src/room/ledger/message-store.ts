@@ -11,7 +11,7 @@ import {
   ALL,
   BROADCASTS,
   mapRows,
-  parseAudience,
+  parseStrings,
   type ReadableMessage,
   type ReadableRow,
   type Row,
@@ -37,7 +37,7 @@ export const HISTORY_FORMAT = 1;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT,
-    event TEXT, tags TEXT);
+    event TEXT, tags TEXT, exclude TEXT);
   ${RECIPIENTS_SCHEMA};
   INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ${HISTORY_FORMAT})`;
 /**
@@ -83,6 +83,9 @@ export class MessageStore {
     if (age !== undefined) [this.bounds.maxAgeMs, this.ownAge] = [age, true];
     if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)
       sql.exec(ADD_FILTER_COLUMNS);
+    // Rooms stored before gap fills honoured `exclude`: their messages excluded nobody.
+    if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'exclude'").toArray().length === 0)
+      sql.exec("ALTER TABLE messages ADD COLUMN exclude TEXT");
     if (!hasTable(sql, "recipients")) sql.exec(ADD_RECIPIENTS);
   }
 
@@ -128,13 +131,14 @@ export class MessageStore {
     this.ensureSchema();
     const { seq, ts } = m;
     this.sql.exec(
-      "INSERT INTO messages (seq, ts, frame, audience, event, tags) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO messages (seq, ts, frame, audience, event, tags, exclude) VALUES (?, ?, ?, ?, ?, ?, ?)",
       seq,
       ts,
       m.frame,
       m.audience === undefined ? null : JSON.stringify(m.audience),
       m.event,
       m.tags === undefined ? null : JSON.stringify(m.tags),
+      m.exclude === undefined || m.exclude.length === 0 ? null : JSON.stringify(m.exclude),
     );
     if (m.audience !== undefined) this.recipients.add(seq, m.audience);
     if (seq % COUNT_PRUNE_EVERY === 0) {
@@ -197,11 +201,15 @@ export class MessageStore {
   *scan(since: number, now: number, upTo = Number.MAX_SAFE_INTEGER): Generator<StoredMessage> {
     if (!this.hasSchema) return;
     const rows = this.sql.exec<Row>(
-      "SELECT seq, frame, audience, event, tags FROM messages WHERE seq > ? AND seq <= ? AND ts >= ? ORDER BY seq",
+      "SELECT seq, frame, audience, event, tags, exclude FROM messages WHERE seq > ? AND seq <= ? AND ts >= ? ORDER BY seq",
       ...this.range(since, now, upTo),
     );
     for (const r of rows)
-      yield { ...readable(r), audience: r.audience === null ? undefined : parseAudience(r.audience) };
+      yield {
+        ...readable(r),
+        audience: r.audience === null ? undefined : parseStrings(r.audience),
+        exclude: r.exclude === null ? undefined : parseStrings(r.exclude),
+      };
   }
 
   /**
@@ -227,7 +235,7 @@ export class MessageStore {
       .exec<{ audience: string | null }>("SELECT audience FROM messages WHERE seq = ?", seq)
       .toArray()[0];
     if (row === undefined || row.audience === null) return;
-    const audience = [...new Set([...parseAudience(row.audience), ...subs])];
+    const audience = [...new Set([...parseStrings(row.audience), ...subs])];
     this.sql.exec("UPDATE messages SET audience = ? WHERE seq = ?", JSON.stringify(audience), seq);
     this.recipients.add(seq, subs);
   }

@@ -15,10 +15,15 @@ export type ReadableMessage = {
 export type StoredMessage = ReadableMessage & {
   /** Subs a targeted message was meant for; undefined when it went to everyone. */
   audience: string[] | undefined;
+  /**
+   * Connections the publish excluded: a shard filling a gap delivers the message live, so it
+   * leaves them out too (a replay or history read is not theirs to filter: they are not live).
+   */
+  exclude?: string[] | undefined;
 };
 
 export type ReadableRow = { seq: number; frame: string; event: string; tags: string | null };
-export type Row = ReadableRow & { audience: string | null };
+export type Row = ReadableRow & { audience: string | null; exclude: string | null };
 
 const READABLE = "SELECT seq, frame, event, tags FROM messages";
 /** Each query takes: after, up to, oldest timestamp kept. */
@@ -37,8 +42,8 @@ export function* mapRows(rows: Iterable<ReadableRow>): Generator<ReadableMessage
   for (const r of rows) yield readable(r);
 }
 
-/** The audience column only ever holds what `append` wrote: a JSON array of strings. */
-export function parseAudience(text: string): string[] {
+/** The audience and exclude columns only ever hold what `append` wrote: a JSON array of strings. */
+export function parseStrings(text: string): string[] {
   const value: unknown = JSON.parse(text);
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }

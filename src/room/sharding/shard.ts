@@ -85,14 +85,23 @@ export class Shard implements Upstream {
         this.state.detach();
         return undefined;
       }
-      const outgoing: Outgoing[] = [];
-      /** Where each forward sits in `outgoing`; undefined for one delivered before (a retry). */
+      let outgoing: Outgoing[] = [];
+      /** Deliveries of this run's forwards so far, in order; `outgoing` is the next. */
+      const handedOver: (number[] | Promise<number[]>)[] = [];
+      /** Where each forward sits among the delivered; undefined for one delivered before (a retry). */
       const at: (number | undefined)[] = [];
+      let before = 0;
       const users: string[][] = [];
       let fed = this.state.fed;
       for (const f of run) {
         const step = stepFor(fed, f);
-        if (step.kind === "fill") outgoing.push(...(await this.fill(identity, step.after, step.before)));
+        if (step.kind === "fill") {
+          // What came before the gap goes first, then the gap, a page at a time.
+          if (outgoing.length > 0) handedOver.push(this.host.deliver(outgoing));
+          before += outgoing.length;
+          outgoing = [];
+          await this.fill(identity, step.after, step.before);
+        }
         const { seq, frame, event, tags, to, exclude } = f;
         // Who a connection-targeted message reaches goes back to the room for its audience.
         users.push(
@@ -104,16 +113,16 @@ export class Shard implements Upstream {
           at.push(undefined);
           continue;
         }
-        at.push(outgoing.length);
+        at.push(before + outgoing.length);
         outgoing.push({ seq, frame, event, tags, to, exclude });
         fed = seq;
       }
-      const delivered = outgoing.length === 0 ? [] : this.host.deliver(outgoing);
+      if (outgoing.length > 0) handedOver.push(this.host.deliver(outgoing));
       this.state.advance(fed);
-      return { at, delivered, users };
+      return { at, delivered: handedOver, users };
     });
     if (handed === undefined) return { delivered: run.map(() => 0), users: run.map(() => []), held: false };
-    const counts = await handed.delivered;
+    const counts = (await Promise.all(handed.delivered)).flat();
     const delivered = handed.at.map((i) => (i === undefined ? 0 : (counts[i] ?? 0)));
     return { delivered, users: handed.users, held: true };
   }
@@ -204,18 +213,28 @@ export class Shard implements Upstream {
     return this.attaching;
   }
 
-  /** What this shard missed between `after` and `before`, for whoever may still see it. */
-  private async fill(room: RoomIdentity, after: number, before: number): Promise<Outgoing[]> {
-    const missed: Outgoing[] = [];
+  /**
+   * Delivers what this shard missed between `after` and `before` to whoever may still see it, a
+   * page at a time: a page is handed to the sockets before the next is asked for, so the fill holds
+   * one page of history (`HISTORY_PAGE_MAX_BYTES`), however long the gap.
+   */
+  private async fill(room: RoomIdentity, after: number, before: number): Promise<void> {
     let from: number | undefined = after;
     while (from !== undefined) {
       const page = await this.coordinatorOf(room).missed(from, before, RPC_VERSION);
-      for (const m of page.messages)
-        missed.push({ seq: m.seq, frame: m.frame, event: m.event, tags: m.tags, stored: { audience: m.audience } });
+      const missed = page.messages.map(
+        ({ seq, frame, event, tags, audience, exclude }): Outgoing => ({
+          seq,
+          frame,
+          event,
+          tags,
+          stored: { audience, exclude },
+        }),
+      );
+      if (missed.length > 0) await this.host.deliver(missed);
       from = page.next;
     }
     // Whatever history no longer holds is gone for good: the forward moves the shard past it.
-    return missed;
   }
 
   /** A call to the room the caller does not wait for; a failure is logged. */

@@ -20,12 +20,15 @@ export class FrameBudgets {
   private readonly userPublishes: Buckets;
   private readonly refreshes: Buckets;
   private readonly strikes: Buckets;
+  /** One log line per connection per window for its `rate_limited` refusals: a flood must not become a flood of logs. */
+  private readonly limitedLogs: Buckets;
 
   constructor(config: Config) {
     this.frames = new Buckets(ruleFor(config.clientPublishBurst, config.clientPublishWindowMs));
     this.userPublishes = new Buckets(ruleFor(config.clientUserPublishBurst, config.clientPublishWindowMs));
     this.refreshes = new Buckets(ruleFor(REFRESH_BURST, REFRESH_WINDOW_MS));
     this.strikes = new Buckets(ruleFor(config.abuseStrikes, ABUSE_WINDOW_MS));
+    this.limitedLogs = new Buckets(ruleFor(1, ABUSE_WINDOW_MS));
   }
 
   /** Takes what `frame` costs, or refuses it with the wait (seconds, to the millisecond) of the budget that refused. */
@@ -44,10 +47,16 @@ export class FrameBudgets {
     return !this.strikes.allow(connectionId, now);
   }
 
+  /** Whether a refusal of this connection's should be logged: invalid frames always, rate refusals once a window. */
+  logs(connectionId: string, error: GatewayError, now: number): boolean {
+    return error.code !== "rate_limited" || this.limitedLogs.allow(connectionId, now);
+  }
+
   /** The connection is gone; its user's bucket stays. */
   forget(connectionId: string): void {
     this.frames.delete(connectionId);
     this.refreshes.delete(connectionId);
     this.strikes.delete(connectionId);
+    this.limitedLogs.delete(connectionId);
   }
 }

@@ -61,7 +61,10 @@ export class SocketHost {
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
     this.sockets = new SocketRegistry(ctx);
-    this.gate = new RevocationGate(env);
+    // A fresh list closes what it covers: pushes to this object may all have failed meanwhile.
+    this.gate = new RevocationGate(env, (list) => {
+      for (const r of list) this.closeRevoked(r);
+    });
     this.admissions = new Admissions(config, this.sockets, this.gate, new ConnectionGrant(env));
     this.deliveries = new Deliverer(
       this.sockets,
@@ -184,9 +187,14 @@ export class SocketHost {
   /** Pushed by the tenant: remember the revocation and close the sockets it matches with 4002. */
   revoke(r: Revocation): PushResult {
     this.gate.pushed(r);
+    return { closed: this.closeRevoked(r), open: this.heldForTenant() };
+  }
+
+  /** Closes the open sockets `r` covers with 4002; how many. */
+  private closeRevoked(r: Revocation): number {
     const targets = this.sockets.open().filter((ws) => matches(r, stateOf(ws)));
     for (const ws of targets) this.end(ws, CloseCode.tokenRevoked, "token_revoked");
-    return { closed: targets.length, open: this.heldForTenant() };
+    return targets.length;
   }
 
   /** Pushed by the tenant: its new terms; a tenant that may not connect any more loses every socket here (4004). */

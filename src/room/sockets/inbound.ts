@@ -128,14 +128,16 @@ export class Inbound {
     send(ws, errorFrame(error, ref));
     this.meter.count("refusals", error.code, 1);
     const state = stateOf(ws);
-    log("rejected", {
-      via: "ws",
-      tenant: state.tenant,
-      room: state.room,
-      sender: identityLabel(state),
-      code: error.code,
-    });
-    if (error.code !== "rate_limited" && this.budgets.struckOut(state.connectionId, Date.now()))
+    const now = Date.now();
+    if (this.budgets.logs(state.connectionId, error, now))
+      log("rejected", {
+        via: "ws",
+        tenant: state.tenant,
+        room: state.room,
+        sender: identityLabel(state),
+        code: error.code,
+      });
+    if (error.code !== "rate_limited" && this.budgets.struckOut(state.connectionId, now))
       this.inFlight.closeWhenDone(ws, () => this.host.end(ws, CloseCode.policyViolation, "too many invalid frames"));
   }
 }

@@ -2,8 +2,11 @@
 // registers with the tenant (which answers for the token and refreshes the list) when it does not,
 // and unregisters when its last socket has left. The cache keeps the list its last registration
 // returned, plus every push since: a push that lands while a registration is in flight is kept, so
-// the answer of an older read can never erase it. The tenant's terms (status, limits) come the same
-// two ways, the later change winning (src/control/terms.ts).
+// the answer of an older read can never erase it. Every list a registration brings is handed to
+// the host, which closes the open sockets it covers: if every push to this object failed, the next
+// registration still ends those sessions (before, they lasted until their tokens expired). The
+// tenant's terms (status, limits) come the same two ways, the later change winning
+// (src/control/terms.ts).
 import { DEFAULT_TERMS, newerTerms, type TenantTerms } from "../../control/terms.ts";
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
@@ -60,9 +63,11 @@ export class RevocationGate {
   private readonly env: Env;
   /** The tenant's terms as last answered or pushed; a tenant without a record has the defaults. */
   private held: TenantTerms = DEFAULT_TERMS;
+  private readonly listed: (list: readonly Revocation[]) => void;
 
-  constructor(env: Env) {
+  constructor(env: Env, listed: (list: readonly Revocation[]) => void) {
     this.env = env;
+    this.listed = listed;
   }
 
   get terms(): TenantTerms {
@@ -94,6 +99,7 @@ export class RevocationGate {
       this.held = newerTerms(this.held, answer.terms);
       if (answer.revoked) return true;
       this.cache.settle(answer.revocations, sentAt);
+      this.listed(answer.revocations);
     }
     return this.cache.isRevoked(token, Math.floor(Date.now() / 1000));
   }

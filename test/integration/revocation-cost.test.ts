@@ -1,0 +1,71 @@
+// What a tenant's revocations cost: a check reads the rows that could match the token (index
+// lookups by jti and sub), never the whole list, and the list has a cap.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { MAX_ACTIVE_REVOCATIONS } from "../../src/tenant/tenant.ts";
+import { errorOf, freshRoom, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { rowsReadDuring } from "../support/storage.ts";
+import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
+
+beforeAll(warmUp, WARM_UP_MS);
+afterEach(() => vi.restoreAllMocks());
+
+const tenant = () => env.TENANTS.get(env.TENANTS.idFromName("acme"));
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** `n` active revocations of other users' tokens, written straight into the tenant's table. */
+const fillRevocations = (n: number, kind = "sub") =>
+  runInDurableObject(tenant(), (_i, state) => {
+    const keepUntil = nowSeconds() + 3_600;
+    for (let i = 0; i < n; i++)
+      state.storage.sql.exec(
+        "INSERT OR IGNORE INTO revocations (kind, value, before, keep_until) VALUES (?, ?, ?, ?)",
+        kind,
+        `${kind}-${crypto.randomUUID()}`,
+        kind === "sub" ? nowSeconds() : null,
+        keepUntil,
+      );
+  });
+
+const revoke = (body: unknown) =>
+  request("/v1/admin/revocations", {
+    method: "POST",
+    headers: { "x-api-key": apiKey("adminacme"), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+describe("a token's revocation check", () => {
+  it("reads the rows that could match it, not every active revocation", async () => {
+    await fillRevocations(1_000);
+    const token = await signToken({ sub: uniqueSub("reader"), claims: { jti: crypto.randomUUID() } });
+    const headers = { authorization: `Bearer ${token}` };
+    const { result: res, rowsRead } = await rowsReadDuring(["revocations"], tenant(), () =>
+      request(`/v1/rooms/${freshRoom()}/messages`, { headers }),
+    );
+    expect(res.status).toBe(200);
+    expect(rowsRead).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("the tenant's active revocations", () => {
+  it(`are capped at ${MAX_ACTIVE_REVOCATIONS}: the next is refused with 409 too_many_revocations`, async () => {
+    await fillRevocations(MAX_ACTIVE_REVOCATIONS, "jti");
+    const refused = await revoke({ jti: crypto.randomUUID() });
+    expect(await errorOf(refused)).toMatchObject({ status: 409, code: "too_many_revocations" });
+  });
+
+  it("still take a revocation that renews one already listed", async () => {
+    const sub = uniqueSub("again");
+    // The cap counts what is stored: a repeat of a listed revocation adds nothing.
+    await runInDurableObject(tenant(), (_i, state) =>
+      state.storage.sql.exec(
+        "INSERT INTO revocations (kind, value, before, keep_until) VALUES ('sub', ?, ?, ?)",
+        sub,
+        nowSeconds() - 10,
+        nowSeconds() + 3_600,
+      ),
+    );
+    expect((await revoke({ sub })).status).toBe(201);
+  });
+});
