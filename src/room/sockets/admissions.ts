@@ -14,6 +14,8 @@ import type { ConnectionGrant, GrantHolder } from "./connection-grant.ts";
 import { type SocketRegistry, userTag } from "./registry.ts";
 import type { RevocationGate } from "./revocation-gate.ts";
 
+const OBJECT_SOCKETS_MAX = 32_768;
+
 export type Caps = { perUser: number; perRoom: number };
 
 export class Admissions {
@@ -42,9 +44,13 @@ export class Admissions {
 
   /** The place's release (call it once the socket is accepted or refused), or the refusal. */
   async admit(member: Member, shard: ShardRef | undefined): Promise<GatewayError | (() => void)> {
-    const limits = limitsOf(this.gate.terms, this.config);
-    const caps = { perUser: this.config.maxConnectionsPerUser, perRoom: limits.maxRoomConnections };
-    const reserved = this.reserve(member.id, this.sockets.countOpen(userTag(member.id)), this.sockets.count(), caps);
+    const caps = {
+      perUser: this.config.maxConnectionsPerUser,
+      perRoom: limitsOf(this.gate.terms, this.config).maxRoomConnections,
+    };
+    // One object holds at most 32,768 hibernatable sockets, however many places the room has.
+    const local = { ...caps, perRoom: Math.min(caps.perRoom, OBJECT_SOCKETS_MAX) };
+    const reserved = this.reserve(member.id, this.sockets.countOpen(userTag(member.id)), this.sockets.count(), local);
     if (reserved instanceof GatewayError) return reserved;
     const held = [reserved];
     const release = () => {
@@ -56,14 +62,16 @@ export class Admissions {
         release();
         return refusal;
       }
+      // The tenant's terms as the revocation check left them (it may have fetched them).
+      const limits = limitsOf(this.gate.terms, this.config);
       // A shard's sockets count against the room's cap as a whole: places granted by the coordinator.
       const roomPlace =
         shard === undefined
           ? () => {}
-          : await this.places.take(holderOf(member, shard), () => this.sockets.count(), caps.perRoom);
+          : await this.places.take(holderOf(member, shard), () => this.sockets.count(), limits.maxRoomConnections);
       if (roomPlace === undefined) {
         release();
-        return new GatewayError("too_many_connections", `at most ${caps.perRoom} connections per room`);
+        return new GatewayError("too_many_connections", `at most ${limits.maxRoomConnections} connections per room`);
       }
       held.push(roomPlace);
       const place = await this.grant.take(holderOf(member, shard), () => this.sockets.count(), limits.maxConnections);
