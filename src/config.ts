@@ -140,7 +140,8 @@ const configSchema = z
     WEBHOOK_RETRY_WINDOW_SECONDS: int(1, 7 * 24 * 3_600, 3_600),
     WEBHOOK_DISABLE_AFTER_SECONDS: int(60, 30 * 24 * 3_600, 24 * 3_600),
   })
-  // One object holds at most 32,768 hibernatable sockets; a sharded room gives each shard an even share.
+  // One object holds at most 32,768 hibernatable sockets; a sharded room's cap must fit on its shards
+  // when its users are spread evenly (a shard may take more than an even share while the room has places).
   .refine((c) => Math.ceil(c.MAX_CONNECTIONS_PER_ROOM / c.ROOM_SHARDS) <= 32_768, {
     message: "must be at most 32768 per shard (32768 × ROOM_SHARDS)",
     path: ["MAX_CONNECTIONS_PER_ROOM"],

@@ -3,32 +3,33 @@
 // idempotency records (so a deleted tenant's data can be found and deleted, not waited out).
 // Synchronous SQL; tables are created by their first write.
 import { hasTable } from "../sql-tables.ts";
-import { regrant } from "./connection-budget.ts";
+import { GrantTable } from "./grant-table.ts";
 
 export class RoomLedger {
   private readonly sql: SqlStorage;
+  private readonly connections: GrantTable;
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
+    this.connections = new GrantTable(sql, "control_connections");
   }
 
   /** Whether it holds anything (a grant, a stored room): the object must then keep its storage. */
   holdsAnything(): boolean {
-    const rows = (table: string) =>
-      hasTable(this.sql, table) && this.sql.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length > 0;
-    return rows("control_connections") || rows("control_stored_rooms");
+    const stored = () =>
+      hasTable(this.sql, "control_stored_rooms") &&
+      this.sql.exec("SELECT 1 FROM control_stored_rooms LIMIT 1").toArray().length > 0;
+    return this.connections.holdsAny() || stored();
   }
 
   /** The grant of `object`, holding `holding` sockets and asking `want` more under `max` (connection-budget.ts). */
   reserve(object: string, holding: number, want: number, max: number | null): number {
-    const grant = regrant(this.grants(), object, holding, want, max);
-    this.setGrant(object, grant);
-    return grant;
+    return this.connections.reserve(object, holding, want, max);
   }
 
   /** `object` now needs only `keep` places (0: it holds no socket). */
   settle(object: string, keep: number): void {
-    if (keep > 0 || hasTable(this.sql, "control_connections")) this.setGrant(object, Math.max(0, keep));
+    this.connections.settle(object, keep);
   }
 
   /** A room now stores history or idempotency records (idempotent). */
@@ -50,23 +51,5 @@ export class RoomLedger {
       .exec<{ object: string }>("SELECT object FROM control_stored_rooms ORDER BY object LIMIT ?", limit)
       .toArray()
       .map((r) => r.object);
-  }
-
-  /** Places each socket-holding object was granted under maxConnections (connection-budget.ts). */
-  private grants(): Map<string, number> {
-    if (!hasTable(this.sql, "control_connections")) return new Map();
-    const rows = this.sql.exec<{ object: string; granted: number }>("SELECT object, granted FROM control_connections");
-    return new Map(rows.toArray().map((r) => [r.object, r.granted]));
-  }
-
-  private setGrant(object: string, count: number): void {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS control_connections (object TEXT PRIMARY KEY, granted INTEGER NOT NULL)");
-    if (count === 0) this.sql.exec("DELETE FROM control_connections WHERE object = ?", object);
-    else
-      this.sql.exec(
-        "INSERT INTO control_connections (object, granted) VALUES (?, ?) ON CONFLICT(object) DO UPDATE SET granted = excluded.granted",
-        object,
-        count,
-      );
   }
 }

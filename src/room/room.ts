@@ -161,6 +161,12 @@ export class Room
     if (reading !== undefined) await reading;
     return this.coordinator.detachShard(index);
   }
+  async reserveRoomPlaces(object: string, holding: number, want: number, max: number, v?: number): Promise<number> {
+    return this.rpc(v, () => this.coordinator.places.reserve(object, holding, want, max));
+  }
+  async settleRoomPlaces(object: string, keep: number, v?: number): Promise<void> {
+    return this.rpc(v, () => this.coordinator.places.settle(object, keep));
+  }
   async shardWatchers(index: number, has: boolean, v?: number): Promise<void> {
     return this.rpc(v, () => this.coordinator.shardWatchers(index, has));
   }

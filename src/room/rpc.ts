@@ -117,6 +117,10 @@ export interface CoordinatorRpc {
   attachShard(tenant: string, room: string, shard: ShardRef, v?: number): Promise<AttachAnswer>;
   /** The shard's last socket left. */
   detachShard(index: number, v?: number): Promise<void>;
+  /** The shard `object` holds `holding` sockets and asks `want` more places under the room's cap `max`: its grant. */
+  reserveRoomPlaces(object: string, holding: number, want: number, max: number, v?: number): Promise<number>;
+  /** The shard `object` needs only `keep` places (0: it holds no socket). */
+  settleRoomPlaces(object: string, keep: number, v?: number): Promise<void>;
   /** The shard gained its first presence watcher, or lost its last. */
   shardWatchers(index: number, has: boolean, v?: number): Promise<void>;
   /** Presence news from one shard for the others' watchers; answers whether anyone watches. */

@@ -1,7 +1,7 @@
 // Sessions in a room over 4 shards: resume, presence, kick, revocation, expiry and refresh, the
 // room's connection cap, and the operator's view, each across shards.
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   connect,
   errorOf,
@@ -17,7 +17,7 @@ import {
 } from "../support/gateway.ts";
 import { config } from "../support/limits.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
-import { shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
+import { coordinatorStub, shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -144,15 +144,47 @@ describe("expiry and refresh on a shard", () => {
 });
 
 describe("the room's connection cap", () => {
-  const perShard = config.maxConnectionsPerRoom / config.roomShards;
-  it(`gives each shard an even share (${config.maxConnectionsPerRoom} over ${config.roomShards} shards: ${perShard} each)`, async () => {
+  const cap = config.maxConnectionsPerRoom;
+  const crowd = cap / config.roomShards + 2;
+
+  /** A full room: `crowd` sockets on shard 1 (more than an even share), the rest spread over every shard. */
+  async function fill(room: string): Promise<TestSocket[]> {
+    const sockets: TestSocket[] = [];
+    for (let i = 0; i < cap; i++) {
+      const sub = i < crowd ? subOnShard(1, `u${i}`) : subOnShard(i % config.roomShards, `v${i}`);
+      sockets.push((await connect(room, await signToken({ sub }))).socket);
+    }
+    return sockets;
+  }
+
+  /** Places the room's coordinator has granted its shards. */
+  const placesOf = (room: string) =>
+    runInDurableObject(
+      coordinatorStub(room),
+      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT SUM(granted) AS n FROM room_places").one().n,
+    );
+
+  const refusalOf = async (room: string, shard: number) =>
+    errorOf(
+      await upgrade(`/v1/rooms/${room}/ws`, {
+        authorization: `Bearer ${await signToken({ sub: subOnShard(shard, "one-too-many") })}`,
+      }),
+    );
+
+  it(`holds the room as a whole to ${cap}, however its users fall over the shards`, async () => {
     const room = freshRoom();
-    for (let i = 0; i < perShard; i++) await connect(room, await signToken({ sub: subOnShard(1, `u${i}`) }));
-    const res = await upgrade(`/v1/rooms/${room}/ws`, {
-      authorization: `Bearer ${await signToken({ sub: subOnShard(1, "eleventh") })}`,
-    });
-    expect(await errorOf(res)).toMatchObject({ status: 429, code: "too_many_connections" });
-    await connect(room, await signToken({ sub: subOnShard(0, "elsewhere") }));
+    await fill(room);
+    expect(await refusalOf(room, 0)).toMatchObject({ status: 429, code: "too_many_connections" });
+    expect(await refusalOf(room, 1)).toMatchObject({ status: 429, code: "too_many_connections" });
+  });
+
+  it("gives a place left on one shard to a connect on another", async () => {
+    const room = freshRoom();
+    const sockets = await fill(room);
+    sockets[0]?.close();
+    await vi.waitFor(async () => expect(await placesOf(room)).toBeLessThan(cap), { timeout: 5_000, interval: 20 });
+    await connect(room, await signToken({ sub: subOnShard(2, "newcomer") }));
+    expect(await refusalOf(room, 3)).toMatchObject({ status: 429, code: "too_many_connections" });
   });
 });
 

@@ -3,6 +3,7 @@
 // forwards, presence relays, and questions every live shard answers. Each shard is reached through
 // one long-lived stub, so forwards arrive in the order they were made; each forward names the one
 // sent before it, so a shard can tell a lost forward from a message meant elsewhere.
+import { GrantTable } from "../../control/grant-table.ts";
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { DisconnectBody } from "../../protocol.ts";
@@ -45,9 +46,12 @@ export class Coordinator {
   /** Last seq forwarded to each shard in this object's life; unknown after eviction. */
   private readonly sent = new Map<number, number>();
   private readonly stubs = new Map<number, ShardStub>();
+  /** Places each shard was granted under the room's cap: the cap holds for the room as a whole. */
+  readonly places: GrantTable;
 
   constructor(sql: SqlStorage, env: Env, here: CoordinatorHost) {
     this.layout = new Layout(sql);
+    this.places = new GrantTable(sql, "room_places");
     this.env = env;
     this.here = here;
   }

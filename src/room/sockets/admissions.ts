@@ -1,7 +1,9 @@
-// Whether a member may open a socket here: connection caps (a shard takes its even share of the
-// room's; the tenant's maxRoomConnections, else the global one), then the tenant's revocations and
-// status, then a place under the tenant's maxConnections (connection-grant.ts). The caps are checked and a place reserved in one
-// synchronous step, before the one await (the tenant, when the cached list's lease has run out), so
+// Whether a member may open a socket here: connection caps (per user; the room's — the tenant's
+// maxRoomConnections, else the global one), then the tenant's revocations and status, then, on a
+// shard, a place under the room's cap granted by the room's coordinator (so the cap holds for the
+// room as a whole however its users fall over shards), then a place under the tenant's
+// maxConnections (both connection-grant.ts). The caps are checked and a place reserved in one
+// synchronous step, before any await (the tenant, the coordinator, the tenant's grant), so
 // a connect that waits holds its place and concurrent connects can never overshoot a cap.
 import type { Config } from "../../config.ts";
 import { isOpen, limitsOf } from "../../control/terms.ts";
@@ -12,6 +14,8 @@ import type { ConnectionGrant, GrantHolder } from "./connection-grant.ts";
 import { type SocketRegistry, userTag } from "./registry.ts";
 import type { RevocationGate } from "./revocation-gate.ts";
 
+const OBJECT_SOCKETS_MAX = 32_768;
+
 export type Caps = { perUser: number; perRoom: number };
 
 export class Admissions {
@@ -20,58 +24,90 @@ export class Admissions {
   private readonly config: Config;
   private readonly sockets: SocketRegistry;
   private readonly gate: RevocationGate;
+  /** Places under the tenant's maxConnections, granted by the tenant's object. */
   private readonly grant: ConnectionGrant;
+  /** A shard's places under the room's cap, granted by the room's coordinator. */
+  private readonly places: ConnectionGrant;
 
-  constructor(config: Config, sockets: SocketRegistry, gate: RevocationGate, grant: ConnectionGrant) {
+  constructor(
+    config: Config,
+    sockets: SocketRegistry,
+    gate: RevocationGate,
+    grants: { tenant: ConnectionGrant; room: ConnectionGrant },
+  ) {
     this.config = config;
     this.sockets = sockets;
     this.gate = gate;
-    this.grant = grant;
+    this.grant = grants.tenant;
+    this.places = grants.room;
   }
 
   /** The place's release (call it once the socket is accepted or refused), or the refusal. */
   async admit(member: Member, shard: ShardRef | undefined): Promise<GatewayError | (() => void)> {
     const caps = {
       perUser: this.config.maxConnectionsPerUser,
-      perRoom: Math.ceil(limitsOf(this.gate.terms, this.config).maxRoomConnections / (shard?.count ?? 1)),
+      perRoom: limitsOf(this.gate.terms, this.config).maxRoomConnections,
     };
-    const reserved = this.reserve(member.id, this.sockets.countOpen(userTag(member.id)), this.sockets.count(), caps);
+    // One object holds at most 32,768 hibernatable sockets, however many places the room has.
+    const local = { ...caps, perRoom: Math.min(caps.perRoom, OBJECT_SOCKETS_MAX) };
+    const reserved = this.reserve(member.id, this.sockets.countOpen(userTag(member.id)), this.sockets.count(), local);
     if (reserved instanceof GatewayError) return reserved;
+    const held = [reserved];
+    const release = () => {
+      for (const r of held) r();
+    };
     try {
-      if (await this.gate.isRevoked(member, shard, member)) {
-        reserved();
-        return new GatewayError("token_revoked", "token has been revoked");
+      const refusal = await this.refusal(member, shard);
+      if (refusal !== undefined) {
+        release();
+        return refusal;
       }
-      if (!isOpen(this.gate.terms)) {
-        reserved();
-        return new GatewayError("tenant_suspended", `this tenant is ${this.gate.terms.status}`);
+      // The tenant's terms as the revocation check left them (it may have fetched them).
+      const limits = limitsOf(this.gate.terms, this.config);
+      // A shard's sockets count against the room's cap as a whole: places granted by the coordinator.
+      const roomPlace =
+        shard === undefined
+          ? () => {}
+          : await this.places.take(holderOf(member, shard), () => this.sockets.count(), limits.maxRoomConnections);
+      if (roomPlace === undefined) {
+        release();
+        return new GatewayError("too_many_connections", `at most ${limits.maxRoomConnections} connections per room`);
       }
-      const max = limitsOf(this.gate.terms, this.config).maxConnections;
-      const place = await this.grant.take(holderOf(member, shard), () => this.sockets.count(), max);
+      held.push(roomPlace);
+      const place = await this.grant.take(holderOf(member, shard), () => this.sockets.count(), limits.maxConnections);
       if (place === undefined) {
-        reserved();
-        return new GatewayError("too_many_connections", `at most ${max} connections for this tenant`);
+        release();
+        return new GatewayError("too_many_connections", `at most ${limits.maxConnections} connections for this tenant`);
       }
-      return () => {
-        place();
-        reserved();
-      };
+      held.push(place);
+      return release;
     } catch (err) {
-      reserved();
+      release();
       throw err;
     }
   }
 
+  /** Why the tenant's revocations or status refuse `member`, if they do. */
+  private async refusal(member: Member, shard: ShardRef | undefined): Promise<GatewayError | undefined> {
+    if (await this.gate.isRevoked(member, shard, member))
+      return new GatewayError("token_revoked", "token has been revoked");
+    if (!isOpen(this.gate.terms))
+      return new GatewayError("tenant_suspended", `this tenant is ${this.gate.terms.status}`);
+    return undefined;
+  }
+
   /** A socket of `member` left: places under the tenant's maxConnections this object no longer needs go back. */
   departed(member: Member, shard: ShardRef | undefined): void {
-    const max = limitsOf(this.gate.terms, this.config).maxConnections;
-    void this.grant.settle(holderOf(member, shard), this.sockets.count(), max);
+    const limits = limitsOf(this.gate.terms, this.config);
+    void this.grant.settle(holderOf(member, shard), this.sockets.count(), limits.maxConnections);
+    if (shard !== undefined)
+      void this.places.settle(holderOf(member, shard), this.sockets.count(), limits.maxRoomConnections);
   }
 
   /** New terms from the tenant: under a maxConnections, the sockets held here are counted there. */
   termsChanged(member: Member, shard: ShardRef | undefined): void {
-    if (limitsOf(this.gate.terms, this.config).maxConnections !== null)
-      void this.grant.report(holderOf(member, shard), this.sockets.count());
+    const max = limitsOf(this.gate.terms, this.config).maxConnections;
+    if (max !== null) void this.grant.report(holderOf(member, shard), this.sockets.count(), max);
   }
 
   /** Connects holding a place while they wait: the object is not empty while any is pending. */
@@ -106,5 +142,6 @@ export class Admissions {
 
 const holderOf = (m: Member, shard: ShardRef | undefined): GrantHolder => ({
   tenant: m.tenant,
+  room: m.room,
   object: hostObjectName(m.tenant, m.room, shard),
 });

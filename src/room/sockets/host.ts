@@ -25,6 +25,7 @@ import { Admissions } from "./admissions.ts";
 import { attach, type ConnectionState, earliestExpiryMs, isExpired, stateOf } from "./attachment.ts";
 import type { FrameBudgets } from "./budgets.ts";
 import { ConnectionGrant } from "./connection-grant.ts";
+import { coordinatorOwner, tenantOwner } from "./grant-owners.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
 import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
@@ -65,7 +66,10 @@ export class SocketHost {
     this.gate = new RevocationGate(env, (list) => {
       for (const r of list) this.closeRevoked(r);
     });
-    this.admissions = new Admissions(config, this.sockets, this.gate, new ConnectionGrant(env));
+    this.admissions = new Admissions(config, this.sockets, this.gate, {
+      tenant: new ConnectionGrant(tenantOwner(env)),
+      room: new ConnectionGrant(coordinatorOwner(env)),
+    });
     this.deliveries = new Deliverer(
       this.sockets,
       { maxMessages: config.batchMaxMessages, maxBytes: BATCH_MAX_BYTES },
