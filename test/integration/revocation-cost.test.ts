@@ -3,7 +3,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { MAX_ACTIVE_REVOCATIONS } from "../../src/tenant/tenant.ts";
+import { REVOCATION_PAGE_SIZE } from "../../src/tenant/revocation-pages.ts";
+import { MAX_ACTIVE_REVOCATIONS, type Tenant } from "../../src/tenant/tenant.ts";
 import { errorOf, freshRoom, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { rowsReadDuring } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
@@ -67,5 +68,44 @@ describe("the tenant's active revocations", () => {
       ),
     );
     expect((await revoke({ sub })).status).toBe(201);
+  });
+});
+
+describe("a room's registration", () => {
+  // A tenant of its own: the tests above fill acme's list.
+  const name = `t-${crypto.randomUUID()}`;
+  const ownTenant = () => env.TENANTS.get(env.TENANTS.idFromName(name));
+
+  /** `n` revocations recorded the way the admin route records them (no room holds sockets: no pushes). */
+  const revokeMany = (n: number) =>
+    runInDurableObject(ownTenant(), async (instance: Tenant) => {
+      for (let i = 0; i < n; i++)
+        await instance.revoke({ kind: "jti", jti: crypto.randomUUID(), keepUntil: nowSeconds() + 3_600 });
+    });
+
+  /** Registers as a room holding revocations up to `since`, paging through the answer: what was shipped. */
+  async function registerFrom(object: string, since: number) {
+    const answer = await ownTenant().register(object, { id: uniqueSub("holder") }, since);
+    const shipped = [...answer.revocations];
+    let { version, more } = answer;
+    while (more === true) {
+      const page = await ownTenant().revocationsSince(version ?? 0);
+      shipped.push(...page.revocations);
+      ({ version, more } = page);
+    }
+    return { shipped, version: version ?? 0, pages: answer.revocations.length };
+  }
+
+  it("ships only the revocations newer than the room's version, the first one in bounded pages", async () => {
+    const object = `${name}/${freshRoom()}`;
+    await revokeMany(1_000);
+    const first = await registerFrom(object, 0);
+    expect(first.shipped).toHaveLength(1_000);
+    const again = await registerFrom(object, first.version);
+    expect(again.shipped).toHaveLength(0);
+    await revokeMany(1);
+    const later = await registerFrom(object, again.version);
+    expect(later.shipped).toHaveLength(1);
+    expect(first.pages).toBeLessThanOrEqual(REVOCATION_PAGE_SIZE);
   });
 });
