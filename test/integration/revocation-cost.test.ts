@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { REVOCATION_PAGE_SIZE } from "../../src/tenant/revocation-pages.ts";
 import { MAX_ACTIVE_REVOCATIONS, type Tenant } from "../../src/tenant/tenant.ts";
-import { errorOf, freshRoom, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { connect, errorOf, freshRoom, request, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { rowsReadDuring } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
@@ -107,5 +107,25 @@ describe("a room's registration", () => {
     const later = await registerFrom(object, again.version);
     expect(later.shipped).toHaveLength(1);
     expect(first.pages).toBeLessThanOrEqual(REVOCATION_PAGE_SIZE);
+  });
+
+  it("pages through a long list: a room refuses a token listed on the last page", async () => {
+    await fillRevocations(1_000);
+    const jti = crypto.randomUUID();
+    // Unnumbered, written last: the tenant numbers it after every other row, so it comes last.
+    await runInDurableObject(tenant(), (_i, state) =>
+      state.storage.sql.exec(
+        "INSERT INTO revocations (kind, value, before, keep_until) VALUES ('jti', ?, NULL, ?)",
+        jti,
+        nowSeconds() + 3_600,
+      ),
+    );
+    const room = freshRoom();
+    const { socket } = await connect(room, await signToken({ sub: uniqueSub("first") }));
+    const revoked = await signToken({ sub: uniqueSub("listed"), claims: { jti } });
+    const res = await upgrade(`/v1/rooms/${room}/ws`, { authorization: `Bearer ${revoked}` });
+    expect(await errorOf(res)).toMatchObject({ status: 401, code: "token_revoked" });
+    socket.close();
+    await socket.waitClosed();
   });
 });
