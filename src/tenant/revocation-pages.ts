@@ -22,19 +22,27 @@ export function numberRevocations(sql: SqlStorage): void {
   sql.exec("CREATE INDEX IF NOT EXISTS revocations_seq ON revocations (seq)");
 }
 
-/** The number for the next write: one past every number handed out, expired rows included. */
-export function nextRevocationSeq(sql: SqlStorage): number {
+/**
+ * The number for the next write: past every number handed out, expired rows included, and never
+ * below the clock (ms). An empty tenant deletes its storage, counter included, while rooms may
+ * still hold numbers from before: the clock starts the new count above them (the old count ran
+ * ahead of the clock only by a burst of writes faster than one per ms, and every revocation had
+ * expired, a minute at least, before the storage went).
+ */
+export function nextRevocationSeq(sql: SqlStorage, nowMs: number): number {
   return sql
     .exec<{ value: number }>(
-      `INSERT INTO meta (key, value) VALUES ('revocation_seq', 1)
-       ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value`,
+      `INSERT INTO meta (key, value) VALUES ('revocation_seq', ?1)
+       ON CONFLICT(key) DO UPDATE SET value = max(value + 1, ?1) RETURNING value`,
+      nowMs,
     )
     .one().value;
 }
 
 /** Active revocations numbered above `since`, oldest first, one page. */
-export function revocationsSince(sql: SqlStorage, since: number, nowSeconds: number): RevocationPage {
-  numberUnnumbered(sql);
+export function revocationsSince(sql: SqlStorage, since: number, nowMs: number): RevocationPage {
+  const nowSeconds = Math.floor(nowMs / 1000);
+  numberUnnumbered(sql, nowMs);
   const rows = sql
     .exec<Row>(
       `SELECT kind, value, before, keep_until, seq FROM revocations
@@ -53,9 +61,9 @@ export function revocationsSince(sql: SqlStorage, since: number, nowSeconds: num
 }
 
 /** Numbers above every number handed out (rowids are distinct), then moves the counter past them. */
-function numberUnnumbered(sql: SqlStorage): void {
+function numberUnnumbered(sql: SqlStorage, nowMs: number): void {
   if (sql.exec("SELECT 1 FROM revocations WHERE seq IS NULL LIMIT 1").toArray().length === 0) return;
-  sql.exec("UPDATE revocations SET seq = ? + rowid WHERE seq IS NULL", currentSeq(sql));
+  sql.exec("UPDATE revocations SET seq = ? + rowid WHERE seq IS NULL", Math.max(currentSeq(sql), nowMs));
   sql.exec(
     `INSERT INTO meta (key, value) SELECT 'revocation_seq', max(seq) FROM revocations WHERE true
      ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)`,

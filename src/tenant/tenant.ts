@@ -143,7 +143,7 @@ export class Tenant extends DurableObject<Env> {
       value,
       before,
       r.keepUntil,
-      nextRevocationSeq(this.open()),
+      nextRevocationSeq(this.open(), Date.now()),
     );
     await this.scheduleAlarm(r.keepUntil * 1000);
     return this.pushToHolders((stub) => stub.revoke(r), "revocation_push_failed");
@@ -356,7 +356,7 @@ export class Tenant extends DurableObject<Env> {
   }
 
   private page(since: number): RevocationPage {
-    return revocationsSince(this.open(), since, nowSeconds());
+    return revocationsSince(this.open(), since, Date.now());
   }
 }
 

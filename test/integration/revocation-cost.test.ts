@@ -1,8 +1,8 @@
 // What a tenant's revocations cost: a check reads the rows that could match the token (index
 // lookups by jti and sub), never the whole list, and the list has a cap.
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { REVOCATION_PAGE_SIZE } from "../../src/tenant/revocation-pages.ts";
 import { MAX_ACTIVE_REVOCATIONS, type Tenant } from "../../src/tenant/tenant.ts";
 import { connect, errorOf, freshRoom, request, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
@@ -72,8 +72,11 @@ describe("the tenant's active revocations", () => {
 });
 
 describe("a room's registration", () => {
-  // A tenant of its own: the tests above fill acme's list.
-  const name = `t-${crypto.randomUUID()}`;
+  // A tenant of its own per test: the tests above fill acme's list.
+  let name = "";
+  beforeEach(() => {
+    name = `t-${crypto.randomUUID()}`;
+  });
   const ownTenant = () => env.TENANTS.get(env.TENANTS.idFromName(name));
 
   /** `n` revocations recorded the way the admin route records them (no room holds sockets: no pushes). */
@@ -107,6 +110,21 @@ describe("a room's registration", () => {
     const later = await registerFrom(object, again.version);
     expect(later.shipped).toHaveLength(1);
     expect(first.pages).toBeLessThanOrEqual(REVOCATION_PAGE_SIZE);
+  });
+
+  it("ships a revocation made after the tenant's empty storage was deleted to a room holding a version", async () => {
+    const object = `${name}/${freshRoom()}`;
+    // The alarm deletes the storage only once every revocation has expired: minutes later.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() - 120_000);
+    await revokeMany(1);
+    const held = await registerFrom(object, 0);
+    vi.useRealTimers();
+    // What the tenant's alarm does once nothing is active or registered: the counter goes too.
+    await runInDurableObject(ownTenant(), (_i, state) => state.storage.deleteAll());
+    await evictDurableObject(ownTenant());
+    await revokeMany(1);
+    expect((await registerFrom(object, held.version)).shipped).toHaveLength(1);
   });
 
   it("pages through a long list: a room refuses a token listed on the last page", async () => {
