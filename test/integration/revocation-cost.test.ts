@@ -112,6 +112,14 @@ describe("a room's registration", () => {
     expect(first.pages).toBeLessThanOrEqual(REVOCATION_PAGE_SIZE);
   });
 
+  it("ships the whole list, without a version, to a room of the version before (it sends none)", async () => {
+    await revokeMany(3);
+    const answer = await ownTenant().register(`${name}/${freshRoom()}`, { id: uniqueSub("older") });
+    expect(answer.revocations).toHaveLength(3);
+    expect(answer).not.toHaveProperty("version");
+    expect(answer).not.toHaveProperty("more");
+  });
+
   it("ships a revocation made after the tenant's empty storage was deleted to a room holding a version", async () => {
     const object = `${name}/${freshRoom()}`;
     // The alarm deletes the storage only once every revocation has expired: minutes later.
