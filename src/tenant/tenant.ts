@@ -12,16 +12,30 @@ import { log } from "../log.ts";
 import type { Revocation } from "../protocol.ts";
 import { sleep, withRetries } from "../retry.ts";
 import { PURGE_DELAY_MS, PURGE_RETRY_MS, type Purge, purgeBatch } from "./purge.ts";
+import {
+  allRevocations,
+  nextRevocationSeq,
+  numberRevocations,
+  type RevocationPage,
+  revocationsSince,
+} from "./revocation-pages.ts";
 import { receivedTokenRef, type SentTokenRef, type TokenRef } from "./revocations.ts";
 
-type RevocationRow = { kind: string; value: string; before: number | null; keep_until: number };
 type RegistrationRow = { object: string; lease_until: number };
 
 /**
  * The answer to a room that asks to admit a token: its revocations, unless this token is one, and
  * the tenant's terms (status, limits; absent from a tenant object older than them).
  */
-export type Registration = { revoked: boolean; revocations: Revocation[]; terms?: TenantTerms };
+export type Registration = {
+  revoked: boolean;
+  revocations: Revocation[];
+  terms?: TenantTerms;
+  /** Absent when the room sent no version (an older room): then `revocations` is the whole list. */
+  version?: number;
+  /** More revocations newer than `version`: the room asks `revocationsSince(version)`. */
+  more?: boolean;
+};
 
 /** What an object answers a pushed revocation: sockets it closed, and sockets (or connects) it still holds. */
 export type PushResult = { closed: number; open: number };
@@ -71,16 +85,20 @@ export class Tenant extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS revocations (kind TEXT NOT NULL, value TEXT NOT NULL, before INTEGER,
         keep_until INTEGER NOT NULL, PRIMARY KEY (kind, value));
       INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ${TENANT_FORMAT})`);
+    // A column an older version ignores (its rows come unnumbered): the format stays 1.
+    numberRevocations(this.sql);
   }
 
   /**
    * A room object about to admit `token`. A revoked token registers nothing; otherwise the room is
-   * registered for pushes and trusts the returned list for REVOCATION_LEASE_MS.
+   * registered for pushes and trusts what it holds, plus the revocations newer than `since` (its
+   * version: 0 for none) returned here, for REVOCATION_LEASE_MS. A room that sends no version (an
+   * older one) gets the whole list.
    */
-  async register(object: string, sent: Partial<SentTokenRef>): Promise<Registration> {
+  async register(object: string, sent: Partial<SentTokenRef>, since?: number): Promise<Registration> {
     const terms = this.ctl().terms();
     if (this.covers(receivedTokenRef(sent))) return { revoked: true, revocations: [], terms };
-    const revocations = this.active();
+    const listed = since === undefined ? { revocations: allRevocations(this.open(), nowSeconds()) } : this.page(since);
     this.open().exec(
       `INSERT INTO registrations (object, lease_until) VALUES (?, ?)
        ON CONFLICT(object) DO UPDATE SET lease_until = excluded.lease_until`,
@@ -88,7 +106,12 @@ export class Tenant extends DurableObject<Env> {
       Date.now() + REVOCATION_LEASE_MS,
     );
     await this.scheduleAlarm(Date.now() + SWEEP_AFTER_MS);
-    return { revoked: false, revocations, terms };
+    return { revoked: false, ...listed, terms };
+  }
+
+  /** The next page of a registration's answer (`more`); the registration's lease covers it. */
+  async revocationsSince(since: number): Promise<RevocationPage> {
+    return this.page(since);
   }
 
   /** A room object whose last socket left. */
@@ -113,13 +136,14 @@ export class Tenant extends DurableObject<Env> {
     this.pruneRevocations();
     if (this.atCap(r.kind, value)) return null;
     this.open().exec(
-      `INSERT INTO revocations (kind, value, before, keep_until) VALUES (?, ?, ?, ?)
+      `INSERT INTO revocations (kind, value, before, keep_until, seq) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(kind, value) DO UPDATE SET before = max(coalesce(before, 0), coalesce(excluded.before, 0)),
-       keep_until = max(keep_until, excluded.keep_until)`,
+       keep_until = max(keep_until, excluded.keep_until), seq = excluded.seq`,
       r.kind,
       value,
       before,
       r.keepUntil,
+      nextRevocationSeq(this.open(), Date.now()),
     );
     await this.scheduleAlarm(r.keepUntil * 1000);
     return this.pushToHolders((stub) => stub.revoke(r), "revocation_push_failed");
@@ -331,15 +355,8 @@ export class Tenant extends DurableObject<Env> {
     return sql.exec<{ n: number }>("SELECT count(*) AS n FROM revocations").one().n >= MAX_ACTIVE_REVOCATIONS;
   }
 
-  private active(): Revocation[] {
-    return this.open()
-      .exec<RevocationRow>("SELECT kind, value, before, keep_until FROM revocations WHERE keep_until > ?", nowSeconds())
-      .toArray()
-      .map((row) =>
-        row.kind === "jti"
-          ? { kind: "jti", jti: row.value, keepUntil: row.keep_until }
-          : { kind: "sub", sub: row.value, before: row.before ?? 0, keepUntil: row.keep_until },
-      );
+  private page(since: number): RevocationPage {
+    return revocationsSince(this.open(), since, Date.now());
   }
 }
 

@@ -1,12 +1,14 @@
 // A socket host's side of revocations: it decides from a cached list while the list's lease holds,
 // registers with the tenant (which answers for the token and refreshes the list) when it does not,
-// and unregisters when its last socket has left. The cache keeps the list its last registration
+// and unregisters when its last socket has left. The cache keeps every revocation its registrations
 // returned, plus every push since: a push that lands while a registration is in flight is kept, so
-// the answer of an older read can never erase it. Every list a registration brings is handed to
-// the host, which closes the open sockets it covers: if every push to this object failed, the next
-// registration still ends those sessions (before, they lasted until their tokens expired). The
-// tenant's terms (status, limits) come the same two ways, the later change winning
-// (src/control/terms.ts).
+// the answer of an older read can never erase it. A registration sends the version the cache holds
+// and gets only the revocations written after it (src/tenant/revocation-pages.ts), page by page, so
+// registering again every lease costs what changed, not the whole list. Every revocation a
+// registration brings is handed to the host, which closes the open sockets it covers: if every push
+// to this object failed, the next registration still ends those sessions (the room's version
+// predates them, so they come in the answer). The tenant's terms (status, limits) come the same two
+// ways, the later change winning (src/control/terms.ts).
 import { DEFAULT_TERMS, newerTerms, type TenantTerms } from "../../control/terms.ts";
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
@@ -18,10 +20,19 @@ import { hostObjectName, type ShardRef } from "../sharding/placement.ts";
 /** The room stops trusting a little before the tenant's record of the lease ends: machines' clocks differ. */
 const LEASE_MARGIN_MS = 1_000;
 
+/** One entry per revoked jti or sub, as the tenant's table keys them. */
+const keyOf = (r: Revocation) => (r.kind === "jti" ? `jti:${r.jti}` : `sub:${r.sub}`);
+
 class RevocationCache {
-  private fetched: readonly Revocation[] = [];
+  private held = new Map<string, Revocation>();
+  /** The tenant's write number up to which `held` is complete: sent with the next registration. */
+  private heldVersion = 0;
   private pushed: { r: Revocation; at: number }[] = [];
   private leaseUntil = 0;
+
+  get version(): number {
+    return this.heldVersion;
+  }
 
   /** Whether admissions may decide from this cache without asking the tenant. */
   fresh(now: number): boolean {
@@ -34,11 +45,21 @@ class RevocationCache {
   }
 
   /**
-   * The tenant's list from a registration sent at `sentAt`. The tenant stores a revocation before
-   * pushing it, so pushes received before `sentAt` are in the list; later ones may not be.
+   * Revocations from the tenant: those written after `version`'s predecessor, or, from a tenant
+   * older than versions (`version` undefined), the whole list.
    */
-  settle(list: readonly Revocation[], sentAt: number): void {
-    this.fetched = list;
+  merge(list: readonly Revocation[], version: number | undefined): void {
+    if (version === undefined) this.held.clear();
+    for (const r of list) this.held.set(keyOf(r), r);
+    this.heldVersion = version === undefined ? 0 : Math.max(this.heldVersion, version);
+  }
+
+  /**
+   * A registration sent at `sentAt` is complete. The tenant stores a revocation before pushing it,
+   * so pushes received before `sentAt` are merged; later ones may not be.
+   */
+  settle(sentAt: number, nowSeconds: number): void {
+    for (const [key, r] of this.held) if (r.keepUntil <= nowSeconds) this.held.delete(key);
     this.pushed = this.pushed.filter((p) => p.at >= sentAt);
     this.leaseUntil = Math.max(this.leaseUntil, sentAt + REVOCATION_LEASE_MS - LEASE_MARGIN_MS);
   }
@@ -48,8 +69,10 @@ class RevocationCache {
     this.leaseUntil = 0;
   }
 
+  /** Two lookups (the token's jti, its sub), then the pushes since the last registration. */
   isRevoked(t: TokenRef, nowSeconds: number): boolean {
-    return isRevoked(this.fetched, t, nowSeconds) || this.pushed.some((p) => isRevoked([p.r], t, nowSeconds));
+    const candidates = [this.held.get(`jti:${t.jti}`), this.held.get(`sub:${t.id}`)].filter((r) => r !== undefined);
+    return isRevoked(candidates, t, nowSeconds) || this.pushed.some((p) => isRevoked([p.r], t, nowSeconds));
   }
 }
 
@@ -88,18 +111,11 @@ export class RevocationGate {
     const object = hostObjectName(tenant, where.room, shard);
     const sentAt = Date.now();
     if (!this.cache.fresh(sentAt)) {
-      let answer: Registration;
-      try {
-        answer = await this.stub(tenant).register(object, tokenRefOf(token));
-      } catch (err) {
-        // A stub that saw a network error stays broken: the next call makes a new one.
-        this.tenant = undefined;
-        throw err;
-      }
+      const answer = await this.call(tenant, (stub) => stub.register(object, tokenRefOf(token), this.cache.version));
       this.held = newerTerms(this.held, answer.terms);
       if (answer.revoked) return true;
-      this.cache.settle(answer.revocations, sentAt);
-      this.listed(answer.revocations);
+      await this.take(tenant, answer);
+      this.cache.settle(sentAt, Math.floor(Date.now() / 1000));
     }
     return this.cache.isRevoked(token, Math.floor(Date.now() / 1000));
   }
@@ -125,6 +141,28 @@ export class RevocationGate {
         log("unregister_failed", { object, error: String(err) });
         this.tenant = undefined;
       });
+  }
+
+  /** Merges a registration's answer and the pages after it, each handed to the host as it comes. */
+  private async take(tenant: string, answer: Registration): Promise<void> {
+    let page: Omit<Registration, "revoked"> = answer;
+    for (;;) {
+      this.cache.merge(page.revocations, page.version);
+      this.listed(page.revocations);
+      if (page.more !== true || page.version === undefined) return;
+      const since = page.version;
+      page = await this.call(tenant, (stub) => stub.revocationsSince(since));
+    }
+  }
+
+  private async call<T>(tenant: string, rpc: (stub: ReturnType<typeof tenantStub>) => Promise<T>): Promise<T> {
+    try {
+      return await rpc(this.stub(tenant));
+    } catch (err) {
+      // A stub that saw a network error stays broken: the next call makes a new one.
+      this.tenant = undefined;
+      throw err;
+    }
   }
 
   private stub(tenant: string): ReturnType<typeof tenantStub> {
