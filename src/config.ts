@@ -133,6 +133,8 @@ const configSchema = z
     // Development only: outbound URLs (a tenant's jwksUrl, webhook endpoints) may be http to loopback.
     DEV_ALLOW_LOOPBACK_HTTP: devFlag,
     WEBHOOK_SECRET_KEY: aesKeyText,
+    // Keys the shard placement (src/room/sharding/placement.ts); a short key could be guessed.
+    SHARD_PLACEMENT_KEY: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
     WEBHOOK_TIMEOUT_SECONDS: int(1, 30, 10),
     WEBHOOK_RETRY_BASE_SECONDS: int(1, 3_600, 10),
     // Queues delay a message by at most 24 hours; half of that leaves room.
@@ -184,6 +186,8 @@ export type Config = {
   operatorKeys: ReadonlyMap<string, OperatorKeyRecord>;
   /** Outbound URLs may be http:// to a loopback address (development only). */
   devAllowLoopbackHttp: boolean;
+  /** Keys where a user's sockets land in a sharded room; without it, the unkeyed placement of earlier versions. */
+  shardPlacementKey: string | undefined;
   webhooks: WebhookSettings;
 };
 
@@ -242,6 +246,7 @@ export function parseConfig(env: ConfigVars): Config {
     apiKeys: new Map((c.API_KEYS ?? []).map((k) => [k.id, k])),
     operatorKeys: new Map((c.OPERATOR_KEYS ?? []).map((k) => [k.id, k])),
     devAllowLoopbackHttp: c.DEV_ALLOW_LOOPBACK_HTTP,
+    shardPlacementKey: c.SHARD_PLACEMENT_KEY,
     webhooks: {
       secretKey: c.WEBHOOK_SECRET_KEY,
       timeoutMs: c.WEBHOOK_TIMEOUT_SECONDS * 1000,

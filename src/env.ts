@@ -15,6 +15,7 @@ declare global {
       API_KEYS?: string;
       OPERATOR_KEYS?: string;
       WEBHOOK_SECRET_KEY?: string;
+      SHARD_PLACEMENT_KEY?: string;
     }
   }
 }

@@ -7,6 +7,8 @@ import type { ApiKeyRecord } from "../../src/protocol.ts";
 import { sha256Hex } from "../../src/sha256.ts";
 
 export const BENCH_TENANT = "bench";
+/** The run's SHARD_PLACEMENT_KEY: the servers place users with it, and the load generator picks users by it. */
+export const BENCH_PLACEMENT_KEY = randomBytes(32).toString("base64url");
 const API_KEY_ID = "bench";
 const TOKEN_TTL_SECONDS = 3_600;
 /** The user of the socket that publishes over WebSocket; no subscriber is called this. */
@@ -35,7 +37,7 @@ export async function makeCredentials(): Promise<BenchCredentials> {
     jwtSecret,
     apiKey,
     publisherToken: await signToken(jwtSecret, PUBLISHER, "subscribe publish"),
-    secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]) },
+    secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]), SHARD_PLACEMENT_KEY: BENCH_PLACEMENT_KEY },
   };
 }
 

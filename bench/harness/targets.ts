@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { freePort } from "../../scripts/lib/port.ts";
 import { isolatedWranglerEnv } from "../../scripts/lib/wrangler.ts";
 import { shardOf } from "../../src/room/sharding/placement.ts";
-import { BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
+import { BENCH_PLACEMENT_KEY, BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
 import { pidWithRole } from "./proc-tree.ts";
 import { HOST, ServerProcess } from "./processes.ts";
 import { fetchRoomLayout, type RoomLayout } from "./room-layout.ts";
@@ -148,7 +148,7 @@ async function startGateway(name: TargetName, ctx: TargetContext, port: number):
     }),
     rooms: {
       shards,
-      shardOf: (k) => (shards === 1 ? 0 : shardOf(BENCH_TENANT, ctx.subscriber(k).sub, shards)),
+      shardOf: (k) => (shards === 1 ? 0 : shardOf(BENCH_TENANT, ctx.subscriber(k).sub, shards, BENCH_PLACEMENT_KEY)),
       layout: (room) => fetchRoomLayout(`http://${base}/v1/admin/rooms/${room}`, adminHeaders),
     },
   };

@@ -2,7 +2,13 @@
 // "the first n subscribers, evenly over shards 0 … live-1", and subscriber k's user is picked (by
 // the gateway's own shardOf) to land there. One K-shard server then measures every live-shard count.
 import { shardOf } from "../../src/room/sharding/placement.ts";
-import { BENCH_TENANT, mintSubscribers, numberedSub, type Subscriber } from "../harness/credentials.ts";
+import {
+  BENCH_PLACEMENT_KEY,
+  BENCH_TENANT,
+  mintSubscribers,
+  numberedSub,
+  type Subscriber,
+} from "../harness/credentials.ts";
 
 /** Live-shard counts measured: 1, 2, 4 … below K, and K itself. */
 export function liveShardGrid(shards: number): number[] {
@@ -40,7 +46,7 @@ export class ShardPlacement {
     let found = 0;
     for (let j = 0; j < limit && found < total; j++) {
       const sub = numberedSub(j);
-      const s = shardOf(BENCH_TENANT, sub, shards);
+      const s = shardOf(BENCH_TENANT, sub, shards, BENCH_PLACEMENT_KEY);
       const list = wanted[s];
       if (list === undefined || list.length >= (quota[s] ?? 0)) continue;
       list.push(sub);

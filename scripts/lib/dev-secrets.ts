@@ -52,6 +52,8 @@ export async function generateDevSecrets(now: Date): Promise<DevSecrets> {
     formatVar("API_KEYS", JSON.stringify([apiKey.record]), "'"),
     ...operatorKeyLines(operatorKey),
     ...webhookKeyLines(),
+    "# Keys which shard of a sharded room a user lands on, so nobody can aim users at one shard.",
+    formatVar("SHARD_PLACEMENT_KEY", randomBytes(32).toString("base64url"), '"'),
     "# Browser pages allowed to open sockets (overrides wrangler.toml, which allows none):",
     '# ALLOWED_ORIGINS="http://localhost:5173"',
     "",

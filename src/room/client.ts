@@ -40,9 +40,17 @@ export function memberOf(p: UserPrincipal, room: string, { presence, batch, filt
   };
 }
 
-/** The shard a user's sockets live on under a layout of `count` objects; undefined is the room's own object. */
-export function placeSocket(tenant: string, user: string, count: number): ShardRef | undefined {
-  return count === 1 ? undefined : { index: shardOf(tenant, user, count), count };
+/**
+ * The shard a user's sockets live on under a layout of `count` objects (placed with the deployment's
+ * `key`); undefined is the room's own object.
+ */
+export function placeSocket(
+  tenant: string,
+  user: string,
+  count: number,
+  key: string | undefined,
+): ShardRef | undefined {
+  return count === 1 ? undefined : { index: shardOf(tenant, user, count, key), count };
 }
 
 /**

@@ -15,7 +15,15 @@ import type { Shard } from "./sharding/shard.ts";
 import type { SocketHost } from "./sockets/host.ts";
 
 /** The parts of the object an upgrade passes through. */
-export type ConnectParts = { env: Env; host: SocketHost; coordinator: Coordinator; shard: Shard; events: RoomEvents };
+export type ConnectParts = {
+  env: Env;
+  host: SocketHost;
+  coordinator: Coordinator;
+  shard: Shard;
+  events: RoomEvents;
+  /** The deployment's SHARD_PLACEMENT_KEY, to pass a socket on to its shard. */
+  placementKey: string | undefined;
+};
 
 export async function openSocket(request: Request, parts: ConnectParts): Promise<Response> {
   try {
@@ -30,7 +38,7 @@ export async function openSocket(request: Request, parts: ConnectParts): Promise
 
 async function open(
   request: Request,
-  { env, host, coordinator, shard: role, events }: ConnectParts,
+  { env, host, coordinator, shard: role, events, placementKey }: ConnectParts,
 ): Promise<Response> {
   const connect = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
   const { member, shard } = connect;
@@ -39,7 +47,7 @@ async function open(
   if (reading !== undefined) await reading;
   const passOn = (count: number) => {
     if (connect.hops >= 2) throw new GatewayError("internal", "the room's layout keeps changing");
-    const there = placeSocket(member.tenant, member.id, count);
+    const there = placeSocket(member.tenant, member.id, count, placementKey);
     return connectToRoom(env, { ...connect, shard: there, hops: connect.hops + 1 });
   };
   const layout = shard === undefined ? coordinator.count : role.ref?.count;

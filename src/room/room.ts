@@ -101,7 +101,7 @@ export class Room
   /** Accepts a WebSocket upgrade forwarded by the Worker (or passed on by another object of the room). */
   override async fetch(request: Request): Promise<Response> {
     const { env, host, coordinator, shard, events } = this;
-    return openSocket(request, { env, host, coordinator, shard, events });
+    return openSocket(request, { env, host, coordinator, shard, events, placementKey: this.config.shardPlacementKey });
   }
 
   // ---- RoomRpc: the Worker asks the room (a shard forwards its clients' publishes here too) ----

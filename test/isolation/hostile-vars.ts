@@ -38,6 +38,7 @@ export async function hostileVars(): Promise<Record<ConfigVarName, string>> {
     OPERATOR_KEYS: JSON.stringify([{ id: "ops", hash: "0".repeat(64) }]),
     DEV_ALLOW_LOOPBACK_HTTP: "true",
     WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+    SHARD_PLACEMENT_KEY: randomBytes(32).toString("base64url"),
     WEBHOOK_TIMEOUT_SECONDS: "1",
     WEBHOOK_RETRY_BASE_SECONDS: "1",
     WEBHOOK_RETRY_MAX_DELAY_SECONDS: "1",

@@ -2,7 +2,7 @@
 // own shardOf puts them, or every fitted shard cost would be for the wrong number of shards.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { BENCH_TENANT } from "../../bench/harness/credentials.ts";
+import { BENCH_PLACEMENT_KEY, BENCH_TENANT } from "../../bench/harness/credentials.ts";
 import { liveShardGrid, ShardPlacement } from "../../bench/load/placement.ts";
 import { shardCostPoints } from "../../bench/load/shard-costs.ts";
 import { shardOf } from "../../src/room/sharding/placement.ts";
@@ -52,7 +52,7 @@ describe("ShardPlacement", () => {
       for (let k = 0; k < 40; k++) {
         const { sub } = placement.subscriber(k);
         subs.add(sub);
-        const shard = shardOf(BENCH_TENANT, sub, 8);
+        const shard = shardOf(BENCH_TENANT, sub, 8, BENCH_PLACEMENT_KEY);
         counts.set(shard, (counts.get(shard) ?? 0) + 1);
       }
       expect(subs.size).toBe(40);

@@ -2,6 +2,7 @@
 // room's connection cap, and the operator's view, each across shards.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { shardOf } from "../../src/room/sharding/placement.ts";
 import {
   connect,
   errorOf,
@@ -17,7 +18,7 @@ import {
 } from "../support/gateway.ts";
 import { config } from "../support/limits.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
-import { coordinatorStub, shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
+import { coordinatorStub, SHARDS, shardStub, subOnShard, subsOnEveryShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
@@ -213,5 +214,22 @@ describe("the operator's view", () => {
   it("needs an admin key", async () => {
     const res = await request(`/v1/admin/rooms/${freshRoom()}`, { headers: { "x-api-key": apiKey("presacme") } });
     expect(await errorOf(res)).toMatchObject({ status: 403, code: "forbidden" });
+  });
+});
+
+describe("placement keyed by SHARD_PLACEMENT_KEY", () => {
+  it("scatters users a client chose with the public, unkeyed hash to land on one shard", async () => {
+    expect(config.shardPlacementKey).toBeDefined();
+    const room = freshRoom();
+    const aimed = Array.from({ length: 2_000 }, (_, i) => `aimed-${i}`)
+      .filter((sub) => shardOf("acme", sub, SHARDS, undefined) === 0)
+      .slice(0, 8);
+    const shards = new Set<string>();
+    for (const sub of aimed) {
+      const { socket, welcome } = await connect(room, await signToken({ sub }));
+      shards.add(String(welcome.connectionId).split(".")[0] ?? "");
+      socket.close();
+    }
+    expect(shards.size).toBeGreaterThan(1);
   });
 });

@@ -12,7 +12,7 @@ export const SHARDS = config.roomShards;
 export function subOnShard(shard: number, prefix = "user", tenant = "acme"): string {
   for (;;) {
     const sub = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-    if (shardOf(tenant, sub, SHARDS) === shard) return sub;
+    if (shardOf(tenant, sub, SHARDS, config.shardPlacementKey) === shard) return sub;
   }
 }
 

@@ -77,6 +77,7 @@ export async function testBindings(): Promise<Record<string, string>> {
     JWT_JWKS: JSON.stringify({ keys: keys.map((k) => k.publicJwk) }),
     API_KEYS: JSON.stringify(apiKeys.map((k) => k.record)),
     WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+    SHARD_PLACEMENT_KEY: randomBytes(32).toString("base64url"),
     // Pinned off whatever a developer's .dev.vars says: tests see production's URL rules.
     DEV_ALLOW_LOOPBACK_HTTP: "",
     TEST_PRIVATE_JWKS: JSON.stringify([...keys, retired].map((k) => k.privateJwk)),

@@ -3,6 +3,7 @@
 // forwards, presence relays, and questions every live shard answers. Each shard is reached through
 // one long-lived stub, so forwards arrive in the order they were made; each forward names the one
 // sent before it, so a shard can tell a lost forward from a message meant elsewhere.
+import { configFor } from "../../config.ts";
 import { GrantTable } from "../../control/grant-table.ts";
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
@@ -54,6 +55,11 @@ export class Coordinator {
     this.places = new GrantTable(sql, "room_places");
     this.env = env;
     this.here = here;
+  }
+
+  /** Where the Worker placed each user (the deployment's SHARD_PLACEMENT_KEY), so targeted messages find them. */
+  private get placementKey(): string | undefined {
+    return configFor(this.env).shardPlacementKey;
   }
 
   /** The shard count of the room's live shards; undefined while no shard holds sockets. */
@@ -161,7 +167,7 @@ export class Coordinator {
     if (layout === undefined) return perShard;
     const live = this.layout.live;
     run.forEach((f, at) => {
-      for (const index of shardsFor(f.to, layout.tenant, live, layout.count)) {
+      for (const index of shardsFor(f.to, layout.tenant, live, layout.count, this.placementKey)) {
         const mine = perShard.get(index) ?? { at: [], items: [] };
         perShard.set(index, mine);
         mine.at.push(at);
@@ -181,7 +187,7 @@ export class Coordinator {
   async disconnect(body: DisconnectBody): Promise<Disconnected> {
     const layout = this.layout.room;
     if (layout === undefined) return { disconnected: 0 };
-    const indexes = shardsFor(body, layout.tenant, this.layout.live, layout.count);
+    const indexes = shardsFor(body, layout.tenant, this.layout.live, layout.count, this.placementKey);
     const { answers, failed } = await this.ask(indexes, (shard) => shard.shardDisconnect(body, RPC_VERSION));
     return { disconnected: answers.reduce((n, a) => n + a.value, 0), ...shardGaps(failed) };
   }

@@ -2,6 +2,7 @@
 // the room's and its shard objects' names, and the shard a connection id names. Free of Worker
 // types, so the Node-side benchmark places its users with the same code.
 import { fnv1a } from "../../fnv1a.ts";
+import { sha256HexSync } from "../../sha256.ts";
 import type { Target } from "../../wire.ts";
 
 /** One object per tenant+room: the same room name in two tenants is two rooms. `/` is in neither. */
@@ -10,9 +11,19 @@ export const roomObjectName = (tenant: string, room: string) => `${tenant}/${roo
 /** A socket host inside a sharded room. */
 export type ShardRef = { index: number; count: number };
 
-/** One user's sockets all land on one shard, so per-user caps, user targeting and user kicks touch one shard. */
-export function shardOf(tenant: string, sub: string, count: number): number {
-  return fnv1a(`${tenant}\u0000${sub}`) % count;
+/**
+ * One user's sockets all land on one shard, so per-user caps, user targeting and user kicks touch one
+ * shard. With the deployment's `SHARD_PLACEMENT_KEY` the shard is a keyed hash (SHA-256 over the
+ * secret, then tenant and sub), so nobody without the secret can choose users that share a shard;
+ * without it, the unkeyed FNV-1a of earlier versions, so an installation that sets no key keeps
+ * every user on the shard it had. Synchronous: the Worker places a socket before any await.
+ */
+export function shardOf(tenant: string, sub: string, count: number, key: string | undefined): number {
+  const hash =
+    key === undefined
+      ? fnv1a(`${tenant}\u0000${sub}`)
+      : Number.parseInt(sha256HexSync(`${key}\u0000${tenant}\u0000${sub}`).slice(0, 8), 16);
+  return hash % count;
 }
 
 /** A shard object's name: the room's own name (the coordinator's) plus `#<index>`. */
@@ -49,10 +60,11 @@ export function shardsFor(
   tenant: string,
   live: ReadonlySet<number>,
   count: number,
+  key: string | undefined,
 ): number[] {
   if (target === undefined) return [...live];
   const wanted = new Set<number>();
-  for (const u of target.users ?? []) wanted.add(shardOf(tenant, u, count));
+  for (const u of target.users ?? []) wanted.add(shardOf(tenant, u, count, key));
   for (const c of target.connections ?? []) {
     const index = shardOfConnection(c, count);
     if (index === undefined) return [...live];
