@@ -57,7 +57,8 @@ export type ModeSpec = {
   /**
    * A/B pairs: the tables hold each `with` against its `without`, in a column titled `label`. With
    * `within` (0.1 = 10%), the A/B table says whether `with` met the goal: deliveries/s at least
-   * (1 − within)× and connect cost (CPU per connect, p99) at most (1 + within)× `without`'s.
+   * (1 − within)× `without`'s, and the runtime's CPU per delivery and per connect and connect p99
+   * at most (1 + within)×.
    */
   compare?: readonly { without: TargetName; with: TargetName; label: string; within?: number }[];
 };

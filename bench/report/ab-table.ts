@@ -23,7 +23,7 @@ const micros = (role: string) => (p: PhaseResult) => ((p.serverCpuByRole[role] ?
 const PHASE_FIGURES: Figure<PhaseResult>[] = [
   ["deliveries/s", (p) => p.deliveriesPerSecond, 0, "higher"],
   ["server CPU µs per delivery, whole tree", (p) => p.serverCpuSecondsPer1000Deliveries * 1000, 1],
-  ["  … runtime workerd µs", runtimeMicrosPerDelivery, 1],
+  ["  … runtime workerd µs", runtimeMicrosPerDelivery, 1, "lower"],
   ["  … proxy workerd µs (dev-only)", micros("workerd-proxy"), 1],
   [
     "runtime workerd µs per publish",
@@ -41,8 +41,8 @@ const CONNECT_FIGURES: Figure<ConnectResult>[] = [
   ["sockets with deflate negotiated", (c) => c.deflateNegotiated, 0],
   ["connect p50 ms", (c) => c.connectMs.p50, 1],
   ["connect p99 ms", (c) => c.connectMs.p99, 1, "lower"],
-  ["server CPU ms per connect", (c) => c.serverCpuMsPerConnect, 2, "lower"],
-  ["  … runtime workerd ms", (c) => c.serverCpuMsPerConnectByRole["workerd-runtime"] ?? Number.NaN, 2],
+  ["server CPU ms per connect", (c) => c.serverCpuMsPerConnect, 2],
+  ["  … runtime workerd ms", (c) => c.serverCpuMsPerConnectByRole["workerd-runtime"] ?? Number.NaN, 2, "lower"],
   ["RSS per open socket KB", (c) => c.bytesPerSocket / 1024, 1],
   ["  … runtime workerd KB", (c) => (c.bytesPerSocketByRole["workerd-runtime"] ?? Number.NaN) / 1024, 1],
 ];
@@ -109,7 +109,9 @@ export function renderAbTables(tables: readonly AbTable[], options: BenchOptions
       const rows = t.lines.map((l) => [...cells(l), l.goal ?? ""]);
       const missed = t.lines.filter((l) => l.goal === "NOT met").length;
       const judged = t.lines.filter((l) => l.goal !== undefined).length;
-      const summary = `goal: deliveries/s ≥ ${1 - t.within}×, connect CPU and p99 ≤ ${1 + t.within}×; met on ${judged - missed} of ${judged} lines`;
+      const summary =
+        `goal: deliveries/s ≥ ${1 - t.within}×; runtime CPU per delivery, runtime CPU per connect and connect p99 ` +
+        `≤ ${1 + t.within}×; met on ${judged - missed} of ${judged} lines`;
       return `${b} against ${a}, the same load${how}:\n\n${markdownTable(["", a, b, "ratio", goal], rows)}\n\n${summary}`;
     })
     .join("\n\n");
