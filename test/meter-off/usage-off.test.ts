@@ -3,8 +3,7 @@
 // `--mode usage` holds this against the default (on).
 import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { roomObjectName } from "../../src/room/sharding/placement.ts";
-import { freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { freshRoom, join, nextMessage, publishHttp, roomStubOf, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { tablesOf } from "../support/storage.ts";
 import { apiKey } from "../support/tokens.ts";
 import { delivered, roomsOf, usageOf } from "../support/usage.ts";
@@ -13,7 +12,6 @@ beforeAll(warmUp, WARM_UP_MS);
 
 const TENANT = "metered";
 const ADMIN = "meteredadmin";
-const roomStub = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(TENANT, room)));
 
 describe("a gateway with USAGE_METER off", () => {
   it("delivers as usual and counts, stores and reports no usage", async () => {
@@ -27,7 +25,7 @@ describe("a gateway with USAGE_METER off", () => {
     bob.send({ type: "publish", event: "e", payload: 2, ref: "w1" });
     expect((await bob.next((f) => f.type === "ack" && f.ref === "w1")).delivered).toBe(2);
 
-    const stub = roomStub(room);
+    const stub = roomStubOf(room, TENANT);
     expect(await tablesOf(stub)).not.toContain("usage_outbox");
     // An alarm the room set for its other upkeep runs here too: it must flush nothing.
     await runInDurableObject(stub, async (instance: { alarm(): Promise<void> }) => instance.alarm());
