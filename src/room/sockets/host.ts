@@ -295,7 +295,9 @@ export class SocketHost {
     this.events.departed(state, (user) => this.sockets.holds(user === undefined ? undefined : userTag(user)));
     const upstream = this.upstreamOf(state.shard);
     if (state.presence && !this.watched) upstream.watchersGone(state);
-    if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {
+    // Counted, not walked: a blip reports every socket's departure at once, and a walk of the
+    // sockets at each would cost the room the square of its size (and each would unregister).
+    if (this.held === 0) {
       void this.gate.unregister(state, state.shard);
       upstream.emptied(state);
     }
