@@ -38,6 +38,7 @@ import { FrameBudgets } from "./sockets/budgets.ts";
 import { SocketHost } from "./sockets/host.ts";
 import { Inbound } from "./sockets/inbound.ts";
 import { closeQuietly } from "./sockets/send.ts";
+import { TenantPublishRate } from "./sockets/tenant-rate.ts";
 import { StoredRoomNotice } from "./stored-room.ts";
 import { Upkeep } from "./upkeep.ts";
 import type { Upstream } from "./upstream.ts";
@@ -71,7 +72,13 @@ export class Room
     this.meter = new RoomMeter(ctx, env, this.config, sockets, (at) => ctx.waitUntil(this.alarmClock.schedule(at)));
     const upstreamOf = (s: ShardRef | undefined) => (s ? this.shard : this.local);
     this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, this.events, upstreamOf, this.meter);
-    this.inbound = new Inbound(this.host, budgets, this.config, this.meter);
+    this.inbound = new Inbound(
+      this.host,
+      budgets,
+      this.config,
+      this.meter,
+      new TenantPublishRate(env.TENANT_PUBLISH_LIMITER),
+    );
     this.shard = new Shard(ctx, env, this.host);
     this.coordinator = new Coordinator(ctx.storage.sql, env, {
       lastSeq: () => this.ledger.lastSeq(),
