@@ -2,6 +2,7 @@
 // hands a room. Other modules parse input only through these. Zod-free constants and the frames the
 // gateway sends are in wire.ts; the schemas below are checked against those plain types.
 import { z } from "zod";
+import { termsSchema } from "./control/terms.ts";
 import { type Filter, filterOf, filterProblem, isTagKey, isTagValue, parseFilterQuery } from "./filter.ts";
 import { formatVersion } from "./format-version.ts";
 import { exceedsBytes } from "./utf8.ts";
@@ -320,6 +321,12 @@ export const roomConnectSchema = z.object({
     .optional(),
   /** Objects that passed the upgrade on because the room's layout differed from the Worker's. */
   hops: z.number().int().min(0).max(2).default(0),
+  /**
+   * The tenant's terms as the Worker's cached snapshot holds them, when the tenant has a record: the
+   * object follows them if they are newer than what it heard from the tenant. No version change: an
+   * object of the version before ignores the member and keeps the terms it knows.
+   */
+  terms: termsSchema.optional(),
 });
 export type RoomConnect = z.input<typeof roomConnectSchema>;
 

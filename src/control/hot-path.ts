@@ -13,6 +13,7 @@ import { effectiveLimits, type TenantPolicy } from "./limits.ts";
 import { ControlLookups } from "./lookups.ts";
 import type { TenantSnapshot } from "./protocol.ts";
 import { tenantControl } from "./stubs.ts";
+import { termsOfSnapshot } from "./terms.ts";
 
 export const lookupsFor = oncePer(
   (env: Env) =>
@@ -48,6 +49,7 @@ function policyOf(snapshot: TenantSnapshot, config: Config): TenantPolicy {
   if (known?.config === config) return known.policy;
   const policy = {
     limits: effectiveLimits(snapshot.limits, config),
+    terms: termsOfSnapshot(snapshot),
     allowedOrigins: snapshot.allowedOrigins,
   };
   policies.set(snapshot, { config, policy });

@@ -92,6 +92,8 @@ export type TenantSnapshot = {
   /** Registered JWKs, then every jwksUrl's last good set. */
   signingKeys: SigningKey[];
   jwksUrls: number;
+  /** When the record last changed (0: no record); absent from a tenant object older than it. */
+  at?: number;
 };
 
 export type TenantRecord = {
