@@ -2,7 +2,6 @@
 // hands a room. Other modules parse input only through these. Zod-free constants and the frames the
 // gateway sends are in wire.ts; the schemas below are checked against those plain types.
 import { z } from "zod";
-import { termsSchema } from "./control/terms.ts";
 import { type Filter, filterOf, filterProblem, isTagKey, isTagValue, parseFilterQuery } from "./filter.ts";
 import { formatVersion } from "./format-version.ts";
 import { exceedsBytes } from "./utf8.ts";
@@ -31,6 +30,7 @@ import {
   type Tags,
   type Target,
   TENANT_PATTERN,
+  TENANT_STATUSES,
   USER_SCOPES,
 } from "./wire.ts";
 
@@ -304,6 +304,16 @@ export const memberSchema = z.object({
   info: infoJsonSchema.optional(),
 });
 export type Member = z.infer<typeof memberSchema>;
+
+/**
+ * A tenant's terms as the Worker hands them to a room (src/control/terms.ts): a limit this version
+ * does not know (a newer Worker's) is carried along and ignored.
+ */
+const termsSchema = z.object({
+  status: z.enum(TENANT_STATUSES),
+  limits: z.record(z.string(), z.number().int().min(0)),
+  at: z.number(),
+});
 
 /** Header the Worker sets on the upgrade it forwards to a room; client headers are never forwarded. */
 export const IDENTITY_HEADER = "x-gateway-identity";

@@ -2,7 +2,6 @@
 // (the tenant's own, else the gateway's global default). Pure.
 import { z } from "zod";
 import type { Config } from "../config.ts";
-import type { TenantTerms } from "./terms.ts";
 
 /** Each limit's range; an unset limit takes the default in `effectiveLimits`. */
 export const LIMIT_RANGES = {
@@ -41,15 +40,6 @@ export type EffectiveLimits = {
   publishPerSecond: number | null;
   maxPayloadBytes: number;
   historyMaxAgeSeconds: number;
-};
-
-/** What a verified request's tenant may do: read with `c.get("tenant")` (set by hot-path.ts). */
-export type TenantPolicy = {
-  limits: EffectiveLimits;
-  /** The tenant's terms as the snapshot holds them, handed to the rooms the request calls (terms.ts). */
-  terms: TenantTerms | undefined;
-  /** The tenant's own browser origins; null: ALLOWED_ORIGINS applies. */
-  allowedOrigins: readonly string[] | null;
 };
 
 export function effectiveLimits(own: LimitOverrides, config: Config): EffectiveLimits {

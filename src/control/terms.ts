@@ -3,10 +3,9 @@
 // tenant's object answers it with every registration and pushes it to every registered object when
 // an operator changes it, so a suspension closes open sockets and a lowered limit holds within one
 // round of RPCs. Pure.
-import { z } from "zod";
 import type { Config } from "../config.ts";
-import { type EffectiveLimits, effectiveLimits, type LimitOverrides, limitsSchema } from "./limits.ts";
-import type { TenantSnapshot, TenantStatus } from "./protocol.ts";
+import type { TenantStatus } from "../wire.ts";
+import { type EffectiveLimits, effectiveLimits, type LimitOverrides } from "./limits.ts";
 
 export type TenantTerms = {
   status: TenantStatus;
@@ -18,24 +17,6 @@ export type TenantTerms = {
 /** A tenant without a record (or a tenant object older than terms): active, with the global defaults. */
 export const DEFAULT_TERMS: TenantTerms = Object.freeze({ status: "active", limits: {}, at: 0 }) as TenantTerms;
 
-/**
- * Terms as one part of the gateway hands them to another (the Worker to a room, in the upgrade's
- * identity header): a limit this version does not know (a newer sender's) is dropped, not refused.
- */
-export const termsSchema = z.object({
-  status: z.enum(["active", "suspended", "deleted"]),
-  limits: z.object(limitsSchema.shape),
-  at: z.number(),
-});
-
-/**
- * The terms a Worker's cached snapshot holds, for the rooms it calls: a room that has not heard of a
- * change (no socket of the tenant, so no push) follows it from the next request. Undefined for a
- * tenant without a record (the defaults, which every room knows) or an older tenant object's snapshot.
- */
-export const termsOfSnapshot = (s: TenantSnapshot): TenantTerms | undefined =>
-  s.at === undefined || s.at === 0 ? undefined : { status: s.status, limits: s.limits, at: s.at };
-
 /** The newer of two: a push and a registration answer can cross, and the older must not win. */
 export const newerTerms = (held: TenantTerms, received: TenantTerms | undefined): TenantTerms =>
   received === undefined || received.at < held.at ? held : received;
@@ -44,3 +25,12 @@ export const newerTerms = (held: TenantTerms, received: TenantTerms | undefined)
 export const limitsOf = (terms: TenantTerms, config: Config): EffectiveLimits => effectiveLimits(terms.limits, config);
 
 export const isOpen = (terms: TenantTerms): boolean => terms.status === "active";
+
+/** What a verified request's tenant may do: read with `c.get("tenant")` (set by hot-path.ts). */
+export type TenantPolicy = {
+  limits: EffectiveLimits;
+  /** The tenant's terms as the Worker's snapshot holds them, handed to the rooms a request calls. */
+  terms: TenantTerms | undefined;
+  /** The tenant's own browser origins; null: ALLOWED_ORIGINS applies. */
+  allowedOrigins: readonly string[] | null;
+};
