@@ -18,7 +18,7 @@ import type {
   PublishRequest,
   Revocation,
 } from "../protocol.ts";
-import type { PushResult } from "../tenant/tenant.ts";
+import type { PushResult } from "../tenant/holders.ts";
 import type { ClientSource } from "../webhooks/events.ts";
 import type { OutboxReport, WebhookOrigin } from "../webhooks/protocol.ts";
 import { PING_FRAME, PONG_FRAME } from "../wire.ts";

@@ -18,7 +18,7 @@ import type {
   PublishRequest,
   Revocation,
 } from "../protocol.ts";
-import type { PushResult } from "../tenant/tenant.ts";
+import type { PushResult } from "../tenant/holders.ts";
 import type { ClientSource } from "../webhooks/events.ts";
 import type { Exclude, Tags, Target } from "../wire.ts";
 import type { MissedPage, Replay } from "./ledger/ledger.ts";
