@@ -13,8 +13,9 @@ import { DEFAULT_TERMS, newerTerms, type TenantTerms } from "../../control/terms
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { Member, Revocation } from "../../protocol.ts";
+import { REVOCATION_LEASE_MS, type Registration } from "../../tenant/holders.ts";
 import { isRevoked, type TokenRef, tokenRefOf } from "../../tenant/revocations.ts";
-import { REVOCATION_LEASE_MS, type Registration, tenantStub } from "../../tenant/tenant.ts";
+import { tenantStub } from "../../tenant/tenant.ts";
 import { hostObjectName, type ShardRef } from "../sharding/placement.ts";
 
 /** The room stops trusting a little before the tenant's record of the lease ends: machines' clocks differ. */
