@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env.ts";
 import type { Revocation } from "../../src/protocol.ts";
 import { RevocationGate } from "../../src/room/sockets/revocation-gate.ts";
-import type { Registration } from "../../src/tenant/tenant.ts";
+import type { Registration } from "../../src/tenant/holders.ts";
 
 type Tenant = {
   registrations: number;
