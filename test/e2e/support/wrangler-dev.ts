@@ -211,6 +211,28 @@ export class WranglerDev {
     this.exited = undefined;
   }
 
+  /**
+   * Kills wrangler's whole process group, as a crash would, and starts it again on the same port
+   * and state after a moment in which clients meet a dead port; a start the lingering port refused
+   * is tried again until `budgetMs` has passed.
+   */
+  async restart(budgetMs: number): Promise<{ starts: number; downMs: number }> {
+    const stoppedAt = Date.now();
+    await this.stop();
+    await sleep(1_000);
+    const deadline = Date.now() + budgetMs;
+    for (let starts = 1; ; starts++) {
+      try {
+        await this.start();
+        return { starts, downMs: Date.now() - stoppedAt };
+      } catch (err) {
+        // start() has cleaned up after itself.
+        if (Date.now() > deadline) throw err;
+        await sleep(1_000);
+      }
+    }
+  }
+
   /** stop() and delete the temp directory (state, secrets, logs). */
   async dispose(): Promise<void> {
     try {
