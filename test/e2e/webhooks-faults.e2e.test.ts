@@ -7,13 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sleep, waitFor } from "../support/wait.ts";
 import { freshRoom } from "./support/client.ts";
+import { printRun, startWebhookGateway, type WebhookGateway } from "./support/webhook-gateway.ts";
 import type { Behaviour } from "./support/webhook-receiver.ts";
-import { startWebhookGateway, type WebhookGateway } from "./support/webhook-gateway.ts";
 import { describeEvents, runWorkload, type Workload, type WorkloadResult } from "./support/webhook-workload.ts";
 
 const SHARDS = 4;
 const RETRY = { base: 1, maxDelay: 2 };
-const TIMEOUT_SECONDS = 2;
+/**
+ * Above the answer times of a CPU-starved gateway (a 2 s timeout turned a third of the scale run's
+ * deliveries into retries on a loaded 2-core box), below the default 10 s so the slow run is short.
+ */
+const TIMEOUT_SECONDS = 5;
 /** A room re-hands what nobody reported on after this; a retrying delivery holds it its delay plus twice this. */
 const LEASE_SECONDS = 5;
 const VARS = {
@@ -55,9 +59,7 @@ async function expectEverything(run: string, room: string, result: WorkloadResul
   await receiver.waitFor(() => receiver.eventsOf(room).length >= result.events, `${result.events} events`, ARRIVAL_MS);
   await sleep(SETTLE_MS);
   const duplicates = receiver.duplicatesIn(room);
-  console.log(
-    `webhooks run "${run}": ${result.sockets} sockets, ${result.events} events, ${duplicates} duplicates delivered`,
-  );
+  printRun(run, { sockets: result.sockets, events: result.events, "duplicates delivered": duplicates });
   expect(describeEvents(receiver.eventsOf(room))).toEqual({ ...result.expected, unexpected: [] });
   expect(receiver.badSignatures).toBe(0);
 }
@@ -100,12 +102,12 @@ describe(`webhooks from a room of ROOM_SHARDS=${SHARDS}`, () => {
     ));
 
   it("recorded before the gateway was killed all arrive after it restarts on the same state", async () => {
-    const { dev, receiver, endpoint } = gateway();
+    const { dev, receiver } = gateway();
     const room = freshRoom();
-    // Down first, so nothing of the room is delivered before the kill: every event must survive it.
+    // Down first, so nothing of the room is delivered before the kill: every event must survive
+    // it, whether the queue still held it or a retry of it (both live in wrangler dev's memory).
     await receiver.stop();
     const result = await runWorkload(gateway(), room, SMALL);
-    await waitFor("a failed delivery", async () => (await endpoint()).failingSince !== undefined, ARRIVAL_MS);
     expect(receiver.eventsOf(room)).toEqual([]);
     await dev.restart(RESTART_BUDGET_MS);
     await receiver.start();

@@ -7,12 +7,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sleep, waitFor } from "../support/wait.ts";
 import { Clients, freshRoom } from "./support/client.ts";
+import { printRun, startWebhookGateway, type WebhookGateway } from "./support/webhook-gateway.ts";
 import type { ReceivedEvent } from "./support/webhook-receiver.ts";
-import { startWebhookGateway, type WebhookGateway } from "./support/webhook-gateway.ts";
 
 // Short retries, so the fault run takes seconds: the first retry after about 1 s, none later than 2 s.
 const RETRY = { base: 1, maxDelay: 2 };
-const VARS = { WEBHOOK_RETRY_BASE_SECONDS: String(RETRY.base), WEBHOOK_RETRY_MAX_DELAY_SECONDS: String(RETRY.maxDelay) };
+const VARS = {
+  WEBHOOK_RETRY_BASE_SECONDS: String(RETRY.base),
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS: String(RETRY.maxDelay),
+};
 /**
  * How long the receiver stays down. The issue's "down for 30 s" is three retry delays at the
  * default 10 s base; with these settings the same three (1 s, then 2 s) fit in 3 s.
@@ -102,7 +105,11 @@ describe("webhooks from a room", () => {
     // A late second copy would come from a retry still queued: give it the longest retry delay.
     await sleep(RETRY.maxDelay * 1000 + 500);
     const duplicates = receiver.duplicates - before.duplicates;
-    console.log(`webhooks fault run "receiver down ${RECEIVER_DOWN_MS / 1000} s": 4 events, ${duplicates} duplicates delivered`);
+    printRun(`receiver down ${RECEIVER_DOWN_MS / 1000} s`, {
+      sockets: 1,
+      events: 4,
+      "duplicates delivered": duplicates,
+    });
     expect({ events: eventsOf(room).length, duplicates }).toEqual({ events: 4, duplicates: 0 });
   });
 });

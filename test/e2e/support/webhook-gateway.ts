@@ -38,6 +38,17 @@ async function register(dev: WranglerDev, admin: CreatedApiKey, receiver: Webhoo
   return created.id;
 }
 
+/**
+ * Prints one line about a run for the report (duplicates delivered and the like): vitest hides the
+ * console output of passing tests, and these lines are the point of the runs.
+ */
+export function printRun(run: string, facts: Record<string, number>): void {
+  const list = Object.entries(facts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
+  process.stdout.write(`webhooks run "${run}": ${list}\n`);
+}
+
 /** Starts the gateway (loopback http allowed) and the receiver, and registers the receiver; cleans up if a step fails. */
 export async function startWebhookGateway(options: WranglerDevOptions = {}): Promise<WebhookGateway> {
   const dev = await WranglerDev.create({ ...options, vars: { DEV_ALLOW_LOOPBACK_HTTP: "true", ...options.vars } });
@@ -54,7 +65,9 @@ export async function startWebhookGateway(options: WranglerDevOptions = {}): Pro
     await Promise.all([dev.start(), receiver.start()]);
     const endpointId = await register(dev, admin, receiver);
     const endpoint = async (): Promise<EndpointHealth> => {
-      const res = await fetch(`${dev.baseUrl}/v1/admin/webhooks/${endpointId}`, { headers: { "x-api-key": admin.key } });
+      const res = await fetch(`${dev.baseUrl}/v1/admin/webhooks/${endpointId}`, {
+        headers: { "x-api-key": admin.key },
+      });
       return (await res.json()) as EndpointHealth;
     };
     return { dev, op, admin, presenceKey, receiver, endpointId, endpoint, dispose };

@@ -11,8 +11,8 @@
 import { waitFor } from "../../support/wait.ts";
 import { Clients, type Connected } from "./client.ts";
 import { getPresence, type SignedUser, signUsers } from "./load-gateway.ts";
-import type { ReceivedEvent } from "./webhook-receiver.ts";
 import type { WebhookGateway } from "./webhook-gateway.ts";
+import type { ReceivedEvent } from "./webhook-receiver.ts";
 
 export type Workload = { users: number; flappers: number };
 
@@ -124,9 +124,7 @@ export async function runWorkload(gw: WebhookGateway, room: string, w: Workload)
   const presence: Record<string, string[]> = {};
   for (const u of flappers) presence[u.sub] = ["presence.joined", "presence.left", "presence.joined", "presence.left"];
   for (const u of steady) presence[u.sub] = ["presence.joined", "presence.left"];
-  const messages = run.published
-    .sort((a, b) => a.seq - b.seq)
-    .map((p) => `${p.seq} ${p.user} ${p.connectionId}`);
+  const messages = run.published.sort((a, b) => a.seq - b.seq).map((p) => `${p.seq} ${p.user} ${p.connectionId}`);
   const expected = { occupancy: ["room.occupied", "room.vacated"], presence, messages, counterTies: 0 };
   const events = 2 + Object.values(presence).reduce((n, p) => n + p.length, 0) + messages.length;
   return { expected, events, sockets: run.sockets };
