@@ -55,6 +55,11 @@ export default defineConfig({
         },
       },
       {
+        // The same gateway with usage counting off (USAGE_METER=off, the bench's usage A/B switch).
+        plugins: [inWorkerd({ ALLOWED_ORIGINS, USAGE_METER: "off" })],
+        test: { name: "meter-off", include: ["test/meter-off/**/*.test.ts"], testTimeout: 20_000 },
+      },
+      {
         test: {
           // Node-side checks that need neither workerd nor a running gateway.
           name: "node",

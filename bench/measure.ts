@@ -14,10 +14,11 @@ import { compatibilityDate, type GatewaySource } from "./harness/gateway-source.
 import { fanoutPhases } from "./harness/modes.ts";
 import type { BenchOptions } from "./harness/options.ts";
 import { exeOf } from "./harness/proc-tree.ts";
-import { isGateway, type TargetName } from "./harness/target-specs.ts";
+import { isGateway, keysOf, type TargetName } from "./harness/target-specs.ts";
 import type { RunningTarget } from "./harness/targets.ts";
 import { runConnect } from "./load/connect.ts";
 import { runFanout } from "./load/fanout.ts";
+import { runJoinLeaveStorm } from "./load/join-leave-storm.ts";
 import { ShardPlacement } from "./load/placement.ts";
 import { runStorm } from "./load/reconnect-storm.ts";
 import { sessionsFor } from "./load/sessions.ts";
@@ -52,6 +53,14 @@ function jobsOf(name: TargetName, options: BenchOptions, placement: ShardPlaceme
       what: "shard costs",
       run: async (t, into) => {
         into.shardCosts = await runShardCosts(t, options, placement);
+      },
+    });
+  if (options.phases.includes("join-leave") && isGateway(name))
+    jobs.push({
+      key: "join-leave",
+      what: `join/leave storm, ${options.hookCycles} users`,
+      run: async (t, into) => {
+        into.joinLeave = await runJoinLeaveStorm(t, options);
       },
     });
   if (options.phases.includes("storm"))
@@ -101,10 +110,14 @@ export async function measureAll(repoRoot: string, options: BenchOptions, source
     ? await ShardPlacement.mint(credentials.jwtSecret, options.shards, options.subscribers)
     : undefined;
   const storm = options.phases.includes("storm") ? options.stormSockets : 0;
-  const most = Math.max(options.subscribers, options.connectSockets, storm) + 1;
+  // The join/leave storm's users are 1 … cycles (each joins once), beside its anchor, user 0.
+  const joinLeave = options.phases.includes("join-leave") ? options.hookCycles : 0;
+  const most = Math.max(options.subscribers, options.connectSockets, storm, joinLeave) + 1;
+  // ES256 tokens only when a target verifies them (target-specs `keys`).
+  const signing = options.targets.some((t) => keysOf(t) !== "secret") ? credentials.signing : undefined;
   const subscriber =
     placement === undefined
-      ? cycling(await mintSubscribers(credentials.jwtSecret, numberedSubs(most)))
+      ? cycling(await mintSubscribers(credentials.jwtSecret, numberedSubs(most), signing))
       : (k: number) => placement.subscriber(k);
   const base: ServerBase = {
     repoRoot,

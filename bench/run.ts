@@ -24,10 +24,11 @@ function parameters(o: BenchOptions, gateway: string): string {
   const storm = o.phases.includes("storm")
     ? ` storm N=${o.stormSockets} (${o.stormConcurrency} reconnects in flight, ${o.stormRate} publishes/s)`
     : "";
+  const hooks = o.phases.includes("join-leave") ? ` join/leave storm: ${o.hookCycles} users` : "";
   return (
     `mode ${o.mode}: N=${o.subscribers} M=${o.messages} R=${o.rate}/s payload=${o.payloadBytes} B ` +
     `in-flight=${o.saturateInFlight} light=${o.lightInFlight} batch-publish=${o.batchMessages} ` +
-    `connect N=${o.connectSockets} (concurrency ${o.connectConcurrency}) K=${o.shards}${storm} ` +
+    `connect N=${o.connectSockets} (concurrency ${o.connectConcurrency}) K=${o.shards}${storm}${hooks} ` +
     `clients ${o.direct ? "straight to the runtime workerd" : "through wrangler's proxy"}; gateway: ${gateway}`
   );
 }

@@ -123,6 +123,11 @@ const configSchema = z
     BATCH_MAX_MESSAGES: int(1, 1_000, 100),
     JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30, 5),
     USAGE_PARTITIONS: int(1, 64, 1),
+    // "off" stops the rooms' usage counting and the Worker's refusal counts (the bench's A/B switch).
+    USAGE_METER: z
+      .enum(["", "on", "off"], { message: 'must be "on", "off" or empty' })
+      .optional()
+      .transform((s) => s !== "off"),
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
     // The secret's UTF-8 text is the HMAC key; short secrets are brute-forceable offline.
@@ -178,6 +183,8 @@ export type Config = {
   clockToleranceSeconds: number;
   /** Usage objects per tenant; a room reports to the one its name picks (src/usage/partitions.ts). */
   usagePartitions: number;
+  /** USAGE_METER: rooms count usage and flush it, and the Worker counts its refusals (on unless "off"). */
+  usageMeter: boolean;
   issuer: string | undefined;
   audience: string | undefined;
   jwtSecret: string | undefined;
@@ -245,6 +252,7 @@ export function parseConfig(env: ConfigVars): Config {
     batchMaxMessages: c.BATCH_MAX_MESSAGES,
     clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,
     usagePartitions: c.USAGE_PARTITIONS,
+    usageMeter: c.USAGE_METER,
     issuer: c.JWT_ISSUER,
     audience: c.JWT_AUDIENCE,
     jwtSecret: c.JWT_SECRET,

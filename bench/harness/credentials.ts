@@ -1,9 +1,9 @@
 // Fresh credentials for each run, made in-process: the gateway gets a random JWT_SECRET and one
 // API key record (hash only); the load generator keeps the key and signs subscriber tokens.
 import { randomBytes } from "node:crypto";
-import { SignJWT } from "jose";
-import { formatApiKey } from "../../src/auth/api-key-format.ts";
-import type { ApiKeyRecord } from "../../src/protocol.ts";
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { formatApiKey, formatOperatorKey } from "../../src/auth/api-key-format.ts";
+import type { ApiKeyRecord, OperatorKeyRecord } from "../../src/protocol.ts";
 import { sha256Hex } from "../../src/sha256.ts";
 
 export const BENCH_TENANT = "bench";
@@ -21,7 +21,17 @@ export type BenchCredentials = {
   publisherToken: string;
   /** The gateway's secrets, as wrangler reads them from `--env-file`. */
   secrets: Record<string, string>;
+  /** The run's ES256 key: signs the subscribers' tokens of targets whose keys are `jwks` or `runtime`. */
+  signing: Signing;
+  /** An operator key, and the secrets that hold its record and the public key (target-specs `keys`). */
+  operatorKey: string;
+  keySecrets: { jwks: Record<string, string>; runtime: Record<string, string> };
 };
+
+type Signing = { kid: string; publicJwk: JWK; privateKey: CryptoKey };
+
+const SIGNING_KID = "bench-es256";
+const OPERATOR_KEY_ID = "bench";
 
 export async function makeCredentials(): Promise<BenchCredentials> {
   const jwtSecret = randomBytes(32).toString("base64url");
@@ -33,35 +43,62 @@ export async function makeCredentials(): Promise<BenchCredentials> {
     scopes: ["publish", "admin"],
     hash: await sha256Hex(apiKey),
   };
+  const { publicKey, privateKey } = await generateKeyPair("ES256");
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: SIGNING_KID, alg: "ES256" };
+  const operatorKey = formatOperatorKey(OPERATOR_KEY_ID, randomBytes(24).toString("base64url"));
+  const operatorRecord: OperatorKeyRecord = { id: OPERATOR_KEY_ID, hash: await sha256Hex(operatorKey) };
   return {
     jwtSecret,
     apiKey,
     publisherToken: await signToken(jwtSecret, PUBLISHER, "subscribe publish"),
     secrets: { JWT_SECRET: jwtSecret, API_KEYS: JSON.stringify([record]), SHARD_PLACEMENT_KEY: BENCH_PLACEMENT_KEY },
+    signing: { kid: SIGNING_KID, publicJwk, privateKey },
+    operatorKey,
+    keySecrets: {
+      // Bound to the bench tenant, as a key registered through the operator API is.
+      jwks: { JWT_JWKS: JSON.stringify({ keys: [{ ...publicJwk, tenant: BENCH_TENANT }] }) },
+      runtime: { OPERATOR_KEYS: JSON.stringify([operatorRecord]) },
+    },
   };
 }
 
-/** Who a subscriber connects as: its user (in a sharded room, the user decides the shard) and token. */
-export type Subscriber = { sub: string; token: string };
+/**
+ * Who a subscriber connects as: its user (in a sharded room, the user decides the shard), its HS256
+ * token, and (when the run has a target whose keys are `jwks` or `runtime`) its ES256 token.
+ */
+export type Subscriber = { sub: string; token: string; esToken?: string };
 
 /**
- * One subscribe-only HS256 token per `sub`, as real clients would be (the connect limiter and the
- * user tags are per sub). Signed before any timing starts.
+ * One subscribe-only token per `sub` (and one ES256 token with `signing`), as real clients would
+ * be (the connect limiter and the user tags are per sub). Signed before any timing starts.
  */
-export async function mintSubscribers(jwtSecret: string, subs: readonly string[]): Promise<Subscriber[]> {
+export async function mintSubscribers(
+  jwtSecret: string,
+  subs: readonly string[],
+  signing?: Signing,
+): Promise<Subscriber[]> {
   const out: Subscriber[] = [];
-  for (const sub of subs) out.push({ sub, token: await signToken(jwtSecret, sub, "subscribe") });
+  for (const sub of subs) {
+    const token = await signToken(jwtSecret, sub, "subscribe");
+    out.push(signing === undefined ? { sub, token } : { sub, token, esToken: await signEs256(signing, sub) });
+  }
   return out;
 }
 
-function signToken(jwtSecret: string, sub: string, scope: string): Promise<string> {
+function claims(sub: string, scope: string): SignJWT {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ tenant: BENCH_TENANT, scope })
-    .setProtectedHeader({ alg: "HS256" })
     .setSubject(sub)
     .setIssuedAt(now)
-    .setExpirationTime(now + TOKEN_TTL_SECONDS)
-    .sign(new TextEncoder().encode(jwtSecret));
+    .setExpirationTime(now + TOKEN_TTL_SECONDS);
+}
+
+function signToken(jwtSecret: string, sub: string, scope: string): Promise<string> {
+  return claims(sub, scope).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(jwtSecret));
+}
+
+function signEs256(signing: Signing, sub: string): Promise<string> {
+  return claims(sub, "subscribe").setProtectedHeader({ alg: "ES256", kid: signing.kid }).sign(signing.privateKey);
 }
 
 /** Subscriber k of `list`, wrapping around (a list as long as the largest session never wraps). */

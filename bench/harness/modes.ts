@@ -14,6 +14,9 @@ export const MODES = [
   "room-cpu",
   "compression",
   "storm",
+  "control-keys",
+  "webhooks",
+  "usage",
 ] as const;
 export type Mode = (typeof MODES)[number];
 
@@ -42,7 +45,7 @@ export const FANOUT_PHASES = [
   "batch-json-4k",
 ] as const;
 export type FanoutPhase = (typeof FANOUT_PHASES)[number];
-export type Phase = FanoutPhase | "connect" | "shard-costs" | "storm";
+export type Phase = FanoutPhase | "connect" | "shard-costs" | "storm" | "join-leave";
 
 export type ModeSpec = {
   phases: readonly Phase[];
@@ -51,8 +54,13 @@ export type ModeSpec = {
   shards?: number;
   /** Whether clients connect to the runtime workerd itself when `--direct` is not given. */
   direct?: boolean;
-  /** A/B pairs: the tables hold each `with` against its `without`, in a column titled `label`. */
-  compare?: readonly { without: TargetName; with: TargetName; label: string }[];
+  /**
+   * A/B pairs: the tables hold each `with` against its `without`, in a column titled `label`. With
+   * `within` (0.1 = 10%), the A/B table says whether `with` met the goal: deliveries/s at least
+   * (1 − within)× `without`'s, and the runtime's CPU per delivery and per connect and connect p99
+   * at most (1 + within)×.
+   */
+  compare?: readonly { without: TargetName; with: TargetName; label: string; within?: number }[];
 };
 
 const BASE_TARGETS: readonly TargetName[] = ["gateway", "gateway-sharded", "bare-do", "bare-ws"];
@@ -88,6 +96,26 @@ export const MODE_SPECS: Record<Mode | "default", ModeSpec> = {
     ],
   },
   storm: { phases: ["storm"], targets: ["gateway", "gateway-sharded", "bare-do-resume"], shards: 8 },
+  // Features on against off, each its own mode so the two sides of a pair run minutes apart, not a
+  // run's length (report/ab-table.ts). Runtime keys: the same ES256 tokens and publishes, keys from
+  // secrets or from the operator API; `http-light` is the HTTP publish's own cost (one subscriber).
+  "control-keys": {
+    phases: ["saturate", "saturate-light", "http-light", "connect"],
+    targets: ["gateway-jwks", "gateway-runtime-keys"],
+    compare: [{ without: "gateway-jwks", with: "gateway-runtime-keys", label: "runtime/secret", within: 0.1 }],
+  },
+  // An endpoint for every event: `ws-light` publishes over a socket (a message.published event
+  // each); the join/leave storm counts what the receiver gets (report/join-leave.ts).
+  webhooks: {
+    phases: ["saturate", "saturate-light", "ws-light", "connect", "join-leave"],
+    targets: ["gateway", "gateway-webhooks"],
+    compare: [{ without: "gateway", with: "gateway-webhooks", label: "hooks/none", within: 0.1 }],
+  },
+  usage: {
+    phases: ["saturate", "saturate-light", "connect"],
+    targets: ["gateway-usage-off", "gateway"],
+    compare: [{ without: "gateway-usage-off", with: "gateway", label: "usage on/off", within: 0.05 }],
+  },
 };
 
 export function isMode(s: string): s is Mode {

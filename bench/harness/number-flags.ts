@@ -89,6 +89,14 @@ export const NUMBERS = {
     fallback: 5,
     help: "publishes/s through the storm",
   },
+  hookCycles: {
+    flag: "hook-cycles",
+    env: "BENCH_HOOK_CYCLES",
+    min: 1,
+    max: 10_000,
+    fallback: 1_000,
+    help: "users who join and leave in the join/leave storm (--mode webhooks)",
+  },
   // `--mode all` ran over 20 minutes on a busy 2-core machine (every target, every session).
   timeoutSeconds: {
     flag: "timeout",

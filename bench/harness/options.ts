@@ -32,6 +32,8 @@ export type BenchOptions = {
   stormConcurrency: number;
   /** Publishes per second through the storm (before, during and after it). */
   stormRate: number;
+  /** Users who each join and leave once in the join/leave storm. */
+  hookCycles: number;
   /** ROOM_SHARDS of the `gateway-sharded` target (K; `gateway` runs with 1). */
   shards: number;
   /** `--mode`, or "default" (rate, then saturate). */
@@ -149,6 +151,7 @@ export function benchOptions(flags: BenchFlags, env: NodeJS.ProcessEnv): BenchOp
     stormSockets: n("stormSockets"),
     stormConcurrency: n("stormConcurrency"),
     stormRate: n("stormRate"),
+    hookCycles: n("hookCycles"),
     shards,
     mode,
     phases: [...spec.phases],

@@ -3,6 +3,11 @@
 // compatibility flags). Every target of a run gets the same load, so an A/B comparison (a feature
 // on against off) is one more entry here plus a mode that names both (harness/modes.ts).
 
+import { randomBytes } from "node:crypto";
+
+/** The run's key that seals webhook signing secrets (32 random bytes, base64). */
+const WEBHOOK_SECRET_KEY = randomBytes(32).toString("base64");
+
 export type ServerKind = "gateway" | "bare-do" | "bare-ws";
 
 export type TargetSpec = {
@@ -17,6 +22,15 @@ export type TargetSpec = {
   compatibilityFlags?: readonly string[];
   /** Its clients offer permessage-deflate, as every browser does (the others offer nothing). */
   clientDeflate?: true;
+  /**
+   * The credentials its clients use (harness/provision.ts). `secret` (the default): subscribers' HS256
+   * tokens under JWT_SECRET, publishes with the API_KEYS key. `jwks`: ES256 tokens under the run's
+   * signing key, given in JWT_JWKS, and the API_KEYS key. `runtime`: the same ES256 tokens and an API
+   * key, but the key and the signing key are made through the operator API once the server is up.
+   */
+  keys?: "secret" | "jwks" | "runtime";
+  /** A webhook receiver on loopback and an endpoint subscribed to every event, made before any session. */
+  webhooks?: true;
 };
 
 export const TARGETS = {
@@ -34,6 +48,19 @@ export const TARGETS = {
   // The bare DO with the least a resume needs (baselines/bare-do/worker.js): a seq, a history
   // table and `?since=` replay. The reconnect storm's baseline; the plain bare DO keeps none of it.
   "bare-do-resume": { server: "bare-do", title: () => "bare DO + resume", vars: () => ({ RESUME: "on" }) },
+  // The control plane's A/B: the same ES256 tokens and publishes, keys from secrets or from the operator API.
+  "gateway-jwks": { server: "gateway", title: () => "gateway, keys in secrets", keys: "jwks" },
+  "gateway-runtime-keys": { server: "gateway", title: () => "gateway, runtime keys", keys: "runtime" },
+  // Webhooks' A/B: one endpoint (a loopback receiver answering 200) subscribed to every event.
+  "gateway-webhooks": {
+    server: "gateway",
+    title: () => "gateway, webhooks",
+    vars: () => ({ DEV_ALLOW_LOOPBACK_HTTP: "true" }),
+    secrets: () => ({ WEBHOOK_SECRET_KEY: WEBHOOK_SECRET_KEY }),
+    webhooks: true,
+  },
+  // Usage's A/B: the rooms count nothing (USAGE_METER=off); the plain gateway counts.
+  "gateway-usage-off": { server: "gateway", title: () => "gateway, usage off", vars: () => ({ USAGE_METER: "off" }) },
 } as const satisfies Record<string, TargetSpec>;
 
 export type TargetName = keyof typeof TARGETS;
@@ -47,6 +74,9 @@ export const specOf = (name: TargetName): TargetSpec => TARGETS[name];
 
 /** Targets with the gateway's features: batch frames and publishes, filters, room layouts, resume. */
 export const isGateway = (name: TargetName): boolean => specOf(name).server === "gateway";
+
+/** How a target's clients authenticate (target-specs `keys`). */
+export const keysOf = (name: TargetName): "secret" | "jwks" | "runtime" => specOf(name).keys ?? "secret";
 
 /** ROOM_SHARDS a gateway target runs with (1 unless its vars say otherwise). */
 export function roomShardsOf(name: TargetName, shards: number): number {

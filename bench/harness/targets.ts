@@ -9,9 +9,11 @@ import { shardOf } from "../../src/room/sharding/placement.ts";
 import { BENCH_PLACEMENT_KEY, BENCH_TENANT, type BenchCredentials, dotenv, type Subscriber } from "./credentials.ts";
 import { pidWithRole } from "./proc-tree.ts";
 import { HOST, ServerProcess } from "./processes.ts";
+import { keySecrets, type Prepared, prepareGateway } from "./provision.ts";
 import { fetchRoomLayout, type RoomLayout } from "./room-layout.ts";
 import { runtimeEntryPort } from "./runtime-entry.ts";
-import { roomShardsOf, specOf, type TargetName } from "./target-specs.ts";
+import { keysOf, roomShardsOf, specOf, type TargetName } from "./target-specs.ts";
+import type { WebhookReceiver } from "./webhook-receiver.ts";
 
 const READY_TIMEOUT_MS = 90_000;
 
@@ -37,6 +39,8 @@ export type RunningTarget = {
   inspectorPort: number | undefined;
   /** Gateway targets: ROOM_SHARDS, the shard subscriber k lands on, where a room's sockets are. */
   rooms?: { shards: number; shardOf(k: number): number; layout(room: string): Promise<RoomLayout> };
+  /** Targets with webhooks: the receiver their endpoint posts to (harness/webhook-receiver.ts). */
+  webhooks?: WebhookReceiver;
   stop(): Promise<void>;
   logs(): string;
 };
@@ -132,25 +136,42 @@ async function runtimePort(server: ServerProcess, publicPort: number): Promise<n
  */
 async function startGateway(name: TargetName, ctx: TargetContext, port: number): Promise<RunningTarget> {
   const config = join(ctx.gatewayRoot, "wrangler.toml");
-  const secrets = { ...ctx.credentials.secrets, ...specOf(name).secrets?.() };
+  const secrets = { ...ctx.credentials.secrets, ...keySecrets(name, ctx.credentials), ...specOf(name).secrets?.() };
   const started = await startWrangler(name, ctx, port, config, ["--env", "bench"], secrets);
   const base = `${HOST}:${started.clientPort}`;
-  const adminHeaders = { authorization: `Bearer ${ctx.credentials.apiKey}` };
+  let prepared: Prepared;
+  try {
+    prepared = await prepareGateway(name, `http://${base}`, ctx.credentials);
+  } catch (err) {
+    await started.server.stop();
+    throw err;
+  }
+  const { apiKey, receiver } = prepared;
+  const adminHeaders = { authorization: `Bearer ${apiKey}` };
   const shards = roomShardsOf(name, ctx.shards);
+  const es256 = keysOf(name) !== "secret";
+  const tokenOf = (k: number) => {
+    const s = ctx.subscriber(k);
+    const token = es256 ? s.esToken : s.token;
+    if (token === undefined) throw new Error(`${name}: subscriber ${k} has no ES256 token`);
+    return token;
+  };
+  const target = running(name, started, port, {
+    socketUrl: (room, query) => `ws://${base}/v1/rooms/${room}/ws${query ? `?${query}` : ""}`,
+    socketHeaders: (k) => ({ authorization: `Bearer ${tokenOf(k)}` }),
+    publishUrl: (room) => `http://${base}/v1/rooms/${room}/messages`,
+    batchPublishUrl: (room) => `http://${base}/v1/rooms/${room}/messages/batch`,
+    publishHeaders: { ...adminHeaders, "content-type": "application/json" },
+    publisherHeaders: { authorization: `Bearer ${ctx.credentials.publisherToken}` },
+  });
   return {
-    ...running(name, started, port, {
-      socketUrl: (room, query) => `ws://${base}/v1/rooms/${room}/ws${query ? `?${query}` : ""}`,
-      socketHeaders: (k) => ({ authorization: `Bearer ${ctx.subscriber(k).token}` }),
-      publishUrl: (room) => `http://${base}/v1/rooms/${room}/messages`,
-      batchPublishUrl: (room) => `http://${base}/v1/rooms/${room}/messages/batch`,
-      publishHeaders: { ...adminHeaders, "content-type": "application/json" },
-      publisherHeaders: { authorization: `Bearer ${ctx.credentials.publisherToken}` },
-    }),
+    ...target,
     rooms: {
       shards,
       shardOf: (k) => (shards === 1 ? 0 : shardOf(BENCH_TENANT, ctx.subscriber(k).sub, shards, BENCH_PLACEMENT_KEY)),
       layout: (room) => fetchRoomLayout(`http://${base}/v1/admin/rooms/${room}`, adminHeaders),
     },
+    ...(receiver === undefined ? {} : { webhooks: receiver, stop: () => receiver.stop().then(() => target.stop()) }),
   };
 }
 

@@ -116,3 +116,22 @@ export function closeAll(sockets: readonly WebSocket[]): void {
     ws.terminate();
   }
 }
+
+/**
+ * Closes `ws` with 1000, as a client leaving does, and waits (at most `timeoutMs`, then tears the
+ * connection down) for the server's close frame: the server has seen the socket go.
+ */
+export function closeAndWait(ws: WebSocket, timeoutMs: number): Promise<void> {
+  ending.add(ws);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, timeoutMs);
+    ws.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1000);
+  });
+}

@@ -4,6 +4,7 @@ import type { TargetName } from "../harness/target-specs.ts";
 
 import type { ConnectResult } from "../load/connect.ts";
 import type { FanoutResult } from "../load/fanout.ts";
+import type { JoinLeaveResult } from "../load/join-leave-storm.ts";
 import type { PhaseResult } from "../load/phases.ts";
 import type { StormResult } from "../load/reconnect-storm.ts";
 import type { SocketKind } from "../load/sessions.ts";
@@ -16,6 +17,7 @@ export type TargetResult = {
   connect?: ConnectResult;
   shardCosts?: ShardCostsResult;
   storm?: StormResult;
+  joinLeave?: JoinLeaveResult;
   error?: string;
 };
 

@@ -5,6 +5,7 @@ import type { BenchOptions } from "../harness/options.ts";
 import { abTables, renderAbTables } from "./ab-table.ts";
 import { filterComparison, renderFilterComparison } from "./filter-cost.ts";
 import { deliveryGoals, renderDeliveryGoals } from "./gateway-vs-bare.ts";
+import { joinLeaveStorms, renderJoinLeave } from "./join-leave.ts";
 import type { TargetResult } from "./results.ts";
 import { renderRoomShare, roomShare } from "./room-share.ts";
 import { renderShardCosts, shardCostModel } from "./shard-cost-model.ts";
@@ -47,4 +48,5 @@ export const SECTIONS: readonly Section[] = [
   section("filter", (results) => filterComparison(results), renderFilterComparison),
   section("ab", abTables, renderAbTables),
   section("storm", storms, renderStorms),
+  section("joinLeave", joinLeaveStorms, renderJoinLeave),
 ];

@@ -90,7 +90,8 @@ export class RoomMeter {
   }
 
   private open(): UsageMeter | undefined {
-    if (this.who === undefined) return undefined;
+    // USAGE_METER=off: nothing is counted, stored or flushed (a room's older counts stay unsent).
+    if (this.who === undefined || !this.config.usageMeter) return undefined;
     this.meter ??= new UsageMeter(this.ctx.storage.sql, this.who);
     return this.meter;
   }

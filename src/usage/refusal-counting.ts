@@ -9,15 +9,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Counts every refusal (a 4xx GatewayError) the Worker answers to a verified credential, for its
- * tenant. The first one of a quiet spell schedules the isolate's flush.
+ * tenant (unless USAGE_METER is off). The first one of a quiet spell schedules the isolate's flush.
  */
 export const countRefusals = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const error = c.error;
   const principal: Principal | undefined = c.get("principal");
   if (!(error instanceof GatewayError) || principal === undefined || error.status >= 500) return;
-  if (!workerRefusals.add(principal.tenant, error.code, Date.now())) return;
-  const send = sendWorkerReport(c.env, c.get("config"));
+  const config = c.get("config");
+  if (!config.usageMeter || !workerRefusals.add(principal.tenant, error.code, Date.now())) return;
+  const send = sendWorkerReport(c.env, config);
   const wait = workerRefusals.crowded ? 0 : FLUSH_AFTER_MS;
   c.executionCtx.waitUntil(sleep(wait).then(() => workerRefusals.flush(send, Date.now())));
 });

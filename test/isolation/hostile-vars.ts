@@ -27,6 +27,7 @@ export async function hostileVars(): Promise<Record<ConfigVarName, string>> {
     BATCH_MAX_MESSAGES: "1",
     JWT_CLOCK_TOLERANCE_SECONDS: "0",
     USAGE_PARTITIONS: "7",
+    USAGE_METER: "off",
     JWT_ISSUER: "https://auth.example.com",
     JWT_AUDIENCE: "broadcast-gateway",
     JWT_SECRET: randomBytes(48).toString("base64url"),

@@ -35,6 +35,7 @@ describe("parseConfig", () => {
       batchMaxMessages: 100,
       clockToleranceSeconds: 5,
       usagePartitions: 1,
+      usageMeter: true,
       issuer: undefined,
       audience: undefined,
       jwtSecret: SECRET,
@@ -58,6 +59,14 @@ describe("parseConfig", () => {
     expect(parseConfig({ JWT_SECRET: SECRET, USAGE_PARTITIONS: "8" }).usagePartitions).toBe(8);
     for (const bad of ["0", "65", "two"])
       expect(failureOf({ JWT_SECRET: SECRET, USAGE_PARTITIONS: bad })).toContain("USAGE_PARTITIONS");
+  });
+
+  it("counts usage unless USAGE_METER is off, and refuses any other value, naming it", () => {
+    for (const on of [undefined, "", "on"])
+      expect(parseConfig({ JWT_SECRET: SECRET, USAGE_METER: on }).usageMeter).toBe(true);
+    expect(parseConfig({ JWT_SECRET: SECRET, USAGE_METER: "off" }).usageMeter).toBe(false);
+    for (const bad of ["no", "false", "OFF"])
+      expect(failureOf({ JWT_SECRET: SECRET, USAGE_METER: bad })).toContain("USAGE_METER");
   });
 
   it("reads the webhook settings and the loopback development switch", () => {
