@@ -10,11 +10,10 @@ import { join, resolve } from "node:path";
 export type GatewaySource = { root: string; label: string; dispose(): Promise<void> };
 
 /**
- * The files `wrangler dev --env bench` needs from a revision; dependencies come from this checkout.
- * wrangler.toml's [build] runs `npm run build:console` first, which needs the scripts and the console.
+ * A revision is exported whole (without node_modules, which git does not hold): wrangler.toml's
+ * [build] runs `npm run build:console` first, which needs the scripts and every static page, and a
+ * fixed list of folders broke each time a page was added. Dependencies come from this checkout.
  */
-const EXPORTED = ["src", "wrangler.toml", "package.json", "tsconfig.json", "scripts", "console"];
-
 export async function gatewaySource(repoRoot: string, ref?: string, dir?: string): Promise<GatewaySource> {
   if (ref !== undefined && dir !== undefined) throw new Error("give --gateway-ref or --gateway-dir, not both");
   if (dir !== undefined) {
@@ -29,7 +28,7 @@ export async function gatewaySource(repoRoot: string, ref?: string, dir?: string
   }).trim();
   const root = await mkdtemp(join(tmpdir(), "bench-gateway-src-"));
   const tar = join(root, "src.tar");
-  execFileSync("git", ["archive", "--format=tar", "-o", tar, commit, ...EXPORTED], { cwd: repoRoot });
+  execFileSync("git", ["archive", "--format=tar", "-o", tar, commit], { cwd: repoRoot });
   execFileSync("tar", ["-xf", tar, "-C", root]);
   await rm(tar);
   await symlink(join(repoRoot, "node_modules"), join(root, "node_modules"), "dir");
