@@ -70,6 +70,7 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeOperatorKey("opfresh"),
     makeOperatorKey("opflood"),
     makeOperatorKey("opterms"),
+    makeOperatorKey("opusage"),
     makeOperatorKey("opretired", true),
   ]);
   return {
