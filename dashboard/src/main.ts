@@ -55,9 +55,9 @@ async function refreshSlow(s: Session): Promise<void> {
   charts?.week.update(chartColumns(week.buckets));
 }
 
-async function refreshHooks(s: Session): Promise<void> {
+async function refreshHooks(s: Session, note?: string): Promise<void> {
   if (session !== s) return;
-  await showWebhooks(s.api, () => void refreshHooks(s).catch(failed));
+  await showWebhooks(s.api, (next) => void refreshHooks(s, next).catch(failed), note);
 }
 
 async function openRoom(s: Session, room: string): Promise<void> {
@@ -91,7 +91,7 @@ function open(key: string): void {
   charts ??= { hour: lineChart(byId("chart-hour")), week: lineChart(byId("chart-week")) };
   every(s, FAST_MS, refreshFast);
   every(s, SLOW_MS, refreshSlow);
-  every(s, HOOKS_MS, refreshHooks);
+  every(s, HOOKS_MS, (s) => refreshHooks(s));
 }
 
 function close(reason: string): void {

@@ -23,7 +23,10 @@ export function statusOf(e: Endpoint): { text: string; tone: "ok" | "warn" | "ba
   return { text: "enabled", tone: "ok" };
 }
 
-function failureItem(api: AdminApi, endpoint: Endpoint, f: Failure, refresh: () => void): HTMLLIElement {
+/** Draws the panel again, then says `note` in its status line. */
+type Refresh = (note?: string) => void;
+
+function failureItem(api: AdminApi, endpoint: Endpoint, f: Failure, refresh: Refresh): HTMLLIElement {
   const li = el("li", "failure");
   li.dataset.delivery = f.id;
   const meta = el("p", "meta");
@@ -43,7 +46,7 @@ function failureItem(api: AdminApi, endpoint: Endpoint, f: Failure, refresh: () 
     api.redeliver(endpoint.id, f.id).then(
       () => {
         result.textContent = "queued";
-        refresh();
+        refresh(`Delivery ${f.id} queued again; it leaves the list once delivered.`);
       },
       (err: unknown) => {
         button.disabled = false;
@@ -57,7 +60,7 @@ function failureItem(api: AdminApi, endpoint: Endpoint, f: Failure, refresh: () 
   return li;
 }
 
-function endpointItem(api: AdminApi, e: Endpoint, failures: Failure[], refresh: () => void): HTMLLIElement {
+function endpointItem(api: AdminApi, e: Endpoint, failures: Failure[], refresh: Refresh): HTMLLIElement {
   const li = el("li", "endpoint");
   li.dataset.endpoint = e.id;
   const status = statusOf(e);
@@ -74,14 +77,14 @@ function endpointItem(api: AdminApi, e: Endpoint, failures: Failure[], refresh: 
   return li;
 }
 
-/** Reads every endpoint and its failures, then draws the panel. */
-export async function showWebhooks(api: AdminApi, refresh: () => void): Promise<void> {
+/** Reads every endpoint and its failures, then draws the panel; `note` replaces the time it was updated. */
+export async function showWebhooks(api: AdminApi, refresh: Refresh, note?: string): Promise<void> {
   const endpoints = await api.webhooks();
   const failures = await Promise.all(endpoints.map((e) => api.failures(e.id)));
   const list = byId("webhooks-list");
   list.replaceChildren(...endpoints.map((e, i) => endpointItem(api, e, failures[i] ?? [], refresh)));
   setText(
     "webhooks-status",
-    endpoints.length === 0 ? "No webhook endpoints." : `Updated ${new Date().toLocaleTimeString()}.`,
+    note ?? (endpoints.length === 0 ? "No webhook endpoints." : `Updated ${new Date().toLocaleTimeString()}.`),
   );
 }

@@ -211,13 +211,14 @@ describe.skipIf(skipBrowser)(`the dashboard page${skipBrowser ? ` (${SKIP_REASON
     // The newest first.
     expect(await page.locator("#tap-log li").first().getAttribute("data-seq")).toBe("2");
 
+    await settle(page);
+    await page.screenshot({ path: await outputPath("dashboard-1280-tap.png"), fullPage: false });
+
     // The tap is not a connection: the room's detail counts carol alone.
     await page.locator(`#rooms-body tr[data-room="${room}"] button`).click({ timeout: WAIT_MS });
     await page.locator("#detail-room", { hasText: room }).waitFor({ timeout: WAIT_MS });
     expect(await page.locator("#detail-connections").textContent()).toBe("1");
     expect(await page.locator("#detail-seq").textContent()).toBe("2");
-    await settle(page);
-    await page.screenshot({ path: await outputPath("dashboard-1280-tap.png"), fullPage: false });
     await page.close();
   });
 
@@ -240,7 +241,10 @@ describe.skipIf(skipBrowser)(`the dashboard page${skipBrowser ? ` (${SKIP_REASON
     expect(await endpoint.locator(".badge").textContent()).toMatch(/^failing since /);
     expect(await failure.locator(".error").textContent()).not.toBe("");
     await failure.getByRole("button", { name: "Redeliver" }).click();
-    await failure.locator(".result", { hasText: "queued" }).waitFor({ timeout: WAIT_MS });
+    const delivery = await failure.getAttribute("data-delivery");
+    await page
+      .locator("#webhooks-status", { hasText: `Delivery ${delivery} queued again` })
+      .waitFor({ timeout: WAIT_MS });
     await page.locator("#webhooks").scrollIntoViewIfNeeded();
     await settle(page);
     await page.screenshot({ path: await outputPath("dashboard-1280-webhooks.png"), fullPage: false });
@@ -262,7 +266,7 @@ describe.skipIf(skipBrowser)(`the dashboard page${skipBrowser ? ` (${SKIP_REASON
     await settle(page);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const top = (selector: string) => page.locator(selector).evaluate((el) => el.getBoundingClientRect().top);
-    const order = ["#now", "#tap-section", "#detail", ".charts", ".rooms", ".refusals", "#webhooks"];
+    const order = ["#now", "#tap-section", "#detail", "#webhooks", ".charts", ".rooms", ".refusals"];
     const tops = await Promise.all(order.map(top));
     expect(tops).toEqual([...tops].sort((a, b) => a - b));
     const chartWidth = await page.locator("#chart-hour canvas").evaluate((c) => c.getBoundingClientRect().width);
