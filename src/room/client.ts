@@ -9,6 +9,8 @@ import { type Disconnected, type PresenceAnswer, type RoomStub, RPC_VERSION } fr
 import { hostObjectName, roomObjectName, type ShardRef, shardOf } from "./sharding/placement.ts";
 import { tapUrl } from "./tap.ts";
 
+export { MAX_TAPS_PER_ROOM } from "./tap.ts";
+
 /** A room object by the name it was created with. */
 export function roomStubByName(env: Env, name: string): RoomStub {
   return env.ROOMS.get(env.ROOMS.idFromName(name));

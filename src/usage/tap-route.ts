@@ -1,7 +1,6 @@
 // GET /v1/admin/rooms/{room}/tap: the room's tap socket (src/room/tap.ts) as server-sent events
 // (tap-stream.ts), for the tenant's admin key.
-import { openTap } from "../room/client.ts";
-import { MAX_TAPS_PER_ROOM } from "../room/tap.ts";
+import { MAX_TAPS_PER_ROOM, openTap } from "../room/client.ts";
 import { roomParam } from "../routes/params.ts";
 import { defineRoute } from "../routes/route.ts";
 import { admin } from "./series-routes.ts";
