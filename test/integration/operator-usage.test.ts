@@ -1,9 +1,7 @@
 // GET /v1/operator/usage?tenant=: a tenant's usage for an operator, the very answer the tenant's
 // own admin key gets from GET /v1/admin/usage; an unknown tenant is 404, tenant credentials 403.
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { roomObjectName } from "../../src/room/sharding/placement.ts";
-import { errorOf, freshRoom, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { errorOf, freshRoom, publishHttp, request, roomStubOf, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey } from "../support/tokens.ts";
 import { flushObjects } from "../support/usage.ts";
 import { freshTenant, jsonOf, operatorAs, operatorKey, tenantWithKey } from "./operator-helpers.ts";
@@ -20,7 +18,7 @@ describe("GET /v1/operator/usage", () => {
     const key = await tenantWithKey(call, tenant, ["admin", "publish"]);
     const room = freshRoom();
     for (const payload of [1, 2]) expect((await publishHttp(room, key, { event: "e", payload })).status).toBe(202);
-    await flushObjects([env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(tenant, room)))]);
+    await flushObjects([roomStubOf(room, tenant)]);
 
     const now = Date.now();
     const range = `from=${new Date(now - 3_600_000).toISOString()}&to=${new Date(now).toISOString()}&step=minute`;

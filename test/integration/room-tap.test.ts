@@ -1,11 +1,20 @@
 // The live tap end to end inside workerd: GET /v1/admin/rooms/{room}/tap opens a tap socket in the
 // room's object, which sends `ready` and then every message as it is published (targeted and
 // ephemeral ones included), through a hibernation; the tap is in no count; only an admin opens it.
-import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { roomObjectName } from "../../src/room/sharding/placement.ts";
 import { MAX_TAPS_PER_ROOM } from "../../src/room/tap.ts";
-import { errorOf, freshRoom, join, nextMessage, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import {
+  errorOf,
+  freshRoom,
+  join,
+  nextMessage,
+  publishHttp,
+  request,
+  roomStubOf,
+  WARM_UP_MS,
+  warmUp,
+} from "../support/gateway.ts";
 import { openTap, type TapReader } from "../support/tap.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 import { roomsOf } from "../support/usage.ts";
@@ -14,7 +23,6 @@ import { waitFor } from "../support/wait.ts";
 beforeAll(warmUp, WARM_UP_MS);
 
 const admin = apiKey("adminacme");
-const roomStub = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(roomObjectName("acme", room)));
 const getJson = async (path: string) =>
   (await request(path, { headers: { authorization: `Bearer ${admin}` } })).json() as Promise<Record<string, unknown>>;
 
@@ -84,7 +92,7 @@ describe("the live tap", () => {
     expect(await getJson(`/v1/admin/rooms/${room}`)).toMatchObject({ connections: 1, shards: [{ connections: 1 }] });
     expect(await getJson(`/v1/rooms/${room}/presence`)).toMatchObject({ connections: 1, users: [{ id: "ann" }] });
     // The room reports its sockets to the usage index on its alarm: one, not two.
-    expect(await runDurableObjectAlarm(roomStub(room))).toBe(true);
+    expect(await runDurableObjectAlarm(roomStubOf(room))).toBe(true);
     expect((await roomsOf("adminacme", `?prefix=${room}`)).rooms).toEqual([
       { room, connections: 1, users: 1, shards: 1 },
     ]);
@@ -101,7 +109,7 @@ describe("the live tap", () => {
     const ann = await join(room, "ann");
     const tap = await tapOf(room);
     await tap.next();
-    await evictDurableObject(roomStub(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
     await publishHttp(room, admin, { event: "woken", payload: 1 });
     expect(await tap.nextData()).toMatchObject({ seq: 1, event: "woken" });
     expect(await nextMessage(ann.socket)).toMatchObject({ seq: 1, event: "woken" });
