@@ -455,6 +455,11 @@ export const usageQuerySchema = z.object({
   step: z.enum(["minute", "hour"], { message: "step must be minute or hour" }).default("minute"),
 });
 
+/** `GET /v1/operator/usage` query: the tenant's usage as its own admin reads it. */
+export const operatorUsageQuerySchema = usageQuerySchema.extend({
+  tenant: z.string({ message: "tenant is required" }).regex(TENANT_PATTERN, "tenant must be a tenant id"),
+});
+
 /** `GET /v1/admin/rooms` query. */
 export const roomsQuerySchema = z.object({
   prefix: z

@@ -19,6 +19,19 @@ export type Usage = { live: { connections: number; rooms: number }; buckets: Buc
 export type RoomEntry = { room: string; connections: number; users: number; shards: number };
 export type RoomInfo = { seq: number; connections: number; shards: { shard: number; connections: number }[] };
 export type Presence = { connections: number; users: { id: string; connections: number }[] };
+/** A webhook endpoint as GET /v1/admin/webhooks lists it (times in epoch milliseconds). */
+export type Endpoint = {
+  id: string;
+  url: string;
+  events: string[];
+  rooms?: string[];
+  status: "enabled" | "disabled";
+  disabledReason?: string;
+  failingSince?: number;
+  lastError?: string;
+};
+/** A dead-lettered delivery of an endpoint. */
+export type Failure = { id: string; eventIds: string[]; attempts: number; lastAttemptAt: number; lastError: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
@@ -46,6 +59,7 @@ export class AdminApi {
 
   /** A request with the key; `accept` names what the caller reads. */
   async fetch(path: string, init: RequestInit = {}, accept = "application/json"): Promise<Response> {
+    // The key goes in a header only: never in a URL, which ends up in logs and histories.
     const res = await fetch(path, {
       ...init,
       headers: { authorization: `Bearer ${this.#key}`, accept },
@@ -92,5 +106,29 @@ export class AdminApi {
       (b) => Array.isArray(b.users),
       "presence",
     );
+  }
+
+  async webhooks(): Promise<Endpoint[]> {
+    const body = shaped<{ endpoints: Endpoint[] }>(
+      await this.json("/v1/admin/webhooks"),
+      (b) => Array.isArray(b.endpoints),
+      "webhooks",
+    );
+    return body.endpoints;
+  }
+
+  async failures(endpoint: string): Promise<Failure[]> {
+    const body = shaped<{ failures: Failure[] }>(
+      await this.json(`/v1/admin/webhooks/${encodeURIComponent(endpoint)}/failures`),
+      (b) => Array.isArray(b.failures),
+      "failures",
+    );
+    return body.failures;
+  }
+
+  /** Queues a dead-lettered delivery again. */
+  async redeliver(endpoint: string, delivery: string): Promise<void> {
+    const path = `/v1/admin/webhooks/${encodeURIComponent(endpoint)}/failures/${encodeURIComponent(delivery)}/redeliver`;
+    await this.fetch(path, { method: "POST" });
   }
 }

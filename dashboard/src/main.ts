@@ -1,14 +1,18 @@
 // The usage dashboard: a tenant admin key pasted into the page (kept in memory only) opens live
-// figures, charts, the top rooms, refusals, one room's detail and its live tap.
+// figures, charts, the top rooms, refusals, one room's detail and its live tap, and the webhook
+// endpoints with their failed deliveries.
 import { AdminApi, ApiError, type Totals } from "./api.ts";
 import { type Chart, lineChart } from "./charts.ts";
 import { chartColumns, messagesOf, refusalRows, sumOf } from "./series.ts";
 import { runTap } from "./tap.ts";
 import { addTapped, byId, setText, showDetail, showRefusals, showRooms } from "./view.ts";
+import { showWebhooks } from "./webhooks.ts";
 
 /** Live figures, the hour chart and the rooms list: as often as the rooms list can change. */
 const FAST_MS = 5_000;
 const SLOW_MS = 60_000;
+/** Endpoints and their failures: a call per endpoint, so less often than the figures. */
+const HOOKS_MS = 30_000;
 const TOP_ROOMS = 10;
 const TAP_KEEP = 200;
 
@@ -51,6 +55,11 @@ async function refreshSlow(s: Session): Promise<void> {
   charts?.week.update(chartColumns(week.buckets));
 }
 
+async function refreshHooks(s: Session, note?: string): Promise<void> {
+  if (session !== s) return;
+  await showWebhooks(s.api, (next) => void refreshHooks(s, next).catch(failed), note);
+}
+
 async function openRoom(s: Session, room: string): Promise<void> {
   s.detail = room;
   const presence = s.api
@@ -62,6 +71,7 @@ async function openRoom(s: Session, room: string): Promise<void> {
   if (session !== s) return;
   showDetail(room, info, users);
   setText("detail-status", "Refreshed with the figures above.");
+  byId("detail-tap").hidden = false;
   const tapRoom = byId<HTMLInputElement>("tap-room");
   if (s.tap === undefined) tapRoom.value = room;
 }
@@ -81,6 +91,7 @@ function open(key: string): void {
   charts ??= { hour: lineChart(byId("chart-hour")), week: lineChart(byId("chart-week")) };
   every(s, FAST_MS, refreshFast);
   every(s, SLOW_MS, refreshSlow);
+  every(s, HOOKS_MS, (s) => refreshHooks(s));
 }
 
 function close(reason: string): void {
@@ -112,7 +123,8 @@ async function startTap(s: Session, room: string): Promise<void> {
       end: (reason) => setText("tap-status", `The tap ended (${reason}).`),
     });
   } catch (err) {
-    if (controller.signal.aborted) return setText("tap-status", "Stopped.");
+    // Stopped, or replaced by a tap of another room (which says so itself).
+    if (controller.signal.aborted) return s.tap === undefined ? setText("tap-status", "Stopped.") : undefined;
     const unserved = err instanceof ApiError && err.status === 404;
     setText("tap-status", unserved ? "This gateway does not serve the live tap." : `The tap failed: ${describe(err)}`);
   }
@@ -136,6 +148,14 @@ byId("key-forget").addEventListener("click", () => {
 byId<HTMLFormElement>("rooms-form").addEventListener("submit", (e) => {
   e.preventDefault();
   if (session !== undefined) refreshFast(session).catch(failed);
+});
+
+byId("detail-tap").addEventListener("click", () => {
+  const room = session?.detail;
+  if (session === undefined || room === undefined) return;
+  stopTap();
+  byId<HTMLInputElement>("tap-room").value = room;
+  void startTap(session, room);
 });
 
 byId<HTMLFormElement>("tap-form").addEventListener("submit", (e) => {

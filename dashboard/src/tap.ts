@@ -3,9 +3,13 @@
 import type { AdminApi } from "./api.ts";
 import { SseParser } from "./sse.ts";
 
-/** A message as the tap shows it: the frame as published, with its recipients when it was targeted. */
+/**
+ * A message as the tap shows it: the frame as published, with its recipients when it was targeted;
+ * an ephemeral one has no seq.
+ */
 export type TapMessage = {
-  seq: number;
+  seq?: number;
+  ephemeral?: true;
   event: string;
   sender: { kind: string; id: string };
   ts: number;
@@ -43,7 +47,7 @@ export async function runTap(api: AdminApi, room: string, signal: AbortSignal, o
       const data = parse(ev.data);
       if (data === undefined) continue;
       if (ev.event === "ready") on.ready(Number(data.seq ?? 0));
-      else if (ev.event === "message" && typeof data.seq === "number") on.message(data as TapMessage);
+      else if (ev.event === "message" && data.type === "message") on.message(data as TapMessage);
       else if (ev.event === "end") on.end(String(data.reason ?? "ended"));
     }
   }

@@ -109,12 +109,12 @@ function recipients(m: TapMessage): string {
 export function addTapped(m: TapMessage, keep: number): void {
   const log = byId("tap-log");
   const li = document.createElement("li");
-  li.dataset.seq = String(m.seq);
+  li.dataset.seq = m.seq === undefined ? "" : String(m.seq);
   li.dataset.targeted = String(m.to !== undefined);
   const meta = document.createElement("div");
   meta.className = "meta";
   for (const [cls, text] of [
-    ["seq", `#${m.seq}`],
+    ["seq", m.seq === undefined ? "ephemeral" : `#${m.seq}`],
     ["event", m.event],
     ["sender", `${m.sender.kind}:${m.sender.id}`],
     ["time", clock(m.ts)],

@@ -78,6 +78,7 @@ function responses(route: Route): Json {
   const s = route.success;
   const content: Json = s.body === undefined ? {} : json(s.body, s.example);
   if (s.html !== undefined) content["text/html"] = { schema: { type: "string", description: s.html } };
+  if (s.events !== undefined) content["text/event-stream"] = { schema: { type: "string", description: s.events } };
   const out: Json = {
     [s.status]:
       Object.keys(content).length === 0 ? { description: s.description } : { description: s.description, content },

@@ -7,6 +7,9 @@ import { type DisconnectBody, encodeRoomConnect, IDENTITY_HEADER, type Member, t
 import type { MemberInfo } from "../wire.ts";
 import { type Disconnected, type PresenceAnswer, type RoomStub, RPC_VERSION } from "./rpc.ts";
 import { hostObjectName, roomObjectName, type ShardRef, shardOf } from "./sharding/placement.ts";
+import { tapUrl } from "./tap.ts";
+
+export { MAX_TAPS_PER_ROOM } from "./tap.ts";
 
 /** A room object by the name it was created with. */
 export function roomStubByName(env: Env, name: string): RoomStub {
@@ -63,6 +66,14 @@ export function connectToRoom(env: Env, connect: RoomConnect): Promise<Response>
   return roomStubByName(env, hostObjectName(tenant, room, connect.shard)).fetch("https://room/connect", {
     headers: { upgrade: "websocket", [IDENTITY_HEADER]: encodeRoomConnect(connect) },
   });
+}
+
+/**
+ * Opens a live tap on the room's own object, where every message is published (the coordinator
+ * when sharded): a 101 with the tap socket, or the room's refusal as a JSON error.
+ */
+export function openTap(env: Env, tenant: string, room: string): Promise<Response> {
+  return roomStub(env, tenant, room).fetch(tapUrl(room), { headers: { upgrade: "websocket" } });
 }
 
 /** Who is in a room, as the HTTP answer says it: each user's `info` parsed from the JSON text the room keeps. */

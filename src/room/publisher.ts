@@ -2,8 +2,9 @@
 // shard): one idempotency check, then every message numbered and recorded by the ledger and handed
 // to delivery before the first await, to this object's sockets or to the shards that hold the
 // room's sockets. Nothing interleaves, so a publish's messages get consecutive seqs. An ephemeral
-// message skips the ledger: stamped with an id, delivered, forgotten. The room object's own
-// sockets (an unsharded room) publish, and resume, right here.
+// message skips the ledger: stamped with an id, delivered, forgotten. Live taps see each message
+// as it is stamped, in seq order, whoever it is for. The room object's own sockets (an unsharded
+// room) publish, and resume, right here.
 
 import { filterInForce } from "../filter.ts";
 import type { IdempotencyRef, PublishOutcome, PublishRequest, PublishResult } from "../protocol.ts";
@@ -16,32 +17,38 @@ import type { Forward } from "./rpc.ts";
 import type { Coordinator } from "./sharding/coordinator.ts";
 import type { ConnectionState } from "./sockets/attachment.ts";
 import type { SocketHost } from "./sockets/host.ts";
+import type { Taps } from "./tap.ts";
 import type { Upstream } from "./upstream.ts";
 
 type RecordFn = (req: PublishRequest, audience: string[] | undefined) => Recorded;
+
+/** The parts of the object a publish passes through. */
+export type PublishParts = {
+  ledger: Ledger;
+  host: SocketHost;
+  coordinator: Coordinator;
+  events: RoomEvents;
+  meter: RoomMeter;
+  taps: Taps;
+};
 
 export class Publisher {
   private readonly ledger: Ledger;
   private readonly host: SocketHost;
   private readonly coordinator: Coordinator;
   private readonly events: RoomEvents;
+  private readonly meter: RoomMeter;
+  private readonly taps: Taps;
   /** Arms the alarm that expires history. */
   private readonly recorded: (now: number) => void;
-  private readonly meter: RoomMeter;
 
-  constructor(
-    ledger: Ledger,
-    host: SocketHost,
-    coordinator: Coordinator,
-    events: RoomEvents,
-    meter: RoomMeter,
-    recorded: (now: number) => void,
-  ) {
+  constructor({ ledger, host, coordinator, events, meter, taps }: PublishParts, recorded: (now: number) => void) {
     this.ledger = ledger;
     this.events = events;
     this.host = host;
     this.coordinator = coordinator;
     this.meter = meter;
+    this.taps = taps;
     this.recorded = recorded;
   }
 
@@ -84,6 +91,7 @@ export class Publisher {
       const { id, seq, frame } = record(req, audience);
       return { id, seq, frame, event, tags, to, exclude };
     });
+    this.taps.feed(stamped);
     const delivered = this.host.deliver(stamped);
     return Promise.resolve(delivered).then((counts) => stamped.map((m, i) => resultOf(m, counts[i] ?? 0)));
   }
@@ -101,6 +109,7 @@ export class Publisher {
       const { id, seq, frame } = record(req, audience);
       return { id, seq, frame, event, tags, to, exclude };
     });
+    this.taps.feed(stamped);
     const runs = runsOf(stamped).map((run) => (isStoredRun(run) ? this.forwardStored(run) : this.forwardLive(run)));
     return Promise.all(runs).then((answers) => answers.flat());
   }

@@ -73,6 +73,8 @@ export type Success = {
   example?: unknown;
   /** The same answer as a `text/html` page, for a browser that asks for one. */
   html?: string;
+  /** A `text/event-stream` answer instead (server-sent events): what its events are. */
+  events?: string;
 };
 
 /** One route as written in the table; `defineRoute` checks it and erases its types. */

@@ -71,6 +71,7 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeOperatorKey("opflood"),
     makeOperatorKey("opterms"),
     makeOperatorKey("oprate"),
+    makeOperatorKey("opusage"),
     makeOperatorKey("opretired", true),
   ]);
   return {

@@ -30,13 +30,21 @@ function room() {
     acceptWebSocket: (ws: WebSocket, tags: string[]) => accepted.push({ ws, tags }),
     getWebSockets: (tag?: string) => accepted.filter((a) => tag === undefined || a.tags.includes(tag)).map((a) => a.ws),
   };
-  const registry = new SocketRegistry(ctx as unknown as DurableObjectState);
+  // Sockets kept apart (the room's live taps): accepted under their own tag, with no attachment.
+  const apart = new Set<WebSocket>();
+  const registry = new SocketRegistry(ctx as unknown as DurableObjectState, { sockets: apart });
   const join = (overrides: Partial<ConnectionState> = {}) => {
     const fake = new FakeSocket();
     registry.accept(fake as unknown as WebSocket, connectionState(overrides));
     return { fake, ws: fake as unknown as WebSocket };
   };
-  return { registry, join };
+  const tap = () => {
+    const fake = new FakeSocket() as unknown as WebSocket;
+    ctx.acceptWebSocket(fake, ["tap"]);
+    apart.add(fake);
+    return fake;
+  };
+  return { registry, join, tap };
 }
 
 describe("SocketRegistry", () => {
@@ -47,6 +55,18 @@ describe("SocketRegistry", () => {
     expect(registry.all(userTag("alice"))).toEqual([alice.ws]);
     expect(registry.all(PRESENCE_TAG)).toEqual([alice.ws]);
     expect(registry.all()).toEqual([alice.ws, bob.ws]);
+  });
+
+  it("leaves the sockets kept apart out of every answer, from the first look on", () => {
+    const { registry, join, tap } = room();
+    tap();
+    const alice = join({ id: "alice", presence: true });
+    tap();
+    expect(registry.all()).toEqual([alice.ws]);
+    expect(registry.open()).toEqual([alice.ws]);
+    expect(registry.count()).toBe(1);
+    expect(registry.countOpen()).toBe(1);
+    expect(registry.holds()).toBe(true);
   });
 
   it("counts and lists only open sockets", () => {

@@ -27,7 +27,7 @@ import type { FrameBudgets } from "./budgets.ts";
 import { ConnectionGrant } from "./connection-grant.ts";
 import { coordinatorOwner, tenantOwner } from "./grant-owners.ts";
 import { presenceFrame, presenceSnapshot } from "./presence.ts";
-import { connectionTag, SocketRegistry, userTag } from "./registry.ts";
+import { type Apart, connectionTag, SocketRegistry, userTag } from "./registry.ts";
 import { RevocationGate } from "./revocation-gate.ts";
 import { closeQuietly, send } from "./send.ts";
 
@@ -54,6 +54,7 @@ export class SocketHost {
     events: RoomEvents,
     upstreamOf: (shard: ShardRef | undefined) => Upstream,
     meter: RoomMeter,
+    apart: Apart,
   ) {
     this.alarm = alarm;
     this.config = config;
@@ -61,7 +62,7 @@ export class SocketHost {
     this.meter = meter;
     this.budgets = budgets;
     this.upstreamOf = upstreamOf;
-    this.sockets = new SocketRegistry(ctx);
+    this.sockets = new SocketRegistry(ctx, apart);
     // A fresh list closes what it covers: pushes to this object may all have failed meanwhile.
     this.gate = new RevocationGate(env, (list) => {
       for (const r of list) this.closeRevoked(r);

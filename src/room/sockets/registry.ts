@@ -1,5 +1,6 @@
-// A narrow view of the room's hibernatable sockets: find them by tag, count the open ones, close
-// them, and report each departure exactly once however many ways the runtime reports it.
+// A narrow view of the room's hibernatable client sockets: find them by tag, count the open ones,
+// close them, and report each departure exactly once however many ways the runtime reports it.
+// The object's other sockets, its live taps (src/room/tap.ts), are left out of every answer.
 import { NewerFormatError } from "../../format-version.ts";
 import { log } from "../../log.ts";
 import { CloseCode } from "../../wire.ts";
@@ -19,11 +20,17 @@ function tagsFor(c: ConnectionState): string[] {
   return tags;
 }
 
+/** The sockets of the object that are not clients: read by tag from the runtime, so kept apart here. */
+export type Apart = { readonly sockets: ReadonlySet<WebSocket> };
+
+const NONE: ReadonlySet<WebSocket> = new Set();
+
 /** Duplicate close reports arrive within moments, so only recent departures need remembering. */
 const DEPARTED_MEMORY = 10_000;
 
 export class SocketRegistry {
   private readonly ctx: DurableObjectState;
+  private readonly apart: Apart;
   private readonly departed = new Set<string>();
   /**
    * Sockets accepted and not yet departed: counted once per object life from the runtime's list,
@@ -33,8 +40,9 @@ export class SocketRegistry {
   /** Sockets whose attachment this version cannot read (see `scan`); unknown until the first look. */
   private unreadable: Set<WebSocket> | undefined;
 
-  constructor(ctx: DurableObjectState) {
+  constructor(ctx: DurableObjectState, apart: Apart) {
     this.ctx = ctx;
+    this.apart = apart;
   }
 
   accept(ws: WebSocket, state: ConnectionState): void {
@@ -53,11 +61,18 @@ export class SocketRegistry {
     return this.held;
   }
 
-  /** Every socket (or those with `tag`), including ones already closing, but those this version cannot read. */
+  /**
+   * Every client socket (or those with `tag`), including ones already closing, but those this
+   * version cannot read.
+   */
   all(tag?: string): WebSocket[] {
     const sockets = this.ctx.getWebSockets(tag);
     const unreadable = this.unreadable ?? this.scan();
-    return unreadable.size === 0 ? sockets : sockets.filter((ws) => !unreadable.has(ws));
+    // A socket kept apart carries its own tag only, so a tagged lookup never finds one.
+    const apart = tag === undefined ? this.apart.sockets : NONE;
+    return unreadable.size === 0 && apart.size === 0
+      ? sockets
+      : sockets.filter((ws) => !unreadable.has(ws) && !apart.has(ws));
   }
 
   /** False for a socket whose attachment a newer gateway version wrote: it is being closed, and never read. */
@@ -111,7 +126,9 @@ export class SocketRegistry {
     const unreadable = new Set<WebSocket>();
     this.unreadable = unreadable;
     let refusal: NewerFormatError | undefined;
+    const apart = this.apart.sockets;
     for (const ws of this.ctx.getWebSockets()) {
+      if (apart.has(ws)) continue;
       try {
         const stored: Parameters<typeof readAttachment>[0] = ws.deserializeAttachment();
         const state = readAttachment(stored);
