@@ -1,8 +1,9 @@
 // The schemas the webhook routes name in the OpenAPI document: request bodies straight from
-// ./protocol.ts (what the routes check), response bodies described here.
+// src/protocol.ts (what the routes check), response bodies described here.
 import { z } from "zod";
+import { endpointCreateSchema, endpointPatchSchema } from "../protocol.ts";
 import { component } from "../routes/route.ts";
-import { endpointCreateSchema, endpointPatchSchema, WEBHOOK_EVENT_TYPES } from "./protocol.ts";
+import { WEBHOOK_EVENT_TYPES } from "../wire.ts";
 
 const time = z.number().int().meta({ description: "epoch milliseconds" });
 

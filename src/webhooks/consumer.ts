@@ -4,12 +4,12 @@
 // dead-lettered, and the outboxes that handed the events over are told.
 import type { WebhookSettings } from "../config.ts";
 import { log } from "../log.ts";
+import { type WebhookMessage, webhookMessageSchema } from "../protocol.ts";
 import { chunk, eventsOf, type Part, plan } from "./batching.ts";
 import { type HealthOutcome, worthRecording } from "./endpoint-health.ts";
 import { type Fate, fateOf } from "./fate.ts";
 import { type PostDeps, postDelivery } from "./post.ts";
-import { type OutboxReport, type WebhookMessage, webhookMessageSchema } from "./protocol.ts";
-import { type MessageFate, reportsByOrigin, sendReports } from "./reports.ts";
+import { type MessageFate, type OutboxReport, reportsByOrigin, sendReports } from "./reports.ts";
 import type { Target } from "./target-cache.ts";
 
 /** A message whose processing failed for a reason of ours (storage, the queue) is tried again after this. */

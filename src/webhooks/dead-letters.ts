@@ -3,11 +3,11 @@
 // events are settled. Messages the platform moved here (the consumer itself failed on them
 // max_retries times) name no endpoints: each endpoint that wanted their events gets a record.
 import { log } from "../log.ts";
+import type { WebhookMessage } from "../protocol.ts";
 import { wants } from "./batching.ts";
 import { byTenant, type ConsumerDeps, INFRA_RETRY_SECONDS } from "./consumer.ts";
 import type { DeadLetter } from "./dead-letter-store.ts";
 import { digestId } from "./ids.ts";
-import type { WebhookMessage } from "./protocol.ts";
 import { reportsByOrigin, sendReports } from "./reports.ts";
 import type { Target } from "./target-cache.ts";
 

@@ -3,11 +3,12 @@
 
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
+import type { WebhookMessage } from "../protocol.ts";
 import { roomStubByName } from "../room/client.ts";
 import { type ConsumerDeps, consumeEvents } from "./consumer.ts";
 import { consumeDeadLetters, type DeadLetterDeps } from "./dead-letters.ts";
 import { hubStub } from "./hub.ts";
-import type { OutboxReport, WebhookMessage, WebhookOrigin } from "./protocol.ts";
+import type { OutboxReport, WebhookOrigin } from "./reports.ts";
 import { forgetTargets, targetsOf } from "./target-cache.ts";
 
 export const isDeadLetterQueue = (name: string) => name.endsWith("-dlq");

@@ -8,6 +8,7 @@ import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { credential } from "../routes/access.ts";
 import { type Access, defineRoute, type PathParam, type Route, type Tag } from "../routes/route.ts";
+import { ENDPOINT_ID_PATTERN } from "../wire.ts";
 import {
   WebhookCreateBody,
   WebhookEndpoint,
@@ -18,7 +19,6 @@ import {
   WebhookRedelivery,
 } from "./components.ts";
 import { endpointNotFound, endpointsOf } from "./endpoint-actions.ts";
-import { ENDPOINT_ID_PATTERN } from "./protocol.ts";
 
 /** Whose endpoints a set of routes manages, and who may call them. */
 export type WebhookScope = {
