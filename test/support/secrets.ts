@@ -70,6 +70,9 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeOperatorKey("opfresh"),
     makeOperatorKey("opflood"),
     makeOperatorKey("opterms"),
+    makeOperatorKey("ophooks"),
+    makeOperatorKey("ophooksbulk"),
+    makeOperatorKey("ophooksusage"),
     makeOperatorKey("opretired", true),
   ]);
   return {
