@@ -471,7 +471,16 @@ export const roomsCursorSchema = z.object({
 /** One counter's increase in one minute (src/usage/metrics.ts), as a meter keeps it in storage. */
 export const countDeltaSchema = z.object({
   minute: z.number().int(),
-  counter: z.enum(["connects", "disconnects", "messages", "deliveries", "bytesDelivered", "historyReads", "refusals"]),
+  counter: z.enum([
+    "connects",
+    "disconnects",
+    "messages",
+    "deliveries",
+    "bytesDelivered",
+    "historyReads",
+    "refusals",
+    "webhooks",
+  ]),
   label: z.string(),
   value: z.number().int(),
 });

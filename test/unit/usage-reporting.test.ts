@@ -81,6 +81,8 @@ describe("analyticsPoints", () => {
       { minute: 2, counter: "deliveries", label: "", value: 30 },
       { minute: 2, counter: "refusals", label: "rate_limited", value: 2 },
       { minute: 2, counter: "disconnects", label: "1006", value: 1 },
+      { minute: 2, counter: "webhooks", label: "delivered", value: 7 },
+      { minute: 2, counter: "webhooks", label: "deadLettered", value: 2 },
     ],
   };
 
@@ -100,6 +102,10 @@ describe("analyticsPoints", () => {
       historyReads: 0,
       refusals: 2,
       connections: 3,
+      webhooks_delivered: 7,
+      webhooks_failed: 0,
+      webhooks_retried: 0,
+      webhooks_deadLettered: 2,
     });
     expect(labelled).toEqual([
       { indexes: ["acme"], blobs: ["acme", "lobby", "refusals", "rate_limited"], doubles: [2] },
