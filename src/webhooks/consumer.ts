@@ -11,6 +11,7 @@ import { type Fate, fateOf } from "./fate.ts";
 import { type PostDeps, postDelivery } from "./post.ts";
 import { type MessageFate, type OutboxReport, reportsByOrigin, sendReports } from "./reports.ts";
 import type { Target } from "./target-cache.ts";
+import { type CountOutcome, deliveriesFor } from "./usage-counts.ts";
 
 /** A message whose processing failed for a reason of ours (storage, the queue) is tried again after this. */
 export const INFRA_RETRY_SECONDS = 30;
@@ -27,6 +28,8 @@ export type ConsumerDeps = PostDeps & {
   recordHealth: (tenant: string, outcomes: HealthOutcome[]) => Promise<string[]>;
   forgetDeadLetter: (tenant: string, endpoint: string, id: string) => Promise<void>;
   report: (origin: string, report: OutboxReport) => Promise<void>;
+  /** Counts outcomes for the tenant's usage; flushed by the caller once the batch is done. */
+  count: CountOutcome;
 };
 
 type Item = { msg: Message<unknown>; body: WebhookMessage };
@@ -75,6 +78,10 @@ async function consumeTenant(tenant: string, items: Item[], deps: ConsumerDeps):
       const off = disabled.filter((d) => d.message === index).map((d) => d.endpoint);
       const fate = fateOf(item.body, failed.get(index) ?? new Map(), off, deps.now(), deps.settings, deps.random());
       if (!(await handOn(tenant, item, fate, deps))) return;
+      if (fate.retry !== undefined) {
+        const { events, endpoints = [] } = fate.retry.message;
+        deps.count(tenant, "retried", deliveriesFor(events, endpoints, targets));
+      }
       const reported = forReport(item.body, fate, deps.now());
       if (reported !== undefined) fates.push(reported);
     }),
@@ -96,6 +103,7 @@ async function deliverAll(tenant: string, parts: Map<string, Part[]>, targets: T
         if (error === undefined) {
           error = await postDelivery(target, eventsOf(c), deps);
           outcomes.push({ endpoint: target.id, at: deps.now(), ok: error === undefined, error });
+          deps.count(tenant, error === undefined ? "delivered" : "failed", eventsOf(c).length);
           if (error !== undefined)
             log("webhook_delivery_failed", { tenant, endpoint: target.id, events: eventsOf(c).length, error });
         }
