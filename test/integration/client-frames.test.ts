@@ -1,13 +1,13 @@
 // What a connected client may send, and how the room answers each kind of bad frame.
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   connect,
   freshRoom,
   nextMessage,
   publishHttp,
+  roomStubOf,
   type TestSocket,
   WARM_UP_MS,
   warmUp,
@@ -35,8 +35,7 @@ describe("ping", () => {
     const socket = await member(room);
     socket.send('{"type":"ping"}');
     expect(await socket.next()).toEqual({ type: "pong" });
-    const stub = env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
-    const pinged = await runInDurableObject(stub, (_, state) =>
+    const pinged = await runInDurableObject(roomStubOf(room), (_, state) =>
       state.getWebSockets().map((ws) => state.getWebSocketAutoResponseTimestamp(ws)),
     );
     expect(pinged).toHaveLength(1);

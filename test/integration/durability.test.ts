@@ -2,14 +2,19 @@
 // fails to send is closed alone.
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connect, freshRoom, nextMessage, publishN as publishNHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import {
+  connect,
+  freshRoom,
+  nextMessage,
+  publishN as publishNHttp,
+  roomStubOf,
+  WARM_UP_MS,
+  warmUp,
+} from "../support/gateway.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-const stubFor = (room: string, tenant = "acme") => env.ROOMS.get(env.ROOMS.idFromName(`${tenant}/${room}`));
 
 /** `e0`, `e1`, … from a fresh publishing user. */
 const publishN = async (room: string, n: number) =>
@@ -26,7 +31,7 @@ describe("seq across eviction", () => {
     await nextMessage(socket);
     await nextMessage(socket);
 
-    await evictDurableObject(stubFor(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
 
     expect(await publishN(room, 1)).toEqual([3]);
     expect(await nextMessage(socket)).toMatchObject({ seq: 3, event: "e0" });
@@ -37,7 +42,7 @@ describe("seq across eviction", () => {
     const room = freshRoom();
     const sub = uniqueSub("sleeper");
     const { socket } = await connect(room, await signToken({ sub, scope: "subscribe publish" }));
-    await evictDurableObject(stubFor(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
     socket.send({ type: "publish", event: "awake", payload: 1, ref: "w" });
     expect(await socket.nextOfType("ack")).toMatchObject({ ref: "w", seq: 1, delivered: 1 });
     expect(await nextMessage(socket)).toMatchObject({ event: "awake", sender: { kind: "user", id: sub } });
@@ -48,7 +53,7 @@ describe("seq across eviction", () => {
     const { socket } = await connect(room, await signToken({ sub: uniqueSub() }));
     expect(await publishN(room, 3)).toEqual([1, 2, 3]);
 
-    await evictDurableObject(stubFor(room), { webSockets: "close" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "close" });
     await socket.waitClosed();
 
     const { socket: again, welcome } = await connect(room, await signToken({ sub: uniqueSub() }));
@@ -60,7 +65,7 @@ describe("seq across eviction", () => {
   it("welcomes with the persisted seq when the object is evicted with no sockets at all", async () => {
     const room = freshRoom();
     await publishN(room, 2);
-    await evictDurableObject(stubFor(room));
+    await evictDurableObject(roomStubOf(room));
     const { welcome } = await connect(room, await signToken({ sub: uniqueSub() }));
     expect(welcome.seq).toBe(2);
   });
@@ -74,7 +79,7 @@ describe("a failing socket", () => {
     const brokenId = String(broken.welcome.connectionId);
 
     // Make the server side of one socket throw on send, as a socket torn down by the runtime would.
-    await runInDurableObject(stubFor(room), (_, state) => {
+    await runInDurableObject(roomStubOf(room), (_, state) => {
       const [ws] = state.getWebSockets(`c:${brokenId}`);
       if (ws === undefined) throw new Error("broken socket not found");
       ws.send = () => {

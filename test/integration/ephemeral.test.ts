@@ -1,7 +1,6 @@
 // Ephemeral messages (`"ephemeral": true` on any publish): delivered live with the same checks,
 // targets and filters as any message, but never numbered, stored, replayed or recorded under an
 // idempotency key.
-import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   connect,
@@ -12,6 +11,7 @@ import {
   postJson,
   publishHttp,
   request,
+  roomStubOf,
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
@@ -21,7 +21,6 @@ import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 const PUBLISHER = apiKey("pubacme");
 
 async function publish(room: string, body: unknown, headers: Record<string, string> = {}) {
@@ -92,8 +91,8 @@ describe("an ephemeral publish over HTTP", () => {
     expect(a.id).not.toBe(b.id);
     expect((await nextMessage(socket)).id).toBe(a.id);
     expect((await nextMessage(socket)).id).toBe(b.id);
-    expect(await tablesOf(stubFor(room))).not.toContain("idempotency");
-    expect(await tablesOf(stubFor(room))).not.toContain("messages");
+    expect(await tablesOf(roomStubOf(room))).not.toContain("idempotency");
+    expect(await tablesOf(roomStubOf(room))).not.toContain("messages");
   });
 
   it("is held to the same validation and size limits as any publish", async () => {
@@ -151,6 +150,6 @@ describe("an ephemeral publish frame", () => {
     expect(ack).toEqual({ type: "ack", ref: 7, id: expect.any(String), ephemeral: true, delivered: 2 });
     expect(await nextMessage(other)).toMatchObject({ id: ack.id, ephemeral: true, event: "typing" });
     expect((await history(room)).messages).toEqual([]);
-    expect(await tablesOf(stubFor(room))).not.toContain("idempotency");
+    expect(await tablesOf(roomStubOf(room))).not.toContain("idempotency");
   });
 });

@@ -1,16 +1,13 @@
 // Failures that are the gateway's own, or another object's, still reach the client as a typed error
 // and the log with its code.
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Tenant } from "../../src/tenant/tenant.ts";
-import { connect, freshRoom, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { connect, freshRoom, roomStubOf, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 afterEach(() => vi.restoreAllMocks());
-
-const roomStub = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 
 describe("a room's refusal of an upgrade", () => {
   it("is logged by the Worker with its code", async () => {
@@ -32,7 +29,7 @@ describe("a refresh while the tenant object fails", () => {
     const sub = uniqueSub("refresher");
     const { socket } = await connect(room, await signToken({ sub }));
     // After eviction the room has forgotten its cached revocations and must ask the tenant.
-    await evictDurableObject(roomStub(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
     vi.spyOn(Tenant.prototype, "register").mockImplementation(async () => {
       throw new Error("Durable Object is overloaded");
     });

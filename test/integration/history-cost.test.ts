@@ -1,13 +1,13 @@
 // What a history read or a resume costs the room: the rows the reader may see, within the page's
 // limits, never the rows targeted at others. Counted by what SQLite reports it read (`rowsRead` of
 // every cursor the room's storage opened during the read) and by the audiences parsed, not by time.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Viewer } from "../../src/auth/principal.ts";
 import type { PublishRequest } from "../../src/protocol.ts";
 import { MessageStore } from "../../src/room/ledger/message-store.ts";
 import type { Room } from "../../src/room/room.ts";
-import { connect, type Frame, freshRoom, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { connect, type Frame, freshRoom, request, roomStubOf, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { audienceCorpus } from "../support/hostile-corpus.ts";
 import { rowsReadDuring } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
@@ -15,7 +15,6 @@ import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 beforeAll(warmUp, WARM_UP_MS);
 afterEach(() => vi.restoreAllMocks());
 
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 const corpus = audienceCorpus();
 /** What one read may touch besides the rows it may see: a handful of rows of bookkeeping. */
 const OVERHEAD_ROWS = 8;
@@ -25,7 +24,7 @@ type Body = { event: string; payload: unknown; tags?: Record<string, string>; to
 /** Publishes `bodies` in order straight into the room: seqs 1 … n. */
 async function publishAll(room: string, bodies: readonly Body[]): Promise<void> {
   const sender = { kind: "api_key" as const, id: "t" };
-  await runInDurableObject(stubFor(room), async (instance: Room) => {
+  await runInDurableObject(roomStubOf(room), async (instance: Room) => {
     for (const b of bodies) {
       const req: PublishRequest = {
         room,
@@ -63,7 +62,7 @@ async function cost<T>(
     return parse(text, reviver);
   });
   try {
-    return { ...(await rowsReadDuring(["messages", "recipients"], stubFor(room), read)), audiences };
+    return { ...(await rowsReadDuring(["messages", "recipients"], roomStubOf(room), read)), audiences };
   } finally {
     spy.mockRestore();
   }
@@ -142,7 +141,7 @@ describe("a filtered read stops after a bounded scan", () => {
 describe("what each reader may see, decided in SQL", () => {
   const audiences: (string[] | undefined)[] = [undefined, ["alice", "bob"], [], ["carol"], undefined];
   const seen = (viewer: Viewer) =>
-    runInDurableObject(stubFor(freshRoom()), (_i, state) => {
+    runInDurableObject(roomStubOf(freshRoom()), (_i, state) => {
       const store = new MessageStore(state.storage, { maxMessages: 100, maxAgeMs: 60_000 });
       for (const audience of audiences)
         store.append({ seq: store.nextSeq(), ts: 1_000, frame: "{}", audience, event: "e", tags: undefined });
@@ -165,7 +164,7 @@ describe("what each reader may see, decided in SQL", () => {
   });
 
   it("reads after since and up to upTo only", async () => {
-    const seqs = await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
+    const seqs = await runInDurableObject(roomStubOf(freshRoom()), (_i, state) => {
       const store = new MessageStore(state.storage, { maxMessages: 100, maxAgeMs: 60_000 });
       for (const audience of audiences)
         store.append({ seq: store.nextSeq(), ts: 1_000, frame: "{}", audience, event: "e", tags: undefined });
@@ -177,7 +176,7 @@ describe("what each reader may see, decided in SQL", () => {
 
 describe("rooms stored before the recipients index", () => {
   it("build it from their audiences when they wake, so members still see their messages", async () => {
-    const seqs = await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
+    const seqs = await runInDurableObject(roomStubOf(freshRoom()), (_i, state) => {
       const sql = state.storage.sql;
       sql.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT,

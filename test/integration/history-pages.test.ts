@@ -1,20 +1,28 @@
 // History reads and resume replays are bounded in bytes (HISTORY_PAGE_MAX_BYTES, 1 MiB by default):
 // no read materializes more than one page, and a page says where the next one starts.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Room } from "../../src/room/room.ts";
-import { connect, type Frame, freshRoom, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import {
+  connect,
+  type Frame,
+  freshRoom,
+  publishHttp,
+  request,
+  roomStubOf,
+  WARM_UP_MS,
+  warmUp,
+} from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
 const PAGE_BYTES = 1_048_576;
 const BIG = 60_000;
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 
 /** `n` messages whose payload is a string of `size` characters. */
 const publishBig = (room: string, n: number, size = BIG) =>
-  runInDurableObject(stubFor(room), async (instance: Room) => {
+  runInDurableObject(roomStubOf(room), async (instance: Room) => {
     for (let i = 0; i < n; i++)
       await instance.publish([
         { room, sender: { kind: "api_key", id: "t" }, event: "big", payloadJson: JSON.stringify("x".repeat(size)) },

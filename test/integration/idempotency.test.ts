@@ -1,7 +1,7 @@
 // Idempotent publish: an Idempotency-Key (or a publish frame's `key`) makes a retry answer like the
 // first attempt and deliver nothing; a key reused for another request is refused; keys belong to one
 // credential and expire with history.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   connect,
@@ -10,6 +10,7 @@ import {
   nextMessage,
   postJson,
   publishHttp,
+  roomStubOf,
   type TestSocket,
   WARM_UP_MS,
   warmUp,
@@ -21,7 +22,6 @@ import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 beforeAll(warmUp, WARM_UP_MS);
 
 const MAX_AGE_MS = config.historyMaxAgeMs;
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 const publisher = () => signToken({ sub: uniqueSub("pub"), scope: "publish" });
 const REPLAYED = "idempotent-replayed";
 
@@ -39,12 +39,12 @@ async function expectOnly(room: string, socket: TestSocket, events: string[]) {
 
 /** Moves every message and idempotency record `ms` into the past. */
 const age = (room: string, ms: number) =>
-  runInDurableObject(stubFor(room), (_i, state) => {
+  runInDurableObject(roomStubOf(room), (_i, state) => {
     state.storage.sql.exec("UPDATE messages SET ts = ts - ?", ms);
     state.storage.sql.exec("UPDATE idempotency SET ts = ts - ?", ms);
   });
 
-const tablesOf = (room: string) => tablesInStorage(stubFor(room));
+const tablesOf = (room: string) => tablesInStorage(roomStubOf(room));
 
 describe("a repeated Idempotency-Key over HTTP", () => {
   it("answers with the first answer and Idempotent-Replayed: true, and delivers the message once", async () => {
@@ -223,7 +223,7 @@ describe("idempotency records and the room's storage", () => {
     const room = freshRoom();
     await keyed(room, await publisher(), { event: "e", payload: 1 }, "k");
     await age(room, MAX_AGE_MS + 1_000);
-    expect(await runDurableObjectAlarm(stubFor(room))).toBe(true);
+    expect(await runDurableObjectAlarm(roomStubOf(room))).toBe(true);
     expect(await tablesOf(room)).toEqual([]);
   });
 
@@ -232,10 +232,10 @@ describe("idempotency records and the room's storage", () => {
     const credential = await publisher();
     const body = { event: "e", payload: 1 };
     await keyed(room, credential, body, "k");
-    await runInDurableObject(stubFor(room), (_i, state) => {
+    await runInDurableObject(roomStubOf(room), (_i, state) => {
       state.storage.sql.exec("DELETE FROM messages");
     });
-    expect(await runDurableObjectAlarm(stubFor(room))).toBe(true);
+    expect(await runDurableObjectAlarm(roomStubOf(room))).toBe(true);
     expect(await tablesOf(room)).toContain("idempotency");
     expect((await keyed(room, credential, body, "k")).headers.get(REPLAYED)).toBe("true");
   });

@@ -2,13 +2,13 @@
 // with several values per key, both parts together, a live change (and clearing), through
 // hibernation, with targeting, and with `delivered` counting only the sockets sent to.
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   connect,
   type Frame,
   freshRoom,
   publishHttp,
+  roomStubOf,
   type TestSocket,
   WARM_UP_MS,
   warmUp,
@@ -16,8 +16,6 @@ import {
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
-
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 
 const MIX = [
   { event: "order.paid", payload: 1, tags: { region: "eu" } },
@@ -131,7 +129,7 @@ describe("live delivery by filter", () => {
     const socket = await subscriber(room);
     socket.send({ type: "filter", events: ["order.refunded", "marker"] });
     await socket.nextOfType("filtered");
-    await evictDurableObject(stubFor(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
     await publishAll(room, [...MIX, MARKER]);
     expect(await eventsUntilMarker(socket)).toEqual(["order.refunded"]);
   });

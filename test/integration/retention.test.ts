@@ -1,8 +1,8 @@
 // History expires on time even in a room nobody publishes to again, and a room with no sockets and
 // no live history leaves nothing behind in storage.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connect, freshRoom, publishHttp, request, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { connect, freshRoom, publishHttp, request, roomStubOf, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { config } from "../support/limits.ts";
 import { tablesOf as tablesInStorage } from "../support/storage.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
@@ -10,15 +10,14 @@ import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 beforeAll(warmUp, WARM_UP_MS);
 
 const MAX_AGE_MS = config.historyMaxAgeMs;
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 
 /** Moves every stored message `ms` into the past, as if the room had been quiet that long. */
 const age = (room: string, ms: number) =>
-  runInDurableObject(stubFor(room), (_i, state) => {
+  runInDurableObject(roomStubOf(room), (_i, state) => {
     state.storage.sql.exec("UPDATE messages SET ts = ts - ?", ms);
   });
 
-const tablesOf = (room: string) => tablesInStorage(stubFor(room));
+const tablesOf = (room: string) => tablesInStorage(roomStubOf(room));
 
 async function historyOf(room: string) {
   const res = await request(`/v1/rooms/${room}/messages`, { headers: { "x-api-key": apiKey("adminacme") } });
@@ -31,9 +30,9 @@ describe("history retention in a quiet room", () => {
     const { socket } = await connect(room, await signToken({ sub: uniqueSub("stayer") }));
     await publishHttp(room, apiKey("pubacme"), { event: "old", payload: 1 });
     await age(room, MAX_AGE_MS + 1_000);
-    expect(await runDurableObjectAlarm(stubFor(room))).toBe(true);
+    expect(await runDurableObjectAlarm(roomStubOf(room))).toBe(true);
     const count = await runInDurableObject(
-      stubFor(room),
+      roomStubOf(room),
       (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM messages").one().n,
     );
     expect(count).toBe(0);
@@ -46,14 +45,14 @@ describe("history retention in a quiet room", () => {
     const room = freshRoom();
     await publishHttp(room, apiKey("pubacme"), { event: "to-nobody", payload: 1 });
     await age(room, MAX_AGE_MS + 1_000);
-    expect(await runDurableObjectAlarm(stubFor(room))).toBe(true);
+    expect(await runDurableObjectAlarm(roomStubOf(room))).toBe(true);
     expect(await tablesOf(room)).toEqual([]);
   });
 
   it("keeps the storage while history is still live", async () => {
     const room = freshRoom();
     await publishHttp(room, apiKey("pubacme"), { event: "recent", payload: 1 });
-    await runDurableObjectAlarm(stubFor(room));
+    await runDurableObjectAlarm(roomStubOf(room));
     expect((await historyOf(room)).messages).toHaveLength(1);
   });
 });

@@ -6,14 +6,13 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Room } from "../../src/room/room.ts";
 import { Tenant } from "../../src/tenant/tenant.ts";
-import { connect, errorOf, freshRoom, request, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { connect, errorOf, freshRoom, request, roomStubOf, upgrade, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 afterEach(() => vi.restoreAllMocks());
 
 const tenant = () => env.TENANTS.get(env.TENANTS.idFromName("acme"));
-const roomStub = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 
 /** Whether the tenant would push a revocation to `room`'s object. */
 const isRegistered = (room: string) =>
@@ -26,7 +25,7 @@ const isRegistered = (room: string) =>
 
 /** Makes pushes to `room` fail the way an overloaded or unreachable object does; other rooms are untouched. */
 function failPushesTo(room: string, times = Number.POSITIVE_INFINITY) {
-  const target = roomStub(room).id;
+  const target = roomStubOf(room).id;
   const push = Room.prototype.revoke;
   let failures = 0;
   return vi.spyOn(Room.prototype, "revoke").mockImplementation(async function (this: Room, r) {
@@ -61,7 +60,7 @@ describe("the tenant's room registry", () => {
   it("forgets a room whose object was evicted with its sockets hibernated, once they close", async () => {
     const room = freshRoom();
     const { socket } = await connect(room, await signToken({ sub: uniqueSub() }));
-    await evictDurableObject(roomStub(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
     socket.close();
     await socket.waitClosed();
     await vi.waitFor(async () => expect(await isRegistered(room)).toBe(false));

@@ -1,15 +1,13 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MessageStore } from "../../src/room/ledger/message-store.ts";
 import type { Room } from "../../src/room/room.ts";
-import { connect, type Frame, freshRoom, publishHttp, request } from "../support/gateway.ts";
+import { connect, type Frame, freshRoom, publishHttp, request, roomStubOf } from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
-
-const stubFor = (room: string, tenant = "acme") => env.ROOMS.get(env.ROOMS.idFromName(`${tenant}/${room}`));
 
 /** `n` messages published inside the room object itself (its RPC), without the Worker. */
 const publishInRoom = (room: string, n: number, event = "e") =>
-  runInDurableObject(stubFor(room), async (instance: Room) => {
+  runInDurableObject(roomStubOf(room), async (instance: Room) => {
     for (let i = 0; i < n; i++)
       await instance.publish([{ room, sender: { kind: "api_key", id: "t" }, event, payloadJson: String(i) }]);
   });
@@ -35,7 +33,7 @@ async function messagesUntil(socket: Awaited<ReturnType<typeof connect>>["socket
 
 describe("history bounds", () => {
   it("keeps only the newest messages by count", async () => {
-    await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
+    await runInDurableObject(roomStubOf(freshRoom()), (_i, state) => {
       const store = new MessageStore(state.storage, { maxMessages: 3, maxAgeMs: 60_000 });
       for (let i = 0; i < 5; i++) store.append(stored(store.nextSeq(), 1_000 + i, `{"n":${i}}`));
       expect([...store.scan(0, 1_010)].map((m) => m.seq)).toEqual([3, 4, 5]);
@@ -44,7 +42,7 @@ describe("history bounds", () => {
   });
 
   it("forgets messages older than the age bound, even before they are pruned", async () => {
-    await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
+    await runInDurableObject(roomStubOf(freshRoom()), (_i, state) => {
       const store = new MessageStore(state.storage, { maxMessages: 100, maxAgeMs: 1_000 });
       store.append(stored(store.nextSeq(), 10_000, "{}"));
       store.append(stored(store.nextSeq(), 10_500, "{}"));
@@ -56,7 +54,7 @@ describe("history bounds", () => {
   });
 
   it("keeps the sequence counter when history is pruned away", async () => {
-    await runInDurableObject(stubFor(freshRoom()), (_i, state) => {
+    await runInDurableObject(roomStubOf(freshRoom()), (_i, state) => {
       const store = new MessageStore(state.storage, { maxMessages: 1, maxAgeMs: 1 });
       store.append(stored(store.nextSeq(), 1, "{}"));
       store.append(stored(store.nextSeq(), 5_000, "{}"));
@@ -197,7 +195,7 @@ describe("GET /v1/rooms/{room}/messages", () => {
     const room = freshRoom();
     await publishInRoom(room, 3);
     const { evictDurableObject } = await import("cloudflare:test");
-    await evictDurableObject(stubFor(room));
+    await evictDurableObject(roomStubOf(room));
     const res = await request(`/v1/rooms/${room}/messages`, { headers: { "x-api-key": apiKey("adminacme") } });
     const page = (await res.json()) as { messages: Frame[]; seq: number };
     expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3]);

@@ -1,9 +1,7 @@
-import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { connect, freshRoom, publishHttp, request } from "../support/gateway.ts";
+import { connect, freshRoom, publishHttp, request, roomStubOf } from "../support/gateway.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
-
-const stubFor = (room: string, tenant = "acme") => env.ROOMS.get(env.ROOMS.idFromName(`${tenant}/${room}`));
 
 const presenceOf = async (room: string) =>
   (await (await request(`/v1/rooms/${room}/presence`, { headers: { "x-api-key": apiKey("presacme") } })).json()) as {
@@ -16,9 +14,9 @@ describe("token expiry", () => {
     const room = freshRoom();
     const { socket } = await connect(room, await signToken({ sub: "short", expiresIn: 3 }));
     const { socket: other } = await connect(room, await signToken({ sub: "long" }));
-    await evictDurableObject(stubFor(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
     // Running the alarm early closes nothing: it re-arms for the real expiry.
-    await runDurableObjectAlarm(stubFor(room));
+    await runDurableObjectAlarm(roomStubOf(room));
     expect(socket.closed).toBeUndefined();
     expect(await socket.waitClosed(10_000)).toEqual({ code: 4001, reason: "token_expired" });
     expect(other.closed).toBeUndefined();

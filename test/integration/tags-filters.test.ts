@@ -3,7 +3,6 @@
 // survive hibernation; history and resume replay return only matching messages. Live delivery by
 // filter is the room's grouping, tested with it.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MessageStore } from "../../src/room/ledger/message-store.ts";
 import type { ConnectionState } from "../../src/room/sockets/attachment.ts";
@@ -15,6 +14,7 @@ import {
   nextMessage,
   publishHttp,
   request,
+  roomStubOf,
   upgrade,
   WARM_UP_MS,
   warmUp,
@@ -23,7 +23,6 @@ import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 const publish = (room: string, body: unknown) => publishHttp(room, apiKey("pubacme"), body);
 
 /** Four messages: order.paid (eu), order.refunded (us), user.joined (eu), orders.x (untagged). */
@@ -44,7 +43,7 @@ async function historyEvents(room: string, query: string): Promise<string[]> {
 }
 
 const statesOf = (room: string) =>
-  runInDurableObject(stubFor(room), (_i, state) =>
+  runInDurableObject(roomStubOf(room), (_i, state) =>
     state.getWebSockets().map((ws) => ws.deserializeAttachment() as ConnectionState),
   );
 
@@ -88,7 +87,7 @@ describe("connect options", () => {
     const token = await signToken({ sub: uniqueSub() });
     await connect(room, token, "?events=order.*,user.joined&tags=region:us,region:eu&batch=1");
     await connect(room, token);
-    await evictDurableObject(stubFor(room), { webSockets: "hibernate" });
+    await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
     const states = await statesOf(room);
     expect(states.map((s) => s.batch).sort()).toEqual([false, true]);
     expect(states.find((s) => s.batch)?.filter).toEqual({
@@ -166,7 +165,7 @@ describe("resume with a filter", () => {
 describe("rooms stored before filters", () => {
   it("gain the event and tags columns when they wake, with each stored message's event", async () => {
     const room = freshRoom();
-    await runInDurableObject(stubFor(room), (_i, state) => {
+    await runInDurableObject(roomStubOf(room), (_i, state) => {
       const sql = state.storage.sql;
       sql.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, frame TEXT NOT NULL, audience TEXT)`);

@@ -16,6 +16,7 @@ import {
   publishHttp,
   refusal,
   request,
+  roomStubOf,
   TestSocket,
   WARM_UP_MS,
   warmUp,
@@ -24,16 +25,15 @@ import { apiKey, signToken, uniqueSub } from "../support/tokens.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
 
-const stubFor = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(`acme/${room}`));
 const admin = { "x-api-key": apiKey("adminacme") };
 const publish = (room: string, payload: unknown) => publishHttp(room, apiKey("pubacme"), { event: "e", payload });
 
 /** Rewrites every socket's attachment as `rewrite` says, then restarts the object's code with its sockets hibernated. */
 async function rewriteAttachments(room: string, rewrite: (stored: Record<string, unknown>) => unknown): Promise<void> {
-  await runInDurableObject(stubFor(room), (_i, state) => {
+  await runInDurableObject(roomStubOf(room), (_i, state) => {
     for (const ws of state.getWebSockets()) ws.serializeAttachment(rewrite(ws.deserializeAttachment()));
   });
-  await evictDurableObject(stubFor(room), { webSockets: "hibernate" });
+  await evictDurableObject(roomStubOf(room), { webSockets: "hibernate" });
 }
 
 /** The attachment as the version before wrote it: the member's id under `sub`, no `kind`, `id` or `v`. */
@@ -49,7 +49,7 @@ describe("a socket accepted by the version before", () => {
     socket.send({ type: "publish", event: "awake", payload: 1, ref: "r" });
     expect(await socket.nextOfType("ack")).toMatchObject({ ref: "r", seq: 1, delivered: 1 });
     expect(await nextMessage(socket)).toMatchObject({ event: "awake", sender: { kind: "user", id: sub } });
-    const stored = await runInDurableObject(stubFor(room), (_i, state) =>
+    const stored = await runInDurableObject(roomStubOf(room), (_i, state) =>
       state.getWebSockets().map((ws) => ws.deserializeAttachment()),
     );
     // `sub` stays beside `id`: the version before still reads the socket after a rollback.
@@ -87,7 +87,7 @@ describe("a socket accepted by a newer version (after a rollback)", () => {
 
 describe("a room's history", () => {
   const tables = (room: string) =>
-    runInDurableObject(stubFor(room), (_i, state) => ({
+    runInDurableObject(roomStubOf(room), (_i, state) => ({
       meta: state.storage.sql.exec("SELECT key, value FROM meta ORDER BY key").toArray(),
       messages: state.storage.sql.exec<{ seq: number }>("SELECT seq FROM messages ORDER BY seq").toArray(),
     }));
@@ -95,10 +95,10 @@ describe("a room's history", () => {
   it("stored by the version before (no format row) is read, and the room goes on numbering", async () => {
     const room = freshRoom();
     for (const n of [1, 2]) expect((await publish(room, n)).status).toBe(202);
-    await runInDurableObject(stubFor(room), (_i, state) => {
+    await runInDurableObject(roomStubOf(room), (_i, state) => {
       state.storage.sql.exec("DELETE FROM meta WHERE key = 'version'");
     });
-    await evictDurableObject(stubFor(room));
+    await evictDurableObject(roomStubOf(room));
     const page = (await (await request(`/v1/rooms/${room}/messages`, { headers: admin })).json()) as {
       messages: { seq: number; payload: unknown }[];
     };
@@ -112,10 +112,10 @@ describe("a room's history", () => {
   it("stored by a newer version is refused with 500 on every path, and left exactly as it was", async () => {
     const room = freshRoom();
     for (const n of [1, 2]) expect((await publish(room, n)).status).toBe(202);
-    await runInDurableObject(stubFor(room), (_i, state) => {
+    await runInDurableObject(roomStubOf(room), (_i, state) => {
       state.storage.sql.exec("UPDATE meta SET value = 2 WHERE key = 'version'");
     });
-    await evictDurableObject(stubFor(room));
+    await evictDurableObject(roomStubOf(room));
     const before = await tables(room);
 
     expect(await errorOf(await publish(room, 3))).toMatchObject({ status: 500, code: "internal" });
@@ -146,7 +146,7 @@ describe("the upgrade the Worker forwards", () => {
     const sub = uniqueSub("v1");
     // Exactly the header the version before wrote: no `v`, no `kind`, no `id`.
     const header = encodeURIComponent(JSON.stringify({ member: { ...member(sub), room }, subprotocol: false }));
-    const res = await stubFor(room).fetch("https://room/connect", {
+    const res = await roomStubOf(room).fetch("https://room/connect", {
       headers: { upgrade: "websocket", [IDENTITY_HEADER]: header },
     });
     if (res.webSocket === null) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
@@ -177,11 +177,11 @@ describe("the upgrade the Worker forwards", () => {
         subprotocol: false,
       }),
     );
-    const res = await stubFor(room).fetch("https://room/connect", {
+    const res = await roomStubOf(room).fetch("https://room/connect", {
       headers: { upgrade: "websocket", [IDENTITY_HEADER]: header },
     });
     expect(res.status).toBe(500);
-    const sockets = await runInDurableObject(stubFor(room), (_i, state) => state.getWebSockets().length);
+    const sockets = await runInDurableObject(roomStubOf(room), (_i, state) => state.getWebSockets().length);
     expect(sockets).toBe(0);
   });
 });
@@ -191,22 +191,24 @@ describe("calls between a room's objects", () => {
     const room = freshRoom();
     const sub = uniqueSub("kicked");
     await connect(room, await signToken({ sub }));
-    expect(await stubFor(room).disconnect({ users: [sub] })).toBe(1);
+    expect(await roomStubOf(room).disconnect({ users: [sub] })).toBe(1);
   });
 
   it("from the version before (no version argument) are answered", async () => {
     const room = freshRoom();
     await connect(room, await signToken({ sub: uniqueSub() }));
-    expect(await stubFor(room).shardConnections()).toBe(1);
+    expect(await roomStubOf(room).shardConnections()).toBe(1);
   });
 
   it("from a newer version are refused with an error that says so, and change nothing", async () => {
     const room = freshRoom();
     await connect(room, await signToken({ sub: uniqueSub() }));
     const newer = RPC_VERSION + 1;
-    expect(await refusal(stubFor(room).shardDisconnect({ users: ["anyone"] }, newer))).toMatch(/newer gateway version/);
-    expect(await refusal(stubFor(room).feed([], newer))).toMatch(/newer gateway version/);
-    expect(await stubFor(room).shardConnections(RPC_VERSION)).toBe(1);
+    expect(await refusal(roomStubOf(room).shardDisconnect({ users: ["anyone"] }, newer))).toMatch(
+      /newer gateway version/,
+    );
+    expect(await refusal(roomStubOf(room).feed([], newer))).toMatch(/newer gateway version/);
+    expect(await roomStubOf(room).shardConnections(RPC_VERSION)).toBe(1);
   });
 });
 
@@ -216,7 +218,7 @@ describe("history reads and revocation checks from a Worker of the version befor
     const sub = uniqueSub("reader");
     const res = await publishHttp(room, apiKey("pubacme"), { event: "dm", payload: 1, to: { users: [sub] } });
     expect(res.status).toBe(202);
-    const page = JSON.parse(await stubFor(room).history({}, { kind: "user", sub })) as { messages: unknown[] };
+    const page = JSON.parse(await roomStubOf(room).history({}, { kind: "user", sub })) as { messages: unknown[] };
     expect(page.messages).toHaveLength(1);
 
     const tenant = env.TENANTS.get(env.TENANTS.idFromName("acme"));

@@ -1,9 +1,8 @@
 // Usage counted by a room where events happen: a known workload (sockets, HTTP, batch and socket
 // publishes, a refused frame, a history read, a departure) read back exactly from
 // GET /v1/admin/usage after the room's alarm flushed it, with the room evicted in between.
-import { env, evictDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { roomObjectName } from "../../src/room/sharding/placement.ts";
 import {
   connect,
   freshRoom,
@@ -12,6 +11,7 @@ import {
   postJson,
   publishHttp,
   request,
+  roomStubOf,
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
@@ -24,7 +24,7 @@ beforeAll(warmUp, WARM_UP_MS);
 
 const TENANT = "metered";
 const ADMIN = "meteredadmin";
-const roomStub = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(TENANT, room)));
+const roomStub = (room: string) => roomStubOf(room, TENANT);
 
 describe("usage counted by a room", () => {
   it("counts a known workload exactly, through an eviction, once the room's alarm flushed it", async () => {

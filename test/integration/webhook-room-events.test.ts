@@ -2,11 +2,9 @@
 // room, joined/left per user (not per socket), a client's publish with the frame subscribers got,
 // each with a counter that grows; and nothing at all where no endpoint wants an event.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { roomObjectName } from "../../src/room/sharding/placement.ts";
 import { HANDOFF_LEASE_MS } from "../../src/webhooks/outbox.ts";
-import { freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
+import { freshRoom, join, nextMessage, publishHttp, roomStubOf, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { signToken } from "../support/tokens.ts";
 import { eventually, outboxOf, type RecordedEvent, subscribeToEverything } from "./webhook-helpers.ts";
 
@@ -20,7 +18,7 @@ beforeAll(async () => {
 }, WARM_UP_MS);
 
 /** The events still in the room object's outbox, in the order they were recorded. */
-const outbox = (room: string) => outboxOf(env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(TENANT, room))));
+const outbox = (room: string) => outboxOf(roomStubOf(room, TENANT));
 
 /** The room's events once there are `count`. */
 async function recorded(room: string, count: number): Promise<RecordedEvent[]> {
@@ -105,9 +103,8 @@ describe("a room's webhook events", () => {
 });
 
 describe("a room's outbox", () => {
-  const stubOf = (room: string) => env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(TENANT, room)));
   const rows = (room: string) =>
-    runInDurableObject(stubOf(room), (_, state) => {
+    runInDurableObject(roomStubOf(room, TENANT), (_, state) => {
       const sql = state.storage.sql;
       if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'webhook_outbox'").toArray().length === 0) return [];
       return sql
@@ -124,10 +121,10 @@ describe("a room's outbox", () => {
       return held.length === 2 && held.every((r) => r.handoffs === 1 && r.due_at > Date.now() + HANDOFF_LEASE_MS);
     }, "the consumer's first report");
     // Then the retry's message was lost (or its consumer never ran): the lease runs out with no further report.
-    await runInDurableObject(stubOf(room), (_, state) =>
+    await runInDurableObject(roomStubOf(room, TENANT), (_, state) =>
       state.storage.sql.exec("UPDATE webhook_outbox SET due_at = 0"),
     );
-    expect(await runDurableObjectAlarm(stubOf(room))).toBe(true);
+    expect(await runDurableObjectAlarm(roomStubOf(room, TENANT))).toBe(true);
     expect((await rows(room)).map((r) => r.handoffs)).toEqual([2, 2]);
     frank.socket.close();
   });
@@ -138,23 +135,23 @@ describe("a room's outbox", () => {
     gina.socket.close();
     await eventually(async () => (await outbox(room)).length === 4, "four events");
     const ids = (await outbox(room)).map((e) => e.id);
-    await stubOf(room).webhookReport({
+    await roomStubOf(room, TENANT).webhookReport({
       settled: ids.slice(0, 3),
       retrying: ids.slice(3),
       retryUntil: Date.now() + 60_000,
     });
     expect((await outbox(room)).map((e) => e.id)).toEqual(ids.slice(3));
-    await stubOf(room).webhookReport({ settled: ids.slice(3), retrying: [], retryUntil: 0 });
+    await roomStubOf(room, TENANT).webhookReport({ settled: ids.slice(3), retrying: [], retryUntil: 0 });
     expect(await outbox(room)).toEqual([]);
     const left = () =>
-      runInDurableObject(stubOf(room), (_, state) => ({
+      runInDurableObject(roomStubOf(room, TENANT), (_, state) => ({
         tables: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name LIKE 'webhook_%'").toArray(),
         keys: [...state.storage.kv.list({ prefix: "webhook:" })],
       }));
     // The settling report arms the alarm at once, and the runtime may be running it already (its
     // usage flush on the way): the storage goes when that run ends, or at the next one run here.
     await eventually(async () => {
-      await runDurableObjectAlarm(stubOf(room));
+      await runDurableObjectAlarm(roomStubOf(room, TENANT));
       const { tables, keys } = await left();
       return tables.length === 0 && keys.length === 0;
     }, "the room's storage deleted");
@@ -166,8 +163,8 @@ describe("a room's outbox", () => {
     const first = await join(room, "hank");
     await eventually(async () => (await outbox(room)).length === 2, "the first two events");
     // A rollback: the tables were last written by a version with a newer format.
-    await runInDurableObject(stubOf(room), (_, state) => state.storage.kv.put("webhook:format", 2));
-    await evictDurableObject(stubOf(room), { webSockets: "hibernate" });
+    await runInDurableObject(roomStubOf(room, TENANT), (_, state) => state.storage.kv.put("webhook:format", 2));
+    await evictDurableObject(roomStubOf(room, TENANT), { webSockets: "hibernate" });
     const second = await join(room, "ivy");
     second.socket.close();
     await second.socket.waitClosed();

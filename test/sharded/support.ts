@@ -2,8 +2,10 @@
 // on a given shard, and stubs for a room's objects.
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
+import { roomStubByName } from "../../src/room/client.ts";
 import { Room } from "../../src/room/room.ts";
-import { roomObjectName, shardObjectName, shardOf } from "../../src/room/sharding/placement.ts";
+import { shardObjectName, shardOf } from "../../src/room/sharding/placement.ts";
+import { roomStubOf } from "../support/gateway.ts";
 import { config } from "../support/limits.ts";
 
 export const SHARDS = config.roomShards;
@@ -20,11 +22,10 @@ export function subOnShard(shard: number, prefix = "user", tenant = "acme"): str
 export const subsOnEveryShard = (prefix = "user") =>
   Array.from({ length: SHARDS }, (_, shard) => subOnShard(shard, prefix));
 
-export const coordinatorStub = (room: string, tenant = "acme") =>
-  env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(tenant, room)));
+export const coordinatorStub = roomStubOf;
 
 export const shardStub = (room: string, shard: number, tenant = "acme") =>
-  env.ROOMS.get(env.ROOMS.idFromName(shardObjectName(tenant, room, shard)));
+  roomStubByName(env, shardObjectName(tenant, room, shard));
 
 /**
  * Fails forwards to one shard, as a broken stub or an overloaded object would: the next `times`

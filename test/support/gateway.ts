@@ -1,5 +1,6 @@
 // Drives the Worker in-process (inside workerd) and reads its sockets with timeouts, never sleeps.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { roomStub } from "../../src/room/client.ts";
 import { type Frame, FrameQueue } from "./frame-queue.ts";
 import { apiKey, signToken } from "./tokens.ts";
 
@@ -116,6 +117,9 @@ export async function join(
 }
 
 export const freshRoom = () => `room-${crypto.randomUUID()}`;
+
+/** The object a room is created on (its coordinator when sharded), as the Worker reaches it. */
+export const roomStubOf = (room: string, tenant = "acme") => roomStub(env, tenant, room);
 
 /** Status, error code and Retry-After of a JSON error response (`{"error":{"code","message"}}`). */
 export async function errorOf(res: Response): Promise<{ status: number; code: string; retryAfter: string | null }> {
