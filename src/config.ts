@@ -141,6 +141,7 @@ const configSchema = z
     WEBHOOK_RETRY_MAX_DELAY_SECONDS: int(1, 43_200, 900),
     WEBHOOK_RETRY_WINDOW_SECONDS: int(1, 7 * 24 * 3_600, 3_600),
     WEBHOOK_DISABLE_AFTER_SECONDS: int(60, 30 * 24 * 3_600, 24 * 3_600),
+    WEBHOOK_HANDOFF_LEASE_SECONDS: int(1, 3_600, 60),
   })
   // One object holds at most 32,768 hibernatable sockets; a sharded room's cap must fit on its shards
   // when its users are spread evenly (a shard may take more than an even share while the room has places).
@@ -202,6 +203,11 @@ export type WebhookSettings = {
   retryWindowMs: number;
   /** An endpoint whose every delivery failed for this long is disabled. */
   disableAfterMs: number;
+  /**
+   * How long an outbox waits for the consumer's word on events it handed over before handing them
+   * over again (doubling per hand-off); a retry's report holds them its delay plus twice this.
+   */
+  handoffLeaseMs: number;
 };
 
 export class ConfigError extends Error {
@@ -254,6 +260,7 @@ export function parseConfig(env: ConfigVars): Config {
       retryMaxDelayMs: c.WEBHOOK_RETRY_MAX_DELAY_SECONDS * 1000,
       retryWindowMs: c.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
       disableAfterMs: c.WEBHOOK_DISABLE_AFTER_SECONDS * 1000,
+      handoffLeaseMs: c.WEBHOOK_HANDOFF_LEASE_SECONDS * 1000,
     },
   };
 }

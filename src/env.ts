@@ -1,6 +1,6 @@
 import type { Principal } from "./auth/principal.ts";
 import type { Config } from "./config.ts";
-import type { TenantPolicy } from "./control/limits.ts";
+import type { TenantPolicy } from "./control/terms.ts";
 
 // Bindings and [vars] are typed by `wrangler types` from wrangler.toml (worker-configuration.d.ts:
 // run `npm run cf-typegen` after editing wrangler.toml; CI fails when it is stale). Vars are plain

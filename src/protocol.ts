@@ -36,6 +36,7 @@ import {
   type Tags,
   type Target,
   TENANT_PATTERN,
+  TENANT_STATUSES,
   USER_SCOPES,
   WEBHOOK_EVENT_TYPES,
 } from "./wire.ts";
@@ -311,6 +312,16 @@ export const memberSchema = z.object({
 });
 export type Member = z.infer<typeof memberSchema>;
 
+/**
+ * A tenant's terms as the Worker hands them to a room (src/control/terms.ts): a limit this version
+ * does not know (a newer Worker's) is carried along and ignored.
+ */
+const termsSchema = z.object({
+  status: z.enum(TENANT_STATUSES),
+  limits: z.record(z.string(), z.number().int().min(0)),
+  at: z.number(),
+});
+
 /** Header the Worker sets on the upgrade it forwards to a room; client headers are never forwarded. */
 export const IDENTITY_HEADER = "x-gateway-identity";
 /** The upgrade the Worker forwards: the member, and how the socket is to be opened. */
@@ -327,6 +338,12 @@ export const roomConnectSchema = z.object({
     .optional(),
   /** Objects that passed the upgrade on because the room's layout differed from the Worker's. */
   hops: z.number().int().min(0).max(2).default(0),
+  /**
+   * The tenant's terms as the Worker's cached snapshot holds them, when the tenant has a record: the
+   * object follows them if they are newer than what it heard from the tenant. No version change: an
+   * object of the version before ignores the member and keeps the terms it knows.
+   */
+  terms: termsSchema.optional(),
 });
 export type RoomConnect = z.input<typeof roomConnectSchema>;
 

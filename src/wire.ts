@@ -68,6 +68,10 @@ export const IDEMPOTENT_REPLAYED_HEADER = "idempotent-replayed";
 
 export const USER_SCOPES = ["subscribe", "publish", "presence"] as const;
 export type UserScope = (typeof USER_SCOPES)[number];
+/** A tenant's status in the control plane: only an active tenant's credentials are served. */
+export const TENANT_STATUSES = ["active", "suspended", "deleted"] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
 export const API_KEY_SCOPES = ["publish", "presence", "admin"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export type Scope = UserScope | ApiKeyScope;

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CallFrame, Profile } from "./cpu-profile.ts";
+import { type CallFrame, type Profile, sampleMs } from "./cpu-profile.ts";
 
 /** Module start lines of a bundle, in order: `[line (0-based), "src/room/host.ts"]`. */
 export function moduleLines(bundle: string): [number, string][] {
@@ -55,7 +55,7 @@ export function timeByPart(profile: Profile, partOf: (f: CallFrame) => string | 
     for (let n: typeof leaf | undefined = leaf; n !== undefined; n = byId.get(parent.get(n.id) ?? -1))
       part = partOf(n.callFrame) ?? part;
     const key = part ?? (leaf.callFrame.url === "" ? leaf.callFrame.functionName || "(native)" : "(other script)");
-    out[key] = (out[key] ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000;
+    out[key] = (out[key] ?? 0) + sampleMs(profile, i);
   });
   return out;
 }

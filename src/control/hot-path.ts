@@ -9,10 +9,11 @@ import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { lookupIpBrake } from "../limits/rate-limit.ts";
 import { oncePer } from "../once-per.ts";
-import { effectiveLimits, type TenantPolicy } from "./limits.ts";
+import { effectiveLimits } from "./limits.ts";
 import { ControlLookups } from "./lookups.ts";
 import type { TenantSnapshot } from "./protocol.ts";
 import { tenantControl } from "./stubs.ts";
+import type { TenantPolicy, TenantTerms } from "./terms.ts";
 
 export const lookupsFor = oncePer(
   (env: Env) =>
@@ -40,6 +41,14 @@ export function runtimeKeys(c: Context<AppEnv>): RuntimeKeys {
   };
 }
 
+/**
+ * The terms the snapshot holds, for the rooms a request calls: a room that has not heard of a change
+ * (no socket of the tenant, so no push) follows it from the next request. Undefined for a tenant
+ * without a record (the defaults, which every room knows) or an older tenant object's snapshot.
+ */
+const termsOf = (s: TenantSnapshot): TenantTerms | undefined =>
+  s.at === undefined || s.at === 0 ? undefined : { status: s.status, limits: s.limits, at: s.at };
+
 const policies = new WeakMap<TenantSnapshot, { config: Config; policy: TenantPolicy }>();
 
 /** Built once per snapshot read (every FRESH_MS), not per request. */
@@ -48,6 +57,7 @@ function policyOf(snapshot: TenantSnapshot, config: Config): TenantPolicy {
   if (known?.config === config) return known.policy;
   const policy = {
     limits: effectiveLimits(snapshot.limits, config),
+    terms: termsOf(snapshot),
     allowedOrigins: snapshot.allowedOrigins,
   };
   policies.set(snapshot, { config, policy });

@@ -42,13 +42,6 @@ export type EffectiveLimits = {
   historyMaxAgeSeconds: number;
 };
 
-/** What a verified request's tenant may do: read with `c.get("tenant")` (set by hot-path.ts). */
-export type TenantPolicy = {
-  limits: EffectiveLimits;
-  /** The tenant's own browser origins; null: ALLOWED_ORIGINS applies. */
-  allowedOrigins: readonly string[] | null;
-};
-
 export function effectiveLimits(own: LimitOverrides, config: Config): EffectiveLimits {
   return {
     maxConnections: own.maxConnections ?? null,

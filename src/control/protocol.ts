@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { originSchema, publicJwkSchema } from "../config.ts";
 import { tenantSchema } from "../protocol.ts";
-import { API_KEY_SCOPES, type ApiKeyScope } from "../wire.ts";
+import { API_KEY_SCOPES, type ApiKeyScope, type TenantStatus } from "../wire.ts";
 import { type LimitOverrides, limitPatchSchema, limitsSchema } from "./limits.ts";
 
 export const KEY_ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
@@ -16,7 +16,7 @@ export const MAX_ALLOWED_ORIGINS = 100;
 export const MAX_PAGE = 100;
 export const DEFAULT_PAGE = 50;
 
-export type TenantStatus = "active" | "suspended" | "deleted";
+export type { TenantStatus } from "../wire.ts";
 
 const allowedOriginsSchema = z.array(originSchema).max(MAX_ALLOWED_ORIGINS);
 
@@ -92,6 +92,8 @@ export type TenantSnapshot = {
   /** Registered JWKs, then every jwksUrl's last good set. */
   signingKeys: SigningKey[];
   jwksUrls: number;
+  /** When the record last changed (0: no record); absent from a tenant object older than it. */
+  at?: number;
 };
 
 export type TenantRecord = {

@@ -2,7 +2,9 @@
 // fixed in wrangler.toml: TENANT_PUBLISH_LIMITER allows 10 per 10 s per key, so one key is a slot
 // worth one publish a second, and a tenant with rate R owns R slots (keys `…:<tenant>:0..R-1`).
 // Each publish takes a unit from the next slot in turn, trying up to two more when that one is
-// full. No object is called: the limit comes with the tenant's cached snapshot.
+// full. No object is called: the limit comes with the tenant's cached snapshot (HTTP publishes, in
+// the Worker) or the tenant's terms the room holds (a socket's publish frames, in the room object;
+// src/room/sockets/tenant-rate.ts), and both take from the same slots: one budget per tenant.
 //
 // How exact: locally (one isolate, windows aligned to the wall clock) a tenant gets exactly 10·R
 // publishes per 10-second window. In production the binding counts per Cloudflare location and is
@@ -44,10 +46,23 @@ export async function takeTenantBudget(
   return answers.every(Boolean);
 }
 
-/** The request's publishes (1, or a batch's length) against its tenant's publishPerSecond, if it has one. */
-export async function takeTenantPublishes(c: Context<AppEnv>, units: number): Promise<void> {
-  const perSecond = c.get("tenant").limits.publishPerSecond;
+/**
+ * Takes `units` publishes from a tenant's publishPerSecond, or refuses them (`rate_limited`, retry
+ * after the binding's window). A tenant without the limit costs no binding call.
+ */
+export async function chargeTenantPublishes(
+  limiter: RateLimit,
+  tenant: string,
+  perSecond: number | null,
+  units: number,
+): Promise<void> {
   if (perSecond === null) return;
-  if (!(await takeTenantBudget(c.env.TENANT_PUBLISH_LIMITER, c.get("principal").tenant, perSecond, units)))
+  if (!(await takeTenantBudget(limiter, tenant, perSecond, units)))
     throw new GatewayError("rate_limited", "the tenant's publish rate is exhausted", undefined, WINDOW_SECONDS);
+}
+
+/** The request's publishes (1, or a batch's length) against its tenant's publishPerSecond, if it has one. */
+export function takeTenantPublishes(c: Context<AppEnv>, units: number): Promise<void> {
+  const perSecond = c.get("tenant").limits.publishPerSecond;
+  return chargeTenantPublishes(c.env.TENANT_PUBLISH_LIMITER, c.get("principal").tenant, perSecond, units);
 }

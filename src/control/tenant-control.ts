@@ -34,6 +34,7 @@ export const UNMANAGED: TenantSnapshot = Object.freeze({
   allowedOrigins: null,
   signingKeys: [],
   jwksUrls: 0,
+  at: 0,
 }) as TenantSnapshot;
 
 export type Page<T> = { items: T[]; next: string | undefined };
@@ -226,6 +227,7 @@ export class TenantControl {
       allowedOrigins: t.allowedOrigins,
       signingKeys: entries.flatMap((e) => e.keys),
       jwksUrls: entries.filter((e) => e.jwksUrl !== null).length,
+      at: t.updatedAt,
     };
   }
 

@@ -4,8 +4,8 @@
 // an operator changes it, so a suspension closes open sockets and a lowered limit holds within one
 // round of RPCs. Pure.
 import type { Config } from "../config.ts";
+import type { TenantStatus } from "../wire.ts";
 import { type EffectiveLimits, effectiveLimits, type LimitOverrides } from "./limits.ts";
-import type { TenantStatus } from "./protocol.ts";
 
 export type TenantTerms = {
   status: TenantStatus;
@@ -25,3 +25,12 @@ export const newerTerms = (held: TenantTerms, received: TenantTerms | undefined)
 export const limitsOf = (terms: TenantTerms, config: Config): EffectiveLimits => effectiveLimits(terms.limits, config);
 
 export const isOpen = (terms: TenantTerms): boolean => terms.status === "active";
+
+/** What a verified request's tenant may do: read with `c.get("tenant")` (set by hot-path.ts). */
+export type TenantPolicy = {
+  limits: EffectiveLimits;
+  /** The tenant's terms as the Worker's snapshot holds them, handed to the rooms a request calls. */
+  terms: TenantTerms | undefined;
+  /** The tenant's own browser origins; null: ALLOWED_ORIGINS applies. */
+  allowedOrigins: readonly string[] | null;
+};

@@ -2,6 +2,7 @@
 // object of the room). The layout is the room's, not the Worker's: a room keeps the shard count it
 // started with, so an upgrade the layout puts elsewhere is passed on. Then the socket is admitted
 // (caps, revocations), joins the room (a shard's first socket attaches the shard) and is accepted.
+import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import { errorResponse, GatewayError } from "../errors.ts";
 import { NewerFormatError } from "../format-version.ts";
@@ -23,6 +24,8 @@ export type ConnectParts = {
   events: RoomEvents;
   /** The deployment's SHARD_PLACEMENT_KEY, to pass a socket on to its shard. */
   placementKey: string | undefined;
+  /** Follows the tenant's terms the upgrade brings when they are newer than the object's. */
+  learn: (terms: TenantTerms) => void;
 };
 
 export async function openSocket(request: Request, parts: ConnectParts): Promise<Response> {
@@ -38,10 +41,12 @@ export async function openSocket(request: Request, parts: ConnectParts): Promise
 
 async function open(
   request: Request,
-  { env, host, coordinator, shard: role, events, placementKey }: ConnectParts,
+  { env, host, coordinator, shard: role, events, placementKey, learn }: ConnectParts,
 ): Promise<Response> {
   const connect = decodeRoomConnect(request.headers.get(IDENTITY_HEADER));
   const { member, shard } = connect;
+  // Before admission and any replay: the caps and history age in force are the newest known.
+  if (connect.terms !== undefined) learn(connect.terms);
   // Once per empty room: which webhook events anyone wants, before the join that may record one.
   const reading = events.ready(member);
   if (reading !== undefined) await reading;

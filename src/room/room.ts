@@ -18,7 +18,7 @@ import type {
   PublishRequest,
   Revocation,
 } from "../protocol.ts";
-import type { PushResult } from "../tenant/tenant.ts";
+import type { PushResult } from "../tenant/holders.ts";
 import type { ClientSource } from "../webhooks/events.ts";
 import type { OutboxReport, WebhookOrigin } from "../webhooks/reports.ts";
 import { PING_FRAME, PONG_FRAME } from "../wire.ts";
@@ -38,6 +38,7 @@ import { FrameBudgets } from "./sockets/budgets.ts";
 import { SocketHost } from "./sockets/host.ts";
 import { Inbound } from "./sockets/inbound.ts";
 import { closeQuietly } from "./sockets/send.ts";
+import { TenantPublishRate } from "./sockets/tenant-rate.ts";
 import { StoredRoomNotice } from "./stored-room.ts";
 import { Upkeep } from "./upkeep.ts";
 import type { Upstream } from "./upstream.ts";
@@ -71,7 +72,13 @@ export class Room
     this.meter = new RoomMeter(ctx, env, this.config, sockets, (at) => ctx.waitUntil(this.alarmClock.schedule(at)));
     const upstreamOf = (s: ShardRef | undefined) => (s ? this.shard : this.local);
     this.host = new SocketHost(ctx, env, this.config, this.alarmClock, budgets, this.events, upstreamOf, this.meter);
-    this.inbound = new Inbound(this.host, budgets, this.config, this.meter);
+    this.inbound = new Inbound(
+      this.host,
+      budgets,
+      this.config,
+      this.meter,
+      new TenantPublishRate(env.TENANT_PUBLISH_LIMITER),
+    );
     this.shard = new Shard(ctx, env, this.host);
     this.coordinator = new Coordinator(ctx.storage.sql, env, {
       lastSeq: () => this.ledger.lastSeq(),
@@ -79,7 +86,7 @@ export class Room
       emptied: () => this.upkeep.emptied(),
       occupancy: (where, occupied) => this.events.occupancy(where, occupied),
     });
-    const stored = new StoredRoomNotice(ctx, env, (terms) => void this.tenantTerms(terms));
+    const stored = new StoredRoomNotice(ctx, env, (terms) => this.followTerms(terms));
     this.publisher = new Publisher(this.ledger, this.host, this.coordinator, this.events, this.meter, (now) => {
       ctx.waitUntil(this.alarmClock.schedule(now + this.ledger.maxAgeMs));
       stored.recorded();
@@ -101,7 +108,15 @@ export class Room
   /** Accepts a WebSocket upgrade forwarded by the Worker (or passed on by another object of the room). */
   override async fetch(request: Request): Promise<Response> {
     const { env, host, coordinator, shard, events } = this;
-    return openSocket(request, { env, host, coordinator, shard, events, placementKey: this.config.shardPlacementKey });
+    return openSocket(request, {
+      env,
+      host,
+      coordinator,
+      shard,
+      events,
+      placementKey: this.config.shardPlacementKey,
+      learn: (terms) => this.learn(terms),
+    });
   }
 
   // ---- RoomRpc: the Worker asks the room (a shard forwards its clients' publishes here too) ----
@@ -115,8 +130,12 @@ export class Room
     return this.rpc(v, () => this.publisher.publish(reqs, idempotency, source));
   }
 
-  /** History over HTTP: one page as a JSON string, frames exactly as they were sent. */
-  async history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string> {
+  /**
+   * History over HTTP: one page as a JSON string, frames exactly as they were sent. `terms`: the
+   * tenant's, as the Worker's snapshot holds them (a lowered historyMaxAgeSeconds hides older messages now).
+   */
+  async history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter, terms?: TenantTerms): Promise<string> {
+    this.learn(terms);
     const page = this.ledger.page(query, receivedViewer(viewer), filter, Date.now());
     this.meter.count("historyReads", "", 1);
     return page;
@@ -173,10 +192,19 @@ export class Room
   async relayPresence(index: number, frame: string, v?: number): Promise<boolean> {
     return this.rpc(v, () => this.coordinator.relayPresence(index, frame));
   }
-  async replay(since: number, upTo: number, user: string, filter: Filter | undefined, v?: number): Promise<Replay> {
+  async replay(
+    since: number,
+    upTo: number,
+    user: string,
+    filter: Filter | undefined,
+    v?: number,
+    terms?: TenantTerms,
+  ): Promise<Replay> {
+    this.learn(terms);
     return this.rpc(v, () => this.ledger.replay(since, upTo, user, filter, Date.now()));
   }
-  async missed(after: number, before: number, v?: number): Promise<MissedPage> {
+  async missed(after: number, before: number, v?: number, terms?: TenantTerms): Promise<MissedPage> {
+    this.learn(terms);
     return this.rpc(v, () => this.ledger.missed(after, before, Date.now()));
   }
   async feed(run: readonly Rpc.Forward[], v?: number): Promise<Rpc.ForwardResult> {
@@ -210,10 +238,7 @@ export class Room
 
   /** Pushed by the tenant (or answered to a stored room's note): its sockets, caps and history age follow. */
   async tenantTerms(terms: TenantTerms): Promise<PushResult> {
-    const result = this.host.tenantTerms(terms);
-    const own = this.host.terms.limits.historyMaxAgeSeconds;
-    this.ledger.setMaxAge(own === undefined ? undefined : own * 1000);
-    return result;
+    return this.followTerms(terms);
   }
 
   /** Asked by a deleted tenant's object of every room that noted it stores data: the data goes now. */
@@ -253,6 +278,24 @@ export class Room
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.host.depart(ws, 1006);
+  }
+
+  /**
+   * Terms newer than what the tenant last told this object, brought by a request (the Worker's
+   * snapshot, or a shard's terms): followed at once. A room without the tenant's sockets gets no
+   * push, so this is how a change reaches it within the Worker's cache life.
+   */
+  private learn(terms: TenantTerms | undefined): void {
+    if (terms !== undefined && terms.at > this.host.terms.at) this.followTerms(terms);
+  }
+
+  private followTerms(terms: TenantTerms): PushResult {
+    const result = this.host.tenantTerms(terms);
+    const own = this.host.terms.limits.historyMaxAgeSeconds;
+    // Reads follow the age at once; the alarm deletes what falls out of it.
+    const expiry = this.ledger.setMaxAge(own === undefined ? undefined : own * 1000);
+    if (expiry !== undefined) this.ctx.waitUntil(this.alarmClock.schedule(expiry));
+    return result;
   }
 
   /** Answers a call from another object of the room, unless it comes from a newer version. */

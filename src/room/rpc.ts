@@ -18,7 +18,7 @@ import type {
   PublishRequest,
   Revocation,
 } from "../protocol.ts";
-import type { PushResult } from "../tenant/tenant.ts";
+import type { PushResult } from "../tenant/holders.ts";
 import type { ClientSource } from "../webhooks/events.ts";
 import type { Exclude, Tags, Target } from "../wire.ts";
 import type { MissedPage, Replay } from "./ledger/ledger.ts";
@@ -59,7 +59,8 @@ export type Disconnected = WithGaps<{ disconnected: number }>;
 /** Asked by the Worker of a room's own object. */
 export interface RoomRpc {
   publish(reqs: readonly PublishRequest[], idempotency?: IdempotencyRef): Promise<PublishOutcome>;
-  history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter): Promise<string>;
+  /** `terms`: the tenant's as the Worker's snapshot holds them; the room follows newer ones (a room of the version before ignores them). */
+  history(query: HistoryQuery, viewer: ReceivedViewer, filter?: Filter, terms?: TenantTerms): Promise<string>;
   presence(): Promise<RoomPresence>;
   /** A caller of version 1 (no `v`) gets the count alone. */
   disconnect(body: DisconnectBody, v?: number): Promise<Disconnected | number>;
@@ -125,10 +126,20 @@ export interface CoordinatorRpc {
   shardWatchers(index: number, has: boolean, v?: number): Promise<void>;
   /** Presence news from one shard for the others' watchers; answers whether anyone watches. */
   relayPresence(index: number, frame: string, v?: number): Promise<boolean>;
-  /** A resume on a shard: what a member missed, from the room's history. */
-  replay(since: number, upTo: number, user: string, filter: Filter | undefined, v?: number): Promise<Replay>;
-  /** A gap in a shard's feed: messages with `after` < seq < `before`, a page at a time. */
-  missed(after: number, before: number, v?: number): Promise<MissedPage>;
+  /**
+   * A resume on a shard: what a member missed, from the room's history. `terms`: the tenant's as the
+   * shard holds them (an added trailing argument, which a coordinator of the version before ignores).
+   */
+  replay(
+    since: number,
+    upTo: number,
+    user: string,
+    filter: Filter | undefined,
+    v?: number,
+    terms?: TenantTerms,
+  ): Promise<Replay>;
+  /** A gap in a shard's feed: messages with `after` < seq < `before`, a page at a time; `terms` as for `replay`. */
+  missed(after: number, before: number, v?: number, terms?: TenantTerms): Promise<MissedPage>;
 }
 
 /** Asked by the coordinator of each of its shards. */

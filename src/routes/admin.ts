@@ -2,8 +2,9 @@
 import { GatewayError } from "../errors.ts";
 import { DisconnectBody, DisconnectResult, RevocationBody, RevocationResult, RoomInfo } from "../openapi/components.ts";
 import { disconnectIn, roomStub } from "../room/client.ts";
+import { MAX_ACTIVE_REVOCATIONS } from "../tenant/revocation-table.ts";
 import { toRevocation } from "../tenant/revocations.ts";
-import { MAX_ACTIVE_REVOCATIONS, tenantStub } from "../tenant/tenant.ts";
+import { tenantStub } from "../tenant/tenant.ts";
 import { credential } from "./access.ts";
 import { roomParam } from "./params.ts";
 import { limitBody } from "./publish.ts";

@@ -49,7 +49,7 @@ export async function forwardUpgrade(c: Context<AppEnv>): Promise<Response> {
   const member = memberOf(p, c.get("room"), { presence, batch, filter: filterOfQuery(c.req.query()) });
   // A sharded room: one user's sockets all land on one shard.
   const shard = placeSocket(p.tenant, p.id, c.get("config").roomShards, c.get("config").shardPlacementKey);
-  const res = await connectToRoom(c.env, { member, subprotocol, since, shard });
+  const res = await connectToRoom(c.env, { member, subprotocol, since, shard, terms: c.get("tenant").terms });
   // The room's refusals (caps, revocation) are thrown like the Worker's own, so they are logged with their code.
   if (res.status !== 101) throw await errorFromResponse(res);
   return res;

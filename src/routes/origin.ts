@@ -1,7 +1,7 @@
 // Cross-site WebSocket hijacking defence: browsers always send Origin on an upgrade, and a page on
 // another site must not ride a user's credentials into a room. Servers send no Origin.
 import { createMiddleware } from "hono/factory";
-import type { TenantPolicy } from "../control/limits.ts";
+import type { TenantPolicy } from "../control/terms.ts";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 

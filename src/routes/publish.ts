@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import type { MiddlewareHandler } from "hono/types";
 import { z } from "zod";
 import { type Principal, senderOf } from "../auth/principal.ts";
-import type { TenantPolicy } from "../control/limits.ts";
+import type { TenantPolicy } from "../control/terms.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { idempotencyKeySchema, type PublishBody, type PublishRequest, type PublishResult } from "../protocol.ts";

@@ -91,7 +91,8 @@ export const ROOM_ROUTES = [
       // A user's token may bound what they read: their query only narrows it.
       const asked = filterOfQuery(c.req.query());
       const filter = p.kind === "user" ? intersectFilters(p.filter, asked) : asked;
-      const page = await roomStub(c.env, p.tenant, c.get("room")).history(query, viewerOf(p), filter);
+      const stub = roomStub(c.env, p.tenant, c.get("room"));
+      const page = await stub.history(query, viewerOf(p), filter, c.get("tenant").terms);
       return c.body(page, 200, { "content-type": "application/json" });
     },
   }),

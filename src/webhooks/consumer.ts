@@ -15,8 +15,11 @@ import { type CountOutcome, deliveriesFor } from "./usage-counts.ts";
 
 /** A message whose processing failed for a reason of ours (storage, the queue) is tried again after this. */
 export const INFRA_RETRY_SECONDS = 30;
-/** An outbox waits this long past a retry's delay before it hands the events over again. */
-export const RETRY_LEASE_GRACE_MS = 120_000;
+/**
+ * An outbox waits this many hand-off leases past a retry's delay before it hands the events over
+ * again: the retry has to come out of the queue, be delivered and reported within it.
+ */
+const RETRY_GRACE_LEASES = 2;
 
 export type ConsumerDeps = PostDeps & {
   settings: WebhookSettings;
@@ -82,7 +85,7 @@ async function consumeTenant(tenant: string, items: Item[], deps: ConsumerDeps):
         const { events, endpoints = [] } = fate.retry.message;
         deps.count(tenant, "retried", deliveriesFor(events, endpoints, targets));
       }
-      const reported = forReport(item.body, fate, deps.now());
+      const reported = forReport(item.body, fate, deps.now(), deps.settings.handoffLeaseMs);
       if (reported !== undefined) fates.push(reported);
     }),
   );
@@ -132,8 +135,9 @@ async function handOn(tenant: string, { msg, body }: Item, fate: Fate, deps: Con
 }
 
 /** What the outbox hears now; nothing when the dead letter carries its origin (reported once stored). */
-function forReport(m: WebhookMessage, fate: Fate, now: number): MessageFate | undefined {
-  if (fate.retry !== undefined) return { message: m, retryUntil: now + fate.retry.delayMs + RETRY_LEASE_GRACE_MS };
+function forReport(m: WebhookMessage, fate: Fate, now: number, leaseMs: number): MessageFate | undefined {
+  if (fate.retry !== undefined)
+    return { message: m, retryUntil: now + fate.retry.delayMs + RETRY_GRACE_LEASES * leaseMs };
   return fate.deadLetter?.origin === undefined ? { message: m } : undefined;
 }
 

@@ -13,7 +13,10 @@ export const OUTBOX_SCHEMA = `CREATE TABLE IF NOT EXISTS webhook_outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, room TEXT NOT NULL,
   body TEXT NOT NULL, due_at INTEGER NOT NULL, handoffs INTEGER NOT NULL DEFAULT 0)`;
 
-/** First lease after a hand-off; doubles with each further hand-off of the same row, up to the cap. */
+/**
+ * The first lease after a hand-off (WEBHOOK_HANDOFF_LEASE_SECONDS's default); it doubles with each
+ * further hand-off of the same row, up to the cap.
+ */
 export const HANDOFF_LEASE_MS = 60_000;
 export const MAX_HANDOFF_LEASE_MS = 3_600_000;
 /** Event bytes per queue message: a message may be 128 KB, envelope and metadata included. */
@@ -37,14 +40,22 @@ export function recordEvents(sql: SqlStorage, events: readonly QueuedEvent[], no
     );
 }
 
-const leaseFor = (handoffs: number) => Math.min(HANDOFF_LEASE_MS * 2 ** Math.min(handoffs, 20), MAX_HANDOFF_LEASE_MS);
+const leaseFor = (handoffs: number, firstLeaseMs: number) =>
+  Math.min(firstLeaseMs * 2 ** Math.min(handoffs, 20), MAX_HANDOFF_LEASE_MS);
 
 /**
  * The rows due now, in order, as queue messages (at most `maxMessages`), each row's lease taken in
  * the same step: a concurrent call does not hand them over twice. If the send then fails, the rows
  * go out again when the lease ends.
  */
-export function takeDue(sql: SqlStorage, tenant: string, origin: string, now: number, maxMessages = 100) {
+export function takeDue(
+  sql: SqlStorage,
+  tenant: string,
+  origin: string,
+  now: number,
+  firstLeaseMs = HANDOFF_LEASE_MS,
+  maxMessages = 100,
+) {
   const rows = sql
     .exec<Row>(
       "SELECT seq, id, type, room, body, handoffs FROM webhook_outbox WHERE due_at <= ? ORDER BY seq LIMIT ?",
@@ -67,7 +78,7 @@ export function takeDue(sql: SqlStorage, tenant: string, origin: string, now: nu
     bytes += size;
     sql.exec(
       "UPDATE webhook_outbox SET due_at = ?, handoffs = handoffs + 1 WHERE seq = ?",
-      now + leaseFor(r.handoffs),
+      now + leaseFor(r.handoffs, firstLeaseMs),
       r.seq,
     );
   }

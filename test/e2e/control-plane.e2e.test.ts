@@ -2,7 +2,9 @@
 // with the operator CLI serve publishes and sockets at once; a revoked key and a removed signing key
 // are refused within the 5 s bar. A tenant's jwksUrl is served by a real loopback HTTP server that
 // rotates its keys and then goes down. A suspended tenant's open sockets close with 4004 within the
-// bar, and a deleted tenant's rooms keep no history (the id created again reads an empty room).
+// bar, and a deleted tenant's rooms keep no history (the id created again reads an empty room). A
+// storm of concurrent connects over several rooms against a tenant's maxConnections opens no more
+// sockets than the limit (the overshoot is printed).
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +36,10 @@ function operatorFetch(method: string, path: string, body?: unknown) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 }
+
+/** The `code` of a JSON error body, as the gateway answers a refused upgrade. */
+const errorCode = (body: unknown): string =>
+  String((body as { error?: { code?: unknown } } | null)?.error?.code ?? JSON.stringify(body));
 
 /** Whether a token may open a socket now (a refusal is an HTTP answer instead of 101). */
 async function connects(token: string): Promise<boolean> {
@@ -126,6 +132,37 @@ describe("a suspended, then deleted tenant, without a restart", () => {
       return res.status === 200 && page.messages?.length === 0;
     });
     expect(await emptied).toBe(true);
+  });
+});
+
+describe("a tenant's maxConnections on wrangler dev", () => {
+  it("holds under a storm of concurrent connects over several rooms, and frees the places as sockets close", async () => {
+    const limit = 6;
+    const tenant = freshTenant();
+    const pair = await signingPair("e2e-storm");
+    expect((await operatorFetch("POST", "/tenants", { id: tenant, limits: { maxConnections: limit } })).status).toBe(
+      201,
+    );
+    expect((await operatorFetch("POST", `/tenants/${tenant}/signing-keys`, { jwk: pair.publicJwk })).status).toBe(201);
+    const rooms = [freshRoom(), freshRoom(), freshRoom(), freshRoom()];
+    const tokens = await Promise.all(Array.from({ length: 24 }, (_, i) => pair.token(tenant, `storm-${i}`)));
+    const outcomes = await Promise.all(
+      tokens.map((token, i) => attemptUpgrade(wsUrl(rooms[i % rooms.length] ?? ""), bearer(token))),
+    );
+    const opened = outcomes.flatMap((o) => (o.kind === "open" ? [o.socket] : []));
+    const refused = outcomes.flatMap((o) => (o.kind === "rejected" ? [`${o.status} ${errorCode(o.body)}`] : []));
+    // Straight to stdout: the config keeps console output of passing tests silent.
+    process.stdout.write(
+      `\nmaxConnections ${limit}: ${opened.length} of ${tokens.length} concurrent connects over ${rooms.length} rooms opened; ` +
+        `overshoot ${Math.max(0, opened.length - limit)}\n`,
+    );
+    // The documented largest overshoot is zero (docs/http-api.md).
+    expect(opened.length).toBeLessThanOrEqual(limit);
+    expect(opened.length).toBeGreaterThan(0);
+    expect(new Set(refused)).toEqual(new Set(["429 too_many_connections"]));
+    await Promise.all(opened.map((socket) => socket.close()));
+    // Each room's last socket gives its places back to the tenant.
+    expect(await until(Date.now() + BAR_MS, () => connects(tokens[0] ?? ""))).toBe(true);
   });
 });
 

@@ -55,25 +55,6 @@ function gateway(): Gateway {
   return gw;
 }
 
-/** stop() kills wrangler's whole process group; start() again on the same port and persist dir. */
-async function restart(dev: WranglerDev): Promise<{ starts: number; downMs: number }> {
-  const stoppedAt = Date.now();
-  await dev.stop();
-  // Let clients and the publisher meet a dead port for a moment, as in a real crash.
-  await sleep(1_000);
-  const deadline = Date.now() + RESTART_BUDGET_MS;
-  for (let starts = 1; ; starts++) {
-    try {
-      await dev.start();
-      return { starts, downMs: Date.now() - stoppedAt };
-    } catch (err) {
-      // The port may linger for a moment after the kill; start() has cleaned up after itself.
-      if (Date.now() > deadline) throw err;
-      await sleep(1_000);
-    }
-  }
-}
-
 type Ack = { n: number; id: string; seq: number };
 type PublishLog = { attempts: number; failedAttempts: number; acked: Ack[]; abandoned: number[] };
 
@@ -177,7 +158,7 @@ async function restartScenario(gw: Gateway, layout: string): Promise<void> {
   const publishing = publishAll(dev.baseUrl, room, op.keys.acme.key, log, RESTART_BUDGET_MS + 30_000);
   await waitFor("the first messages to be acknowledged", () => log.acked.length >= KILL_AFTER, 60_000);
   const ackedBeforeKill = log.acked.length;
-  const { starts, downMs } = await restart(dev);
+  const { starts, downMs } = await dev.restart(RESTART_BUDGET_MS);
   await publishing;
 
   const ackedIds = new Set(log.acked.map((a) => a.id));

@@ -111,19 +111,25 @@ const storedRows = (tenant: string, room: string) =>
     return { messages: count("messages"), idempotency: count("idempotency"), recipients: count("recipients") };
   });
 
+/** A tenant with its own historyMaxAgeSeconds, a key that publishes and reads, and a room's history as that key reads it. */
+async function tenantWithHistoryAge(seconds: number) {
+  const tenant = freshTenant();
+  await jsonOf(await call("POST", "/tenants", { id: tenant, limits: { historyMaxAgeSeconds: seconds } }), 201);
+  const { key } = await jsonOf<{ key: string }>(
+    await call("POST", `/tenants/${tenant}/api-keys`, { scopes: ["publish", "admin"] }),
+    201,
+  );
+  const history = async (room: string) => {
+    const res = await request(`/v1/rooms/${room}/messages`, { headers: { authorization: `Bearer ${key}` } });
+    return ((await res.json()) as { messages: unknown[] }).messages;
+  };
+  return { tenant, key, history };
+}
+
 describe("a tenant's historyMaxAgeSeconds", () => {
   it("is the age its rooms keep history for, learned when a room first stores, and kept in its storage", async () => {
-    const tenant = freshTenant();
-    await jsonOf(await call("POST", "/tenants", { id: tenant, limits: { historyMaxAgeSeconds: 1 } }), 201);
-    const { key } = await jsonOf<{ key: string }>(
-      await call("POST", `/tenants/${tenant}/api-keys`, { scopes: ["publish", "admin"] }),
-      201,
-    );
+    const { tenant, key, history } = await tenantWithHistoryAge(1);
     const room = freshRoom();
-    const history = async () => {
-      const res = await request(`/v1/rooms/${room}/messages`, { headers: { authorization: `Bearer ${key}` } });
-      return ((await res.json()) as { messages: unknown[] }).messages;
-    };
     expect((await postJson(`/v1/rooms/${room}/messages`, key, { event: "e", payload: 1 })).status).toBe(202);
     const kept = () =>
       runInDurableObject(roomStub(env, tenant, room), (_i, state) =>
@@ -131,7 +137,30 @@ describe("a tenant's historyMaxAgeSeconds", () => {
       );
     await vi.waitFor(async () => expect(await kept()).toEqual([{ value: 1_000 }]));
     // The global age in tests is minutes: only the tenant's own second can have hidden it.
-    await vi.waitFor(async () => expect(await history()).toEqual([]), { timeout: 4_000, interval: 250 });
+    await vi.waitFor(async () => expect(await history(room)).toEqual([]), { timeout: 4_000, interval: 250 });
+  });
+
+  it("lowered, hides older messages within 5 s in a room without sockets, over HTTP and on resume, and the alarm deletes them", async () => {
+    const { tenant, key, history } = await tenantWithHistoryAge(600);
+    const [read, resumed] = [freshRoom(), freshRoom()];
+    for (const room of [read, resumed])
+      for (const payload of [1, 2])
+        expect((await postJson(`/v1/rooms/${room}/messages`, key, { event: "e", payload })).status).toBe(202);
+    // Both rooms learned the tenant's 600 s from its answer to their note: no push reaches them later.
+    await vi.waitFor(async () => expect(await tenantStub(env, tenant).controlStoredRooms(10)).toHaveLength(2));
+    expect(await history(read)).toHaveLength(2);
+
+    await jsonOf(await call("PATCH", `/tenants/${tenant}`, { limits: { historyMaxAgeSeconds: 1 } }), 200);
+    // The Worker's cached snapshot is at most 4 s old: its next read brings the new age along.
+    await vi.waitFor(async () => expect(await history(read)).toEqual([]), { timeout: 5_000, interval: 250 });
+    const { socket, welcome } = await connect(resumed, await tokenFor(tenant), "?since=0");
+    expect(welcome).toMatchObject({ seq: 2, recovered: false });
+    socket.send({ type: "ping" });
+    // Nothing was replayed before the answer to a frame sent after the welcome.
+    expect(await socket.next()).toMatchObject({ type: "pong" });
+    socket.close();
+    // The room's alarm deletes what the new age no longer keeps.
+    await vi.waitFor(async () => expect((await storedRows(tenant, read)).messages).toBe(0), { timeout: 5_000 });
   });
 });
 

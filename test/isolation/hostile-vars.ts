@@ -44,6 +44,7 @@ export async function hostileVars(): Promise<Record<ConfigVarName, string>> {
     WEBHOOK_RETRY_MAX_DELAY_SECONDS: "1",
     WEBHOOK_RETRY_WINDOW_SECONDS: "1",
     WEBHOOK_DISABLE_AFTER_SECONDS: "60",
+    WEBHOOK_HANDOFF_LEASE_SECONDS: "1",
   };
 }
 

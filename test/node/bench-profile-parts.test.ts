@@ -66,3 +66,12 @@ describe("timeByPart", () => {
     expect(parts).toEqual({ Worker: 1, "room object": 3, "tenant object": 1, "(garbage collector)": 1 });
   });
 });
+
+describe("a sample after a gap", () => {
+  it("stands for at most ten sampling intervals, not the time the thread was descheduled", () => {
+    const profile = profileOf([[frame("publish", 5)], [frame("fetch", 1)]]);
+    profile.timeDeltas = [700_000, 1000];
+    const parts = timeByPart(profile, partOfFrame(moduleLines(BUNDLE), URL));
+    expect(parts).toEqual({ "room object": 1, Worker: 1 });
+  });
+});

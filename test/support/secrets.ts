@@ -73,6 +73,7 @@ export async function testBindings(): Promise<Record<string, string>> {
     makeOperatorKey("ophooks"),
     makeOperatorKey("ophooksbulk"),
     makeOperatorKey("ophooksusage"),
+    makeOperatorKey("oprate"),
     makeOperatorKey("opretired", true),
   ]);
   return {

@@ -49,6 +49,7 @@ describe("parseConfig", () => {
         retryMaxDelayMs: 900_000,
         retryWindowMs: 3_600_000,
         disableAfterMs: 86_400_000,
+        handoffLeaseMs: 60_000,
       },
     });
   });
@@ -70,6 +71,7 @@ describe("parseConfig", () => {
       WEBHOOK_RETRY_MAX_DELAY_SECONDS: "4",
       WEBHOOK_RETRY_WINDOW_SECONDS: "30",
       WEBHOOK_DISABLE_AFTER_SECONDS: "600",
+      WEBHOOK_HANDOFF_LEASE_SECONDS: "3",
     });
     expect(config.devAllowLoopbackHttp).toBe(true);
     expect(config.webhooks).toEqual({
@@ -79,6 +81,7 @@ describe("parseConfig", () => {
       retryMaxDelayMs: 4_000,
       retryWindowMs: 30_000,
       disableAfterMs: 600_000,
+      handoffLeaseMs: 3_000,
     });
     expect(parseConfig({ JWT_SECRET: SECRET, DEV_ALLOW_LOOPBACK_HTTP: "false" }).devAllowLoopbackHttp).toBe(false);
   });
@@ -87,6 +90,9 @@ describe("parseConfig", () => {
     expect(failureOf({ JWT_SECRET: SECRET, WEBHOOK_SECRET_KEY: "short" })).toContain("WEBHOOK_SECRET_KEY");
     expect(failureOf({ JWT_SECRET: SECRET, DEV_ALLOW_LOOPBACK_HTTP: "yes" })).toContain("DEV_ALLOW_LOOPBACK_HTTP");
     expect(failureOf({ JWT_SECRET: SECRET, WEBHOOK_TIMEOUT_SECONDS: "60" })).toContain("WEBHOOK_TIMEOUT_SECONDS");
+    expect(failureOf({ JWT_SECRET: SECRET, WEBHOOK_HANDOFF_LEASE_SECONDS: "0" })).toContain(
+      "WEBHOOK_HANDOFF_LEASE_SECONDS",
+    );
   });
 
   it("treats empty [vars] as unset", () => {

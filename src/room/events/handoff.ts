@@ -17,13 +17,22 @@ export class Handoff {
   private readonly queue: Queue;
   private readonly alarm: AlarmClock;
   private readonly background: (work: Promise<unknown>) => void;
+  /** The first lease of a hand-off (WEBHOOK_HANDOFF_LEASE_SECONDS). */
+  private readonly leaseMs: number;
   /** A hand-off is already due after the current step. */
   private soon = false;
   /** The last hand-off, which the next one waits for. */
   private previous: Promise<void> = Promise.resolve();
 
-  constructor(store: EventStore, queue: Queue, alarm: AlarmClock, background: (work: Promise<unknown>) => void) {
+  constructor(
+    store: EventStore,
+    queue: Queue,
+    alarm: AlarmClock,
+    background: (work: Promise<unknown>) => void,
+    leaseMs: number,
+  ) {
     this.store = store;
+    this.leaseMs = leaseMs;
     this.queue = queue;
     this.alarm = alarm;
     this.background = background;
@@ -60,7 +69,7 @@ export class Handoff {
     const from = this.store.get("origin");
     if (from === undefined || !this.store.hasTables()) return;
     const { tenant, origin } = from;
-    const messages = takeDue(this.store.sql, tenant, origin, now);
+    const messages = takeDue(this.store.sql, tenant, origin, now, this.leaseMs);
     const next = this.due();
     if (next !== undefined) await this.alarm.schedule(next);
     if (messages.length === 0) return;

@@ -4,6 +4,7 @@
 // the object holding the user's sockets; a client's publish to the object that numbers it. Durable
 // flags (occupied, users present) make each change count once, however the runtime reports it,
 // and every event carries the object's counter so a receiver can order what arrives late.
+import { configFor } from "../../config.ts";
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { QueuedEvent } from "../../protocol.ts";
@@ -18,7 +19,6 @@ import {
   type RecordedMessage,
 } from "../../webhooks/events.ts";
 import { hubStub } from "../../webhooks/hub.ts";
-import { HANDOFF_LEASE_MS } from "../../webhooks/outbox.ts";
 import type { OutboxReport } from "../../webhooks/reports.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { hostObjectName, type ShardRef } from "../sharding/placement.ts";
@@ -31,6 +31,7 @@ export class RoomEvents {
   private readonly store: EventStore;
   private readonly interest: Interest;
   private readonly outbox: Handoff;
+  private readonly leaseMs: number;
   /** Whether this object life has logged tables it cannot read. */
   private warned = false;
 
@@ -38,7 +39,8 @@ export class RoomEvents {
     const background = (work: Promise<unknown>) => ctx.waitUntil(work);
     this.store = new EventStore(ctx.storage);
     this.interest = new Interest(this.store, (tenant) => hubStub(env, tenant).subscriptions(), background);
-    this.outbox = new Handoff(this.store, env.WEBHOOK_QUEUE, alarm, background);
+    this.leaseMs = configFor(env).webhooks.handoffLeaseMs;
+    this.outbox = new Handoff(this.store, env.WEBHOOK_QUEUE, alarm, background, this.leaseMs);
   }
 
   /** Undefined when the room's interest is known; else wait for it before a change that may record. */
@@ -115,7 +117,7 @@ export class RoomEvents {
    * kept (the room must not delete it) and looked at again a lease later.
    */
   due(): number | undefined {
-    return this.writable() ? this.outbox.due() : Date.now() + HANDOFF_LEASE_MS;
+    return this.writable() ? this.outbox.due() : Date.now() + this.leaseMs;
   }
 
   /** The object deleted its storage. */

@@ -49,11 +49,16 @@ export class Ledger {
     return this.messages.maxAgeMs;
   }
 
-  /** The tenant's own history age, or undefined for the global one. */
-  setMaxAge(ms: number | undefined): void {
-    if (this.messages.newer !== undefined) return;
+  /**
+   * The tenant's own history age, or undefined for the global one: reads follow it at once. Answers
+   * when the oldest stored record now falls out of it (undefined: nothing stored), for the alarm
+   * that deletes it.
+   */
+  setMaxAge(ms: number | undefined): number | undefined {
+    if (this.messages.newer !== undefined) return undefined;
     this.messages.setMaxAge(ms);
     this.keys.maxAgeMs = this.messages.maxAgeMs;
+    return this.nextExpiry();
   }
 
   lastSeq(): number {

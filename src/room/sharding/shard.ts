@@ -2,6 +2,7 @@
 // leaves it with its last, is fed the room's messages in order (a gap filled from the room's
 // history first), and sends its sockets' publishes, resumes and presence news to the room's own
 // object. It is the `Upstream` of every socket it holds.
+import type { TenantTerms } from "../../control/terms.ts";
 import type { Env } from "../../env.ts";
 import { filterInForce } from "../../filter.ts";
 import { log } from "../../log.ts";
@@ -155,7 +156,7 @@ export class Shard implements Upstream {
 
   /** A native promise (an RPC result is only a thenable), so the host can tell it from a replay at hand. */
   async replay(since: number, upTo: number, s: ConnectionState): Promise<Replay> {
-    return await this.coordinatorOf(s).replay(since, upTo, s.id, filterInForce(s), RPC_VERSION);
+    return await this.coordinatorOf(s).replay(since, upTo, s.id, filterInForce(s), RPC_VERSION, this.terms());
   }
 
   publish(req: PublishRequest, idempotency: IdempotencyRef | undefined, s: ConnectionState): Promise<PublishOutcome> {
@@ -221,7 +222,7 @@ export class Shard implements Upstream {
   private async fill(room: RoomIdentity, after: number, before: number): Promise<void> {
     let from: number | undefined = after;
     while (from !== undefined) {
-      const page = await this.coordinatorOf(room).missed(from, before, RPC_VERSION);
+      const page = await this.coordinatorOf(room).missed(from, before, RPC_VERSION, this.terms());
       const missed = page.messages.map(
         ({ seq, frame, event, tags, audience, exclude }): Outgoing => ({
           seq,
@@ -235,6 +236,12 @@ export class Shard implements Upstream {
       from = page.next;
     }
     // Whatever history no longer holds is gone for good: the forward moves the shard past it.
+  }
+
+  /** The tenant's terms as this shard knows them, for the room's history reads (none: the defaults). */
+  private terms(): TenantTerms | undefined {
+    const terms = this.host.terms;
+    return terms.at === 0 ? undefined : terms;
   }
 
   /** A call to the room the caller does not wait for; a failure is logged. */

@@ -12,8 +12,8 @@ import type { GatewayError } from "../../errors.ts";
 import { canonicalFilterKey, type Filter, filterInForce, specOf } from "../../filter.ts";
 import { log } from "../../log.ts";
 import type { DisconnectBody, Member, PresenceSnapshot, Revocation } from "../../protocol.ts";
+import type { PushResult } from "../../tenant/holders.ts";
 import { matches, type TokenRef } from "../../tenant/revocations.ts";
-import type { PushResult } from "../../tenant/tenant.ts";
 import { CloseCode, type Exclude, encodeFiltered, encodeRefreshed, encodeWelcome, type Target } from "../../wire.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { BATCH_MAX_BYTES, Deliverer, type Outgoing } from "../delivery/deliverer.ts";
@@ -295,7 +295,9 @@ export class SocketHost {
     this.events.departed(state, (user) => this.sockets.holds(user === undefined ? undefined : userTag(user)));
     const upstream = this.upstreamOf(state.shard);
     if (state.presence && !this.watched) upstream.watchersGone(state);
-    if (this.admissions.pending === 0 && this.sockets.isEmptyBut(ws)) {
+    // Counted, not walked: a blip reports every socket's departure at once, and a walk of the
+    // sockets at each would cost the room the square of its size (and each would unregister).
+    if (this.held === 0) {
       void this.gate.unregister(state, state.shard);
       upstream.emptied(state);
     }

@@ -20,6 +20,7 @@ import type { SocketHost } from "./host.ts";
 import { InFlight } from "./in-flight.ts";
 import { refreshedState } from "./refresh.ts";
 import { send } from "./send.ts";
+import type { TenantPublishRate } from "./tenant-rate.ts";
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: GatewayError; ref?: Ref };
 
@@ -50,13 +51,21 @@ export class Inbound {
   private readonly budgets: FrameBudgets;
   private readonly config: Config;
   private readonly meter: RoomMeter;
+  private readonly tenantRate: TenantPublishRate;
   private readonly inFlight = new InFlight();
 
-  constructor(host: SocketHost, budgets: FrameBudgets, config: Config, meter: RoomMeter) {
+  constructor(
+    host: SocketHost,
+    budgets: FrameBudgets,
+    config: Config,
+    meter: RoomMeter,
+    tenantRate: TenantPublishRate,
+  ) {
     this.host = host;
     this.budgets = budgets;
     this.config = config;
     this.meter = meter;
+    this.tenantRate = tenantRate;
   }
 
   async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -90,8 +99,11 @@ export class Inbound {
     const state = stateOf(ws);
     if (!state.scopes.includes("publish")) throw new GatewayError("forbidden", 'publishing needs scope "publish"');
     const sender = senderOf(state);
-    const req = publishRequestOf(sender, state.room, frame, this.host.limits().maxPayloadBytes, "ws");
-    // Synchronous, so the publish leaves this socket in the order its frames came.
+    const limits = this.host.limits();
+    const req = publishRequestOf(sender, state.room, frame, limits.maxPayloadBytes, "ws");
+    // The tenant's whole publish rate, HTTP included: a refusal is `rate_limited`, not a strike.
+    if (limits.publishPerSecond !== null) await this.tenantRate.charge(ws, state.tenant, limits.publishPerSecond);
+    // Synchronous from here, so the publish leaves this socket in the order its frames came.
     const outcome = await this.host
       .upstreamOf(state.shard)
       .publish(req, idempotencyRefOf(sender, frame.key, [req]), state);

@@ -80,11 +80,6 @@ export class SocketRegistry {
     return this.all(tag).some((ws) => !this.departed.has(stateOf(ws).connectionId));
   }
 
-  /** True when no socket but `except` is still open. */
-  isEmptyBut(except: WebSocket): boolean {
-    return !this.all().some((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
-  }
-
   /**
    * Open presence subscribers but `except`. Tags are fixed at accept, so the attachment decides too:
    * a refresh without scope `presence` turns a socket's frames off.

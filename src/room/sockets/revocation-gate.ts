@@ -13,8 +13,9 @@ import { DEFAULT_TERMS, newerTerms, type TenantTerms } from "../../control/terms
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
 import type { Member, Revocation } from "../../protocol.ts";
+import { REVOCATION_LEASE_MS, type Registration } from "../../tenant/holders.ts";
 import { isRevoked, type TokenRef, tokenRefOf } from "../../tenant/revocations.ts";
-import { REVOCATION_LEASE_MS, type Registration, tenantStub } from "../../tenant/tenant.ts";
+import { tenantStub } from "../../tenant/tenant.ts";
 import { hostObjectName, type ShardRef } from "../sharding/placement.ts";
 
 /** The room stops trusting a little before the tenant's record of the lease ends: machines' clocks differ. */
@@ -76,6 +77,8 @@ class RevocationCache {
   }
 }
 
+const ignore = () => {};
+
 /** The room a socket is in. */
 type Where = Pick<Member, "tenant" | "room">;
 
@@ -87,6 +90,8 @@ export class RevocationGate {
   /** The tenant's terms as last answered or pushed; a tenant without a record has the defaults. */
   private held: TenantTerms = DEFAULT_TERMS;
   private readonly listed: (list: readonly Revocation[]) => void;
+  /** The registration on its way, settled (never rejected) when it ends either way. */
+  private registering: Promise<void> | undefined;
 
   constructor(env: Env, listed: (list: readonly Revocation[]) => void) {
     this.env = env;
@@ -107,17 +112,32 @@ export class RevocationGate {
    * the name the tenant pushes revocations to.
    */
   async isRevoked(where: Where, shard: ShardRef | undefined, token: TokenRef): Promise<boolean> {
+    // Connects arriving while a registration is on its way wait for it: after a blip every socket
+    // of the room reconnects at once, and one registration answers them all. If it fails, the next
+    // one to resume registers.
+    while (this.registering !== undefined) await this.registering;
+    if (!this.cache.fresh(Date.now())) {
+      const own = this.register(where, shard, token);
+      const done: Promise<void> = own.then(ignore, ignore).finally(() => {
+        if (this.registering === done) this.registering = undefined;
+      });
+      this.registering = done;
+      if (await own) return true;
+    }
+    return this.cache.isRevoked(token, Math.floor(Date.now() / 1000));
+  }
+
+  /** Registers with the tenant and takes its list; true when the tenant found `token` itself revoked. */
+  private async register(where: Where, shard: ShardRef | undefined, token: TokenRef): Promise<boolean> {
     const { tenant } = where;
     const object = hostObjectName(tenant, where.room, shard);
     const sentAt = Date.now();
-    if (!this.cache.fresh(sentAt)) {
-      const answer = await this.call(tenant, (stub) => stub.register(object, tokenRefOf(token), this.cache.version));
-      this.held = newerTerms(this.held, answer.terms);
-      if (answer.revoked) return true;
-      await this.take(tenant, answer);
-      this.cache.settle(sentAt, Math.floor(Date.now() / 1000));
-    }
-    return this.cache.isRevoked(token, Math.floor(Date.now() / 1000));
+    const answer = await this.call(tenant, (stub) => stub.register(object, tokenRefOf(token), this.cache.version));
+    this.held = newerTerms(this.held, answer.terms);
+    if (answer.revoked) return true;
+    await this.take(tenant, answer);
+    this.cache.settle(sentAt, Math.floor(Date.now() / 1000));
+    return false;
   }
 
   /** A revocation pushed by the tenant. */

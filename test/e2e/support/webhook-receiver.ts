@@ -23,8 +23,11 @@ export class WebhookReceiver {
   duplicates = 0;
   deliveries = 0;
   badSignatures = 0;
+  /** POSTs failed on purpose: answered with an error status, or slowly (the events are kept even so). */
+  faulted = 0;
   behaviour: Behaviour = { kind: "ok" };
   private readonly seen = new Set<string>();
+  private readonly duplicatesByRoom = new Map<string, number>();
   private secret: string | undefined;
   private server: Server | undefined;
   private port = 0;
@@ -62,6 +65,7 @@ export class WebhookReceiver {
   private async handle(req: IncomingMessage): Promise<number> {
     const body = await bodyOf(req);
     const b = this.behaviour;
+    if (b.kind !== "ok") this.faulted += 1;
     if (b.kind === "status") return b.status;
     if (b.kind === "slow") await new Promise((r) => setTimeout(r, b.ms));
     let payload: { events: ReceivedEvent[] };
@@ -76,13 +80,25 @@ export class WebhookReceiver {
     }
     this.deliveries += 1;
     for (const e of payload.events) {
-      if (this.seen.has(e.id)) this.duplicates += 1;
-      else {
+      if (this.seen.has(e.id)) {
+        this.duplicates += 1;
+        this.duplicatesByRoom.set(e.room, (this.duplicatesByRoom.get(e.room) ?? 0) + 1);
+      } else {
         this.seen.add(e.id);
         this.events.push(e);
       }
     }
     return 204;
+  }
+
+  /** The events of one room, in the order first received. */
+  eventsOf(room: string): ReceivedEvent[] {
+    return this.events.filter((e) => e.room === room);
+  }
+
+  /** Second and later copies of the events of one room. */
+  duplicatesIn(room: string): number {
+    return this.duplicatesByRoom.get(room) ?? 0;
   }
 
   /** Waits until `check` holds, polling, at most `timeoutMs`. */

@@ -51,7 +51,7 @@ export class WranglerDev {
   private readonly persistDir: string;
   private readonly readyTimeoutMs: number;
   private readonly wranglerEnv: string | undefined;
-  private readonly vars: Record<string, string>;
+  private vars: Record<string, string>;
   private child: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private output = "";
@@ -209,6 +209,29 @@ export class WranglerDev {
     await this.exited;
     this.child = undefined;
     this.exited = undefined;
+  }
+
+  /**
+   * Kills wrangler's whole process group, as a crash would, and starts it again on the same port
+   * and state after a moment in which clients meet a dead port; a start the lingering port refused
+   * is tried again until `budgetMs` has passed. `vars` are added to the [vars] overrides from then on.
+   */
+  async restart(budgetMs: number, vars: Record<string, string> = {}): Promise<{ starts: number; downMs: number }> {
+    const stoppedAt = Date.now();
+    await this.stop();
+    this.vars = { ...this.vars, ...vars };
+    await sleep(1_000);
+    const deadline = Date.now() + budgetMs;
+    for (let starts = 1; ; starts++) {
+      try {
+        await this.start();
+        return { starts, downMs: Date.now() - stoppedAt };
+      } catch (err) {
+        // start() has cleaned up after itself.
+        if (Date.now() > deadline) throw err;
+        await sleep(1_000);
+      }
+    }
   }
 
   /** stop() and delete the temp directory (state, secrets, logs). */
