@@ -1,19 +1,25 @@
 // The zod schemas of everything a client, publisher or operator sends, and the identity the Worker
-// hands a room. Other modules parse input only through these. Zod-free constants and the frames the
+// hands a room; by feature below, what objects keep in storage and put on queues (usage flushes,
+// webhook messages). Other modules parse input only through these. Zod-free constants and the frames the
 // gateway sends are in wire.ts; the schemas below are checked against those plain types.
 import { z } from "zod";
 import { type Filter, filterOf, filterProblem, isTagKey, isTagValue, parseFilterQuery } from "./filter.ts";
 import { formatVersion } from "./format-version.ts";
+import { MAX_OUTBOUND_URL_LENGTH } from "./net/outbound-url.ts";
 import { exceedsBytes } from "./utf8.ts";
 import {
   API_KEY_SCOPES,
+  DEAD_LETTER_ID_PATTERN,
+  ENDPOINT_ID_PATTERN,
   type Exclude,
   type FilterFrame,
   type FilterSpec,
   IDEMPOTENCY_KEY_PATTERN,
   isLabel,
   MAX_BATCH_PUBLISH,
+  MAX_ENDPOINTS,
   MAX_EVENT_LENGTH,
+  MAX_EVENTS_PER_DELIVERY,
   MAX_FILTER_CLAIM_BYTES,
   MAX_FILTER_EVENTS,
   MAX_INFO_BYTES,
@@ -32,6 +38,7 @@ import {
   TENANT_PATTERN,
   TENANT_STATUSES,
   USER_SCOPES,
+  WEBHOOK_EVENT_TYPES,
 } from "./wire.ts";
 
 export const roomSchema = z.string().regex(ROOM_PATTERN);
@@ -486,7 +493,16 @@ export const roomsCursorSchema = z.object({
 /** One counter's increase in one minute (src/usage/metrics.ts), as a meter keeps it in storage. */
 export const countDeltaSchema = z.object({
   minute: z.number().int(),
-  counter: z.enum(["connects", "disconnects", "messages", "deliveries", "bytesDelivered", "historyReads", "refusals"]),
+  counter: z.enum([
+    "connects",
+    "disconnects",
+    "messages",
+    "deliveries",
+    "bytesDelivered",
+    "historyReads",
+    "refusals",
+    "webhooks",
+  ]),
   label: z.string(),
   value: z.number().int(),
 });
@@ -501,3 +517,70 @@ export const usageReportSchema = z.object({
     .object({ room: roomSchema, connections: z.number().int(), users: z.number().int(), peak: z.number().int() })
     .optional(),
 });
+
+// ---- Webhooks (src/webhooks) ----
+// Queue messages are parsed with these schemas too: a message written by an older version must
+// still parse (fields are only ever added, optional).
+
+const endpointIdSchema = z.string().regex(ENDPOINT_ID_PATTERN);
+const eventTypesSchema = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1)
+  .max(16)
+  .transform((types) => [...new Set(types)]);
+const webhookRoomsSchema = z.array(roomGrantSchema).min(1).max(100);
+// The URL rules (https, public host, no credentials) are checked by the route: they depend on
+// configuration and have their own error code.
+const webhookUrlSchema = z.string().min(1).max(MAX_OUTBOUND_URL_LENGTH);
+
+/** `POST …/webhooks` body. Without `rooms` the endpoint hears every room. */
+export const endpointCreateSchema = z.strictObject({
+  url: webhookUrlSchema,
+  events: eventTypesSchema,
+  rooms: webhookRoomsSchema.optional(),
+});
+export type EndpointCreate = z.infer<typeof endpointCreateSchema>;
+
+/** `PATCH …/webhooks/{id}` body: `rooms: null` hears every room again; `status: "enabled"` turns a disabled endpoint back on. */
+export const endpointPatchSchema = z
+  .strictObject({
+    url: webhookUrlSchema.optional(),
+    events: eventTypesSchema.optional(),
+    rooms: webhookRoomsSchema.nullable().optional(),
+    status: z.enum(["enabled", "disabled"]).optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, "name at least one of url, events, rooms, status");
+export type EndpointPatch = z.infer<typeof endpointPatchSchema>;
+
+/** An event as the queue carries it: what the consumer filters on, and the event's JSON as sent. */
+export const queuedEventSchema = z.object({
+  id: z.string().min(1).max(128),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  room: roomSchema,
+  /** The event's JSON text, spliced verbatim into the POST body. */
+  body: z.string().min(2),
+});
+export type QueuedEvent = z.infer<typeof queuedEventSchema>;
+
+/**
+ * A message on the webhook queue (and, moved or sent there, on its dead-letter queue).
+ *
+ * - A hand-off from an outbox: `origin` names the object holding the events, `attempt` is 0 and
+ *   `endpoints` is absent (every endpoint that subscribes).
+ * - A retry, sent by the consumer with a delay: the endpoints that failed, `attempt` and
+ *   `firstAttemptAt` carried on, `errors` their last error. `origin` goes along: the outbox is
+ *   told the events are settled only when the last retry ends.
+ * - A redelivery of a dead letter (`redelivery` is its id): one endpoint, no origin.
+ */
+export const webhookMessageSchema = z.object({
+  v: z.literal(1),
+  tenant: tenantSchema,
+  origin: z.string().min(1).max(512).optional(),
+  events: z.array(queuedEventSchema).min(1).max(MAX_EVENTS_PER_DELIVERY),
+  endpoints: z.array(endpointIdSchema).max(MAX_ENDPOINTS).optional(),
+  attempt: z.number().int().min(0),
+  firstAttemptAt: z.number().int().optional(),
+  errors: z.record(z.string(), z.string()).optional(),
+  redelivery: z.string().regex(DEAD_LETTER_ID_PATTERN).optional(),
+});
+export type WebhookMessage = z.infer<typeof webhookMessageSchema>;

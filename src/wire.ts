@@ -308,3 +308,57 @@ export const encodeRefusal = (code: string, message: string, retryAfter: number 
 export function encodeHistoryPage(frames: readonly string[], lastSeq: number, next: number | undefined): string {
   return `{"messages":[${frames.join(",")}],"seq":${lastSeq}${next === undefined ? "" : `,"next":${next}`}}`;
 }
+
+// ---- Webhooks (src/webhooks) ----
+
+export const WEBHOOK_EVENT_TYPES = [
+  "room.occupied",
+  "room.vacated",
+  "presence.joined",
+  "presence.left",
+  "message.published",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** Endpoints a tenant may have. */
+export const MAX_ENDPOINTS = 10;
+/** One POST carries at most this many events, and at most MAX_DELIVERY_BYTES of body (one larger event goes alone). */
+export const MAX_EVENTS_PER_DELIVERY = 100;
+export const MAX_DELIVERY_BYTES = 256 * 1024;
+/** After a rotation the previous secret keeps signing this long. */
+export const PREVIOUS_SECRET_GRACE_MS = 24 * 3_600_000;
+
+export const ENDPOINT_ID_PATTERN = /^we_[a-z0-9]{20}$/;
+export const DEAD_LETTER_ID_PATTERN = /^dl_[a-z0-9]{20}$/;
+
+export type EndpointStatus = "enabled" | "disabled";
+
+/** An endpoint as the API shows it (never its secret). Times are epoch milliseconds. */
+export type WebhookEndpoint = {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  /** Room names and `prefix*` patterns; absent means every room. */
+  rooms?: string[];
+  status: EndpointStatus;
+  /** Why the endpoint was disabled (by the gateway after failing, or by a PATCH). */
+  disabledReason?: string;
+  /** Set while every delivery since then has failed; cleared by a success. */
+  failingSince?: number;
+  lastError?: string;
+  /** Until when the previous secret also signs, after a rotation. */
+  previousSecretExpiresAt?: number;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** A dead-lettered delivery as `GET …/failures` lists it. */
+export type DeadLetterView = {
+  id: string;
+  endpoint: string;
+  eventIds: string[];
+  attempts: number;
+  firstAttemptAt: number;
+  lastAttemptAt: number;
+  lastError: string;
+};

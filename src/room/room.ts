@@ -20,7 +20,7 @@ import type {
 } from "../protocol.ts";
 import type { PushResult } from "../tenant/holders.ts";
 import type { ClientSource } from "../webhooks/events.ts";
-import type { OutboxReport, WebhookOrigin } from "../webhooks/protocol.ts";
+import type { OutboxReport, WebhookOrigin } from "../webhooks/reports.ts";
 import { PING_FRAME, PONG_FRAME } from "../wire.ts";
 import { openSocket } from "./connect.ts";
 import type { MissedPage, Replay } from "./ledger/ledger.ts";

@@ -21,6 +21,7 @@
 // test/node/openapi.test.ts that the document is valid OpenAPI 3.1 with examples matching schemas.
 import { OPERATOR_ROUTES } from "../control/routes.ts";
 import { USAGE_ROUTES } from "../usage/routes.ts";
+import { OPERATOR_WEBHOOK_ROUTES } from "../webhooks/operator-routes.ts";
 import { ADMIN_WEBHOOK_ROUTES } from "../webhooks/routes.ts";
 import { ADMIN_ROUTES } from "./admin.ts";
 import { metaRoutes } from "./meta.ts";
@@ -36,4 +37,5 @@ export const ROUTES: readonly Route[] = [
   ...USAGE_ROUTES,
   ...ADMIN_WEBHOOK_ROUTES,
   ...OPERATOR_ROUTES,
+  ...OPERATOR_WEBHOOK_ROUTES,
 ];

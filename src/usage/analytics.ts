@@ -4,7 +4,7 @@
 import type { CountDelta } from "./metrics.ts";
 import type { UsageReport } from "./report.ts";
 
-/** `double1`…`double10` of a `counts` data point, in this order. */
+/** `double1`…`double14` of a `counts` data point, in this order (new ones only ever appended). */
 export const COUNT_DOUBLES = [
   "connects",
   "disconnects",
@@ -16,6 +16,10 @@ export const COUNT_DOUBLES = [
   "historyReads",
   "refusals",
   "connections",
+  "webhooks_delivered",
+  "webhooks_failed",
+  "webhooks_retried",
+  "webhooks_deadLettered",
 ] as const;
 
 /** Analytics Engine takes at most 250 data points per invocation; a flush never needs that many. */
@@ -23,7 +27,8 @@ const MAX_LABELLED_POINTS = 100;
 
 type Point = { indexes: string[]; blobs: string[]; doubles: number[] };
 
-const doubleOf = (d: CountDelta): string => (d.counter === "messages" ? `messages_${d.label}` : d.counter);
+const doubleOf = (d: CountDelta): string =>
+  d.counter === "messages" || d.counter === "webhooks" ? `${d.counter}_${d.label}` : d.counter;
 
 /**
  * One `counts` point per flush (blob3 = "counts"): the flush's totals per counter, and the

@@ -17,11 +17,20 @@ export const COUNTERS = {
   historyReads: "",
   /** Requests and frames refused, by error code. */
   refusals: "code",
+  /**
+   * Webhook events by what became of them at one endpoint: "delivered" (a 2xx), "failed" (in a POST
+   * that failed), "retried" (queued for another attempt), "deadLettered" (given up and listed
+   * under the endpoint's failures). An event sent to two endpoints counts at each.
+   */
+  webhooks: "outcome",
 } as const;
 export type Counter = keyof typeof COUNTERS;
 
 export const MESSAGE_SOURCES = ["http", "batch", "ws"] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+
+export const WEBHOOK_OUTCOMES = ["delivered", "failed", "retried", "deadLettered"] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 export const isCounter = (name: string): name is Counter => Object.hasOwn(COUNTERS, name);
 

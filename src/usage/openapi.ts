@@ -13,6 +13,9 @@ const countsShape = {
   bytesDelivered: count,
   historyReads: count,
   refusals: byCode.meta({ description: "requests and frames refused, by error code" }),
+  webhooks: z
+    .object({ delivered: count, failed: count, retried: count, deadLettered: count })
+    .meta({ description: "webhook events per endpoint, by what became of them" }),
 };
 
 export const usageBucketSchema = z.object({

@@ -2,7 +2,14 @@
 // bucket per step from `from` to `to`, empty buckets included with zeros, so a chart needs no gaps
 // filled and a missing bucket can never be mistaken for a quiet one.
 import { type BucketRange, bucketStarts } from "./buckets.ts";
-import { COUNTERS, isCounter, MESSAGE_SOURCES, type MessageSource } from "./metrics.ts";
+import {
+  COUNTERS,
+  isCounter,
+  MESSAGE_SOURCES,
+  type MessageSource,
+  WEBHOOK_OUTCOMES,
+  type WebhookOutcome,
+} from "./metrics.ts";
 import type { SeriesRow } from "./series-store.ts";
 
 export type UsageCounts = {
@@ -13,6 +20,7 @@ export type UsageCounts = {
   bytesDelivered: number;
   historyReads: number;
   refusals: Record<string, number>;
+  webhooks: Record<WebhookOutcome, number>;
 };
 
 /** One object type rather than an intersection, so it reads (and compares) as the JSON it is. */
@@ -40,6 +48,7 @@ export const emptyCounts = (): UsageCounts => ({
   bytesDelivered: 0,
   historyReads: 0,
   refusals: {},
+  webhooks: { delivered: 0, failed: 0, retried: 0, deadLettered: 0 },
 });
 
 function addCount(into: UsageCounts, metric: string, label: string, value: number): void {
@@ -47,6 +56,8 @@ function addCount(into: UsageCounts, metric: string, label: string, value: numbe
   if (metric === "disconnects" || metric === "refusals") into[metric][label] = (into[metric][label] ?? 0) + value;
   else if (metric === "messages") {
     if ((MESSAGE_SOURCES as readonly string[]).includes(label)) into.messages[label as MessageSource] += value;
+  } else if (metric === "webhooks") {
+    if ((WEBHOOK_OUTCOMES as readonly string[]).includes(label)) into.webhooks[label as WebhookOutcome] += value;
   } else if (COUNTERS[metric] === "") into[metric] += value;
 }
 

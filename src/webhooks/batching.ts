@@ -3,8 +3,9 @@
 // MAX_EVENTS_PER_DELIVERY events and MAX_DELIVERY_BYTES of body per POST (an event larger than
 // that goes alone). Pure.
 import { roomAllowed } from "../auth/principal.ts";
+import type { QueuedEvent, WebhookMessage } from "../protocol.ts";
 import { utf8ByteLength } from "../utf8.ts";
-import { MAX_DELIVERY_BYTES, MAX_EVENTS_PER_DELIVERY, type QueuedEvent, type WebhookMessage } from "./protocol.ts";
+import { MAX_DELIVERY_BYTES, MAX_EVENTS_PER_DELIVERY } from "../wire.ts";
 import type { Target } from "./target-cache.ts";
 
 /** Events of one message (by its index in the batch) bound for one endpoint. */

@@ -1,8 +1,9 @@
 // The schemas the webhook routes name in the OpenAPI document: request bodies straight from
-// ./protocol.ts (what the routes check), response bodies described here.
+// src/protocol.ts (what the routes check), response bodies described here; and their examples.
 import { z } from "zod";
+import { endpointCreateSchema, endpointPatchSchema } from "../protocol.ts";
 import { component } from "../routes/route.ts";
-import { endpointCreateSchema, endpointPatchSchema, WEBHOOK_EVENT_TYPES } from "./protocol.ts";
+import { WEBHOOK_EVENT_TYPES } from "../wire.ts";
 
 const time = z.number().int().meta({ description: "epoch milliseconds" });
 
@@ -45,3 +46,15 @@ export const WebhookRedelivery = component(
   "WebhookRedelivery",
   z.object({ deliveryId: z.string(), events: z.number().int(), status: z.literal("queued") }),
 );
+
+/** The document's example endpoint and secret (not real ones). */
+export const ENDPOINT_EXAMPLE = {
+  id: "we_k2m4q6s8u2w4y6a8c2e4",
+  url: "https://app.example.com/hooks/broadcast",
+  events: ["presence.joined", "presence.left"],
+  rooms: ["chat-*"],
+  status: "enabled",
+  createdAt: 1_796_000_000_000,
+  updatedAt: 1_796_000_000_000,
+};
+export const SECRET_EXAMPLE = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3xr8j6WSxI4=";

@@ -4,13 +4,14 @@
 // dead-lettered, and the outboxes that handed the events over are told.
 import type { WebhookSettings } from "../config.ts";
 import { log } from "../log.ts";
+import { type WebhookMessage, webhookMessageSchema } from "../protocol.ts";
 import { chunk, eventsOf, type Part, plan } from "./batching.ts";
 import { type HealthOutcome, worthRecording } from "./endpoint-health.ts";
 import { type Fate, fateOf } from "./fate.ts";
 import { type PostDeps, postDelivery } from "./post.ts";
-import { type OutboxReport, type WebhookMessage, webhookMessageSchema } from "./protocol.ts";
-import { type MessageFate, reportsByOrigin, sendReports } from "./reports.ts";
+import { type MessageFate, type OutboxReport, reportsByOrigin, sendReports } from "./reports.ts";
 import type { Target } from "./target-cache.ts";
+import { type CountOutcome, deliveriesFor } from "./usage-counts.ts";
 
 /** A message whose processing failed for a reason of ours (storage, the queue) is tried again after this. */
 export const INFRA_RETRY_SECONDS = 30;
@@ -30,6 +31,8 @@ export type ConsumerDeps = PostDeps & {
   recordHealth: (tenant: string, outcomes: HealthOutcome[]) => Promise<string[]>;
   forgetDeadLetter: (tenant: string, endpoint: string, id: string) => Promise<void>;
   report: (origin: string, report: OutboxReport) => Promise<void>;
+  /** Counts outcomes for the tenant's usage; flushed by the caller once the batch is done. */
+  count: CountOutcome;
 };
 
 type Item = { msg: Message<unknown>; body: WebhookMessage };
@@ -78,6 +81,10 @@ async function consumeTenant(tenant: string, items: Item[], deps: ConsumerDeps):
       const off = disabled.filter((d) => d.message === index).map((d) => d.endpoint);
       const fate = fateOf(item.body, failed.get(index) ?? new Map(), off, deps.now(), deps.settings, deps.random());
       if (!(await handOn(tenant, item, fate, deps))) return;
+      if (fate.retry !== undefined) {
+        const { events, endpoints = [] } = fate.retry.message;
+        deps.count(tenant, "retried", deliveriesFor(events, endpoints, targets));
+      }
       const reported = forReport(item.body, fate, deps.now(), deps.settings.handoffLeaseMs);
       if (reported !== undefined) fates.push(reported);
     }),
@@ -99,6 +106,7 @@ async function deliverAll(tenant: string, parts: Map<string, Part[]>, targets: T
         if (error === undefined) {
           error = await postDelivery(target, eventsOf(c), deps);
           outcomes.push({ endpoint: target.id, at: deps.now(), ok: error === undefined, error });
+          deps.count(tenant, error === undefined ? "delivered" : "failed", eventsOf(c).length);
           if (error !== undefined)
             log("webhook_delivery_failed", { tenant, endpoint: target.id, events: eventsOf(c).length, error });
         }

@@ -2,7 +2,8 @@
 // kept with their events so one can be redelivered. At most MAX_DEAD_LETTERS per endpoint: the
 // oldest go first.
 import { z } from "zod";
-import { type DeadLetterView, type QueuedEvent, queuedEventSchema } from "./protocol.ts";
+import { type QueuedEvent, queuedEventSchema } from "../protocol.ts";
+import type { DeadLetterView } from "../wire.ts";
 
 export const MAX_DEAD_LETTERS = 100;
 

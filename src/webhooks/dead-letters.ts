@@ -3,15 +3,15 @@
 // events are settled. Messages the platform moved here (the consumer itself failed on them
 // max_retries times) name no endpoints: each endpoint that wanted their events gets a record.
 import { log } from "../log.ts";
+import type { WebhookMessage } from "../protocol.ts";
 import { wants } from "./batching.ts";
 import { byTenant, type ConsumerDeps, INFRA_RETRY_SECONDS } from "./consumer.ts";
 import type { DeadLetter } from "./dead-letter-store.ts";
 import { digestId } from "./ids.ts";
-import type { WebhookMessage } from "./protocol.ts";
 import { reportsByOrigin, sendReports } from "./reports.ts";
 import type { Target } from "./target-cache.ts";
 
-export type DeadLetterDeps = Pick<ConsumerDeps, "now" | "targets" | "report"> & {
+export type DeadLetterDeps = Pick<ConsumerDeps, "now" | "targets" | "report" | "count"> & {
   storeDeadLetters: (tenant: string, letters: DeadLetter[]) => Promise<void>;
 };
 
@@ -55,8 +55,13 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, deps: Dea
     [...groups].map(async ([tenant, items]) => {
       try {
         const targets = await deps.targets(tenant);
-        const letters = await Promise.all(items.map((i) => lettersOf(i.body, targets, deps.now())));
-        await deps.storeDeadLetters(tenant, letters.flat());
+        const letters = (await Promise.all(items.map((i) => lettersOf(i.body, targets, deps.now())))).flat();
+        await deps.storeDeadLetters(tenant, letters);
+        deps.count(
+          tenant,
+          "deadLettered",
+          letters.reduce((n, l) => n + l.events.length, 0),
+        );
       } catch (err) {
         log("webhook_dead_letters_unstored", { tenant, error: String(err) });
         for (const { msg } of items) msg.retry({ delaySeconds: INFRA_RETRY_SECONDS });

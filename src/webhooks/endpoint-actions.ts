@@ -6,16 +6,10 @@ import type { Config } from "../config.ts";
 import type { Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { outboundUrlProblem } from "../net/outbound-url.ts";
+import type { EndpointCreate, EndpointPatch, WebhookMessage } from "../protocol.ts";
+import { DEAD_LETTER_ID_PATTERN, MAX_ENDPOINTS, type WebhookEndpoint } from "../wire.ts";
 import { hubStub } from "./hub.ts";
 import { randomId } from "./ids.ts";
-import {
-  DEAD_LETTER_ID_PATTERN,
-  type EndpointCreate,
-  type EndpointPatch,
-  MAX_ENDPOINTS,
-  type WebhookEndpoint,
-  type WebhookMessage,
-} from "./protocol.ts";
 import { seal } from "./secret-box.ts";
 import { formatSecret, SECRET_BYTES } from "./signing.ts";
 import { forgetTargets } from "./target-cache.ts";

@@ -2,15 +2,15 @@
 // synchronous step (the hub runs them inside its single-threaded object, so a count and an insert
 // cannot interleave with another request).
 import { z } from "zod";
+import type { EndpointPatch } from "../protocol.ts";
 import {
-  type EndpointPatch,
   type EndpointStatus,
   MAX_ENDPOINTS,
   PREVIOUS_SECRET_GRACE_MS,
   WEBHOOK_EVENT_TYPES,
   type WebhookEndpoint,
   type WebhookEventType,
-} from "./protocol.ts";
+} from "../wire.ts";
 
 export const ENDPOINTS_SCHEMA = `CREATE TABLE IF NOT EXISTS endpoints (
   id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, rooms TEXT, status TEXT NOT NULL,

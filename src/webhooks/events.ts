@@ -2,9 +2,10 @@
 // data}`. Built once, when the room records the change, and carried as JSON text from then on (the
 // consumer splices it into the POST body verbatim). Pure: the id, the time and the counter come in.
 import { roomAllowed } from "../auth/principal.ts";
+import type { QueuedEvent } from "../protocol.ts";
 import { utf8ByteLength } from "../utf8.ts";
+import type { WebhookEventType } from "../wire.ts";
 import { MAX_MESSAGE_EVENT_BYTES } from "./outbox.ts";
-import type { QueuedEvent, WebhookEventType } from "./protocol.ts";
 
 /** Which room an event is about. */
 export type EventRoom = { tenant: string; room: string };

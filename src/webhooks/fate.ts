@@ -2,8 +2,8 @@
 // message, delayed), which are given up (a dead-letter message), and who carries the outbox's
 // events on: the retry if there is one, else the dead letter, else nobody (settled now). Pure.
 import type { WebhookSettings } from "../config.ts";
+import type { WebhookMessage } from "../protocol.ts";
 import { nextStep } from "./backoff.ts";
-import type { WebhookMessage } from "./protocol.ts";
 
 export type Fate = {
   retry?: { message: WebhookMessage; delayMs: number };

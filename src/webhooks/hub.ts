@@ -4,6 +4,8 @@
 // step over SQLite, so concurrent calls cannot interleave inside one.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import type { EndpointPatch } from "../protocol.ts";
+import type { DeadLetterView, WebhookEndpoint } from "../wire.ts";
 import {
   DEAD_LETTERS_SCHEMA,
   type DeadLetter,
@@ -28,7 +30,6 @@ import {
   storedTargets,
 } from "./endpoint-store.ts";
 import type { Subscription } from "./events.ts";
-import type { DeadLetterView, EndpointPatch, WebhookEndpoint } from "./protocol.ts";
 
 export class WebhookHub extends DurableObject<Env> {
   private readonly sql: SqlStorage;

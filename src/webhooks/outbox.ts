@@ -3,8 +3,11 @@
 // queue in messages and stay until the consumer reports them settled; a row nobody reported on is
 // handed over again when its lease ends, with a longer lease each time (a slow consumer must not
 // be buried in copies). The consumer's report can also extend a lease while it retries.
+
+import type { QueuedEvent, WebhookMessage } from "../protocol.ts";
 import { utf8ByteLength } from "../utf8.ts";
-import { MAX_EVENTS_PER_DELIVERY, type OutboxReport, type QueuedEvent, type WebhookMessage } from "./protocol.ts";
+import { MAX_EVENTS_PER_DELIVERY } from "../wire.ts";
+import type { OutboxReport } from "./reports.ts";
 
 export const OUTBOX_SCHEMA = `CREATE TABLE IF NOT EXISTS webhook_outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, room TEXT NOT NULL,

@@ -2,7 +2,7 @@
 // a redirect. Answers undefined on a 2xx, else why it failed (kept as the endpoint's last error,
 // so it never holds more than a status or a short runtime message).
 import { outboundUrlProblem } from "../net/outbound-url.ts";
-import type { QueuedEvent } from "./protocol.ts";
+import type { QueuedEvent } from "../protocol.ts";
 import { signatureHeader } from "./signing.ts";
 import type { Target } from "./target-cache.ts";
 

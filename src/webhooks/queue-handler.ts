@@ -1,22 +1,24 @@
 // The Worker's `queue()` entry: events from the webhook queue, dead letters from its DLQ (a queue
 // whose name ends in "-dlq"), each with the ports the consumer needs built from the env.
 
-import { configFor } from "../config.ts";
+import { type Config, configFor } from "../config.ts";
 import type { Env } from "../env.ts";
+import type { WebhookMessage } from "../protocol.ts";
 import { roomStubByName } from "../room/client.ts";
+import { sendWorkerReport } from "../usage/worker-refusals.ts";
 import { type ConsumerDeps, consumeEvents } from "./consumer.ts";
 import { consumeDeadLetters, type DeadLetterDeps } from "./dead-letters.ts";
 import { hubStub } from "./hub.ts";
-import type { OutboxReport, WebhookMessage, WebhookOrigin } from "./protocol.ts";
+import type { OutboxReport, WebhookOrigin } from "./reports.ts";
 import { forgetTargets, targetsOf } from "./target-cache.ts";
+import { countOutcome, webhookCounts } from "./usage-counts.ts";
 
 export const isDeadLetterQueue = (name: string) => name.endsWith("-dlq");
 
 /** The object that handed events over, by its name in the ROOMS namespace (a room or one of its shards). */
 const origin = (env: Env, name: string): Pick<WebhookOrigin, "webhookReport"> => roomStubByName(env, name);
 
-function depsFor(env: Env): ConsumerDeps & DeadLetterDeps {
-  const config = configFor(env);
+function depsFor(env: Env, config: Config): ConsumerDeps & DeadLetterDeps {
   const settings = config.webhooks;
   return {
     settings,
@@ -37,12 +39,18 @@ function depsFor(env: Env): ConsumerDeps & DeadLetterDeps {
     forgetDeadLetter: (tenant, endpoint, id) => hubStub(env, tenant).forgetDeadLetter(endpoint, id),
     storeDeadLetters: (tenant, letters) => hubStub(env, tenant).storeDeadLetters(letters),
     report: (name: string, report: OutboxReport) => origin(env, name).webhookReport(report),
+    count: countOutcome(Date.now),
   };
 }
 
-/** The ExportedHandler queue signature; the consumer waits for all its work itself, so `ctx` goes unused. */
+/**
+ * The ExportedHandler queue signature; the consumer waits for all its work itself, so `ctx` goes
+ * unused. The batch's usage counts are flushed before it ends: one report per tenant per batch.
+ */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const deps = depsFor(env);
+  const config = configFor(env);
+  const deps = depsFor(env, config);
   if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, deps);
   else await consumeEvents(batch, deps);
+  await webhookCounts.flush(sendWorkerReport(env, config), Date.now());
 }

@@ -1,7 +1,19 @@
 // Report-back to outboxes: after a queue batch, each origin object hears once which of the events
 // it handed over are settled (delivered everywhere, or dead-lettered and stored) and which are
 // still being retried, and until when it must not hand those over again. Pure.
-import type { OutboxReport, WebhookMessage } from "./protocol.ts";
+import type { WebhookMessage } from "../protocol.ts";
+
+/**
+ * What the consumer tells an outbox about events it handed over (by event id): `settled` ones
+ * were delivered to every endpoint or dead-lettered and can be deleted; `retrying` ones are still
+ * in the consumer's hands, so the outbox must not hand them over again before `retryUntil`.
+ */
+export type OutboxReport = { settled: string[]; retrying: string[]; retryUntil: number };
+
+/** The RPC an object with a webhook outbox exposes to the consumer. */
+export interface WebhookOrigin {
+  webhookReport(report: OutboxReport): Promise<void>;
+}
 
 /** What became of one message this batch: settled, or still retrying until `retryUntil`. */
 export type MessageFate = { message: WebhookMessage; retryUntil?: number };

@@ -1,14 +1,16 @@
 // The webhook endpoint routes as route-table entries (src/routes/table.ts), built for a scope: a
-// tenant's admin key on its own endpoints (`/v1/admin/webhooks`), or another caller that names
-// whose endpoints it manages (the scope's `tenantOf`).
+// tenant's admin key on its own endpoints (`/v1/admin/webhooks`), or an operator naming the tenant
+// in the path (operator-routes.ts). One implementation: a scope says only whose endpoints a
+// request manages and what is recorded of each change.
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
 import type { AppEnv } from "../env.ts";
-import { GatewayError } from "../errors.ts";
 import { credential } from "../routes/access.ts";
-import { type Access, defineRoute, type PathParam, type Route, type Tag } from "../routes/route.ts";
+import { defineRoute, type Route } from "../routes/route.ts";
+import type { ErrorCode } from "../wire.ts";
+import { changedFields } from "./audit-details.ts";
 import {
+  ENDPOINT_EXAMPLE as example,
+  SECRET_EXAMPLE as secret,
   WebhookCreateBody,
   WebhookEndpoint,
   WebhookEndpointList,
@@ -17,61 +19,23 @@ import {
   WebhookPatchBody,
   WebhookRedelivery,
 } from "./components.ts";
-import { endpointNotFound, endpointsOf } from "./endpoint-actions.ts";
-import { ENDPOINT_ID_PATTERN } from "./protocol.ts";
-
-/** Whose endpoints a set of routes manages, and who may call them. */
-export type WebhookScope = {
-  /** The routes' common prefix, in OpenAPI syntax. */
-  base: string;
-  /** The path parameters of `base` (checked first, like every route's). */
-  params: Readonly<Record<string, PathParam>>;
-  access: Access;
-  tag: Tag;
-  /** Appended to each operationId (`listWebhooks` + suffix). */
-  operationSuffix: string;
-  tenantOf: (c: Context<AppEnv>) => string;
-};
-
-// Far above any valid body (a URL, five event types, a hundred room patterns).
-const limit = bodyLimit({
-  maxSize: 32 * 1024,
-  onError: () => {
-    throw new GatewayError("payload_too_large", "body exceeds 32 KiB");
-  },
-});
-
-/** `{id}`: an id of the wrong shape is as unknown as a missing one. */
-const idParam: PathParam = {
-  schema: z.string().regex(ENDPOINT_ID_PATTERN),
-  description: "the endpoint id (`we_…`)",
-  invalid: endpointNotFound,
-};
-/** `{deliveryId}`: checked by the handler, which tells a missing endpoint from a missing delivery. */
-const deliveryParam: PathParam = {
-  schema: z.string().max(64),
-  description: "a failure's id (`dl_…`)",
-  invalid: () => new GatewayError("not_found", "no such failed delivery"),
-};
-
-const example = {
-  id: "we_k2m4q6s8u2w4y6a8c2e4",
-  url: "https://app.example.com/hooks/broadcast",
-  events: ["presence.joined", "presence.left"],
-  rooms: ["chat-*"],
-  status: "enabled",
-  createdAt: 1_796_000_000_000,
-  updatedAt: 1_796_000_000_000,
-};
-const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3xr8j6WSxI4=";
+import { endpointsOf } from "./endpoint-actions.ts";
+import { deliveryParam, idParam, limit, type WebhookChange, type WebhookScope } from "./route-parts.ts";
 
 const param = (c: Context<AppEnv>, name: string) => c.req.param(name) ?? "";
 
 export function webhookRoutes(scope: WebhookScope): Route[] {
-  const { base, access, tag, operationSuffix: suffix } = scope;
+  const { base, access, tag, action, operationSuffix: suffix, tenantErrors } = scope;
   const one = { ...scope.params, id: idParam };
-  const endpoints = (c: Context<AppEnv>) => endpointsOf(c.env, c.get("config"), scope.tenantOf(c));
-  const common = { tag, access, action: "webhooks" } as const;
+  /** The tenant's endpoints, and the recorder of a change to them. */
+  const open = async (c: Context<AppEnv>) => {
+    const tenant = await scope.tenantOf(c);
+    const record = (what: WebhookChange["action"], target: string, details: WebhookChange["details"] = null) =>
+      scope.record(c, { action: what, tenant, target, details });
+    return { endpoints: endpointsOf(c.env, c.get("config"), tenant), record };
+  };
+  const common = { tag, access, action } as const;
+  const errors = (...codes: ErrorCode[]) => [...tenantErrors, ...codes];
   return [
     defineRoute({
       ...common,
@@ -88,8 +52,13 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
         body: WebhookEndpointWithSecret,
         example: { ...example, secret },
       },
-      errors: ["invalid_url", "too_many_endpoints", "webhooks_unavailable"],
-      handle: async (c, { body }) => c.json(await endpoints(c).create(body), 201),
+      errors: errors("invalid_url", "too_many_endpoints", "webhooks_unavailable"),
+      handle: async (c, { body }) => {
+        const { endpoints, record } = await open(c);
+        const created = await endpoints.create(body);
+        await record("webhook.create", created.id, changedFields(body));
+        return c.json(created, 201);
+      },
     }),
     defineRoute({
       ...common,
@@ -104,8 +73,8 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
         body: WebhookEndpointList,
         example: { endpoints: [example] },
       },
-      errors: [],
-      handle: async (c) => c.json({ endpoints: await endpoints(c).list() }),
+      errors: errors(),
+      handle: async (c) => c.json({ endpoints: await (await open(c)).endpoints.list() }),
     }),
     defineRoute({
       ...common,
@@ -115,8 +84,8 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
       summary: "One webhook endpoint",
       params: one,
       success: { status: "200", description: "The endpoint", body: WebhookEndpoint, example },
-      errors: ["not_found"],
-      handle: async (c) => c.json(await endpoints(c).get(param(c, "id"))),
+      errors: errors("not_found"),
+      handle: async (c) => c.json(await (await open(c)).endpoints.get(param(c, "id"))),
     }),
     defineRoute({
       ...common,
@@ -127,8 +96,13 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
       params: one,
       body: { component: WebhookPatchBody, example: { status: "enabled" }, limit },
       success: { status: "200", description: "The endpoint as changed", body: WebhookEndpoint, example },
-      errors: ["invalid_url", "not_found"],
-      handle: async (c, { body }) => c.json(await endpoints(c).update(param(c, "id"), body)),
+      errors: errors("invalid_url", "not_found"),
+      handle: async (c, { body }) => {
+        const { endpoints, record } = await open(c);
+        const updated = await endpoints.update(param(c, "id"), body);
+        await record("webhook.update", updated.id, changedFields(body));
+        return c.json(updated);
+      },
     }),
     defineRoute({
       ...common,
@@ -138,9 +112,11 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
       summary: "Delete an endpoint and its failed deliveries",
       params: one,
       success: { status: "204", description: "Deleted" },
-      errors: ["not_found"],
+      errors: errors("not_found"),
       handle: async (c) => {
-        await endpoints(c).remove(param(c, "id"));
+        const { endpoints, record } = await open(c);
+        await endpoints.remove(param(c, "id"));
+        await record("webhook.delete", param(c, "id"));
         return c.body(null, 204);
       },
     }),
@@ -157,8 +133,13 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
         body: WebhookEndpointWithSecret,
         example: { ...example, previousSecretExpiresAt: 1_796_086_400_000, secret },
       },
-      errors: ["not_found", "webhooks_unavailable"],
-      handle: async (c) => c.json(await endpoints(c).rotate(param(c, "id"))),
+      errors: errors("not_found", "webhooks_unavailable"),
+      handle: async (c) => {
+        const { endpoints, record } = await open(c);
+        const rotated = await endpoints.rotate(param(c, "id"));
+        await record("webhook.rotate_secret", rotated.id);
+        return c.json(rotated);
+      },
     }),
     defineRoute({
       ...common,
@@ -168,8 +149,8 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
       summary: "Dead-lettered deliveries of an endpoint, newest first (at most 100 kept)",
       params: one,
       success: { status: "200", description: "Failed deliveries", body: WebhookFailures, example: { failures: [] } },
-      errors: ["not_found"],
-      handle: async (c) => c.json(await endpoints(c).failures(param(c, "id"))),
+      errors: errors("not_found"),
+      handle: async (c) => c.json(await (await open(c)).endpoints.failures(param(c, "id"))),
     }),
     defineRoute({
       ...common,
@@ -184,8 +165,13 @@ export function webhookRoutes(scope: WebhookScope): Route[] {
         body: WebhookRedelivery,
         example: { deliveryId: "dl_a2c4e6g8i2k4m6o8q2s4", events: 3, status: "queued" },
       },
-      errors: ["not_found", "endpoint_disabled"],
-      handle: async (c) => c.json(await endpoints(c).redeliver(param(c, "id"), param(c, "deliveryId")), 202),
+      errors: errors("not_found", "endpoint_disabled"),
+      handle: async (c) => {
+        const { endpoints, record } = await open(c);
+        const queued = await endpoints.redeliver(param(c, "id"), param(c, "deliveryId"));
+        await record("webhook.redeliver", param(c, "id"), { deliveryId: queued.deliveryId, events: queued.events });
+        return c.json(queued, 202);
+      },
     }),
   ];
 }
@@ -196,6 +182,10 @@ export const ADMIN_WEBHOOK_ROUTES = webhookRoutes({
   params: {},
   access: credential({ api_key: ["admin"] }, "API_LIMITER"),
   tag: "webhooks",
+  action: "webhooks",
   operationSuffix: "",
-  tenantOf: (c) => c.get("principal").tenant,
+  tenantOf: async (c) => c.get("principal").tenant,
+  tenantErrors: [],
+  // A tenant's own changes go to no audit log: the operator audit records operators' actions.
+  record: async () => {},
 });

@@ -78,6 +78,7 @@ describe("usage counted by a room", () => {
       bytesDelivered: bytesOf(received.flatMap(messageFrames)),
       historyReads: 1,
       refusals: { invalid_message: 1 },
+      webhooks: { delivered: 0, failed: 0, retried: 0, deadLettered: 0 },
       peakConnections: 3,
     });
     expect(deliveries).toBe(21);

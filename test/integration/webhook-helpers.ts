@@ -6,16 +6,12 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runInDurabl
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, type MockInstance, vi } from "vitest";
 import worker from "../../src/index.ts";
+import type { QueuedEvent, WebhookMessage } from "../../src/protocol.ts";
 import { hubStub } from "../../src/webhooks/hub.ts";
-import {
-  type OutboxReport,
-  type QueuedEvent,
-  WEBHOOK_EVENT_TYPES,
-  type WebhookEventType,
-  type WebhookMessage,
-} from "../../src/webhooks/protocol.ts";
+import type { OutboxReport } from "../../src/webhooks/reports.ts";
 import { seal } from "../../src/webhooks/secret-box.ts";
 import { forgetTargets } from "../../src/webhooks/target-cache.ts";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../../src/wire.ts";
 
 /**
  * Installs a receiver around each test of the file, and deletes `tenant`'s endpoints after each

@@ -5,6 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { QueuedEvent } from "../../src/protocol.ts";
 import { hubStub } from "../../src/webhooks/hub.ts";
 import {
   applyReport,
@@ -15,7 +16,7 @@ import {
   sendAll,
   takeDue,
 } from "../../src/webhooks/outbox.ts";
-import type { OutboxReport, QueuedEvent } from "../../src/webhooks/protocol.ts";
+import type { OutboxReport } from "../../src/webhooks/reports.ts";
 import { seal } from "../../src/webhooks/secret-box.ts";
 import { consume, EVENTS_QUEUE, queuedEvent, receiverPerTest, recordingEnv } from "./webhook-helpers.ts";
 

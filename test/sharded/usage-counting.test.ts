@@ -49,6 +49,7 @@ describe("usage of a sharded room", () => {
       bytesDelivered: bytesOf(received.flatMap(messageFrames)),
       historyReads: 0,
       refusals: {},
+      webhooks: { delivered: 0, failed: 0, retried: 0, deadLettered: 0 },
       peakConnections: SHARDS,
     });
     expect(usage.live).toEqual({ connections: SHARDS, rooms: 1 });

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/errors.ts";
 import { analyticsPoints, COUNT_DOUBLES, writeAnalytics } from "../../src/usage/analytics.ts";
+import { IsolateCounts } from "../../src/usage/isolate-counts.ts";
 import { mergePages } from "../../src/usage/partitions.ts";
 import { CountBuffer, nextFlushId, type UsageReport } from "../../src/usage/report.ts";
 import { decodeRoomsCursor, encodeRoomsCursor } from "../../src/usage/rooms-cursor.ts";
@@ -81,6 +82,8 @@ describe("analyticsPoints", () => {
       { minute: 2, counter: "deliveries", label: "", value: 30 },
       { minute: 2, counter: "refusals", label: "rate_limited", value: 2 },
       { minute: 2, counter: "disconnects", label: "1006", value: 1 },
+      { minute: 2, counter: "webhooks", label: "delivered", value: 7 },
+      { minute: 2, counter: "webhooks", label: "deadLettered", value: 2 },
     ],
   };
 
@@ -100,6 +103,10 @@ describe("analyticsPoints", () => {
       historyReads: 0,
       refusals: 2,
       connections: 3,
+      webhooks_delivered: 7,
+      webhooks_failed: 0,
+      webhooks_retried: 0,
+      webhooks_deadLettered: 2,
     });
     expect(labelled).toEqual([
       { indexes: ["acme"], blobs: ["acme", "lobby", "refusals", "rate_limited"], doubles: [2] },
@@ -158,5 +165,46 @@ describe("rooms cursors and pages", () => {
     });
     expect(mergePages(parts, "connections", 5).rooms.map((r) => r.room)).toEqual(["c", "b", "d", "e", "a"]);
     expect(mergePages(parts, "connections", 5).more).toBe(false);
+  });
+});
+
+describe("IsolateCounts", () => {
+  const T0 = Date.parse("2026-12-01T10:00:00Z");
+
+  it("runs one flush at a time: a flush asked for meanwhile is left to the running one, which sends it in order", async () => {
+    const counts = new IsolateCounts("webhooks");
+    counts.add("acme", "webhooks", "delivered", 3, T0);
+    const sent: UsageReport[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = async (r: UsageReport) => {
+      sent.push(r);
+      if (sent.length === 1) await held;
+    };
+    const first = counts.flush(slow, T0 + 1_000);
+    counts.add("acme", "webhooks", "failed", 2, T0 + 1_500);
+    // Answers at once, sending nothing: the running flush takes these counts too.
+    await counts.flush(slow, T0 + 2_000);
+    expect(sent).toHaveLength(1);
+    release();
+    await first;
+    expect(sent.map((r) => [r.reporter.split(":")[0], r.flushId, r.counts.map((c) => [c.label, c.value])])).toEqual([
+      ["webhooks", T0 + 1_000, [["delivered", 3]]],
+      ["webhooks", T0 + 1_001, [["failed", 2]]],
+    ]);
+    expect(counts.tenants).toBe(0);
+  });
+
+  it("does not wait on a flush that has run past a minute (its request was cut off)", async () => {
+    const counts = new IsolateCounts("webhooks");
+    counts.add("acme", "webhooks", "delivered", 1, T0);
+    void counts.flush(() => new Promise(() => {}), T0);
+    counts.add("acme", "webhooks", "delivered", 1, T0 + 1);
+    const sent: UsageReport[] = [];
+    await counts.flush(async (r) => sent.push(r), T0 + 61_000);
+    // The stuck report is sent again first (the usage object would ignore it if it had arrived).
+    expect(sent.map((r) => r.counts.map((c) => c.value))).toEqual([[1], [1]]);
   });
 });

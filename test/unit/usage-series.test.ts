@@ -85,6 +85,7 @@ describe("assembleBuckets", () => {
       bytesDelivered: 0,
       historyReads: 0,
       refusals: {},
+      webhooks: { delivered: 0, failed: 0, retried: 0, deadLettered: 0 },
     });
   });
 
@@ -102,9 +103,13 @@ describe("assembleBuckets", () => {
       { bucket: m, metric: "peakConnections", label: "", value: 9 },
       { bucket: m + 1, metric: "deliveries", label: "", value: 40 },
       { bucket: m + 1, metric: "bytesDelivered", label: "", value: 4000 },
-      // Outside the range, and a metric this version does not know: both ignored.
+      { bucket: m, metric: "webhooks", label: "delivered", value: 6 },
+      { bucket: m + 1, metric: "webhooks", label: "delivered", value: 1 },
+      { bucket: m + 1, metric: "webhooks", label: "retried", value: 2 },
+      // Outside the range, a metric and a webhook outcome this version does not know: all ignored.
       { bucket: m + 5, metric: "deliveries", label: "", value: 1 },
       { bucket: m, metric: "webhookDeliveries", label: "", value: 1 },
+      { bucket: m, metric: "webhooks", label: "exploded", value: 1 },
     ];
     const buckets = assembleBuckets(range, rows);
     expect(buckets[1]).toMatchObject({
@@ -115,6 +120,7 @@ describe("assembleBuckets", () => {
       disconnects: { "1000": 2 },
     });
     expect(buckets[2]).toMatchObject({ deliveries: 40, bytesDelivered: 4000 });
+    expect(buckets[1]?.webhooks).toEqual({ delivered: 6, failed: 0, retried: 0, deadLettered: 0 });
     expect(totalsOf(range, rows, buckets)).toEqual({
       connects: 0,
       disconnects: { "1000": 2 },
@@ -123,6 +129,7 @@ describe("assembleBuckets", () => {
       bytesDelivered: 4000,
       historyReads: 0,
       refusals: { forbidden: 4, rate_limited: 1 },
+      webhooks: { delivered: 7, failed: 0, retried: 2, deadLettered: 0 },
       peakConnections: 9,
     });
   });

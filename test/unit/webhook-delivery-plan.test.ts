@@ -2,10 +2,10 @@
 // again, and what the outboxes are told.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.ts";
+import type { QueuedEvent, WebhookMessage } from "../../src/protocol.ts";
 import { nextStep } from "../../src/webhooks/backoff.ts";
 import { chunk, eventsOf, plan } from "../../src/webhooks/batching.ts";
 import { fateOf } from "../../src/webhooks/fate.ts";
-import type { QueuedEvent, WebhookMessage } from "../../src/webhooks/protocol.ts";
 import { reportsByOrigin } from "../../src/webhooks/reports.ts";
 import type { Target } from "../../src/webhooks/target-cache.ts";
 

@@ -3,8 +3,9 @@
 // hand-off's lease ends without the consumer reporting back (a failed send, a lost message, a
 // consumer that never ran). Rows leave only when the consumer reports them settled.
 import { log } from "../../log.ts";
+import type { QueuedEvent } from "../../protocol.ts";
 import { applyReport, nextDue, recordEvents, sendAll, takeDue } from "../../webhooks/outbox.ts";
-import type { OutboxReport, QueuedEvent } from "../../webhooks/protocol.ts";
+import type { OutboxReport } from "../../webhooks/reports.ts";
 import type { AlarmClock } from "../alarm.ts";
 import type { EventStore } from "./store.ts";
 

@@ -6,7 +6,7 @@
 // recorded, since an event recorded for nobody costs a queue message and one skipped is lost.
 import { log } from "../../log.ts";
 import { type EventRoom, type Subscription, wantedIn } from "../../webhooks/events.ts";
-import type { WebhookEventType } from "../../webhooks/protocol.ts";
+import type { WebhookEventType } from "../../wire.ts";
 import type { EventStore } from "./store.ts";
 
 /** A change of the tenant's endpoints reaches a busy room's recording within this long. */

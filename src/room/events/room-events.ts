@@ -7,6 +7,7 @@
 import { configFor } from "../../config.ts";
 import type { Env } from "../../env.ts";
 import { log } from "../../log.ts";
+import type { QueuedEvent } from "../../protocol.ts";
 import {
   type ClientSource,
   type EventRoom,
@@ -18,7 +19,7 @@ import {
   type RecordedMessage,
 } from "../../webhooks/events.ts";
 import { hubStub } from "../../webhooks/hub.ts";
-import type { OutboxReport, QueuedEvent } from "../../webhooks/protocol.ts";
+import type { OutboxReport } from "../../webhooks/reports.ts";
 import type { AlarmClock } from "../alarm.ts";
 import { hostObjectName, type ShardRef } from "../sharding/placement.ts";
 import type { ConnectionState } from "../sockets/attachment.ts";

@@ -5,7 +5,7 @@
 // that needs them. So a room of a tenant without webhooks stores one key and creates no table.
 import { type NewerFormatError, newerFormat } from "../../format-version.ts";
 import { OUTBOX_SCHEMA } from "../../webhooks/outbox.ts";
-import type { WebhookEventType } from "../../webhooks/protocol.ts";
+import type { WebhookEventType } from "../../wire.ts";
 
 /** The format of these keys and tables, kept under `webhook:format` (absent: 1). */
 export const EVENTS_FORMAT = 1;
