@@ -1,7 +1,7 @@
 // What a target needs on its gateway once it listens and before any session: the control plane's
 // keys (target-specs `keys: "runtime"`: the bench tenant, an API key and the run's signing key,
 // made through the operator API as an operator would), or a webhook endpoint for every event.
-import { WEBHOOK_EVENT_TYPES } from "../../src/webhooks/protocol.ts";
+import { WEBHOOK_EVENT_TYPES } from "../../src/wire.ts";
 import { boundedFetch } from "./bounded-fetch.ts";
 import { BENCH_TENANT, type BenchCredentials } from "./credentials.ts";
 import { keysOf, specOf, type TargetName } from "./target-specs.ts";
