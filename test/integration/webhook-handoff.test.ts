@@ -91,7 +91,7 @@ describe("handing recorded events to the queue", () => {
       const t0 = Date.now();
       h.record(h.event(), t0);
       await h.settled();
-      // The alarm ran since (nothing was pending then), and the next event comes within the window.
+      // Say the alarm ran meanwhile and armed nothing; then an event comes within the window.
       await state.storage.deleteAlarm();
       h.clock.fired();
       h.record(h.event(), t0 + 1);
