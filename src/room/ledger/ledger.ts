@@ -50,15 +50,17 @@ export class Ledger {
   }
 
   /**
-   * The tenant's own history age, or undefined for the global one: reads follow it at once. Answers
-   * when the oldest stored record now falls out of it (undefined: nothing stored), for the alarm
-   * that deletes it.
+   * The tenant's own history age, or undefined for the global one: reads follow it at once. When
+   * the age changed, answers when the oldest stored record now falls out of it (undefined: nothing
+   * stored, or the age is the same and the alarm set when the record was stored still holds), for
+   * the alarm that deletes it. Terms come again with every note a stored room sends its tenant.
    */
   setMaxAge(ms: number | undefined): number | undefined {
     if (this.messages.newer !== undefined) return undefined;
+    const before = this.messages.maxAgeMs;
     this.messages.setMaxAge(ms);
     this.keys.maxAgeMs = this.messages.maxAgeMs;
-    return this.nextExpiry();
+    return this.messages.maxAgeMs === before ? undefined : this.nextExpiry();
   }
 
   lastSeq(): number {
