@@ -113,10 +113,17 @@ export class Ledger {
    * one history page is not sent at all: the client pages over HTTP instead.
    */
   replay(since: number, upTo: number, user: string, filter: Filter | undefined, now: number): Replay {
-    if (!canRecover(since, upTo, this.open().oldestSeq(now))) return { recovered: false, frames: [] };
-    const rows = this.open().read({ kind: "user", id: user }, since, now, upTo);
+    if (!this.recoverable(since, upTo, now)) return { recovered: false, frames: [] };
+    const rows = this.open().replayRead({ kind: "user", id: user }, since, now, upTo);
     const frames = replayOf(rows, (m) => matchesFilter(filter, m), this.pageBytes);
     return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
+  }
+
+  /** Whether nothing after `since` is pruned (canRecover): the newest messages in memory answer when they reach back. */
+  private recoverable(since: number, upTo: number, now: number): boolean {
+    const store = this.open();
+    if (since >= upTo) return canRecover(since, upTo, undefined);
+    return store.followsRecent(since, now) ?? canRecover(since, upTo, store.oldestSeq(now));
   }
 
   /** Messages with `after` < seq < `before`, a page at a time, for a shard filling a gap. */
