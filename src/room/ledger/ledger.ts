@@ -119,13 +119,6 @@ export class Ledger {
     return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
   }
 
-  /** Whether nothing after `since` is pruned (canRecover): the newest messages in memory answer when they reach back. */
-  private recoverable(since: number, upTo: number, now: number): boolean {
-    const store = this.open();
-    if (since >= upTo) return canRecover(since, upTo, undefined);
-    return store.followsRecent(since, now) ?? canRecover(since, upTo, store.oldestSeq(now));
-  }
-
   /** Messages with `after` < seq < `before`, a page at a time, for a shard filling a gap. */
   missed(after: number, before: number, now: number): MissedPage {
     const bounds = { limit: Number.POSITIVE_INFINITY, maxBytes: this.pageBytes, maxScanned: Number.POSITIVE_INFINITY };
@@ -164,6 +157,13 @@ export class Ledger {
     this.messages.forget();
     this.keys.forget();
     return stored;
+  }
+
+  /** Whether nothing after `since` is pruned (canRecover), from the newest messages in memory when they reach back. */
+  private recoverable(since: number, upTo: number, now: number): boolean {
+    const store = this.open();
+    if (since >= upTo) return canRecover(since, upTo, undefined);
+    return store.followsRecent(since, now) ?? canRecover(since, upTo, store.oldestSeq(now));
   }
 
   /** The room's history, unless a newer gateway version wrote it: then every use is refused. */
