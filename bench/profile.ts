@@ -1,10 +1,11 @@
-// `node bench/profile.ts [--what publish|connect] [--seconds 10] [--perf no] [--shared-token yes]
+// `node bench/profile.ts [--what publish|connect|storm] [--seconds 10] [--perf no] [--shared-token yes]
 // [bench options]`: where a delivery's (or a connect's) CPU goes, gateway next to the bare Durable
 // Object. `--shared-token yes` gives every socket the same token (a reconnect storm after a deploy,
 // say), which the gateway's verified-token cache answers; by default each socket has its own. For each
 // target: a plain window (CPU per unit by process, from /proc), then the same work again under a
 // V8 CPU profile of the Worker isolate and `perf` on the runtime workerd when available. Profiling
 // slows the runtime, so only the plain window's figures are costs; the profiles give the shares.
+// `--what storm` profiles a reconnect storm (`--storm-sockets`) from the drop to the last resume, once.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type WebSocket from "ws";
 import { parseFlags } from "../scripts/lib/cli.ts";
-import { type FunctionTime, functionTimes, startCpuProfile } from "./harness/cpu-profile.ts";
+import { type FunctionTime, functionTimes, type Profile, startCpuProfile } from "./harness/cpu-profile.ts";
 import { cycling, makeCredentials, mintSubscribers, numberedSubs } from "./harness/credentials.ts";
 import { compatibilityDate, gatewaySource } from "./harness/gateway-source.ts";
 import { BENCH_FLAGS, type BenchOptions, benchOptions } from "./harness/options.ts";
@@ -25,6 +26,7 @@ import { type RunningTarget, startTarget, type TargetContext } from "./harness/t
 import { warmIsolate } from "./load/connect.ts";
 import { DeliveryLog, FrameSink } from "./load/deliveries.ts";
 import { httpChannel, publishSaturated, singlePublishes } from "./load/publish.ts";
+import { runStorm } from "./load/reconnect-storm.ts";
 import { closeAll, connectSubscribers } from "./load/sockets.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -33,7 +35,7 @@ const BATCH = 100;
 type Window = { units: number; seconds: number; microsPerUnit: Record<string, number> };
 type TargetProfile = {
   name: TargetName;
-  unit: "delivery" | "connect";
+  unit: "delivery" | "connect" | "reconnect";
   plain: Window;
   profiled: Window;
   js: FunctionTime[];
@@ -97,8 +99,42 @@ type Plan = {
   seconds: number;
   perf: boolean;
   outDir: string;
-  what: "publish" | "connect";
+  what: "publish" | "connect" | "storm";
 };
+
+/** Reduces a profile to functions and (for the gateway) parts; written beside the JSON. */
+async function reduce(p: Plan, profile: Profile): Promise<Pick<TargetProfile, "js" | "jsTotalMs" | "parts">> {
+  await writeFile(join(p.outDir, `profile-${p.what}-${p.name}-${Date.now()}.cpuprofile.json`), JSON.stringify(profile));
+  const { totalMs, functions } = functionTimes(profile);
+  const bundle = isGateway(p.name) ? findBundle(profile, p.ctx.gatewayRoot) : undefined;
+  const parts = bundle && timeByPart(profile, partOfFrame(moduleLines(bundle.text), bundle.url));
+  return { js: functions, jsTotalMs: totalMs, ...(parts ? { parts } : {}) };
+}
+
+/**
+ * A reconnect storm (load/reconnect-storm.ts) with the V8 profiler attached from the drop until every
+ * socket is resumed. One run only: its CPU figures are the storm's own, taken while profiled.
+ */
+async function profileStorm(p: Plan, t: RunningTarget): Promise<TargetProfile> {
+  if (t.inspectorPort === undefined) throw new Error(`${p.name} has no inspector`);
+  const port = t.inspectorPort;
+  let stop: (() => Promise<Profile>) | undefined;
+  let profile: Profile | undefined;
+  const r = await runStorm(t, p.o, {
+    atDrop: async () => {
+      stop = await startCpuProfile(port);
+    },
+    atResumed: async () => {
+      profile = await stop?.();
+    },
+  });
+  if (profile === undefined) throw new Error("the storm ended before it was profiled");
+  const per = (s: number) => (s * 1e6) / r.sockets;
+  const microsPerUnit = Object.fromEntries(Object.entries(r.stormCpuByRole).map(([k, v]) => [k, per(v)]));
+  microsPerUnit.total = per(r.stormCpuSeconds);
+  const w: Window = { units: r.sockets, seconds: r.allResumedMs / 1000, microsPerUnit };
+  return { name: p.name, unit: "reconnect", plain: w, profiled: w, ...(await reduce(p, profile)) };
+}
 
 async function profileTarget(p: Plan): Promise<TargetProfile> {
   const { name, ctx, o } = p;
@@ -107,6 +143,7 @@ async function profileTarget(p: Plan): Promise<TargetProfile> {
   const open: WebSocket[] = [];
   try {
     await warmIsolate(t, o);
+    if (p.what === "storm") return await profileStorm(p, t);
     const room = `profile-${crypto.randomUUID()}`;
     let plain: Window;
     if (p.what === "publish") {
@@ -132,21 +169,8 @@ async function profileTarget(p: Plan): Promise<TargetProfile> {
     }
     const profile = await stopJs();
     const perfReport = await recording?.stop();
-    await writeFile(join(p.outDir, `profile-${p.what}-${name}-${Date.now()}.cpuprofile.json`), JSON.stringify(profile));
-    const { totalMs, functions } = functionTimes(profile);
     const unit = p.what === "publish" ? "delivery" : "connect";
-    const bundle = isGateway(name) ? findBundle(profile, ctx.gatewayRoot) : undefined;
-    const parts = bundle && timeByPart(profile, partOfFrame(moduleLines(bundle.text), bundle.url));
-    return {
-      name,
-      unit,
-      plain,
-      profiled,
-      js: functions,
-      jsTotalMs: totalMs,
-      ...(parts ? { parts } : {}),
-      ...(perfReport ? { perf: perfReport } : {}),
-    };
+    return { name, unit, plain, profiled, ...(await reduce(p, profile)), ...(perfReport ? { perf: perfReport } : {}) };
   } finally {
     closeAll(open);
     await t.stop();
@@ -161,7 +185,7 @@ function print(p: TargetProfile): void {
       .join(", ");
   const rate = (p.plain.units / p.plain.seconds).toFixed(0);
   console.log(
-    `\n== ${p.name}: ${p.plain.units} ${u === "delivery" ? "deliveries" : "connects"} in ${p.plain.seconds.toFixed(1)} s (${rate}/s)`,
+    `\n== ${p.name}: ${p.plain.units} ${u === "delivery" ? "deliveries" : `${u}s`} in ${p.plain.seconds.toFixed(1)} s (${rate}/s)`,
   );
   console.log(`CPU us/${u}, unprofiled: ${us(p.plain.microsPerUnit)}`);
   console.log(`CPU us/${u}, profiled:   ${us(p.profiled.microsPerUnit)}`);
@@ -201,7 +225,7 @@ async function main(): Promise<void> {
   );
   const seconds = Number(values.seconds ?? 10);
   const perf = values.perf !== "no";
-  const what = values.what === "connect" ? "connect" : "publish";
+  const what = values.what === "connect" || values.what === "storm" ? values.what : "publish";
   const tokenCount = values["shared-token"] === "yes" ? 1 : undefined;
   const o = benchOptions(values, process.env);
   const source = await gatewaySource(REPO_ROOT, o.gatewayRef, o.gatewayDir);

@@ -89,6 +89,9 @@ function latest(times: Float64Array, t0: number): number {
 
 type Drop = { target: RunningTarget; room: string; options: BenchOptions; sink: StormSink; log: DeliveryLog };
 
+/** Run just before the drop and once every socket is resumed (bench/profile.ts attaches its profiler). */
+export type StormHooks = { atDrop?: () => Promise<void>; atResumed?: () => Promise<void> };
+
 /** Drops every socket and reconnects each from its last seq; resolves once all are resumed (or the limit). */
 async function storm(d: Drop, old: readonly WebSocket[]) {
   const { target, room: r, options, sink, log } = d;
@@ -106,7 +109,11 @@ async function storm(d: Drop, old: readonly WebSocket[]) {
   return { t0, reconnected, end: performance.now() };
 }
 
-export async function runStorm(target: RunningTarget, options: BenchOptions): Promise<StormResult> {
+export async function runStorm(
+  target: RunningTarget,
+  options: BenchOptions,
+  hooks: StormHooks = {},
+): Promise<StormResult> {
   const n = options.stormSockets;
   const sink = new StormSink(n);
   const r = room();
@@ -124,6 +131,7 @@ export async function runStorm(target: RunningTarget, options: BenchOptions): Pr
     await sleep(BACKGROUND_MS);
     const bgAfter = sampleTree(target.pid, target.port);
     const backgroundCores = (bgAfter.cpuSeconds - bgBefore.cpuSeconds) / ((bgAfter.at - bgBefore.at) / 1000);
+    await hooks.atDrop?.();
     const loadBefore = markLoad();
     const s = await step(
       target.name,
@@ -134,6 +142,7 @@ export async function runStorm(target: RunningTarget, options: BenchOptions): Pr
     open.push(s.reconnected.sockets);
     const after = sampleTree(target.pid, target.port);
     const otherCores = foreignCores(loadBefore, markLoad());
+    await hooks.atResumed?.();
     await sleep(AFTER_MS);
     stop = true;
     const stats = await publishing;

@@ -3,7 +3,8 @@
 // meant for others.
 import { utf8ByteLength } from "../../utf8.ts";
 
-type Sequenced = { seq: number; frame: string };
+/** `bytes`: the frame's UTF-8 size when already known (the newest messages kept in memory know it). */
+type Sequenced = { seq: number; frame: string; bytes?: number };
 
 /** Messages for one read, and the `since` of the next read when more visible messages remain. */
 export type Page<M extends Sequenced> = { messages: M[]; next: number | undefined };
@@ -31,7 +32,7 @@ export function takePage<M extends Sequenced>(rows: Iterable<M>, keep: (m: M) =>
     if (scanned >= bounds.maxScanned) return { messages, next: last };
     scanned++;
     if (keep(m)) {
-      const size = utf8ByteLength(m.frame) + (messages.length > 0 ? 1 : 0);
+      const size = (m.bytes ?? utf8ByteLength(m.frame)) + (messages.length > 0 ? 1 : 0);
       if (messages.length >= bounds.limit || (messages.length > 0 && bytes + size > bounds.maxBytes))
         return { messages, next: last };
       messages.push(m);

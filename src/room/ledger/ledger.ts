@@ -113,8 +113,8 @@ export class Ledger {
    * one history page is not sent at all: the client pages over HTTP instead.
    */
   replay(since: number, upTo: number, user: string, filter: Filter | undefined, now: number): Replay {
-    if (!canRecover(since, upTo, this.open().oldestSeq(now))) return { recovered: false, frames: [] };
-    const rows = this.open().read({ kind: "user", id: user }, since, now, upTo);
+    if (!this.recoverable(since, upTo, now)) return { recovered: false, frames: [] };
+    const rows = this.open().replayRead({ kind: "user", id: user }, since, now, upTo);
     const frames = replayOf(rows, (m) => matchesFilter(filter, m), this.pageBytes);
     return frames === undefined ? { recovered: false, frames: [] } : { recovered: true, frames };
   }
@@ -157,6 +157,13 @@ export class Ledger {
     this.messages.forget();
     this.keys.forget();
     return stored;
+  }
+
+  /** Whether nothing after `since` is pruned (canRecover), from the newest messages in memory when they reach back. */
+  private recoverable(since: number, upTo: number, now: number): boolean {
+    const store = this.open();
+    if (since >= upTo) return canRecover(since, upTo, undefined);
+    return store.followsRecent(since, now) ?? canRecover(since, upTo, store.oldestSeq(now));
   }
 
   /** The room's history, unless a newer gateway version wrote it: then every use is refused. */

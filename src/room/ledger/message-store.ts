@@ -6,6 +6,7 @@ import type { Viewer } from "../../auth/principal.ts";
 import { type NewerFormatError, newerFormat } from "../../format-version.ts";
 import { hasTable } from "../storage.ts";
 import { mergeBySeq } from "./history.ts";
+import { RecentMessages } from "./recent.ts";
 import { ADD_RECIPIENTS, RECIPIENTS_SCHEMA, Recipients } from "./recipients.ts";
 import {
   ALL,
@@ -61,6 +62,8 @@ export class MessageStore {
   private readonly defaultAgeMs: number;
   /** Set when a newer gateway version wrote the tables: then nothing here may read or write them. */
   readonly newer: NewerFormatError | undefined;
+  /** The newest messages this object life recorded, for resumes (a storm's) that reach back no further. */
+  private readonly recent: RecentMessages;
 
   constructor(storage: DurableObjectStorage, bounds: HistoryBounds) {
     this.sql = storage.sql;
@@ -69,6 +72,7 @@ export class MessageStore {
     this.defaultAgeMs = bounds.maxAgeMs;
     const sql = this.sql;
     this.hasSchema = hasTable(sql, "messages");
+    this.recent = new RecentMessages(0, bounds.maxMessages);
     if (!this.hasSchema) return;
     const meta = new Map(
       sql
@@ -79,6 +83,7 @@ export class MessageStore {
     this.newer = newerFormat("the room's history", meta.get("version"), HISTORY_FORMAT);
     if (this.newer !== undefined) return;
     this.seq = meta.get("seq") ?? 0;
+    this.recent.clear(this.seq + 1);
     const age = meta.get("max_age_ms");
     if (age !== undefined) [this.bounds.maxAgeMs, this.ownAge] = [age, true];
     if (sql.exec("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'event'").toArray().length === 0)
@@ -141,6 +146,7 @@ export class MessageStore {
       m.exclude === undefined || m.exclude.length === 0 ? null : JSON.stringify(m.exclude),
     );
     if (m.audience !== undefined) this.recipients.add(seq, m.audience);
+    this.recent.add(m);
     if (seq % COUNT_PRUNE_EVERY === 0) {
       this.sql.exec("DELETE FROM messages WHERE seq < ?", this.oldestKept());
       this.recipients.pruneBelow(this.oldestKept());
@@ -155,6 +161,7 @@ export class MessageStore {
   expire(now: number): void {
     if (!this.hasSchema) return;
     this.sql.exec("DELETE FROM messages WHERE ts < ?", now - this.bounds.maxAgeMs);
+    this.recent.prune(this.oldestKept(), now - this.bounds.maxAgeMs);
     const oldest = this.sql.exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages").one().seq;
     this.recipients.pruneBelow(oldest ?? this.seq + 1);
   }
@@ -172,12 +179,14 @@ export class MessageStore {
     if (!this.hasSchema) return;
     this.sql.exec("DELETE FROM messages");
     this.recipients.pruneBelow(this.seq + 1);
+    this.recent.clear(this.seq + 1);
   }
 
   /** The object deleted its storage: the counter starts over, and the tables are gone. */
   forget(): void {
     this.hasSchema = false;
     this.seq = 0;
+    this.recent.clear(1);
   }
 
   /** Oldest seq still retained at `now`, or undefined when history is empty. */
@@ -213,6 +222,25 @@ export class MessageStore {
   }
 
   /**
+   * Whether nothing after `since` has been pruned (see canRecover), answered from memory when the
+   * newest messages reach back to `since`; undefined when SQLite must tell (`oldestSeq`).
+   */
+  followsRecent(since: number, now: number): boolean | undefined {
+    if (!this.recent.covers(since)) return undefined;
+    return this.recent.follows(since, this.oldestKept(), now - this.bounds.maxAgeMs);
+  }
+
+  /**
+   * What a resume replays: `read`'s answer, from the newest messages kept in memory when they reach
+   * back to `since` (after a blip, every socket's resume does), else from SQLite.
+   */
+  replayRead(viewer: Viewer, since: number, now: number, upTo: number): Iterable<ReadableMessage> {
+    const [after, , oldestTs] = this.range(since, now, upTo);
+    if (!this.hasSchema || !this.recent.covers(after)) return this.read(viewer, since, now, upTo);
+    return this.recent.read(viewer, { since: after, upTo, oldestTs });
+  }
+
+  /**
    * Like `scan`, but only the messages `viewer` may see, and only those rows are read: a user's
    * come from the broadcasts' index and its own entries in the recipients index, merged by seq.
    */
@@ -238,6 +266,7 @@ export class MessageStore {
     const audience = [...new Set([...parseStrings(row.audience), ...subs])];
     this.sql.exec("UPDATE messages SET audience = ? WHERE seq = ?", JSON.stringify(audience), seq);
     this.recipients.add(seq, subs);
+    this.recent.widen(seq, subs);
   }
 
   /** The lowest seq the count bound keeps. */
