@@ -6,7 +6,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { roomObjectName, shardObjectName } from "../../src/room/sharding/placement.ts";
 import { freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey } from "../support/tokens.ts";
-import { bytesOf, delivered, flushObjects, messageFrames, recorder, roomsOf, usageOf } from "../support/usage.ts";
+import {
+  bytesOf,
+  countsKept,
+  delivered,
+  flushObjects,
+  messageFrames,
+  recorder,
+  roomsOf,
+  usageOf,
+} from "../support/usage.ts";
 import { SHARDS, subOnShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -17,6 +26,7 @@ const stubOf = (name: string) => env.ROOMS.get(env.ROOMS.idFromName(name));
 
 describe("usage of a sharded room", () => {
   it("adds up exactly over the coordinator and every shard, through evictions", async () => {
+    const before = (await usageOf(ADMIN)).totals;
     const room = freshRoom();
     const members = [];
     for (let shard = 0; shard < SHARDS; shard++)
@@ -35,6 +45,13 @@ describe("usage of a sharded room", () => {
 
     const coordinator = stubOf(roomObjectName(TENANT, room));
     const shards = Array.from({ length: SHARDS }, (_, k) => stubOf(shardObjectName(TENANT, room, k)));
+    // Written by every object once its timer ran (only then may it hibernate).
+    await countsKept([coordinator, ...shards], ADMIN, before, {
+      connects: SHARDS,
+      "messages/http": 3,
+      "messages/ws": 1,
+      deliveries,
+    });
     await evictDurableObject(coordinator, { webSockets: "hibernate" });
     await evictDurableObject(shards[2] as DurableObjectStub, { webSockets: "hibernate" });
     await flushObjects([coordinator, ...shards]);
