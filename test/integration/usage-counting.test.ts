@@ -24,7 +24,7 @@ import {
   countsKept,
   delivered,
   flushObjects,
-  messageFrames,
+  messageBytes,
   recorder,
   roomsOf,
   usageOf,
@@ -75,7 +75,7 @@ describe("usage counted by a room", () => {
       "messages/batch": 3,
       "messages/ws": 2,
       deliveries,
-      bytesDelivered: bytesOf(received.flatMap(messageFrames)),
+      bytesDelivered: messageBytes(received),
       "refusals/invalid_message": 1,
     };
     await countsKept([roomStub(room)], ADMIN, before, counted);
@@ -103,7 +103,7 @@ describe("usage counted by a room", () => {
       disconnects: { "1000": 1 },
       messages: { http: 2, batch: 3, ws: 2 },
       deliveries,
-      bytesDelivered: bytesOf(received.flatMap(messageFrames)),
+      bytesDelivered: messageBytes(received),
       historyReads: 1,
       refusals: { invalid_message: 1 },
       webhooks: { delivered: 0, failed: 0, retried: 0, deadLettered: 0 },

@@ -6,16 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { roomObjectName, shardObjectName } from "../../src/room/sharding/placement.ts";
 import { freshRoom, join, nextMessage, publishHttp, WARM_UP_MS, warmUp } from "../support/gateway.ts";
 import { apiKey } from "../support/tokens.ts";
-import {
-  bytesOf,
-  countsKept,
-  delivered,
-  flushObjects,
-  messageFrames,
-  recorder,
-  roomsOf,
-  usageOf,
-} from "../support/usage.ts";
+import { countsKept, delivered, flushObjects, messageBytes, recorder, roomsOf, usageOf } from "../support/usage.ts";
 import { SHARDS, subOnShard } from "./support.ts";
 
 beforeAll(warmUp, WARM_UP_MS);
@@ -63,7 +54,7 @@ describe("usage of a sharded room", () => {
       disconnects: {},
       messages: { http: 3, batch: 0, ws: 1 },
       deliveries,
-      bytesDelivered: bytesOf(received.flatMap(messageFrames)),
+      bytesDelivered: messageBytes(received),
       historyReads: 0,
       refusals: {},
       webhooks: { delivered: 0, failed: 0, retried: 0, deadLettered: 0 },

@@ -102,8 +102,10 @@ export function recorder(ws: WebSocket): string[] {
   });
   return texts;
 }
-export const messageFrames = (texts: readonly string[]) =>
-  texts.filter((t) => (JSON.parse(t) as { type: string }).type === "message");
+
+/** UTF-8 bytes of the `message` frames each of some clients received (what a room counts as delivered). */
+export const messageBytes = (received: readonly (readonly string[])[]) =>
+  bytesOf(received.flat().filter((t) => (JSON.parse(t) as { type: string }).type === "message"));
 
 /** The sockets a 202 publish (single or batch) says it reached. */
 export async function delivered(res: Response): Promise<number> {
