@@ -16,9 +16,10 @@ export const FLUSH_RETRY_MS = 5_000;
 /**
  * Counts wait at most this long in memory before they are written to the object's storage. The
  * wait is a timer, and an object with a timer pending does not hibernate (Cloudflare's "Lifecycle
- * of a Durable Object"; in tests, `evictDurableObject` waits for it), so hibernation loses no count; a crash or a reset of the object (a runtime
- * update, an immediate code update) loses at most this much. Written in the turn that counted them,
- * every connect of a storm paid a write and a commit that a room without usage does not.
+ * of a Durable Object"; in tests, `evictDurableObject` waits for it), so hibernation loses no
+ * count; a crash or a reset of the object (a runtime update, an immediate code update) loses at
+ * most this much. Written in the turn that counted them, every connect of a storm paid a write and
+ * a commit that a room without usage does not.
  */
 export const PERSIST_DELAY_MS = 1_000;
 
