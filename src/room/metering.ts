@@ -46,7 +46,7 @@ export class RoomMeter {
     this.who = meterIdentityOf(ctx.id.name);
   }
 
-  /** Adds to a counter (written to storage with the turn's other writes; flushed by the alarm). */
+  /** Adds to a counter (written to storage within a second, see UsageMeter; flushed by the alarm). */
   count(counter: Counter, label: string, value: number): void {
     const meter = this.open();
     if (meter === undefined || value === 0) return;
@@ -84,7 +84,10 @@ export class RoomMeter {
     return sent && meter.idle();
   }
 
-  /** The object's storage was deleted (its table too): the next count starts a new meter. */
+  /**
+   * The object's storage was deleted (its table too): the next count starts a new meter. Called
+   * only after a flush left the meter idle, so the old one has no write pending.
+   */
   forget(): void {
     this.meter = undefined;
   }

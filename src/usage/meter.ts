@@ -1,8 +1,9 @@
 // The usage meter of an object that holds sockets (a room, a shard): counts added in memory as
-// events happen, written to the object's storage once per turn (an eviction or a reset between
-// flushes loses nothing), and flushed to the tenant's usage object in one call every few seconds,
-// never one per publish or delivery. A flush in flight is kept in storage with its flush id until
-// the usage object confirms it, and is sent again as is, so it is counted exactly once.
+// events happen, written to the object's storage at most PERSIST_DELAY_MS later (one write for a
+// whole storm of connects, not one per event), and flushed to the tenant's usage object in one
+// call every few seconds, never one per publish or delivery. A flush in flight is kept in storage
+// with its flush id until the usage object confirms it, and is sent again as is, so it is counted
+// exactly once.
 import { z } from "zod";
 import { countDeltaSchema, usageReportSchema } from "../protocol.ts";
 import type { Counter } from "./metrics.ts";
@@ -12,6 +13,22 @@ import { CountBuffer, HEARTBEAT_MS, LIVE_REPORT_DELAY_MS, nextFlushId, type Usag
 export const COUNT_FLUSH_MS = 5_000;
 /** A flush that failed is tried again after this long. */
 export const FLUSH_RETRY_MS = 5_000;
+/**
+ * Counts wait at most this long in memory before they are written to the object's storage. The
+ * wait is a timer, and an object with a timer pending does not hibernate (Cloudflare's "Lifecycle
+ * of a Durable Object"; in tests, `evictDurableObject` waits for it), so hibernation loses no
+ * count; a crash or a reset of the object (a runtime update, an immediate code update) loses at
+ * most this much. Written in the turn that counted them, every connect of a storm paid a write and
+ * a commit that a room without usage does not.
+ */
+export const PERSIST_DELAY_MS = 1_000;
+
+/** Runs `fn` once after `ms` and answers how to cancel it (a timer; tests pass their own). */
+export type Timer = (fn: () => void, ms: number) => () => void;
+const realTimer: Timer = (fn, ms) => {
+  const handle = setTimeout(fn, ms);
+  return () => clearTimeout(handle);
+};
 
 export type MeterIdentity = { tenant: string; reporter: string; room: string };
 type OutboxRow = { slot: string; body: string };
@@ -27,13 +44,18 @@ export class UsageMeter {
   private liveSince: number | undefined;
   private lastReportAt: number | undefined;
   private failedAt: number | undefined;
-  private persistQueued = false;
+  private readonly timer: Timer;
+  /** Cancels the pending write; set exactly while something counted is not in storage yet. */
+  private cancelPersist: (() => void) | undefined;
+  /** Counts were added since the open counts were last written. */
+  private countsDirty = false;
   /** The peak rose since it was last written: an eviction must not lose the high-water mark either. */
   private peakDirty = false;
 
-  constructor(sql: SqlStorage, who: MeterIdentity) {
+  constructor(sql: SqlStorage, who: MeterIdentity, timer: Timer = realTimer) {
     this.sql = sql;
     this.who = who;
+    this.timer = timer;
     sql.exec("CREATE TABLE IF NOT EXISTS usage_outbox (slot TEXT PRIMARY KEY, body TEXT NOT NULL)");
     const rows = sql.exec<OutboxRow>("SELECT slot, body FROM usage_outbox").toArray();
     for (const row of rows) {
@@ -45,12 +67,13 @@ export class UsageMeter {
     if (rows.length > 0) this.countsSince = 0;
   }
 
-  /** Adds `value` to a counter now; written to storage at the end of the turn. */
+  /** Adds `value` to a counter now; written to storage within PERSIST_DELAY_MS. */
   count(counter: Counter, label: string, value: number, nowMs: number): void {
     if (value === 0) return;
     this.open.add(Math.floor(nowMs / 60_000), counter, label, value);
     this.countsSince ??= nowMs;
-    this.queuePersist();
+    this.countsDirty = true;
+    this.persistSoon();
   }
 
   /**
@@ -64,7 +87,7 @@ export class UsageMeter {
     if (connections <= this.peak) return;
     this.peak = connections;
     this.peakDirty = true;
-    this.queuePersist();
+    this.persistSoon();
   }
 
   /** Nothing counted and unsent, no flush unconfirmed, and the last report told the sockets as they are. */
@@ -103,23 +126,13 @@ export class UsageMeter {
     }
   }
 
-  /** Writes the open counts (and a risen peak), so an eviction before the flush loses none. */
+  /** Writes what changed of the open counts and the peak, so an eviction before the flush loses none. */
   persist(): void {
-    this.persistQueued = false;
-    if (this.peakDirty) {
-      this.peakDirty = false;
-      this.sql.exec(
-        "INSERT INTO usage_outbox (slot, body) VALUES ('peak', ?) ON CONFLICT(slot) DO UPDATE SET body = excluded.body",
-        String(this.peak),
-      );
-    }
-    const counts = this.open.snapshot();
-    if (counts.length === 0) this.sql.exec("DELETE FROM usage_outbox WHERE slot = 'open'");
-    else
-      this.sql.exec(
-        "INSERT INTO usage_outbox (slot, body) VALUES ('open', ?) ON CONFLICT(slot) DO UPDATE SET body = excluded.body",
-        JSON.stringify(counts),
-      );
+    const peak = this.peakDirty;
+    const counts = this.countsDirty;
+    this.written();
+    if (peak) this.write("peak", String(this.peak));
+    if (counts) this.write("open", JSON.stringify(this.open.snapshot()));
   }
 
   /** Moves the open counts and the live snapshot into the one flush in flight, in storage. */
@@ -131,15 +144,12 @@ export class UsageMeter {
       counts: this.open.drain(),
       live: { room: this.who.room, connections: this.connections, users, peak: Math.max(this.peak, this.connections) },
     };
-    this.sql.exec(
-      "INSERT INTO usage_outbox (slot, body) VALUES ('sending', ?) ON CONFLICT(slot) DO UPDATE SET body = excluded.body",
-      JSON.stringify(report),
-    );
+    this.write("sending", JSON.stringify(report));
     this.sql.exec("DELETE FROM usage_outbox WHERE slot IN ('open', 'peak')");
+    this.written();
     this.countsSince = undefined;
     this.liveSince = undefined;
     this.peak = this.connections;
-    this.peakDirty = false;
     return report;
   }
 
@@ -148,10 +158,28 @@ export class UsageMeter {
     this.sql.exec("DELETE FROM usage_outbox WHERE slot = 'sending'");
   }
 
-  private queuePersist(): void {
-    if (this.persistQueued) return;
-    this.persistQueued = true;
-    queueMicrotask(() => this.persist());
+  private write(slot: "open" | "peak" | "sending", body: string): void {
+    this.sql.exec(
+      "INSERT INTO usage_outbox (slot, body) VALUES (?, ?) ON CONFLICT(slot) DO UPDATE SET body = excluded.body",
+      slot,
+      body,
+    );
+  }
+
+  /** Everything counted is in storage: no write is pending. */
+  private written(): void {
+    this.cancelPersist?.();
+    this.cancelPersist = undefined;
+    this.countsDirty = false;
+    this.peakDirty = false;
+  }
+
+  /** One write for everything counted until the timer runs. */
+  private persistSoon(): void {
+    this.cancelPersist ??= this.timer(() => {
+      this.cancelPersist = undefined;
+      this.persist();
+    }, PERSIST_DELAY_MS);
   }
 
   private sending(): UsageReport | undefined {

@@ -1,8 +1,10 @@
 // Usage counted by a room where events happen: a known workload (sockets, HTTP, batch and socket
 // publishes, a refused frame, a history read, a departure) read back exactly from
-// GET /v1/admin/usage after the room's alarm flushed it, with the room evicted in between.
+// GET /v1/admin/usage after the room's alarm flushed it, with the room evicted in between; and a
+// storm's counts written to the room's storage by one timer, not in each turn that counted.
 import { evictDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PERSIST_DELAY_MS } from "../../src/usage/meter.ts";
 import {
   connect,
   freshRoom,
@@ -15,7 +17,7 @@ import {
   WARM_UP_MS,
   warmUp,
 } from "../support/gateway.ts";
-import { tablesOf } from "../support/storage.ts";
+import { type SqlWrite, tablesOf, writesDuring } from "../support/storage.ts";
 import { apiKey, signToken } from "../support/tokens.ts";
 import { bytesOf, delivered, flushObjects, messageFrames, recorder, roomsOf, usageOf } from "../support/usage.ts";
 import { waitFor } from "../support/wait.ts";
@@ -25,6 +27,10 @@ beforeAll(warmUp, WARM_UP_MS);
 const TENANT = "metered";
 const ADMIN = "meteredadmin";
 const roomStub = (room: string) => roomStubOf(room, TENANT);
+/** Sockets that connect at once, as a storm's do (the bench's connect concurrency). */
+const BURST = 16;
+/** The slot a write to the usage outbox fills, named in the statement or bound first. */
+const slotOf = (w: SqlWrite) => /VALUES \('(\w+)'/.exec(w.query)?.[1] ?? String(w.bindings[0]);
 
 describe("usage counted by a room", () => {
   it("counts a known workload exactly, through an eviction, once the room's alarm flushed it", async () => {
@@ -51,7 +57,8 @@ describe("usage counted by a room", () => {
     expect((await bob.nextOfType("error")).code).toBe("invalid_message");
     for (const m of members) for (let i = 0; i < 7; i++) await nextMessage(m.socket);
 
-    // Counted, not yet flushed: an eviction now must lose none of it.
+    // Counted, not yet flushed: an eviction now must lose none of it. (Some counts wait for the
+    // room's write timer; an object with a timer pending does not hibernate, and this waits for it.)
     await evictDurableObject(roomStub(room), { webSockets: "hibernate" });
     const history = await request(`/v1/rooms/${room}/messages?since=0`, {
       headers: { authorization: `Bearer ${key}` },
@@ -101,6 +108,29 @@ describe("usage counted by a room", () => {
     expect(after.totals.connects - before.connects).toBe(2);
     expect((after.totals.disconnects["1000"] ?? 0) - (before.disconnects["1000"] ?? 0)).toBe(2);
     expect((await roomsOf(ADMIN, `?prefix=${room}`)).rooms).toEqual([]);
+  });
+
+  it("writes a burst of connects' counts to the room's storage when its timer runs, not in each turn that counted", async () => {
+    const before = (await usageOf(ADMIN)).totals;
+    const room = freshRoom();
+    const started = Date.now();
+    let elapsed = 0;
+    const writes = await writesDuring("usage_outbox", roomStub(room), async () => {
+      await Promise.all(Array.from({ length: BURST }, (_, i) => join(room, `burst-${i}`, { tenant: TENANT })));
+      // Hibernating waits for the room's pending write (an object with a timer set does not hibernate).
+      await evictDurableObject(roomStub(room), { webSockets: "hibernate" });
+      elapsed = Date.now() - started;
+    });
+    const slots = writes.map(slotOf);
+    const flushes = slots.filter((s) => s === "sending").length;
+    // A write runs PERSIST_DELAY_MS after the first count it covers, or when a flush seals them.
+    const allowed = Math.floor(elapsed / PERSIST_DELAY_MS) + flushes;
+    const summary = `${JSON.stringify(slots)} in ${elapsed} ms`;
+    expect(slots.filter((s) => s === "open").length, summary).toBeGreaterThanOrEqual(1);
+    expect(slots.filter((s) => s === "open").length, summary).toBeLessThanOrEqual(allowed);
+    expect(slots.filter((s) => s === "peak").length, summary).toBeLessThanOrEqual(allowed);
+    await flushObjects([roomStub(room)]);
+    expect((await usageOf(ADMIN)).totals.connects - before.connects).toBe(BURST);
   });
 
   it("counts a batch frame of n messages as n deliveries, and its own bytes", async () => {
