@@ -250,11 +250,13 @@ async function restartScenario(gw: Gateway, layout: string): Promise<void> {
   }
 }
 
-// Concurrent: each scenario has a gateway of its own, and spends its time waiting on it.
-describe.concurrent("a gateway restart mid-stream", () => {
-  it(RESTART_TEST, { timeout: 300_000 }, () => restartScenario(gateway(), ""));
+// The tests of a suite run concurrently (each scenario has a gateway of its own, and spends its time
+// waiting on it); the suites run one after the other (`it.concurrent` in a plain `describe`: two
+// sibling `describe.concurrent` would run at once, the SDK's tests during the restart).
+describe("a gateway restart mid-stream", () => {
+  it.concurrent(RESTART_TEST, { timeout: 300_000 }, () => restartScenario(gateway(), ""));
 
-  it(`${RESTART_TEST} (ROOM_SHARDS=4)`, { timeout: 300_000 }, () => {
+  it.concurrent(`${RESTART_TEST} (ROOM_SHARDS=4)`, { timeout: 300_000 }, () => {
     if (sharded === undefined) throw new Error("the sharded gateway did not start");
     return restartScenario(sharded, " (ROOM_SHARDS=4)");
   });
@@ -320,10 +322,10 @@ async function expectNoNewSockets(w: Watched, ms: number): Promise<void> {
   expect(w.socketsOpened() - before).toBe(0);
 }
 
-// Concurrent: each test has a room and clients of its own, and most of its time is a wait on the
+// Concurrent tests: each has a room and clients of its own, and most of its time is a wait on the
 // gateway's timers (a token's exp, the close after a kick).
-describe.concurrent("the SDK against the real gateway (Node, ws)", () => {
-  it("publishes over the socket with an ack, and reports presence joins and leaves", async () => {
+describe("the SDK against the real gateway (Node, ws)", () => {
+  it.concurrent("publishes over the socket with an ack, and reports presence joins and leaves", async () => {
     const room = freshRoom();
     const [aliceToken, bobToken] = await Promise.all([
       gateway().op.token({ tenant: "acme", sub: "alice", scope: "subscribe presence" }),
@@ -356,7 +358,7 @@ describe.concurrent("the SDK against the real gateway (Node, ws)", () => {
     ]);
   }, 90_000);
 
-  it("stops at once on HTTP 401, with the gateway's code, and opens no further socket", async () => {
+  it.concurrent("stops at once on HTTP 401, with the gateway's code, and opens no further socket", async () => {
     const w = watch(freshRoom(), () => "not.a-valid.token");
     const failed = await waitForState(w, "failed", 15_000);
     expect(failed.error).toMatchObject({
@@ -367,7 +369,7 @@ describe.concurrent("the SDK against the real gateway (Node, ws)", () => {
     await expectNoNewSockets(w, 2_000);
   });
 
-  it("stops for good when an operator disconnects the user (4003)", { timeout: 90_000 }, async () => {
+  it.concurrent("stops for good when an operator disconnects the user (4003)", { timeout: 90_000 }, async () => {
     const room = freshRoom();
     const token = await gateway().op.token({ tenant: "acme", sub: "kicked", scope: "subscribe" });
     const w = watch(room, () => token);
@@ -387,7 +389,7 @@ describe.concurrent("the SDK against the real gateway (Node, ws)", () => {
     await expectNoNewSockets(w, 2_000);
   });
 
-  it("refreshes the token in place and keeps its connection past the first token's exp", async () => {
+  it.concurrent("refreshes the token in place and keeps its connection past the first token's exp", async () => {
     const room = freshRoom();
     const [short, long] = await Promise.all([
       gateway().op.token({ tenant: "acme", sub: "refresher", scope: "subscribe", ttl: 12 }),
@@ -406,7 +408,7 @@ describe.concurrent("the SDK against the real gateway (Node, ws)", () => {
     expect(w.tokenCalls()).toBe(2);
   });
 
-  it("goes terminal on 4001 when the gateway refused the refresh, instead of reconnecting", {
+  it.concurrent("goes terminal on 4001 when the gateway refused the refresh, instead of reconnecting", {
     timeout: 90_000,
   }, async () => {
     const room = freshRoom();
