@@ -21,7 +21,8 @@ function usage(): string {
   return [
     "Usage: npm run operator -- <command> [arguments] [options]",
     "",
-    "Manages tenants, their API keys, signing keys and limits through the gateway's operator API.",
+    "Manages tenants, their API keys, signing keys, limits and webhooks, and reads their usage,",
+    "through the gateway's operator API.",
     "The operator key comes from the OPERATOR_KEY environment variable, else from the dev vars file",
     "(where `npm start` put a development key). Never pass it as a flag.",
     "",
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   const call = operatorClient(url, await operatorKey(String(values["dev-vars"])));
   const answer = await command.run(call, positionals, values);
   process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
-  if (name === "keys create") process.stderr.write("The key is shown only now: store it.\n");
+  if (command.showsSecret === true) process.stderr.write("The secret above is shown only now: store it.\n");
 }
 
 await runCli("npm run operator -- --help", main);

@@ -4,9 +4,10 @@ import { oncePer } from "./once-per.ts";
 import {
   type ApiKeyRecord,
   apiKeyRecordsSchema,
+  jwksSchema,
   type OperatorKeyRecord,
   operatorKeyRecordsSchema,
-  tenantSchema,
+  originSchema,
 } from "./protocol.ts";
 
 const int = (min: number, max: number, fallback: number) =>
@@ -40,15 +41,6 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
     return parsed.data;
   });
 
-/** An exact browser origin, or `*` for any. */
-export const originSchema = z.union([
-  z.literal("*"),
-  z
-    .url({ protocol: /^https?$/ })
-    // zod runs refinements even after `url()` failed, and `new URL` throws on what it rejects.
-    .refine((o) => URL.canParse(o) && new URL(o).origin === o, "must be an origin like https://app.example.com"),
-]);
-
 /** Comma list of exact origins; `*` only when set explicitly; empty refuses every browser origin. */
 const originList = z
   .string()
@@ -60,36 +52,6 @@ const originList = z
       .filter(Boolean),
   )
   .pipe(z.array(originSchema));
-
-/**
- * Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material.
- * `oth` holds a multi-prime RSA key's further primes and their exponents (RFC 7518 6.3.2.7).
- */
-export const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
-
-/**
- * jose refuses RSA moduli under 2048 bits with a TypeError on every token they sign; refuse them
- * here instead, by the length of `n` (unpadded base64url, 342 characters for 2048 bits).
- */
-const MIN_RSA_MODULUS_CHARS = Math.ceil((2048 / 8) * (4 / 3));
-
-// `tenant` binds a key to one tenant: it then verifies only that tenant's tokens (src/auth/verifier.ts).
-export const publicJwkSchema = z
-  .looseObject({ kty: z.string(), kid: z.string().min(1), tenant: tenantSchema.optional() })
-  .superRefine((jwk, ctx) => {
-    if (jwk.kty === "RSA" && typeof jwk.n === "string" && jwk.n.length < MIN_RSA_MODULUS_CHARS)
-      ctx.addIssue({ code: "custom", path: ["n"], message: `key "${jwk.kid}" is shorter than 2048 bits` });
-    for (const member of PRIVATE_JWK_MEMBERS) {
-      if (member in jwk)
-        ctx.addIssue({
-          code: "custom",
-          path: [member],
-          message: `key "${jwk.kid}" holds the private member "${member}": configure public keys only`,
-        });
-    }
-  });
-
-export const jwksSchema = z.object({ keys: z.array(publicJwkSchema).min(1) });
 
 /** `"true"` turns a development setting on; empty, absent or `"false"` leaves it off. */
 const devFlag = z

@@ -9,6 +9,7 @@ import { MAX_OUTBOUND_URL_LENGTH } from "./net/outbound-url.ts";
 import { exceedsBytes } from "./utf8.ts";
 import {
   API_KEY_SCOPES,
+  type ApiKeyScope,
   DEAD_LETTER_ID_PATTERN,
   ENDPOINT_ID_PATTERN,
   type Exclude,
@@ -16,6 +17,13 @@ import {
   type FilterSpec,
   IDEMPOTENCY_KEY_PATTERN,
   isLabel,
+  KEY_ID_PATTERN,
+  KID_PATTERN,
+  LIMIT_NAMES,
+  LIMIT_RANGES,
+  type LimitName,
+  type LimitOverrides,
+  MAX_ALLOWED_ORIGINS,
   MAX_BATCH_PUBLISH,
   MAX_ENDPOINTS,
   MAX_EVENT_LENGTH,
@@ -24,6 +32,7 @@ import {
   MAX_FILTER_EVENTS,
   MAX_INFO_BYTES,
   MAX_MULTI_ROOM_PUBLISH,
+  MAX_PAGE,
   MAX_REF_LENGTH,
   MAX_TAG_VALUE_LENGTH,
   MAX_TAGS,
@@ -37,6 +46,7 @@ import {
   type Target,
   TENANT_PATTERN,
   TENANT_STATUSES,
+  type TenantStatus,
   USER_SCOPES,
   WEBHOOK_EVENT_TYPES,
 } from "./wire.ts";
@@ -123,7 +133,7 @@ export type TokenClaims = z.output<typeof tokenClaimsSchema>;
 
 /** One record of the `API_KEYS` secret. `hash` is the lowercase hex SHA-256 of the whole key. */
 export const apiKeyRecordSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9]{1,32}$/),
+  id: z.string().regex(KEY_ID_PATTERN),
   tenant: tenantSchema,
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -136,6 +146,45 @@ export const apiKeyRecordsSchema = z.array(apiKeyRecordSchema);
 export const operatorKeyRecordSchema = apiKeyRecordSchema.omit({ tenant: true, scopes: true });
 export type OperatorKeyRecord = z.infer<typeof operatorKeyRecordSchema>;
 export const operatorKeyRecordsSchema = z.array(operatorKeyRecordSchema);
+
+/** An exact browser origin, or `*` for any. */
+export const originSchema = z.union([
+  z.literal("*"),
+  z
+    .url({ protocol: /^https?$/ })
+    // zod runs refinements even after `url()` failed, and `new URL` throws on what it rejects.
+    .refine((o) => URL.canParse(o) && new URL(o).origin === o, "must be an origin like https://app.example.com"),
+]);
+
+/**
+ * Members only a private (or symmetric) JWK has. JWT_JWKS is pasted around as public material.
+ * `oth` holds a multi-prime RSA key's further primes and their exponents (RFC 7518 6.3.2.7).
+ */
+export const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
+
+/**
+ * jose refuses RSA moduli under 2048 bits with a TypeError on every token they sign; refuse them
+ * here instead, by the length of `n` (unpadded base64url, 342 characters for 2048 bits).
+ */
+const MIN_RSA_MODULUS_CHARS = Math.ceil((2048 / 8) * (4 / 3));
+
+// `tenant` binds a key to one tenant: it then verifies only that tenant's tokens (src/auth/verifier.ts).
+export const publicJwkSchema = z
+  .looseObject({ kty: z.string(), kid: z.string().min(1), tenant: tenantSchema.optional() })
+  .superRefine((jwk, ctx) => {
+    if (jwk.kty === "RSA" && typeof jwk.n === "string" && jwk.n.length < MIN_RSA_MODULUS_CHARS)
+      ctx.addIssue({ code: "custom", path: ["n"], message: `key "${jwk.kid}" is shorter than 2048 bits` });
+    for (const member of PRIVATE_JWK_MEMBERS) {
+      if (member in jwk)
+        ctx.addIssue({
+          code: "custom",
+          path: [member],
+          message: `key "${jwk.kid}" holds the private member "${member}": configure public keys only`,
+        });
+    }
+  });
+
+export const jwksSchema = z.object({ keys: z.array(publicJwkSchema).min(1) });
 
 const idListSchema = z.array(subSchema).max(1000);
 const targetSchema = z.strictObject({
@@ -584,3 +633,129 @@ export const webhookMessageSchema = z.object({
   redelivery: z.string().regex(DEAD_LETTER_ID_PATTERN).optional(),
 });
 export type WebhookMessage = z.infer<typeof webhookMessageSchema>;
+
+// ---- The control plane (src/control, src/tenant) ----
+// What an operator sends to /v1/operator/*, and what the control plane stores and answers. Ids in
+// paths are checked here too, so every route refuses the same way.
+
+const limitValue = (name: LimitName) => z.number().int().min(LIMIT_RANGES[name].min).max(LIMIT_RANGES[name].max);
+
+const shape = <V extends z.ZodType>(value: (name: LimitName) => V) =>
+  Object.fromEntries(LIMIT_NAMES.map((n) => [n, value(n).optional()])) as Record<LimitName, z.ZodOptional<V>>;
+
+/** Limits given when a tenant is created. */
+export const limitsSchema = z.strictObject(shape(limitValue));
+/** Limits changed by a PATCH: a number sets one, `null` returns it to the default. */
+export const limitPatchSchema = z.strictObject(shape((n) => limitValue(n).nullable()));
+export type LimitPatch = z.infer<typeof limitPatchSchema>;
+
+const allowedOriginsSchema = z.array(originSchema).max(MAX_ALLOWED_ORIGINS);
+
+/** `POST /v1/operator/tenants` */
+export const createTenantSchema = z.strictObject({
+  id: tenantSchema,
+  limits: limitsSchema.optional(),
+  allowedOrigins: allowedOriginsSchema.optional(),
+});
+export type CreateTenant = z.infer<typeof createTenantSchema>;
+
+/** `PATCH /v1/operator/tenants/{tenant}`: `null` clears a limit or the tenant's own origin list. */
+export const updateTenantSchema = z
+  .strictObject({
+    status: z.enum(["active", "suspended"]).optional(),
+    limits: limitPatchSchema.optional(),
+    allowedOrigins: allowedOriginsSchema.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "give at least one of status, limits, allowedOrigins");
+export type UpdateTenant = z.infer<typeof updateTenantSchema>;
+
+/** ISO 8601 with a zone; `expiresAt` must be in the future (checked against the clock by the route). */
+const isoInstant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+
+/** `POST /v1/operator/tenants/{tenant}/api-keys` */
+export const createApiKeySchema = z.strictObject({
+  scopes: z
+    .array(z.enum(API_KEY_SCOPES))
+    .min(1)
+    .transform((s) => [...new Set(s)]),
+  name: z.string().min(1).max(100).optional(),
+  expiresAt: isoInstant.optional(),
+});
+
+/** A JWK registered through the API: public, usable for signatures, addressable by its kid. */
+const apiJwkSchema = publicJwkSchema.refine((jwk) => KID_PATTERN.test(jwk.kid), {
+  message: "kid must be 1-128 of A-Z a-z 0-9 _ . : = + -",
+  path: ["kid"],
+});
+
+/**
+ * `POST /v1/operator/tenants/{tenant}/signing-keys`: one public JWK, or the tenant's JWKS URL. Not a
+ * union, so a refusal names the member at fault (`jwk.d`), not "invalid input".
+ */
+export const addSigningKeySchema = z
+  .strictObject({ jwk: apiJwkSchema.optional(), jwksUrl: z.string().min(1).max(2048).optional() })
+  .refine((b) => (b.jwk === undefined) !== (b.jwksUrl === undefined), "give exactly one of jwk or jwksUrl");
+export type AddSigningKey = z.infer<typeof addSigningKeySchema>;
+
+const pageLimit = z
+  .string()
+  .regex(/^\d{1,3}$/, `limit must be 1-${MAX_PAGE}`)
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(MAX_PAGE))
+  .optional();
+
+export const listQuerySchema = z.object({ cursor: z.string().min(1).max(200).optional(), limit: pageLimit });
+export const auditQuerySchema = listQuerySchema.extend({ tenant: tenantSchema.optional() });
+
+/** A stored public JWK; `fingerprint` tells apart two keys that share a kid. */
+export type Jwk = z.infer<typeof publicJwkSchema>;
+export const signingKeySchema = z.object({ kid: z.string(), jwk: publicJwkSchema, fingerprint: z.string() });
+export type SigningKey = z.infer<typeof signingKeySchema>;
+
+/** What the hot path caches about a tenant: one read of its object. */
+export type TenantSnapshot = {
+  /** False when the tenant has no record: then it is active with the default limits. */
+  managed: boolean;
+  status: TenantStatus;
+  limits: LimitOverrides;
+  /** The tenant's own browser origins for connects; null means ALLOWED_ORIGINS applies. */
+  allowedOrigins: string[] | null;
+  /** Registered JWKs, then every jwksUrl's last good set. */
+  signingKeys: SigningKey[];
+  jwksUrls: number;
+  /** When the record last changed (0: no record); absent from a tenant object older than it. */
+  at?: number;
+};
+
+export type TenantRecord = {
+  id: string;
+  status: TenantStatus;
+  limits: LimitOverrides;
+  allowedOrigins: string[] | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+export type ApiKeyRow = {
+  id: string;
+  tenant: string;
+  scopes: ApiKeyScope[];
+  name: string | null;
+  hash: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+};
+
+export type SigningEntry = {
+  /** A JWK's kid, or the generated id of a jwksUrl entry. */
+  id: string;
+  jwksUrl: string | null;
+  keys: SigningKey[];
+  createdAt: number;
+  fetchedAt: number | null;
+};
+
+/** An answer from the tenant's object: a value, or a refusal the Worker turns into a GatewayError. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; code: "not_found" | "conflict"; message: string };

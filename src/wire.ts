@@ -362,3 +362,33 @@ export type DeadLetterView = {
   lastAttemptAt: number;
   lastError: string;
 };
+
+// ---- The control plane (src/control, src/tenant) ----
+
+export const KEY_ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
+/** A signing key's kid as the API addresses it in a path; a JWK whose kid does not fit is refused. */
+export const KID_PATTERN = /^[A-Za-z0-9_.:=+-]{1,128}$/;
+/** Most entries (JWKs and jwksUrls) one tenant may register: each is in every cached snapshot. */
+export const MAX_SIGNING_ENTRIES = 20;
+export const MAX_ALLOWED_ORIGINS = 100;
+export const MAX_PAGE = 100;
+export const DEFAULT_PAGE = 50;
+
+/** Each limit's range; an unset limit takes the default in `effectiveLimits`. */
+export const LIMIT_RANGES = {
+  /** Sockets across every room and shard of the tenant; no default (unlimited). */
+  maxConnections: { min: 1, max: 10_000_000 },
+  /** Sockets in one room; default MAX_CONNECTIONS_PER_ROOM. */
+  maxRoomConnections: { min: 1, max: 32_768 * 64 },
+  /** Publishes a second across the tenant (HTTP and WebSocket), on top of each publisher's own limit; no default. */
+  publishPerSecond: { min: 1, max: 100_000 },
+  /** One message's payload; default MAX_PAYLOAD_BYTES. */
+  maxPayloadBytes: { min: 1, max: 1_000_000 },
+  /** How long rooms keep messages for resume and history; default HISTORY_MAX_AGE_SECONDS. */
+  historyMaxAgeSeconds: { min: 0, max: 7 * 24 * 3_600 },
+} as const;
+
+export type LimitName = keyof typeof LIMIT_RANGES;
+export const LIMIT_NAMES = Object.keys(LIMIT_RANGES) as LimitName[];
+/** The limits a tenant's record sets; the others follow the gateway's defaults. */
+export type LimitOverrides = Partial<Record<LimitName, number>>;

@@ -37,6 +37,7 @@ export function operatorClient(baseUrl: string, key: string, fetcher: typeof fet
     }
     const text = await res.text();
     if (!res.ok) throw refusal(res.status, text);
-    return JSON.parse(text) as unknown;
+    // A 204 (a deleted webhook endpoint) has no body: say what happened instead of printing nothing.
+    return text === "" ? { status: res.status } : (JSON.parse(text) as unknown);
   };
 }

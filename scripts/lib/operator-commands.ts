@@ -1,35 +1,12 @@
-// Every `npm run operator` command: its arguments, its options and the API call it makes.
+// Every `npm run operator` command: its arguments, its options and the API call it makes (the
+// webhook and usage commands are in operator-webhook-commands.ts).
 import { readFile } from "node:fs/promises";
-import type { ParseArgsConfig } from "node:util";
 import { parseApiKeyScopes } from "./api-key.ts";
 import { CliError, UsageError } from "./cli.ts";
-import type { OperatorClient } from "./operator-client.ts";
+import { type Command, type Options, page, pageHelp, query, seg, type Values } from "./operator-args.ts";
+import { WEBHOOK_COMMANDS } from "./operator-webhook-commands.ts";
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-export type Command = {
-  /** Arguments after the command words, e.g. `<tenant> <id>`. */
-  args: string[];
-  summary: string;
-  options?: Options;
-  /** Option lines for --help. */
-  help?: string[];
-  run: (call: OperatorClient, args: string[], values: Values) => Promise<unknown>;
-};
-
-const page: Options = { limit: { type: "string" }, cursor: { type: "string" } };
-const pageHelp = [
-  "--limit <n>        entries per page (1-100, default 50)",
-  "--cursor <c>       `next` of the previous page",
-];
-const query = (values: Values, names: string[]) => {
-  const q = new URLSearchParams();
-  for (const n of names) if (typeof values[n] === "string") q.set(n, values[n]);
-  const text = q.toString();
-  return text === "" ? "" : `?${text}`;
-};
-const seg = (s: string | undefined) => encodeURIComponent(s ?? "");
+export type { Command } from "./operator-args.ts";
 
 /** `--limit-set name=value` (repeatable): value a whole number, or `default` to return to the default (updates). */
 function limitsOf(values: Values, allowDefault: boolean): Record<string, number | null> | undefined {
@@ -117,6 +94,7 @@ export const COMMANDS: Record<string, Command> = {
   "keys create": {
     args: ["<tenant>"],
     summary: "create an API key (shown once)",
+    showsSecret: true,
     options: {
       scopes: { type: "string", default: "publish" },
       name: { type: "string" },
@@ -178,4 +156,5 @@ export const COMMANDS: Record<string, Command> = {
     help: ["--tenant <tenant>  only this tenant's entries", ...pageHelp],
     run: (call, _, v) => call("GET", `/audit${query(v, ["tenant", "limit", "cursor"])}`),
   },
+  ...WEBHOOK_COMMANDS,
 };

@@ -2,12 +2,13 @@
 // object keeps only the hash.
 import { formatTenantApiKey } from "../auth/api-key-format.ts";
 import { GatewayError } from "../errors.ts";
+import { listQuerySchema } from "../protocol.ts";
 import { operatorKey } from "../routes/access.ts";
 import { defineRoute } from "../routes/route.ts";
 import { sha256Hex } from "../sha256.ts";
+import { DEFAULT_PAGE, KEY_ID_PATTERN } from "../wire.ts";
 import { CREATED_KEY_EXAMPLE, KEY_EXAMPLE } from "./examples.ts";
 import { ApiKeyList, ApiKeyRecord, CreateApiKey, CreatedApiKey } from "./openapi-schemas.ts";
-import { DEFAULT_PAGE, KEY_ID_PATTERN, listQuerySchema } from "./protocol.ts";
 import { audit, cursorOf, fieldDetails, keyIdParam, limitOperatorBody, tenantParam, unwrap } from "./requests.ts";
 import { randomAlphanumeric, randomSecret } from "./secrets.ts";
 import { tenantControl } from "./stubs.ts";

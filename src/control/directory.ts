@@ -4,7 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { Env } from "../env.ts";
-import type { TenantStatus } from "./protocol.ts";
+import type { TenantStatus } from "../wire.ts";
 
 /** Audit entries are kept this long, then deleted by the alarm. */
 export const AUDIT_RETENTION_MS = 90 * 24 * 3_600_000;

@@ -9,9 +9,9 @@ import type { AppEnv, Env } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { lookupIpBrake } from "../limits/rate-limit.ts";
 import { oncePer } from "../once-per.ts";
+import type { TenantSnapshot } from "../protocol.ts";
 import { effectiveLimits } from "./limits.ts";
 import { ControlLookups } from "./lookups.ts";
-import type { TenantSnapshot } from "./protocol.ts";
 import { tenantControl } from "./stubs.ts";
 import type { TenantPolicy, TenantTerms } from "./terms.ts";
 

@@ -2,7 +2,7 @@
 // (one could lead anywhere), a bounded wait and a bounded body. A failure is a reason, never a throw:
 // at registration it becomes a 400; on a refresh the last good set stays.
 import { outboundUrlProblem } from "../net/outbound-url.ts";
-import type { SigningKey } from "./protocol.ts";
+import type { SigningKey } from "../protocol.ts";
 import { keysOfJwks } from "./signing-keys.ts";
 
 export type JwksResult = { ok: true; keys: SigningKey[] } | { ok: false; reason: string };

@@ -5,7 +5,7 @@
 import { importJWK } from "jose";
 import type { KeyRecord } from "../auth/api-keys.ts";
 import { algOf } from "../auth/verifier.ts";
-import type { SigningKey, TenantSnapshot } from "./protocol.ts";
+import type { SigningKey, TenantSnapshot } from "../protocol.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** How long a snapshot or a known key is trusted (under the 5 s bar, with a second for the read). */

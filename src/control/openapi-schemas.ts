@@ -1,10 +1,9 @@
 // The operator API's bodies as the OpenAPI document names them. Answers are built by views.ts,
 // whose return types are these schemas' types, so the document cannot drift from the answers.
 import { z } from "zod";
+import { addSigningKeySchema, createApiKeySchema, createTenantSchema, updateTenantSchema } from "../protocol.ts";
 import { component } from "../routes/route.ts";
-import { API_KEY_SCOPES } from "../wire.ts";
-import { LIMIT_NAMES, type LimitName } from "./limits.ts";
-import { addSigningKeySchema, createApiKeySchema, createTenantSchema, updateTenantSchema } from "./protocol.ts";
+import { API_KEY_SCOPES, LIMIT_NAMES, type LimitName } from "../wire.ts";
 
 const iso = z.string().meta({ description: "ISO 8601 time (UTC)" });
 const status = z.enum(["active", "suspended", "deleted"]);

@@ -6,11 +6,11 @@ import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { GatewayError } from "../errors.ts";
 import { log } from "../log.ts";
+import type { Outcome } from "../protocol.ts";
 import { sleep, withRetries } from "../retry.ts";
 import type { PathParam } from "../routes/route.ts";
-import { TENANT_PATTERN } from "../wire.ts";
+import { KEY_ID_PATTERN, KID_PATTERN, TENANT_PATTERN } from "../wire.ts";
 import type { AuditInput, ListingChange } from "./directory.ts";
-import { KEY_ID_PATTERN, KID_PATTERN, type Outcome } from "./protocol.ts";
 import { directory } from "./stubs.ts";
 
 /** Operator bodies are small JSON documents (a JWK is the largest). */

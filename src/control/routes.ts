@@ -1,11 +1,13 @@
 // /v1/operator/*: the control plane's HTTP API, entries of the route table (src/routes/table.ts),
 // each admitted by an operator key and limited per key before any object is reached.
+
+import { auditQuerySchema } from "../protocol.ts";
 import { operatorKey } from "../routes/access.ts";
 import { defineRoute } from "../routes/route.ts";
+import { DEFAULT_PAGE } from "../wire.ts";
 import { API_KEY_ROUTES } from "./api-key-routes.ts";
 import { AUDIT_EXAMPLE } from "./examples.ts";
 import { AuditPage } from "./openapi-schemas.ts";
-import { auditQuerySchema, DEFAULT_PAGE } from "./protocol.ts";
 import { cursorOf } from "./requests.ts";
 import { SIGNING_KEY_ROUTES } from "./signing-key-routes.ts";
 import { directory } from "./stubs.ts";

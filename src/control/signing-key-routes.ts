@@ -3,12 +3,12 @@
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import { outboundUrlProblem } from "../net/outbound-url.ts";
+import type { AddSigningKey as AddSigningBody } from "../protocol.ts";
 import { operatorKey } from "../routes/access.ts";
 import { defineRoute } from "../routes/route.ts";
 import { JWK_EXAMPLE, SIGNING_EXAMPLE } from "./examples.ts";
 import { jwksFetcher } from "./jwks-fetch.ts";
 import { AddSigningKey, SigningKey, SigningKeyList } from "./openapi-schemas.ts";
-import type { AddSigningKey as AddSigningBody } from "./protocol.ts";
 import { audit, fieldDetails, kidParam, limitOperatorBody, tenantParam, unwrap } from "./requests.ts";
 import { randomAlphanumeric } from "./secrets.ts";
 import { toSigningKey } from "./signing-keys.ts";

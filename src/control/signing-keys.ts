@@ -5,8 +5,7 @@
 import { calculateJwkThumbprint, importJWK } from "jose";
 import { z } from "zod";
 import { algOf } from "../auth/verifier.ts";
-import { PRIVATE_JWK_MEMBERS, publicJwkSchema } from "../config.ts";
-import type { Jwk, SigningKey } from "./protocol.ts";
+import { type Jwk, PRIVATE_JWK_MEMBERS, publicJwkSchema, type SigningKey } from "../protocol.ts";
 
 /** Algorithms a registered key may verify; HS256 belongs to JWT_SECRET alone. */
 const ALGORITHMS = new Set(["ES256", "ES384", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"]);

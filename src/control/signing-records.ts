@@ -1,7 +1,7 @@
 // A tenant's registered signing keys and jwksUrls in its object's SQLite (the table is created with
 // the tenant's record, in tenant-records.ts). Synchronous SQL only.
 import { z } from "zod";
-import { type SigningEntry, type SigningKey, signingKeySchema } from "./protocol.ts";
+import { type SigningEntry, type SigningKey, signingKeySchema } from "../protocol.ts";
 import { stored, type TenantRecords } from "./tenant-records.ts";
 
 type SigningRow = { id: string; jwks_url: string | null; keys: string; created_at: number; fetched_at: number | null };

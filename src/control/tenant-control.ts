@@ -5,18 +5,18 @@ import { hashMatches, type KeyRecord } from "../auth/api-keys.ts";
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
+import type {
+  ApiKeyRow,
+  CreateTenant,
+  Outcome,
+  SigningEntry,
+  TenantRecord,
+  TenantSnapshot,
+  UpdateTenant,
+} from "../protocol.ts";
+import { MAX_SIGNING_ENTRIES } from "../wire.ts";
 import { type JwksFetch, jwksFetcher } from "./jwks-fetch.ts";
 import { patchLimits } from "./limits.ts";
-import {
-  type ApiKeyRow,
-  type CreateTenant,
-  MAX_SIGNING_ENTRIES,
-  type Outcome,
-  type SigningEntry,
-  type TenantRecord,
-  type TenantSnapshot,
-  type UpdateTenant,
-} from "./protocol.ts";
 import { RoomLedger } from "./room-ledger.ts";
 import { SigningRecords } from "./signing-records.ts";
 import { TenantRecords } from "./tenant-records.ts";

@@ -3,10 +3,9 @@
 // the awaiting. Tables are created by the first write, so a tenant the operator API never touched
 // stores nothing and reads as unmanaged.
 import { z } from "zod";
+import type { ApiKeyRow, TenantRecord } from "../protocol.ts";
 import { hasTable } from "../sql-tables.ts";
-import { API_KEY_SCOPES } from "../wire.ts";
-import { LIMIT_NAMES, type LimitName } from "./limits.ts";
-import type { ApiKeyRow, TenantRecord } from "./protocol.ts";
+import { API_KEY_SCOPES, LIMIT_NAMES, type LimitName } from "../wire.ts";
 
 // What this module wrote, read back through schemas: not strict, so a newer version's extra
 // members (a gradual deployment runs two versions) are dropped rather than refused.

@@ -1,11 +1,12 @@
 // /v1/operator/tenants: create, list, read, change (limits, origins, suspend/resume) and delete.
 // The tenant's own object holds its record; the directory lists it and keeps the audit entry.
+
+import { listQuerySchema, type TenantRecord } from "../protocol.ts";
 import { operatorKey } from "../routes/access.ts";
 import { defineRoute } from "../routes/route.ts";
-import { TENANT_PATTERN } from "../wire.ts";
+import { DEFAULT_PAGE, TENANT_PATTERN } from "../wire.ts";
 import { TENANT_EXAMPLE, TENANT_LIST_EXAMPLE } from "./examples.ts";
 import { CreateTenant, Tenant, TenantList, UpdateTenant } from "./openapi-schemas.ts";
-import { DEFAULT_PAGE, listQuerySchema, type TenantRecord } from "./protocol.ts";
 import { audit, cursorOf, fieldDetails, limitOperatorBody, tenantParam, unwrap } from "./requests.ts";
 import { directory, tenantControl } from "./stubs.ts";
 import { listingView, tenantView } from "./views.ts";

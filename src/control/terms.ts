@@ -4,8 +4,8 @@
 // an operator changes it, so a suspension closes open sockets and a lowered limit holds within one
 // round of RPCs. Pure.
 import type { Config } from "../config.ts";
-import type { TenantStatus } from "../wire.ts";
-import { type EffectiveLimits, effectiveLimits, type LimitOverrides } from "./limits.ts";
+import type { LimitOverrides, TenantStatus } from "../wire.ts";
+import { type EffectiveLimits, effectiveLimits } from "./limits.ts";
 
 export type TenantTerms = {
   status: TenantStatus;

@@ -1,6 +1,7 @@
 // What the operator API answers: records as JSON, times as ISO 8601, never a key's hash or secret.
 import type { z } from "zod";
 import type { Config } from "../config.ts";
+import type { ApiKeyRow, SigningEntry, TenantRecord } from "../protocol.ts";
 import type { AuditEntry, TenantListing } from "./directory.ts";
 import { effectiveLimits } from "./limits.ts";
 import type {
@@ -10,7 +11,6 @@ import type {
   tenantListSchema,
   tenantSchema,
 } from "./openapi-schemas.ts";
-import type { ApiKeyRow, SigningEntry, TenantRecord } from "./protocol.ts";
 
 // Each view's type is its documented schema's: the OpenAPI document cannot drift from the answers.
 type Out<T extends z.ZodType> = z.infer<T>;

@@ -8,6 +8,7 @@ import { RoomEvents } from "./events/room-events.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { RoomMeter } from "./metering.ts";
 import { ownSockets, Publisher } from "./publisher.ts";
+import { RoomSockets } from "./room-sockets.ts";
 import { Coordinator } from "./sharding/coordinator.ts";
 import type { ShardRef } from "./sharding/placement.ts";
 import { Shard } from "./sharding/shard.ts";
@@ -33,6 +34,8 @@ export type RoomParts = {
   upkeep: Upkeep;
   meter: RoomMeter;
   taps: Taps;
+  /** The room's sockets wherever they are (here or on shards). */
+  sockets: RoomSockets;
 };
 
 /** `learned`: the tenant's terms, when a stored room's note to the tenant brings them back. */
@@ -44,8 +47,8 @@ export function roomParts(ctx: DurableObjectState, env: Env, learned: (terms: Te
   const events = new RoomEvents(ctx, env, alarmClock);
   const taps = new Taps(ctx);
   const budgets = new FrameBudgets(config);
-  const sockets = { connections: (): number => host.accepted, users: (): number => host.presence().users.length };
-  const meter = new RoomMeter(ctx, env, config, sockets, schedule);
+  const held = { connections: (): number => host.accepted, users: (): number => host.presence().users.length };
+  const meter = new RoomMeter(ctx, env, config, held, schedule);
   // The upstream of a shard's sockets, or of the room object's own (an unsharded room).
   const upstreamOf = (s: ShardRef | undefined): Upstream => (s ? shard : local);
   const host = new SocketHost(ctx, env, config, alarmClock, budgets, events, upstreamOf, meter, taps);
@@ -70,5 +73,20 @@ export function roomParts(ctx: DurableObjectState, env: Env, learned: (terms: Te
     () => stored.cleared(),
   );
   const local = ownSockets(ledger, publisher, () => upkeep.emptied());
-  return { config, alarmClock, ledger, events, host, inbound, coordinator, shard, publisher, upkeep, meter, taps };
+  const sockets = new RoomSockets(host, coordinator);
+  return {
+    config,
+    alarmClock,
+    ledger,
+    events,
+    host,
+    inbound,
+    coordinator,
+    shard,
+    publisher,
+    upkeep,
+    meter,
+    taps,
+    sockets,
+  };
 }

@@ -86,27 +86,21 @@ export class Room
   }
 
   async presence(): Promise<Rpc.RoomPresence> {
-    const { coordinator, host } = this.parts;
-    return coordinator.count === undefined ? host.presence() : coordinator.presence();
+    return this.parts.sockets.presence();
   }
 
   /** Closes the matching sockets with 4003: how many were open, and (sharded) the shards that did not answer. */
   async disconnect(body: DisconnectBody, v?: number): Promise<Rpc.Disconnected | number> {
     const version = rpcVersion(v);
-    const { coordinator, host } = this.parts;
-    const answer =
-      coordinator.count === undefined ? { disconnected: host.disconnect(body) } : await coordinator.disconnect(body);
+    const answer = await this.parts.sockets.disconnect(body);
     return version === 1 ? answer.disconnected : answer;
   }
 
   /** The operator's view: the room's seq and where its sockets are. */
   async info(): Promise<Rpc.RoomInfo> {
-    const { coordinator, host, ledger } = this.parts;
-    const { shards, ...gaps } =
-      coordinator.count === undefined
-        ? { shards: [{ shard: 0, connections: host.connections() }] }
-        : await coordinator.connections();
-    return { seq: ledger.lastSeq(), connections: shards.reduce((n, s) => n + s.connections, 0), shards, ...gaps };
+    const { shards, ...gaps } = await this.parts.sockets.connections();
+    const connections = shards.reduce((n, s) => n + s.connections, 0);
+    return { seq: this.parts.ledger.lastSeq(), connections, shards, ...gaps };
   }
 
   // ---- The tenant asks any object holding sockets (HolderRpc) ----

@@ -1,11 +1,12 @@
 // A deleted tenant's rooms lose their stored history and idempotency records: the tenant's object
 // walks the rooms that told it they store data (src/control/room-ledger.ts), a batch per alarm run,
 // and forgets each room once it answered. A room that cannot be reached is tried again later.
-import type { Outcome } from "../control/protocol.ts";
+
 import type { RoomLedger } from "../control/room-ledger.ts";
 import type { TenantControl } from "../control/tenant-control.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
+import type { Outcome } from "../protocol.ts";
 import { sleep, withRetries } from "../retry.ts";
 import { holderStub } from "./holders.ts";
 

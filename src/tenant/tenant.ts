@@ -4,12 +4,11 @@
 // tenant (src/control/tenant-control.ts); and the purge of a deleted tenant's rooms (purge.ts).
 // This class only dispatches the calls and runs the one alarm.
 import { DurableObject } from "cloudflare:workers";
-import type { CreateTenant, Outcome, TenantRecord, UpdateTenant } from "../control/protocol.ts";
 import { controlOf, type NewKeyRow, type NewSigningEntry, type TenantControl } from "../control/tenant-control.ts";
 import type { TenantTerms } from "../control/terms.ts";
 import type { Env } from "../env.ts";
 import type { NewerFormatError } from "../format-version.ts";
-import type { Revocation } from "../protocol.ts";
+import type { CreateTenant, Outcome, Revocation, TenantRecord, UpdateTenant } from "../protocol.ts";
 import { Holders, type Registration, SWEEP_AFTER_MS } from "./holders.ts";
 import { PURGE_DELAY_MS, PURGE_RETRY_MS, purgeBeforeCreate, purgeDeletedRooms } from "./purge.ts";
 import type { RevocationPage } from "./revocation-pages.ts";

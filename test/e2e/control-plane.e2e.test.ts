@@ -4,7 +4,8 @@
 // rotates its keys and then goes down. A suspended tenant's open sockets close with 4004 within the
 // bar, and a deleted tenant's rooms keep no history (the id created again reads an empty room). A
 // storm of concurrent connects over several rooms against a tenant's maxConnections opens no more
-// sockets than the limit (the overshoot is printed).
+// sockets than the limit (the overshoot is printed). The CLI manages a tenant's webhook endpoints
+// and reads its usage.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,6 +102,33 @@ describe("a tenant onboarded with the operator CLI, without a restart", () => {
     const tokenRefused = until(answeredAt + BAR_MS, async () => !(await connects(token)));
     expect(await keyRefused).toBe(true);
     expect(await tokenRefused).toBe(true);
+  });
+});
+
+describe("a tenant's webhooks and usage from the operator CLI", () => {
+  // Each CLI call is a Node start: the checks between them go straight to the API.
+  it("creates, disables, rotates and deletes an endpoint, and reads the tenant's usage", async () => {
+    const { cli } = gateway();
+    const tenant = freshTenant();
+    expect((await operatorFetch("POST", "/tenants", { id: tenant })).status).toBe(201);
+    const hooks = async (path = "") => (await operatorFetch("GET", `/tenants/${tenant}/webhooks${path}`)).json();
+    const url = "http://127.0.0.1:9/hook";
+    const args = ["--endpoint", url, "--events", "room.occupied,presence.joined", "--rooms", "orders-*"];
+    const created = (await cli("webhooks", "create", tenant, ...args)) as { id: string; secret: string };
+    expect(created).toMatchObject({ url, events: ["room.occupied", "presence.joined"], rooms: ["orders-*"] });
+    const { id } = created;
+    expect(await hooks()).toMatchObject({ endpoints: [{ id, status: "enabled" }] });
+
+    const updated = await cli("webhooks", "update", tenant, id, "--disable", "--rooms", "all");
+    expect(updated).toMatchObject({ id, status: "disabled" });
+    expect(updated).not.toHaveProperty("rooms");
+    const rotated = (await cli("webhooks", "rotate-secret", tenant, id)) as { secret: string };
+    expect([typeof created.secret, rotated.secret === created.secret]).toEqual(["string", false]);
+    expect(await hooks(`/${id}/failures`)).toEqual({ failures: [] });
+    expect(await cli("webhooks", "delete", tenant, id)).toEqual({ status: 204 });
+    expect(await hooks()).toEqual({ endpoints: [] });
+
+    expect(await cli("usage", tenant, "--step", "hour")).toMatchObject({ step: "hour", buckets: expect.any(Array) });
   });
 });
 

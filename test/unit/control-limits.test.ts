@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.ts";
-import { effectiveLimits, limitPatchSchema, limitsSchema, patchLimits } from "../../src/control/limits.ts";
+import { effectiveLimits, patchLimits } from "../../src/control/limits.ts";
 import { slotKeys } from "../../src/control/publish-rate.ts";
+import { limitPatchSchema, limitsSchema } from "../../src/protocol.ts";
 
 const config = parseConfig({ JWT_SECRET: "s".repeat(32), MAX_PAYLOAD_BYTES: "4096", HISTORY_MAX_AGE_SECONDS: "120" });
 

@@ -9,11 +9,17 @@ import { WranglerDev } from "./wrangler-dev.ts";
 
 export type ControlGateway = { dev: WranglerDev; operatorKey: string; cli: (...args: string[]) => Promise<unknown> };
 
-/** Starts `wrangler dev` with a fresh operator key in OPERATOR_KEYS and loopback http allowed for jwksUrls. */
+/**
+ * Starts `wrangler dev` with a fresh operator key in OPERATOR_KEYS, webhooks on, and loopback http
+ * allowed for jwksUrls and webhook endpoints.
+ */
 export async function startControlGateway(): Promise<ControlGateway> {
   const dev = await WranglerDev.create({ vars: { DEV_ALLOW_LOOPBACK_HTTP: "true" } });
   try {
-    await dev.writeSecrets({ JWT_SECRET: randomBytes(32).toString("base64url") });
+    await dev.writeSecrets({
+      JWT_SECRET: randomBytes(32).toString("base64url"),
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+    });
     const made = JSON.parse(await script("create-operator-key.ts", ["--json", "--dev", "--dev-vars", dev.envFile])) as {
       key: string;
     };
