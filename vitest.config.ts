@@ -82,6 +82,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // Each e2e file starts its own `wrangler dev`; two at once would fight for two cores.
+          // `npm test` runs this project in a vitest process of its own, beside the others
+          // (test/run-all.ts): one process would run it last, alone.
           fileParallelism: false,
         },
       },

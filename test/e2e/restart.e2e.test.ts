@@ -20,6 +20,7 @@ const RETRY_PAUSE_MS = 200;
 const RESTART_BUDGET_MS = 120_000;
 
 let gw: Gateway | undefined;
+let sharded: Gateway | undefined;
 let adminKey: CreatedApiKey | undefined;
 const clients: BroadcastClient[] = [];
 
@@ -39,15 +40,20 @@ async function startGateway(vars?: Record<string, string>): Promise<Gateway & { 
   }
 }
 
+// Both gateways start at once: each start mostly waits on its own wrangler dev.
 beforeAll(async () => {
-  const started = await startGateway();
-  gw = started;
-  adminKey = started.adminKey;
+  const [started, startedSharded] = await Promise.allSettled([startGateway(), startGateway({ ROOM_SHARDS: "4" })]);
+  if (started.status === "fulfilled") {
+    gw = started.value;
+    adminKey = started.value.adminKey;
+  }
+  if (startedSharded.status === "fulfilled") sharded = startedSharded.value;
+  for (const s of [started, startedSharded]) if (s.status === "rejected") throw s.reason;
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await gw?.dev.dispose();
+  await Promise.all([gw?.dev.dispose(), sharded?.dev.dispose()]);
 });
 
 function gateway(): Gateway {
@@ -244,38 +250,41 @@ async function restartScenario(gw: Gateway, layout: string): Promise<void> {
   }
 }
 
+// The tests of a suite run concurrently (each scenario has a gateway of its own, and spends its time
+// waiting on it); the suites run one after the other (`it.concurrent` in a plain `describe`: two
+// sibling `describe.concurrent` would run at once, the SDK's tests during the restart).
 describe("a gateway restart mid-stream", () => {
-  it(RESTART_TEST, { timeout: 300_000 }, () => restartScenario(gateway(), ""));
-});
+  it.concurrent(RESTART_TEST, { timeout: 300_000 }, () => restartScenario(gateway(), ""));
 
-describe("a gateway restart mid-stream, rooms over 4 shards", () => {
-  let sharded: Gateway | undefined;
-  beforeAll(async () => {
-    sharded = await startGateway({ ROOM_SHARDS: "4" });
-  });
-  afterAll(async () => {
-    await sharded?.dev.dispose();
-  });
-
-  it(`${RESTART_TEST} (ROOM_SHARDS=4)`, { timeout: 300_000 }, () => {
+  it.concurrent(`${RESTART_TEST} (ROOM_SHARDS=4)`, { timeout: 300_000 }, () => {
     if (sharded === undefined) throw new Error("the sharded gateway did not start");
     return restartScenario(sharded, " (ROOM_SHARDS=4)");
   });
 });
 
-/** `ws`, counting every socket the SDK opens (to prove no retry storm after a terminal state). */
-class CountingWebSocket extends WebSocket {
-  static opened = 0;
-  constructor(url: string, protocols: string[], options?: WsOptions) {
-    super(url, protocols, options);
-    CountingWebSocket.opened++;
+/** `ws`, counting every socket one SDK client opens (to prove no retry storm after a terminal state). */
+function countingWebSocket(): { WebSocket: ClientOptions["WebSocket"]; opened: () => number } {
+  let opened = 0;
+  class CountingWebSocket extends WebSocket {
+    constructor(url: string, protocols: string[], options?: WsOptions) {
+      super(url, protocols, options);
+      opened++;
+    }
   }
+  return { WebSocket: CountingWebSocket, opened: () => opened };
 }
 
-type Watched = { client: BroadcastClient; states: StateChange[]; errors: string[]; tokenCalls: () => number };
+type Watched = {
+  client: BroadcastClient;
+  states: StateChange[];
+  errors: string[];
+  tokenCalls: () => number;
+  socketsOpened: () => number;
+};
 
 function watch(room: string, tokens: () => string | Promise<string>, extra: Partial<ClientOptions> = {}): Watched {
   let calls = 0;
+  const sockets = countingWebSocket();
   const client = new BroadcastClient({
     url: gateway().dev.baseUrl,
     room,
@@ -283,11 +292,11 @@ function watch(room: string, tokens: () => string | Promise<string>, extra: Part
       calls++;
       return tokens();
     },
-    WebSocket: CountingWebSocket,
+    WebSocket: sockets.WebSocket,
     backoff: { baseMs: 250, maxMs: 2_000 },
     ...extra,
   });
-  const w: Watched = { client, states: [], errors: [], tokenCalls: () => calls };
+  const w: Watched = { client, states: [], errors: [], tokenCalls: () => calls, socketsOpened: sockets.opened };
   client.on("state", (s) => w.states.push(s));
   client.on("error", (e) => w.errors.push(e.code));
   clients.push(client);
@@ -307,14 +316,16 @@ async function waitForState(w: Watched, state: string, timeoutMs: number): Promi
 }
 
 /** Fails if the client opens another socket within `ms`. */
-async function expectNoNewSockets(ms: number): Promise<void> {
-  const before = CountingWebSocket.opened;
+async function expectNoNewSockets(w: Watched, ms: number): Promise<void> {
+  const before = w.socketsOpened();
   await sleep(ms);
-  expect(CountingWebSocket.opened - before).toBe(0);
+  expect(w.socketsOpened() - before).toBe(0);
 }
 
+// Concurrent tests: each has a room and clients of its own, and most of its time is a wait on the
+// gateway's timers (a token's exp, the close after a kick).
 describe("the SDK against the real gateway (Node, ws)", () => {
-  it("publishes over the socket with an ack, and reports presence joins and leaves", async () => {
+  it.concurrent("publishes over the socket with an ack, and reports presence joins and leaves", async () => {
     const room = freshRoom();
     const [aliceToken, bobToken] = await Promise.all([
       gateway().op.token({ tenant: "acme", sub: "alice", scope: "subscribe presence" }),
@@ -347,19 +358,18 @@ describe("the SDK against the real gateway (Node, ws)", () => {
     ]);
   }, 90_000);
 
-  it("stops at once on HTTP 401, with the gateway's code, and opens no further socket", async () => {
-    const before = CountingWebSocket.opened;
+  it.concurrent("stops at once on HTTP 401, with the gateway's code, and opens no further socket", async () => {
     const w = watch(freshRoom(), () => "not.a-valid.token");
     const failed = await waitForState(w, "failed", 15_000);
     expect(failed.error).toMatchObject({
       status: 401,
       code: expect.stringMatching(/^(invalid_token|invalid_signature)$/),
     });
-    expect(CountingWebSocket.opened - before).toBe(1);
-    await expectNoNewSockets(2_000);
+    expect(w.socketsOpened()).toBe(1);
+    await expectNoNewSockets(w, 2_000);
   });
 
-  it("stops for good when an operator disconnects the user (4003)", { timeout: 90_000 }, async () => {
+  it.concurrent("stops for good when an operator disconnects the user (4003)", { timeout: 90_000 }, async () => {
     const room = freshRoom();
     const token = await gateway().op.token({ tenant: "acme", sub: "kicked", scope: "subscribe" });
     const w = watch(room, () => token);
@@ -376,10 +386,10 @@ describe("the SDK against the real gateway (Node, ws)", () => {
     // ~10 s after the kick while the room is idle (see the closing note); the wait stays bounded.
     const failed = await waitForState(w, "failed", 40_000);
     expect(failed.error).toMatchObject({ code: "disconnected", closeCode: 4003 });
-    await expectNoNewSockets(2_000);
+    await expectNoNewSockets(w, 2_000);
   });
 
-  it("refreshes the token in place and keeps its connection past the first token's exp", async () => {
+  it.concurrent("refreshes the token in place and keeps its connection past the first token's exp", async () => {
     const room = freshRoom();
     const [short, long] = await Promise.all([
       gateway().op.token({ tenant: "acme", sub: "refresher", scope: "subscribe", ttl: 12 }),
@@ -398,7 +408,7 @@ describe("the SDK against the real gateway (Node, ws)", () => {
     expect(w.tokenCalls()).toBe(2);
   });
 
-  it("goes terminal on 4001 when the gateway refused the refresh, instead of reconnecting", {
+  it.concurrent("goes terminal on 4001 when the gateway refused the refresh, instead of reconnecting", {
     timeout: 90_000,
   }, async () => {
     const room = freshRoom();
@@ -412,6 +422,6 @@ describe("the SDK against the real gateway (Node, ws)", () => {
     const failed = await waitForState(w, "failed", 45_000);
     expect(w.errors[0]).toBe("forbidden");
     expect(failed.error).toMatchObject({ code: "token_expired", closeCode: 4001 });
-    await expectNoNewSockets(2_000);
+    await expectNoNewSockets(w, 2_000);
   });
 });
