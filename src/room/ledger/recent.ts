@@ -10,8 +10,12 @@ import type { Viewer } from "../../auth/principal.ts";
 import { utf8ByteLength } from "../../utf8.ts";
 import type { ReadableMessage, StoredMessage } from "./rows.ts";
 
-/** Frames kept at most, in UTF-8 bytes: every room of an isolate shares its memory. */
-export const RECENT_MAX_BYTES = 256 * 1024;
+/**
+ * Frames kept at most, in UTF-8 bytes. The rooms an isolate holds share its 128 MB, so this is what
+ * a busy room may add to it (a hundred busy rooms: 6.4 MB). A blip's resumes reach back a few
+ * seconds: at 5 messages a second of 300 bytes, 64 KiB is the last 40 seconds.
+ */
+export const RECENT_MAX_BYTES = 64 * 1024;
 
 /** A kept message: what a reader gets, who it is for, when it was recorded and its frame's size. */
 type Kept = ReadableMessage & { ts: number; bytes: number; audience: Set<string> | undefined };
