@@ -25,8 +25,8 @@ export function limitKey(action: string, p: Principal): string {
 const limited = (action: string) =>
   new GatewayError("rate_limited", `too many ${action} requests`, undefined, RETRY_AFTER_SECONDS);
 
-export /** Takes `units` from `key`'s budget: one binding call per unit (the binding takes one a call), in parallel. */
-async function enforce(limiter: Env[LimiterName], key: string, action: string, units = 1): Promise<void> {
+/** Takes `units` from `key`'s budget: one binding call per unit (the binding takes one a call), in parallel. */
+export async function enforce(limiter: Env[LimiterName], key: string, action: string, units = 1): Promise<void> {
   const answers = await Promise.all(Array.from({ length: units }, () => limiter.limit({ key })));
   if (answers.some((a) => !a.success)) throw limited(action);
 }
