@@ -30,3 +30,10 @@ export const query = (values: Values, names: string[]) => {
   return text === "" ? "" : `?${text}`;
 };
 export const seg = (s: string | undefined) => encodeURIComponent(s ?? "");
+
+/** A comma-separated flag's entries, trimmed, empty ones left out. */
+export const commaList = (text: string): string[] =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);

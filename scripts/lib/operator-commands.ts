@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { parseApiKeyScopes } from "./api-key.ts";
 import { CliError, UsageError } from "./cli.ts";
-import { type Command, type Options, page, pageHelp, query, seg, type Values } from "./operator-args.ts";
+import { type Command, commaList, type Options, page, pageHelp, query, seg, type Values } from "./operator-args.ts";
 import { WEBHOOK_COMMANDS } from "./operator-webhook-commands.ts";
 
 export type { Command } from "./operator-args.ts";
@@ -27,10 +27,7 @@ function originsOf(values: Values, allowDefault: boolean): string[] | null | und
   const text = values.origins;
   if (typeof text !== "string") return undefined;
   if (text === "default" && allowDefault) return null;
-  return text
-    .split(",")
-    .map((o) => o.trim())
-    .filter(Boolean);
+  return commaList(text);
 }
 
 const tenantOptions: Options = { set: { type: "string", multiple: true }, origins: { type: "string" } };

@@ -1,22 +1,16 @@
 // The operator commands on a tenant's webhook endpoints (/v1/operator/tenants/{tenant}/webhooks…)
 // and its usage (/v1/operator/usage): the same calls the tenant's admin key makes on its own.
 import { UsageError } from "./cli.ts";
-import { type Command, type Options, query, seg, type Values } from "./operator-args.ts";
-
-const list = (text: string) =>
-  text
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+import { type Command, commaList, type Options, query, seg, type Values } from "./operator-args.ts";
 
 /** `--rooms a,b*` (names and prefixes), or `--rooms all` on update (every room again). */
 function roomsOf(values: Values, allowAll: boolean): string[] | null | undefined {
   const text = values.rooms;
   if (typeof text !== "string") return undefined;
-  return text === "all" && allowAll ? null : list(text);
+  return text === "all" && allowAll ? null : commaList(text);
 }
 
-const eventsOf = (values: Values) => (typeof values.events === "string" ? list(values.events) : undefined);
+const eventsOf = (values: Values) => (typeof values.events === "string" ? commaList(values.events) : undefined);
 
 /** `--enable` / `--disable` on update. */
 function statusOf(values: Values): "enabled" | "disabled" | undefined {
